@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// Each project keeps its own config beside its code: the SDK runs in real Chromium,
+// the collector in Node, e2e drives Chromium against a running collector.
+export default defineConfig({
+  test: {
+    projects: ['packages/sdk', 'packages/collector', 'e2e'],
+  },
+});
