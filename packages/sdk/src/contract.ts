@@ -63,7 +63,10 @@ export interface BatchBody {
 
 export interface RejectedItem {
   index: number;
+  /** A stable code such as `missing_event`. */
   reason: string;
+  /** What the sender should change. */
+  message: string;
 }
 
 export interface BatchResponse {

@@ -1,0 +1,56 @@
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import type { AppDeps, Env } from './deps.ts';
+import { KithError, errorBody, handleError } from './errors.ts';
+import { adminHandlers } from './http/admin.ts';
+import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
+import { sdkScriptHandler } from './http/sdk-script.ts';
+import { createSites } from './sites.ts';
+
+export type { AppDeps } from './deps.ts';
+
+/** The collector's routes; runtimes (runtime/node.ts, runtime/workers.ts) only wire I/O to this. */
+export function createApp(deps: AppDeps) {
+  const sites = createSites(deps.config);
+  const ingest = ingestHandlers(deps, sites);
+  const admin = adminHandlers(deps);
+  const app = new Hono<Env>();
+
+  app.use(requestId());
+  app.onError(handleError);
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404));
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/kith.js', sdkScriptHandler(deps.sdkScript));
+
+  const tooLarge = (): never => {
+    throw new KithError('payload_too_large', 413, `A request body may be at most ${MAX_BATCH_BYTES / 1024} KB; send smaller batches.`);
+  };
+  const publicApi = [
+    cors({ origin: (origin) => (sites.anyAllowsOrigin(origin) ? origin : null), credentials: true, maxAge: 86400 }),
+    bodyLimit({ maxSize: MAX_BATCH_BYTES, onError: tooLarge }),
+  ] as const;
+  app.post('/v1/batch', ...publicApi, ingest.batch);
+  for (const type of ['track', 'page', 'identify', 'alias', 'group', 'screen'] as const) {
+    app.post(`/v1/${type}`, ...publicApi, ingest.single(type));
+  }
+  app.options('/v1/*', publicApi[0]);
+
+  const hint = 'Send the admin token as "Authorization: Bearer <KITH_ADMIN_TOKEN>".';
+  const unauthorized = { message: errorBody('unauthorized', hint) };
+  app.use(
+    '/v1/persons/*',
+    bearerAuth({
+      token: deps.adminToken,
+      noAuthenticationHeader: unauthorized,
+      invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
+      invalidToken: unauthorized,
+    }),
+  );
+  app.get('/v1/persons/:kind/:id/events', admin.events);
+
+  return app;
+}

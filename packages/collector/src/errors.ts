@@ -1,0 +1,65 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorResponse } from '@kith/sdk/contract';
+
+export type ErrorCode =
+  | 'invalid_json'
+  | 'not_a_batch'
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden_origin'
+  | 'payload_too_large'
+  | 'not_found'
+  | 'storage_unavailable';
+
+/** The one error type of the collector: a stable code, an HTTP status, and what to do about it. */
+export class KithError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ContentfulStatusCode;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, status: ContentfulStatusCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+export const storageUnavailable = (cause: unknown): KithError => {
+  const error = new KithError(
+    'storage_unavailable',
+    503,
+    'Storage is unavailable; nothing from this request was stored. Retry after the given delay.',
+    { 'Retry-After': '5' },
+  );
+  error.cause = cause;
+  return error;
+};
+
+export function errorBody(code: string, message: string): ErrorResponse {
+  return { ok: false, error: code, message };
+}
+
+/** `app.onError`: client mistakes become the design's JSON error; anything else is logged, never leaked. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof KithError) {
+    if (err.code === 'storage_unavailable') logUnexpected(c, err.cause ?? err);
+    return c.json(errorBody(err.code, err.message), err.status, err.headers);
+  }
+  if (err instanceof HTTPException) return err.getResponse();
+  logUnexpected(c, err);
+  return c.json(
+    errorBody('internal', `Something went wrong on our side (request ${requestIdOf(c)}); nothing from this request was stored. Retry later.`),
+    500,
+  );
+}
+
+function requestIdOf(c: Context): string {
+  return (c.get('requestId' as never) as string | undefined) ?? 'unknown';
+}
+
+function logUnexpected(c: Context, err: unknown): void {
+  console.error(`[kith] request ${requestIdOf(c)} ${c.req.method} ${c.req.path} failed:`, err);
+}

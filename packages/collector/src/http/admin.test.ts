@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+
+async function withEvents(count: number) {
+  const t = await testApp();
+  const batch = Array.from({ length: count }, (_, i) =>
+    trackEvent(`m${i}`, { userId: 'user-1', timestamp: new Date(Date.UTC(2026, 4, 1, 0, i)).toISOString() }),
+  );
+  await t.post('/v1/batch', { batch }, t.basic(SHOP_KEY));
+  return t;
+}
+
+describe('GET /v1/persons/:kind/:id/events', () => {
+  it('returns the person’s events newest first, page by page', async () => {
+    const { admin } = await withEvents(5);
+    const first = await admin('/v1/persons/user/user-1/events?limit=2');
+    expect(first.status).toBe(200);
+    const page1 = await first.json();
+    expect(page1.events.map((e: { messageId: string }) => e.messageId)).toEqual(['m4', 'm3']);
+    const page2 = await (await admin(`/v1/persons/user/user-1/events?limit=2&before=${page1.next}`)).json();
+    expect(page2.events.map((e: { messageId: string }) => e.messageId)).toEqual(['m2', 'm1']);
+    const page3 = await (await admin(`/v1/persons/user/user-1/events?limit=2&before=${page2.next}`)).json();
+    expect(page3).toMatchObject({ events: [{ messageId: 'm0' }], next: null });
+  });
+
+  it('finds events by anonymous ID', async () => {
+    const { admin } = await withEvents(1);
+    const body = await (await admin('/v1/persons/anonymous/anon-1/events')).json();
+    expect(body.events).toEqual([expect.objectContaining({ messageId: 'm0', anonymousId: 'anon-1', site: 'shop' })]);
+  });
+
+  it.each([
+    ['no token', {}, 401, 'unauthorized'],
+    ['a wrong token', { Authorization: 'Bearer not-the-token' }, 401, 'unauthorized'],
+    ['a non-bearer scheme', { Authorization: 'Basic dGVzdA==' }, 400, 'invalid_request'],
+  ])('refuses %s with a JSON hint', async (_name, headers, status, error) => {
+    const { app } = await withEvents(1);
+    const res = await app.request('/v1/persons/user/user-1/events', { headers });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ ok: false, error, message: expect.stringMatching(/Bearer/) });
+  });
+
+  it('answers a bad limit or cursor with 400 and an unknown kind with 404', async () => {
+    const { admin } = await withEvents(1);
+    expect((await admin('/v1/persons/user/user-1/events?limit=0')).status).toBe(400);
+    expect((await admin('/v1/persons/user/user-1/events?limit=abc')).status).toBe(400);
+    const badCursor = await admin('/v1/persons/user/user-1/events?before=%%%');
+    expect(badCursor.status).toBe(400);
+    expect(await badCursor.json()).toMatchObject({ error: 'invalid_request' });
+    expect((await admin('/v1/persons/device/x/events')).status).toBe(404);
+  });
+});
+
+describe('public routes', () => {
+  it('answers /healthz', async () => {
+    const { app } = await testApp();
+    expect(await (await app.request('/healthz')).json()).toEqual({ ok: true });
+  });
+
+  it('serves /kith.js with an ETag, caching headers and 304 on revalidation', async () => {
+    const { app } = await testApp();
+    const res = await app.request('/kith.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    expect(await res.text()).toBe('/* kith test bundle */');
+    const etag = res.headers.get('etag')!;
+    expect(etag).toMatch(/^".+"$/);
+    const again = await app.request('/kith.js', { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const { app } = await testApp();
+    const res = await app.request('/v1/nothing', { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'not_found' });
+  });
+});

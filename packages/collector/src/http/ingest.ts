@@ -1,0 +1,100 @@
+import type { Context } from 'hono';
+import type { BatchResponse, EventType } from '@kith/sdk/contract';
+import type { SiteConfig } from '../config.ts';
+import type { AppDeps, Env } from '../deps.ts';
+import { KithError } from '../errors.ts';
+import { runPipeline } from '../pipeline/index.ts';
+import { MAX_EVENT_BYTES } from '../pipeline/validate.ts';
+import type { Sites } from '../sites.ts';
+
+export const MAX_BATCH_BYTES = 500 * 1024;
+export const MAX_BATCH_EVENTS = 2500;
+
+type Body = Record<string, unknown>;
+
+/** POST /v1/batch and the single-event paths, in Segment's wire format. */
+export function ingestHandlers(deps: AppDeps, sites: Sites) {
+  const clock = deps.clock ?? (() => new Date());
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+
+  const ingest = async (c: Context<Env>, items: unknown[], body: Body, bodyBytes: number) => {
+    const site = authorize(c, body, sites);
+    const receivedAt = clock();
+    const { set, rejected } = runPipeline({ items, bodyBytes, site: site.id, receivedAt, sentAt: parseSentAt(body.sentAt), newId });
+    await deps.storage.write(set);
+    return { accepted: set.events.length + set.consents.length, rejected };
+  };
+
+  return {
+    batch: async (c: Context<Env>) => {
+      const { body, bytes } = await readJson(c);
+      if (!Array.isArray(body.batch)) {
+        throw new KithError('not_a_batch', 400, 'Send { "batch": [events...], "sentAt": "<ISO time>" }.');
+      }
+      if (body.batch.length > MAX_BATCH_EVENTS) {
+        throw new KithError('payload_too_large', 413, `A batch may hold at most ${MAX_BATCH_EVENTS} events; split it.`);
+      }
+      const result = await ingest(c, body.batch, body, bytes);
+      return c.json({ ok: true, ...result } satisfies BatchResponse);
+    },
+
+    single: (type: EventType) => async (c: Context<Env>) => {
+      const { body, bytes } = await readJson(c);
+      if (bytes > MAX_EVENT_BYTES) {
+        throw new KithError('payload_too_large', 413, `An event may be at most ${MAX_EVENT_BYTES / 1024} KB of JSON.`);
+      }
+      const { writeKey: _writeKey, sentAt: _sentAt, ...event } = body;
+      const result = await ingest(c, [{ ...event, type }], body, bytes);
+      const refused = result.rejected[0];
+      if (refused) return c.json({ ok: false, error: refused.reason, message: refused.message }, 400);
+      return c.json({ ok: true, ...result } satisfies BatchResponse);
+    },
+  };
+}
+
+async function readJson(c: Context<Env>): Promise<{ body: Body; bytes: number }> {
+  const buffer = await c.req.arrayBuffer();
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(buffer));
+  } catch {
+    throw new KithError('invalid_json', 400, 'The body is not valid JSON; send UTF-8 JSON as application/json or text/plain.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new KithError('not_a_batch', 400, 'The body must be a JSON object: { "batch": [...] } or a single event.');
+  }
+  return { body: body as Body, bytes: buffer.byteLength };
+}
+
+/** The write key names the site (HTTP Basic username, as Segment sends it, or `writeKey` in the body). */
+function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig {
+  const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey;
+  if (typeof writeKey !== 'string' || writeKey === '') {
+    throw new KithError('unauthorized', 401, 'Send your write key as the HTTP Basic username or as "writeKey" in the body.');
+  }
+  const site = sites.byWriteKey(writeKey);
+  if (!site) throw new KithError('unauthorized', 401, 'Unknown write key; check the writeKey of your site in kith.config.json.');
+  const origin = c.req.header('origin');
+  if (origin !== undefined && !sites.allowsOrigin(site, origin)) {
+    throw new KithError('forbidden_origin', 403, `Origin ${origin.slice(0, 200)} is not allowed for this site; add it to the site's "origins".`);
+  }
+  return site;
+}
+
+function basicUsername(header: string | undefined): string | undefined {
+  const match = header?.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i);
+  if (!match?.[1]) return undefined;
+  try {
+    const decoded = atob(match[1]);
+    return decoded.slice(0, decoded.indexOf(':') === -1 ? undefined : decoded.indexOf(':'));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseSentAt(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const time = Date.parse(value);
+  // An unreadable sentAt only means the skew cannot be corrected; the events are still good.
+  return Number.isNaN(time) ? undefined : new Date(time);
+}

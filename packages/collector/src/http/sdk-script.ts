@@ -1,0 +1,24 @@
+import type { Context } from 'hono';
+import type { Env } from '../deps.ts';
+
+/** GET /kith.js: the SDK bundle, revalidated by ETag so updates reach visitors within minutes. */
+export function sdkScriptHandler(source: string) {
+  let etag: Promise<string> | undefined;
+  const computeEtag = async () => {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(source));
+    return `"${btoa(String.fromCharCode(...new Uint8Array(digest).slice(0, 12)))}"`;
+  };
+
+  return async (c: Context<Env>) => {
+    etag ??= computeEtag();
+    const tag = await etag;
+    const headers = {
+      ETag: tag,
+      'Cache-Control': 'public, max-age=300, stale-while-revalidate=86400',
+      'X-Content-Type-Options': 'nosniff',
+    };
+    const match = c.req.header('if-none-match');
+    if (match?.split(',').some((t) => t.trim().replace(/^W\//, '') === tag)) return c.body(null, 304, headers);
+    return c.body(source, 200, { ...headers, 'Content-Type': 'text/javascript; charset=utf-8' });
+  };
+}

@@ -1,0 +1,60 @@
+import type { ConsentProperties, RejectedItem } from '@kith/sdk/contract';
+import type { StoredEvent, WriteSet } from '../storage/storage.ts';
+import { checkConsent } from './consent.ts';
+import { enrich, type Arrival } from './enrich.ts';
+import { normalize } from './normalize.ts';
+import { REJECT_REASONS, isRejection, type RejectReason } from './reasons.ts';
+import { MAX_EVENT_BYTES, validate } from './validate.ts';
+
+export interface PipelineInput extends Arrival {
+  items: unknown[];
+  /** Size of the whole body: when it fits in one event's limit, no event needs measuring. */
+  bodyBytes: number;
+  newId: () => string;
+}
+
+export interface PipelineOutput {
+  set: WriteSet;
+  rejected: RejectedItem[];
+}
+
+const utf8 = new TextEncoder();
+
+/** validate -> normalize -> check consent -> enrich, per event; bad events are quarantined, never dropped. */
+export function runPipeline(input: PipelineInput): PipelineOutput {
+  const set: WriteSet = { events: [], consents: [], rejected: [] };
+  const rejected: RejectedItem[] = [];
+  const receivedAt = input.receivedAt.toISOString();
+
+  const quarantine = (index: number, item: unknown, reason: RejectReason) => {
+    const message = REJECT_REASONS[reason];
+    rejected.push({ index, reason, message });
+    set.rejected.push({ site: input.site, receivedAt, reason, message, payload: JSON.stringify(item) ?? 'null' });
+  };
+
+  input.items.forEach((item, index) => {
+    const bytes = input.bodyBytes <= MAX_EVENT_BYTES ? 0 : utf8.encode(JSON.stringify(item) ?? '').byteLength;
+    const valid = validate(item, bytes);
+    if (isRejection(valid)) return quarantine(index, item, valid.reason);
+    const event = normalize(valid, input.newId);
+    const refused = checkConsent(event);
+    if (refused) return quarantine(index, item, refused.reason);
+    const stored = enrich(event, input);
+    if (stored.type === 'consent') set.consents.push(consentRecord(stored));
+    else set.events.push(stored);
+  });
+  return { set, rejected };
+}
+
+function consentRecord(event: StoredEvent) {
+  const record = {
+    site: event.site,
+    messageId: event.messageId,
+    timestamp: event.timestamp,
+    receivedAt: event.receivedAt,
+    consent: event.properties as unknown as ConsentProperties,
+  } as WriteSet['consents'][number];
+  if (event.anonymousId !== undefined) record.anonymousId = event.anonymousId;
+  if (event.userId !== undefined) record.userId = event.userId;
+  return record;
+}

@@ -1,0 +1,13 @@
+import type { KithEvent } from '@kith/sdk/contract';
+import type { ValidEvent } from './validate.ts';
+
+const asId = (value: string | number | undefined) => (value === undefined ? undefined : String(value));
+
+/** Brings a valid event to the one stored shape: string IDs and a messageId on every event. */
+export function normalize(event: ValidEvent, newId: () => string): KithEvent {
+  const normalized = { ...event, messageId: event.messageId ?? newId() } as KithEvent;
+  for (const key of ['anonymousId', 'userId', 'groupId', 'previousId'] as const) {
+    if (key in event) normalized[key] = asId((event as Record<string, string | number | undefined>)[key]);
+  }
+  return normalized;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import { serve } from '@hono/node-server';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, devConfig, parseConfig, type KithConfig } from '../config.ts';
+import type { AppDeps } from '../deps.ts';
+import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
+
+export interface NodeOptions {
+  storage: string;
+  /** Path of kith.config.json; without one, the dev site is used. */
+  configPath?: string;
+  adminToken?: string;
+}
+
+export interface NodeDeps extends AppDeps {
+  /** Lines worth telling the operator on start (dev mode, generated token). */
+  notices: string[];
+}
+
+/** Reads config, storage and the SDK bundle the way the CLI and the demo shop both need them. */
+export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
+  const notices: string[] = [];
+  const config = loadConfig(options.configPath, notices);
+  const sdkScript = loadSdkScript();
+  const storage = await openStorage(options.storage);
+  let adminToken = options.adminToken;
+  if (!adminToken) {
+    adminToken = randomBytes(18).toString('base64url');
+    notices.push(`admin token (random for this run; set KITH_ADMIN_TOKEN to choose one): ${adminToken}`);
+  }
+  return { storage, config, adminToken, sdkScript, notices };
+}
+
+function loadConfig(path: string | undefined, notices: string[]): KithConfig {
+  if (path === undefined) {
+    notices.push('DEV MODE: no kith.config.json, so one site with write key "dev" accepts http://localhost:* and http://127.0.0.1:*. Do not expose this.');
+    return devConfig();
+  }
+  if (!existsSync(path)) throw new ConfigError(`--config: ${path} does not exist; create it or leave --config out for the dev site.`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid JSON (${(error as Error).message}); fix the syntax.`);
+  }
+  return parseConfig(raw, path);
+}
+
+function loadSdkScript(): string {
+  const path = fileURLToPath(import.meta.resolve('@kith/sdk/kith.js'));
+  if (!existsSync(path)) throw new ConfigError(`The SDK bundle ${path} is missing; run "pnpm build" first.`);
+  return readFileSync(path, 'utf8');
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves a fetch handler on Node; resolves once listening (port 0 picks a free port). */
+export function listen(fetch: (request: Request) => Response | Promise<Response>, options: { port: number; host: string }): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
+      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      const shown = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : host;
+      resolve({
+        url: `http://${shown}:${info.port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+export { DEFAULT_STORAGE };
+
+if (import.meta.main) {
+  const { runCli } = await import('../cli.ts');
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,138 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { storageUnavailable } from '../../errors.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type { ConsentRecord, EventPage, EventQuery, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import { MIGRATIONS } from './schema.ts';
+
+export interface SqliteOptions {
+  /** A file path, or ":memory:" for tests. */
+  path: string;
+}
+
+/** The embedded default: one file in WAL mode, one transaction per write set, fsync before ack. */
+export function createSqliteStorage(options: SqliteOptions): Storage {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new DatabaseSync(options.path);
+  db.exec('pragma journal_mode = wal; pragma synchronous = full; pragma busy_timeout = 5000; pragma foreign_keys = on;');
+
+  const prepared = () => ({
+    insertEvent: db.prepare(
+      `insert into events (site, message_id, type, event, user_id, anonymous_id, timestamp, received_at, body)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
+    ),
+    insertConsent: db.prepare(
+      `insert into consent_log (site, message_id, anonymous_id, user_id, timestamp, received_at,
+         policy_version, categories, method, banner_text_hash, locale)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
+    ),
+    insertRejected: db.prepare(
+      'insert into rejected (site, received_at, reason, message, payload) values (?, ?, ?, ?, ?)',
+    ),
+  });
+  let statements: ReturnType<typeof prepared> | undefined;
+
+  const transaction = <T>(work: () => T): T => {
+    db.exec('begin immediate');
+    try {
+      const result = work();
+      db.exec('commit');
+      return result;
+    } catch (error) {
+      if (db.isTransaction) db.exec('rollback');
+      throw error;
+    }
+  };
+
+  return {
+    async migrate() {
+      db.exec('create table if not exists schema_migrations (version integer primary key, applied_at text not null)');
+      const row = db.prepare('select coalesce(max(version), 0) as version from schema_migrations').get() as { version: number };
+      MIGRATIONS.slice(row.version).forEach((sql, offset) =>
+        transaction(() => {
+          db.exec(sql);
+          db.prepare('insert into schema_migrations (version, applied_at) values (?, ?)').run(row.version + offset + 1, new Date().toISOString());
+        }),
+      );
+      statements = prepared();
+    },
+
+    async write(set: WriteSet) {
+      const s = statements ?? (statements = prepared());
+      try {
+        return transaction(() => {
+          let inserted = 0;
+          for (const e of set.events) {
+            inserted += Number(
+              s.insertEvent.run(e.site, e.messageId, e.type, e.event ?? null, e.userId ?? null, e.anonymousId ?? null,
+                e.timestamp, e.receivedAt, JSON.stringify(e)).changes,
+            );
+          }
+          for (const c of set.consents) {
+            s.insertConsent.run(c.site, c.messageId, c.anonymousId ?? null, c.userId ?? null, c.timestamp, c.receivedAt,
+              c.consent.policyVersion, JSON.stringify(c.consent.categories), c.consent.method,
+              c.consent.bannerTextHash ?? null, c.consent.locale ?? null);
+          }
+          for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload);
+          return { inserted, duplicates: set.events.length - inserted };
+        });
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
+    },
+
+    async events(query: EventQuery): Promise<EventPage> {
+      const column = query.kind === 'user' ? 'user_id' : 'anonymous_id';
+      const cursor = decodeCursor(query.before);
+      const rows = db
+        .prepare(
+          `select seq, timestamp, body from events where ${column} = ?
+           and (timestamp, seq) < (?, ?) order by timestamp desc, seq desc limit ?`,
+        )
+        .all(query.id, cursor.timestamp, cursor.seq, query.limit + 1) as { seq: number; timestamp: string; body: string }[];
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        events: page.map((row) => JSON.parse(row.body) as StoredEvent),
+        next: rows.length > query.limit && last ? encodeCursor({ timestamp: last.timestamp, seq: last.seq }) : null,
+      };
+    },
+
+    async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
+      return db
+        .prepare('select site, received_at as receivedAt, reason, message, payload from rejected where site = ? order by seq desc limit ?')
+        .all(site, limit) as unknown as RejectedEvent[];
+    },
+
+    async consents(site: string, limit: number): Promise<ConsentRecord[]> {
+      const rows = db
+        .prepare('select * from consent_log where site = ? order by seq desc limit ?')
+        .all(site, limit) as Record<string, string | null>[];
+      return rows.map(consentFromRow);
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}
+
+function consentFromRow(row: Record<string, string | null>): ConsentRecord {
+  const record: ConsentRecord = {
+    site: row.site!,
+    messageId: row.message_id!,
+    timestamp: row.timestamp!,
+    receivedAt: row.received_at!,
+    consent: {
+      policyVersion: row.policy_version!,
+      categories: JSON.parse(row.categories!),
+      method: row.method as ConsentRecord['consent']['method'],
+    },
+  };
+  if (row.anonymous_id) record.anonymousId = row.anonymous_id;
+  if (row.user_id) record.userId = row.user_id;
+  if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
+  if (row.locale) record.consent.locale = row.locale;
+  return record;
+}

@@ -1,0 +1,48 @@
+import { createApp } from './app.ts';
+import { devConfig, parseConfig } from './config.ts';
+import { createSqliteStorage } from './storage/sqlite/index.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+export const SHOP_KEY = 'shop-key';
+
+/** A real app on a real (in-memory) SQLite, with a fixed clock for exact timestamps. */
+export async function testApp(now = new Date('2026-06-01T12:00:00.000Z')) {
+  const storage = createSqliteStorage({ path: ':memory:' });
+  await storage.migrate();
+  const config = parseConfig({
+    sites: [
+      ...devConfig().sites,
+      { id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://*.shop.example'] },
+    ],
+  });
+  let ids = 0;
+  const app = createApp({
+    storage,
+    config,
+    adminToken: ADMIN_TOKEN,
+    sdkScript: '/* kith test bundle */',
+    clock: () => now,
+    newId: () => `server-id-${++ids}`,
+  });
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const basic = (writeKey: string) => ({ Authorization: `Basic ${btoa(`${writeKey}:`)}` });
+  const admin = (path: string, token = ADMIN_TOKEN) => app.request(path, { headers: { Authorization: `Bearer ${token}` } });
+
+  return { app, storage, post, basic, admin };
+}
+
+export const trackEvent = (messageId: string, overrides: Record<string, unknown> = {}) => ({
+  type: 'track',
+  messageId,
+  anonymousId: 'anon-1',
+  event: 'Product Added',
+  properties: { sku: 'kith-mug', price: 12 },
+  timestamp: '2026-06-01T11:59:00.000Z',
+  ...overrides,
+});
