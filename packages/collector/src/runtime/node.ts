@@ -65,7 +65,7 @@ export function listen(fetch: (request: Request) => Response | Promise<Response>
   return new Promise((resolve) => {
     const server = serve({ fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      const shown = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : host;
+      const shown = ['0.0.0.0', '::', 'localhost'].includes(options.host) ? 'localhost' : host;
       resolve({
         url: `http://${shown}:${info.port}`,
         close: () => new Promise((done) => server.close(() => done())),

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
+
+const SHOP_ENTRY = fileURLToPath(new URL('../examples/shop/serve.ts', import.meta.url));
+
+export interface RunningShop {
+  url: string;
+  adminToken: string;
+  /** GET an admin path with the bearer token. */
+  admin(path: string): Promise<Response>;
+  /** All events stored for an ID, newest first, read through the admin API. */
+  eventsOf(kind: 'user' | 'anonymous', id: string): Promise<StoredEvent[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the demo shop + collector as its own process (as `pnpm start` does) on a fresh SQLite file. */
+export async function startShop(): Promise<RunningShop> {
+  const dir = mkdtempSync(join(tmpdir(), 'kith-e2e-'));
+  const adminToken = `e2e-${Math.random().toString(36).slice(2)}`;
+  const child = spawn(process.execPath, [SHOP_ENTRY], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KITH_STORAGE: `sqlite:${join(dir, 'kith.db')}`, KITH_ADMIN_TOKEN: adminToken },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await waitForUrl(child);
+  return {
+    url,
+    adminToken,
+    admin: (path) => fetch(url + path, { headers: { Authorization: `Bearer ${adminToken}` } }),
+    eventsOf: async (kind, id) => {
+      const res = await fetch(`${url}/v1/persons/${kind}/${encodeURIComponent(id)}/events?limit=1000`, {
+        headers: { Authorization: `Bearer ${adminToken}` },
+      });
+      return ((await res.json()) as { events: StoredEvent[] }).events;
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`shop did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/on (http:\/\/\S+)/);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`shop exited with ${code}:\n${output}`)));
+  });
+}
+
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+
+/** Every request the pages of a context make to the collector's API (fetch, beacon, anything). */
+export function recordCollectorRequests(context: BrowserContext): Request[] {
+  const seen: Request[] = [];
+  context.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/v1/')) seen.push(request);
+  });
+  return seen;
+}
+
+/** What the page has put on the device: cookies, Web Storage and IndexedDB databases. */
+export async function deviceStorage(page: Page) {
+  const cookies = await page.context().cookies();
+  const web = await page.evaluate(async () => ({
+    localStorage: Object.keys(localStorage),
+    sessionStorage: Object.keys(sessionStorage),
+    indexedDB: (await indexedDB.databases()).map((db) => db.name),
+  }));
+  return { cookies: cookies.map((c) => c.name).sort(), ...web };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

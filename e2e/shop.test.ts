@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { deviceStorage, eventually, launchChromium, recordCollectorRequests, startShop, type RunningShop } from './harness.ts';
+
+let shop: RunningShop;
+let browser: Browser;
+
+beforeAll(async () => {
+  [shop, browser] = await Promise.all([startShop(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await shop?.stop();
+});
+
+describe('the demo shop in Chromium', () => {
+  it('stores nothing and sends nothing before a choice, then stores the visit after "Accept all"', async () => {
+    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    const requests = recordCollectorRequests(context);
+    const page = await context.newPage();
+    await page.goto(`${shop.url}/`);
+    const accept = page.getByRole('button', { name: 'Accept all' });
+    await accept.waitFor();
+
+    // Longer than the SDK's flush interval: anything it would send unasked would have gone by now.
+    await page.waitForTimeout(2500);
+    expect(await deviceStorage(page)).toEqual({ cookies: [], localStorage: [], sessionStorage: [], indexedDB: [] });
+    expect(requests.map((r) => r.url())).toEqual([]);
+
+    await accept.click();
+    const anonymousId = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value);
+
+    await page.getByRole('link', { name: 'Kith Mug' }).click();
+    await page.getByRole('heading', { name: 'Kith Mug' }).waitFor();
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.getByText('Kith Mug added to your cart.').waitFor();
+    await page.getByRole('link', { name: 'Cart' }).click();
+    await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+
+    const events = await eventually(async () => {
+      const stored = await shop.eventsOf('anonymous', anonymousId);
+      return stored.filter((e) => e.type === 'page').length >= 3 && stored.some((e) => e.event === 'Product Added') ? stored : undefined;
+    });
+
+    const paths = events.filter((e) => e.type === 'page').map((e) => e.context?.page?.path).reverse();
+    expect(paths).toEqual(['/', '/product/kith-mug', '/cart']);
+    const added = events.find((e) => e.event === 'Product Added')!;
+    expect(added).toMatchObject({
+      type: 'track',
+      site: 'dev',
+      anonymousId,
+      properties: { sku: 'kith-mug', name: 'Kith Mug', price: 12, currency: 'EUR', quantity: 1 },
+      context: {
+        page: { path: '/product/kith-mug', url: `${shop.url}/product/kith-mug`, title: 'Kith Mug · Kith Demo Shop', referrer: `${shop.url}/` },
+        locale: 'en-GB',
+        timezone: 'Europe/Berlin',
+        library: { name: 'kith' },
+        consent: { categories: { analytics: true } },
+      },
+    });
+    expect(added.context?.userAgent).toMatch(/Chrome/);
+    expect(added.context?.screen?.width).toBeGreaterThan(0);
+    expect(typeof added.messageId).toBe('string');
+    // The collector's own times: arrival, and the client time corrected for skew (never after arrival).
+    expect(Date.parse(added.receivedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(Date.parse(added.timestamp)).toBeLessThanOrEqual(Date.parse(added.receivedAt));
+    expect(new Set(events.map((e) => e.messageId)).size).toBe(events.length);
+    await context.close();
+  });
+
+  it('after "Reject all" keeps only the choice cookie and sends nothing', async () => {
+    const context = await browser.newContext();
+    const requests = recordCollectorRequests(context);
+    const page = await context.newPage();
+    await page.goto(`${shop.url}/product/kith-tote`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.getByRole('button', { name: 'Reject all' }).click();
+    await page.getByRole('link', { name: 'Home' }).click();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.waitForTimeout(2500);
+
+    expect(await page.getByRole('button', { name: 'Accept all' }).count()).toBe(0);
+    expect(await deviceStorage(page)).toEqual({ cookies: ['kith_consent'], localStorage: [], sessionStorage: [], indexedDB: [] });
+    expect(requests.map((r) => r.url())).toEqual([]);
+    await context.close();
+  });
+
+  it('identifies a visitor who logs in', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${shop.url}/login`);
+    await page.getByRole('button', { name: 'Accept all' }).click();
+    await page.getByLabel('Email').fill('Ada@Example.com');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Welcome back').waitFor();
+
+    const events = await eventually(async () => {
+      const stored = await shop.eventsOf('user', 'ada@example.com');
+      return stored.some((e) => e.type === 'identify') && stored.some((e) => e.event === 'Signed In') ? stored : undefined;
+    });
+    expect(events.find((e) => e.type === 'identify')).toMatchObject({ userId: 'ada@example.com', traits: { email: 'ada@example.com' } });
+    await context.close();
+  });
+});

@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { createApp } from '@kith/collector';
+import { DEFAULT_STORAGE, createNodeDeps, listen } from '@kith/collector/node';
+import { shopRoutes } from './shop.ts';
+
+/** The demo shop and the collector on one origin, as a shop would run them. */
+export async function startShop(options: { port: number; host: string; storage: string; adminToken?: string }) {
+  const deps = await createNodeDeps({ storage: options.storage, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
+  const app = new Hono();
+  app.route('/', shopRoutes());
+  app.route('/', createApp(deps));
+  const server = await listen(app.fetch, { port: options.port, host: options.host });
+  return {
+    url: server.url,
+    notices: deps.notices,
+    close: async () => {
+      await server.close();
+      await deps.storage.close();
+    },
+  };
+}
+
+if (import.meta.main) {
+  const storage = process.env.KITH_STORAGE ?? DEFAULT_STORAGE;
+  const shop = await startShop({
+    port: Number(process.env.PORT ?? process.env.KITH_PORT ?? 8787),
+    host: process.env.HOST ?? 'localhost',
+    storage,
+    ...(process.env.KITH_ADMIN_TOKEN ? { adminToken: process.env.KITH_ADMIN_TOKEN } : {}),
+  });
+  console.log(`kith: demo shop and collector on ${shop.url} (storage ${storage})`);
+  for (const notice of shop.notices) console.log(`kith: ${notice}`);
+  console.log(`kith: read what was stored: curl -H "Authorization: Bearer <token>" ${shop.url}/v1/persons/anonymous/<id>/events`);
+  const stop = async () => {
+    await shop.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
