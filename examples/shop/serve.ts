@@ -28,9 +28,12 @@ if (import.meta.main) {
     storage,
     ...(process.env.KITH_ADMIN_TOKEN ? { adminToken: process.env.KITH_ADMIN_TOKEN } : {}),
   });
-  console.log(`kith: demo shop and collector on ${shop.url} (storage ${storage})`);
-  for (const notice of shop.notices) console.log(`kith: ${notice}`);
-  console.log(`kith: read what was stored: curl -H "Authorization: Bearer <token>" ${shop.url}/v1/persons/anonymous/<id>/events`);
+  const lines = [
+    `demo shop and collector on ${shop.url} (storage ${storage})`,
+    ...shop.notices,
+    `read what was stored: curl -H "Authorization: Bearer <token>" ${shop.url}/v1/persons/anonymous/<id>/events`,
+  ];
+  console.log(lines.map((line) => `kith: ${line}`).join('\n'));
   const stop = async () => {
     await shop.close();
     process.exit(0);

@@ -46,8 +46,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         ...(env.KITH_ADMIN_TOKEN ? { adminToken: env.KITH_ADMIN_TOKEN } : {}),
       });
       const server = await listen(createApp(deps).fetch, { port, host });
-      console.log(`kith: collector on ${server.url} (storage ${storage})`);
-      for (const notice of deps.notices) console.log(`kith: ${notice}`);
+      console.log([`collector on ${server.url} (storage ${storage})`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
       await untilSignal();
       await server.close();
       await deps.storage.close();

@@ -76,7 +76,9 @@ export function listen(fetch: (request: Request) => Response | Promise<Response>
 
 export { DEFAULT_STORAGE };
 
+// The `kith` bin. Not awaited at top level: cli.ts imports this module, which must finish first.
 if (import.meta.main) {
-  const { runCli } = await import('../cli.ts');
-  process.exitCode = await runCli(process.argv.slice(2));
+  void import('../cli.ts')
+    .then(({ runCli }) => runCli(process.argv.slice(2)))
+    .then((code) => (process.exitCode = code));
 }
