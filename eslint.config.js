@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -11,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['examples/**/*.js', 'packages/sdk/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', kith: 'readonly' } },
+    files: ['examples/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, kith: 'readonly' } },
   },
 );
