@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EventPage } from '../storage/storage.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
 
 async function withEvents(count: number) {
@@ -15,17 +16,17 @@ describe('GET /v1/persons/:kind/:id/events', () => {
     const { admin } = await withEvents(5);
     const first = await admin('/v1/persons/user/user-1/events?limit=2');
     expect(first.status).toBe(200);
-    const page1 = await first.json();
-    expect(page1.events.map((e: { messageId: string }) => e.messageId)).toEqual(['m4', 'm3']);
-    const page2 = await (await admin(`/v1/persons/user/user-1/events?limit=2&before=${page1.next}`)).json();
-    expect(page2.events.map((e: { messageId: string }) => e.messageId)).toEqual(['m2', 'm1']);
+    const page1 = (await first.json()) as EventPage;
+    expect(page1.events.map((e) => e.messageId)).toEqual(['m4', 'm3']);
+    const page2 = (await (await admin(`/v1/persons/user/user-1/events?limit=2&before=${page1.next}`)).json()) as EventPage;
+    expect(page2.events.map((e) => e.messageId)).toEqual(['m2', 'm1']);
     const page3 = await (await admin(`/v1/persons/user/user-1/events?limit=2&before=${page2.next}`)).json();
     expect(page3).toMatchObject({ events: [{ messageId: 'm0' }], next: null });
   });
 
   it('finds events by anonymous ID', async () => {
     const { admin } = await withEvents(1);
-    const body = await (await admin('/v1/persons/anonymous/anon-1/events')).json();
+    const body = (await (await admin('/v1/persons/anonymous/anon-1/events')).json()) as EventPage;
     expect(body.events).toEqual([expect.objectContaining({ messageId: 'm0', anonymousId: 'anon-1', site: 'shop' })]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BatchResponse } from '@kith/sdk/contract';
 import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
 
 const batchOf = (...batch: unknown[]) => ({ batch, sentAt: '2026-06-01T11:59:30.000Z' });
@@ -59,16 +60,16 @@ describe('POST /v1/batch', () => {
       basic(SHOP_KEY),
     );
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as BatchResponse;
     expect(body.accepted).toBe(2);
-    expect(body.rejected.map((r: { index: number; reason: string }) => [r.index, r.reason])).toEqual([
+    expect(body.rejected.map((r) => [r.index, r.reason])).toEqual([
       [1, 'missing_event'],
       [2, 'not_an_object'],
       [3, 'invalid_type'],
       [4, 'missing_identity'],
       [5, 'invalid_timestamp'],
     ]);
-    expect(body.rejected[0].message).toMatch(/event name/);
+    expect(body.rejected[0]?.message).toMatch(/event name/);
     const stored = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 });
     expect(stored.events.map((e) => e.messageId).sort()).toEqual(['good-1', 'good-2']);
     const quarantined = await storage.rejected('shop', 10);

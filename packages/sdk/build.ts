@@ -1,0 +1,37 @@
+// Builds dist/kith.js (script tag), dist/index.js (npm, ESM) and the public declarations.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { build, type BuildOptions } from 'esbuild';
+import pkg from './package.json' with { type: 'json' };
+
+const common = {
+  bundle: true,
+  target: 'es2020',
+  define: { __KITH_VERSION__: JSON.stringify(pkg.version) },
+} satisfies BuildOptions;
+
+/** The script-tag bundle; the tests build it the same way. */
+export const scriptBundle = {
+  ...common,
+  entryPoints: ['src/script.ts'],
+  format: 'iife',
+  minify: true,
+} satisfies BuildOptions;
+
+if (import.meta.main) {
+  const dir = import.meta.dirname;
+  rmSync(`${dir}/dist`, { recursive: true, force: true });
+  await Promise.all([
+    build({ ...scriptBundle, absWorkingDir: dir, outfile: 'dist/kith.js' }),
+    build({ ...common, absWorkingDir: dir, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/index.js' }),
+  ]);
+  const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+  execFileSync(process.execPath, [tsc, '-p', `${dir}/tsconfig.build.json`], { stdio: 'inherit' });
+
+  const script = readFileSync(`${dir}/dist/kith.js`);
+  console.log(
+    `dist/kith.js: ${script.length} B min, ${gzipSync(script, { level: 9 }).length} B gzip, ${brotliCompressSync(script).length} B brotli`,
+  );
+}

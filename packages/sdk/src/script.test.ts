@@ -1,0 +1,62 @@
+import { afterEach, assert, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import type { Kith } from './index.ts';
+import { prompt, recordRequests, resetPage } from './testing.ts';
+
+afterEach(() => {
+  delete window.kith;
+  for (const script of document.querySelectorAll('script[data-write-key]')) script.remove();
+  resetPage();
+});
+
+/** Runs the built script-tag bundle as a classic <script> with the given data-* attributes. */
+async function loadScript(data: Record<string, string>) {
+  const script = document.createElement('script');
+  Object.assign(script.dataset, data);
+  script.src = URL.createObjectURL(new Blob([await commands.bundleScript()], { type: 'text/javascript' }));
+  await new Promise((resolve, reject) => {
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  });
+}
+
+function loadedKith(): Kith {
+  const kith = window.kith;
+  assert(kith && !Array.isArray(kith), 'window.kith is the SDK');
+  return kith;
+}
+
+it('reads its data-* attributes and replays commands queued before it loaded', async () => {
+  const { requests, bodies } = recordRequests();
+  window.kith = [
+    ['track', 'Early', { sku: 'A1' }],
+    ['identify', 'user-1'],
+    ['page', 'Home'],
+  ];
+  await loadScript({ writeKey: 'site-key', host: 'https://collector.example', policyVersion: '7', flushAt: '2' });
+  const kith = loadedKith();
+  expect(prompt().dialog).toBeTruthy();
+  expect(requests).toEqual([]);
+  kith.consent.choose({ analytics: true });
+  await kith.flush();
+
+  expect(requests.map(({ url }) => url)).toEqual(['https://collector.example/v1/batch', 'https://collector.example/v1/batch']);
+  const sent = await bodies();
+  expect(sent.map(({ writeKey }) => writeKey)).toEqual(['site-key', 'site-key']);
+  expect(sent.flatMap(({ batch }) => batch)).toMatchObject([
+    { type: 'consent', properties: { policyVersion: '7', method: 'api' }, context: { consent: { policyVersion: '7' } } },
+    { type: 'track', event: 'Early', properties: { sku: 'A1' } },
+    { type: 'identify', userId: 'user-1' },
+    { type: 'page', name: 'Home', userId: 'user-1' },
+  ]);
+});
+
+it('keeps the first instance when the tag is on the page twice', async () => {
+  await loadScript({ writeKey: 'site-key' });
+  const first = window.kith;
+  await loadScript({ writeKey: 'site-key' });
+
+  expect(window.kith).toBe(first);
+  expect(document.querySelectorAll('kith-consent')).toHaveLength(1);
+});
