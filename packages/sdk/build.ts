@@ -6,6 +6,9 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
 import pkg from './package.json' with { type: 'json' };
 
+/** Everything in the script tag (banner, queue, identity), brotli-compressed. */
+const BROTLI_BUDGET = 6 * 1024;
+
 const common = {
   bundle: true,
   target: 'es2020',
@@ -31,7 +34,11 @@ if (import.meta.main) {
   execFileSync(process.execPath, [tsc, '-p', `${dir}/tsconfig.build.json`], { stdio: 'inherit' });
 
   const script = readFileSync(`${dir}/dist/kith.js`);
-  console.log(
-    `dist/kith.js: ${script.length} B min, ${gzipSync(script, { level: 9 }).length} B gzip, ${brotliCompressSync(script).length} B brotli`,
-  );
+  const brotli = brotliCompressSync(script).length;
+  console.log(`dist/kith.js: ${script.length} B min, ${gzipSync(script, { level: 9 }).length} B gzip, ${brotli} B brotli`);
+  // Every visitor downloads this file: growing past the budget fails the build, and so CI.
+  if (brotli > BROTLI_BUDGET) {
+    console.error(`dist/kith.js is ${brotli} B brotli, over its budget of ${BROTLI_BUDGET} B: make it smaller.`);
+    process.exitCode = 1;
+  }
 }
