@@ -29,12 +29,12 @@ export function runPipeline(input: PipelineInput): PipelineOutput {
   const quarantine = (index: number, item: unknown, reason: RejectReason) => {
     const message = REJECT_REASONS[reason];
     rejected.push({ index, reason, message });
-    set.rejected.push({ site: input.site, receivedAt, reason, message, payload: JSON.stringify(item) ?? 'null' });
+    set.rejected.push({ site: input.site, receivedAt, reason, message, payload: quarantinePayload(item, reason) });
   };
 
   input.items.forEach((item, index) => {
-    const bytes = input.bodyBytes <= MAX_EVENT_BYTES ? 0 : utf8.encode(JSON.stringify(item) ?? '').byteLength;
-    const valid = validate(item, bytes);
+    const measure = () => (input.bodyBytes <= MAX_EVENT_BYTES ? 0 : utf8.encode(JSON.stringify(item)).byteLength);
+    const valid = validate(item, measure);
     if (isRejection(valid)) return quarantine(index, item, valid.reason);
     const event = normalize(valid, input.newId);
     const refused = checkConsent(event);
@@ -45,6 +45,10 @@ export function runPipeline(input: PipelineInput): PipelineOutput {
   });
   return { set, rejected };
 }
+
+// Too deep to serialize (that is why it was refused): the reason is kept, the payload cannot be.
+const quarantinePayload = (item: unknown, reason: RejectReason) =>
+  reason === 'event_too_deep' ? '"(not kept: nested too deep to serialize)"' : (JSON.stringify(item) ?? 'null');
 
 function consentRecord(event: StoredEvent) {
   const record = {

@@ -17,6 +17,7 @@ export const REJECT_REASONS = {
   invalid_consent:
     'A consent event needs properties.policyVersion (string), properties.categories (booleans) and properties.method.',
   event_too_large: 'An event may be at most 32 KB of JSON; send large data elsewhere and reference it.',
+  event_too_deep: 'An event may nest objects and arrays at most 32 levels deep.',
   no_consent: 'context.consent does not grant analytics, so the event was not stored.',
 } as const;
 

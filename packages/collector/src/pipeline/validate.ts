@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { RejectReason, Rejection } from './reasons.ts';
 
 export const MAX_EVENT_BYTES = 32 * 1024;
+export const MAX_EVENT_DEPTH = 32;
 
 type Code = RejectReason;
 
@@ -16,17 +17,20 @@ const isoDate = (code: Code) => v.pipe(v.string(code), v.check((s) => s.length <
 // Segment's server libraries may send numeric IDs; normalize turns them into strings.
 const id = (code: Code) => v.optional(v.union([boundedString(code, 1, 256), v.pipe(v.number(code), v.safeInteger(code))], code));
 
+// Every field of the contract has its type whatever the event type, so what is stored matches KithEvent.
 const common = {
   messageId: v.optional(boundedString('invalid_message_id', 1, 128)),
   anonymousId: id('invalid_anonymous_id'),
   userId: id('invalid_user_id'),
+  event: v.optional(boundedString('missing_event', 1, 200)),
+  name: v.optional(v.pipe(v.string('invalid_name'), v.maxLength(200, 'invalid_name'))),
+  properties: v.optional(plainObject('invalid_properties')),
+  traits: v.optional(plainObject('invalid_traits')),
+  previousId: id('missing_previous_id'),
+  groupId: id('missing_group_id'),
   context: v.optional(plainObject('invalid_context')),
   timestamp: v.optional(isoDate('invalid_timestamp')),
 };
-
-const properties = v.optional(plainObject('invalid_properties'));
-const traits = v.optional(plainObject('invalid_traits'));
-const name = v.optional(v.pipe(v.string('invalid_name'), v.maxLength(200, 'invalid_name')));
 
 const ConsentProperties = v.looseObject(
   {
@@ -44,12 +48,12 @@ const EventSchema = v.pipe(
   v.variant(
     'type',
     [
-      v.looseObject({ ...common, type: v.literal('track'), event: boundedString('missing_event', 1, 200), properties }, 'missing_event'),
-      v.looseObject({ ...common, type: v.literal('page'), name, properties }),
-      v.looseObject({ ...common, type: v.literal('screen'), name, properties }),
-      v.looseObject({ ...common, type: v.literal('identify'), traits }),
-      v.looseObject({ ...common, type: v.literal('group'), groupId: id('missing_group_id'), traits }),
-      v.looseObject({ ...common, type: v.literal('alias'), previousId: id('missing_previous_id') }),
+      v.looseObject({ ...common, type: v.literal('track'), event: boundedString('missing_event', 1, 200) }, 'missing_event'),
+      v.looseObject({ ...common, type: v.literal('page') }),
+      v.looseObject({ ...common, type: v.literal('screen') }),
+      v.looseObject({ ...common, type: v.literal('identify') }),
+      v.looseObject({ ...common, type: v.literal('group') }),
+      v.looseObject({ ...common, type: v.literal('alias') }),
       v.looseObject({ ...common, type: v.literal('consent'), properties: ConsentProperties }, 'invalid_consent'),
     ],
     'invalid_type',
@@ -62,10 +66,26 @@ const EventSchema = v.pipe(
 /** The event as validated: IDs may still be numbers until normalize. */
 export type ValidEvent = v.InferOutput<typeof EventSchema>;
 
-/** Checks one event against the contract; `bytes` is its serialized size. */
-export function validate(input: unknown, bytes: number): ValidEvent | Rejection {
+/**
+ * JSON.parse accepts any nesting, but JSON.stringify recurses and would overflow the stack on
+ * what a hostile client nests 50,000 levels deep; so depth is checked first, without recursion.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Checks one event against the contract; `measure` gives its serialized size when needed. */
+export function validate(input: unknown, measure: () => number): ValidEvent | Rejection {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { reason: 'not_an_object' };
-  if (bytes > MAX_EVENT_BYTES) return { reason: 'event_too_large' };
+  if (nestsDeeperThan(input, MAX_EVENT_DEPTH)) return { reason: 'event_too_deep' };
+  if (measure() > MAX_EVENT_BYTES) return { reason: 'event_too_large' };
   const result = v.safeParse(EventSchema, input, { abortEarly: true });
   if (result.success) return result.output;
   return { reason: (result.issues[0]?.message ?? 'not_an_object') as RejectReason };
