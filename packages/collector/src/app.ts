@@ -51,6 +51,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.get('/v1/persons/:kind/:id/events', admin.events);
+  app.get('/v1/persons/:kind/:id/export', admin.export);
 
   return app;
 }

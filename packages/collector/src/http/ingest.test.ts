@@ -106,7 +106,7 @@ describe('POST /v1/batch', () => {
     };
     expect(await (await post('/v1/batch', batchOf(consent), basic(SHOP_KEY))).json()).toMatchObject({ accepted: 1 });
     expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events).toEqual([]);
-    expect(await storage.consents('shop', 10)).toEqual([
+    expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toEqual([
       expect.objectContaining({ messageId: 'c1', anonymousId: 'anon-1', consent: consent.properties }),
     ]);
   });

@@ -20,7 +20,7 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
   const ingest = async (c: Context<Env>, items: unknown[], body: Body, bodyBytes: number) => {
     const site = authorize(c, body, sites);
     const receivedAt = clock();
-    const { set, rejected } = runPipeline({ items, bodyBytes, site: site.id, receivedAt, sentAt: parseSentAt(body.sentAt), newId });
+    const { set, rejected } = await runPipeline({ items, bodyBytes, site: site.id, receivedAt, sentAt: parseSentAt(body.sentAt), newId });
     await deps.storage.write(set);
     return { accepted: set.events.length + set.consents.length, rejected };
   };

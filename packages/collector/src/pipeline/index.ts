@@ -1,6 +1,6 @@
 import type { ConsentProperties, RejectedItem } from '@kith/sdk/contract';
 import type { StoredEvent, WriteSet } from '../storage/storage.ts';
-import { checkConsent } from './consent.ts';
+import { checkBannerText, checkConsent } from './consent.ts';
 import { enrich, type Arrival } from './enrich.ts';
 import { normalize } from './normalize.ts';
 import { REJECT_REASONS, isRejection, type RejectReason } from './reasons.ts';
@@ -21,7 +21,7 @@ export interface PipelineOutput {
 const utf8 = new TextEncoder();
 
 /** validate -> normalize -> check consent -> enrich, per event; bad events are quarantined, never dropped. */
-export function runPipeline(input: PipelineInput): PipelineOutput {
+export async function runPipeline(input: PipelineInput): Promise<PipelineOutput> {
   const set: WriteSet = { events: [], consents: [], rejected: [] };
   const rejected: RejectedItem[] = [];
   const receivedAt = input.receivedAt.toISOString();
@@ -32,17 +32,23 @@ export function runPipeline(input: PipelineInput): PipelineOutput {
     set.rejected.push({ site: input.site, receivedAt, reason, message, payload: quarantinePayload(item, reason) });
   };
 
-  input.items.forEach((item, index) => {
+  for (const [index, item] of input.items.entries()) {
     const measure = () => (input.bodyBytes <= MAX_EVENT_BYTES ? 0 : utf8.encode(JSON.stringify(item)).byteLength);
     const valid = validate(item, measure);
-    if (isRejection(valid)) return quarantine(index, item, valid.reason);
+    if (isRejection(valid)) {
+      quarantine(index, item, valid.reason);
+      continue;
+    }
     const event = normalize(valid, input.newId);
-    const refused = checkConsent(event);
-    if (refused) return quarantine(index, item, refused.reason);
+    const refused = checkConsent(event) ?? (event.type === 'consent' ? await checkBannerText(event) : null);
+    if (refused) {
+      quarantine(index, item, refused.reason);
+      continue;
+    }
     const stored = enrich(event, input);
     if (stored.type === 'consent') set.consents.push(consentRecord(stored));
     else set.events.push(stored);
-  });
+  }
   return { set, rejected };
 }
 

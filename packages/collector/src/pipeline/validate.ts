@@ -37,8 +37,10 @@ const ConsentProperties = v.looseObject(
     policyVersion: boundedString('invalid_consent', 1, 64),
     categories: v.record(v.string(), v.boolean('invalid_consent'), 'invalid_consent'),
     method: v.picklist(['accept-all', 'reject-all', 'custom', 'withdraw', 'gpc', 'api'], 'invalid_consent'),
-    bannerTextHash: v.optional(v.string('invalid_consent')),
-    locale: v.optional(v.string('invalid_consent')),
+    bannerTextHash: v.optional(v.pipe(v.string('invalid_consent'), v.regex(/^[0-9a-f]{64}$/, 'invalid_consent'))),
+    // The exact texts the visitor saw; kept once per version, by the hash above.
+    bannerText: v.optional(v.record(v.string(), v.pipe(v.string('invalid_consent'), v.maxLength(4000, 'invalid_consent')), 'invalid_consent')),
+    locale: v.optional(v.pipe(v.string('invalid_consent'), v.maxLength(35, 'invalid_consent'))),
   },
   'invalid_consent',
 );

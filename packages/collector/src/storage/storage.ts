@@ -11,7 +11,7 @@ export interface StoredEvent extends KithEvent {
   receivedAt: string;
 }
 
-/** A `consent` event, kept append-only in the consent log as proof. */
+/** A `consent` event, kept append-only in the consent log as proof; its banner text is kept apart, by hash. */
 export interface ConsentRecord {
   site: string;
   messageId: string;
@@ -46,9 +46,12 @@ export interface WriteResult {
 
 export type IdKind = 'user' | 'anonymous';
 
-export interface EventQuery {
+export interface PersonKey {
   kind: IdKind;
   id: string;
+}
+
+export interface EventQuery extends PersonKey {
   limit: number;
   /** Cursor from a previous page (`EventPage.next`): only older events. */
   before?: string;
@@ -68,6 +71,9 @@ export interface Storage {
   write(set: WriteSet): Promise<WriteResult>;
   events(query: EventQuery): Promise<EventPage>;
   rejected(site: string, limit: number): Promise<RejectedEvent[]>;
-  consents(site: string, limit: number): Promise<ConsentRecord[]>;
+  /** The consent log of an ID, oldest first. */
+  consents(person: PersonKey): Promise<ConsentRecord[]>;
+  /** Banner texts by their hash, for the hashes given. */
+  bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import type { ConsentRecord, EventPage, EventQuery, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface SqliteOptions {
@@ -27,6 +27,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
          policy_version, categories, method, banner_text_hash, locale)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
     ),
+    insertBannerText: db.prepare('insert into banner_texts (hash, texts, first_seen) values (?, ?, ?) on conflict (hash) do nothing'),
     insertRejected: db.prepare(
       'insert into rejected (site, received_at, reason, message, payload) values (?, ?, ?, ?, ?)',
     ),
@@ -73,6 +74,8 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
             s.insertConsent.run(c.site, c.messageId, c.anonymousId ?? null, c.userId ?? null, c.timestamp, c.receivedAt,
               c.consent.policyVersion, JSON.stringify(c.consent.categories), c.consent.method,
               c.consent.bannerTextHash ?? null, c.consent.locale ?? null);
+            const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
+            if (bannerText && bannerTextHash) s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
           }
           for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload);
           return { inserted, duplicates: set.events.length - inserted };
@@ -105,11 +108,20 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
         .all(site, limit) as unknown as RejectedEvent[];
     },
 
-    async consents(site: string, limit: number): Promise<ConsentRecord[]> {
-      const rows = db
-        .prepare('select * from consent_log where site = ? order by seq desc limit ?')
-        .all(site, limit) as Record<string, string | null>[];
+    async consents(person: PersonKey): Promise<ConsentRecord[]> {
+      const column = person.kind === 'user' ? 'user_id' : 'anonymous_id';
+      const rows = db.prepare(`select * from consent_log where ${column} = ? order by seq`).all(person.id) as Record<string, string | null>[];
       return rows.map(consentFromRow);
+    },
+
+    async bannerTexts(hashes: string[]) {
+      const texts: Record<string, Record<string, string>> = {};
+      const select = db.prepare('select texts from banner_texts where hash = ?');
+      for (const hash of new Set(hashes)) {
+        const row = select.get(hash) as { texts: string } | undefined;
+        if (row) texts[hash] = JSON.parse(row.texts);
+      }
+      return texts;
     },
 
     async close() {

@@ -43,10 +43,18 @@ export const MIGRATIONS: readonly string[] = [
     locale           text,
     unique (site, message_id)
   );
-  create index consent_log_by_site on consent_log (site, seq desc);
+  create index consent_log_by_user on consent_log (user_id) where user_id is not null;
+  create index consent_log_by_anonymous on consent_log (anonymous_id) where anonymous_id is not null;
   create trigger consent_log_append_only_update before update on consent_log
     begin select raise(abort, 'consent_log is append-only'); end;
   create trigger consent_log_append_only_delete before delete on consent_log
     begin select raise(abort, 'consent_log is append-only'); end;
+
+  -- Each version of the banner's texts, once, under the hash the consent log refers to.
+  create table banner_texts (
+    hash       text primary key,
+    texts      text not null,
+    first_seen text not null
+  );
   `,
 ];
