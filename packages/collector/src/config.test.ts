@@ -7,6 +7,7 @@ describe('parseConfig', () => {
       sites: [{ id: 'shop', writeKey: 'key', origins: ['https://shop.example'], linkerDomains: [] }],
       ip: 'truncate',
       stitching: false,
+      rateLimit: { perAddress: 50, perSite: 5000 },
     });
   });
 

@@ -19,6 +19,14 @@ const ConfigSchema = v.pipe(
     ip: v.optional(v.picklist(['truncate', 'drop', 'keep'], 'must be "truncate", "drop" or "keep"'), 'truncate'),
     retentionDays: v.optional(v.pipe(v.number('must be a number of days'), v.integer('must be a whole number'), v.minValue(1, 'must be at least 1'))),
     stitching: v.optional(v.boolean('must be true or false'), false),
+    // Requests per second (bursts of twice that) per client address and per site; 0 turns a limit off.
+    rateLimit: v.optional(
+      v.object({
+        perAddress: v.optional(v.pipe(v.number('must be requests per second'), v.minValue(0, 'must be 0 (off) or more')), 50),
+        perSite: v.optional(v.pipe(v.number('must be requests per second'), v.minValue(0, 'must be 0 (off) or more')), 5000),
+      }),
+      { perAddress: 50, perSite: 5000 },
+    ),
   }),
   v.check((c) => new Set(c.sites.map((s) => s.writeKey)).size === c.sites.length, 'sites: each site needs its own writeKey'),
   v.check((c) => new Set(c.sites.map((s) => s.id)).size === c.sites.length, 'sites: each site needs its own id'),

@@ -1,4 +1,6 @@
+import type { Context } from 'hono';
 import type { KithConfig } from './config.ts';
+import type { Geo } from './pipeline/enrich.ts';
 import type { Storage } from './storage/storage.ts';
 
 /** Everything a route needs; tests pass their own clock and ID generator. */
@@ -9,8 +11,15 @@ export interface AppDeps {
   adminToken: string;
   /** The SDK's script-tag bundle, served at /kith.js. */
   sdkScript: string;
+  /** What the runtime knows of the client: its address (Node: the socket or a local proxy) and geo (Workers). */
+  clientInfo?: (c: Context) => ClientInfo;
   clock?: () => Date;
   newId?: () => string;
+}
+
+export interface ClientInfo {
+  address?: string;
+  geo?: Geo;
 }
 
 export type Env = { Variables: { requestId: string } };

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden_origin'
   | 'payload_too_large'
+  | 'rate_limited'
   | 'not_found'
   | 'storage_unavailable';
 

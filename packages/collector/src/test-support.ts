@@ -5,8 +5,17 @@ import { createSqliteStorage } from './storage/sqlite/index.ts';
 export const ADMIN_TOKEN = 'test-admin-token';
 export const SHOP_KEY = 'shop-key';
 
+export interface TestAppOptions {
+  /** The clock's time; tests that need time to pass move it. */
+  clock?: () => Date;
+  rateLimit?: { perAddress: number; perSite: number };
+  /** The client address the runtime would report (read per request from X-Test-Address). */
+  addresses?: boolean;
+}
+
 /** A real app on a real (in-memory) SQLite, with a fixed clock for exact timestamps. */
-export async function testApp(now = new Date('2026-06-01T12:00:00.000Z')) {
+export async function testApp(options: TestAppOptions = {}) {
+  const now = new Date('2026-06-01T12:00:00.000Z');
   const storage = createSqliteStorage({ path: ':memory:' });
   await storage.migrate();
   const config = parseConfig({
@@ -14,6 +23,7 @@ export async function testApp(now = new Date('2026-06-01T12:00:00.000Z')) {
       ...devConfig().sites,
       { id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://*.shop.example'] },
     ],
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });
   let ids = 0;
   const app = createApp({
@@ -21,8 +31,9 @@ export async function testApp(now = new Date('2026-06-01T12:00:00.000Z')) {
     config,
     adminToken: ADMIN_TOKEN,
     sdkScript: '/* kith test bundle */',
-    clock: () => now,
+    clock: options.clock ?? (() => now),
     newId: () => `server-id-${++ids}`,
+    ...(options.addresses ? { clientInfo: (c) => ({ address: c.req.header('x-test-address') }) } : {}),
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -1,8 +1,9 @@
 import type { Context } from 'hono';
 import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
-import type { AppDeps, Env } from '../deps.ts';
+import type { AppDeps, ClientInfo, Env } from '../deps.ts';
 import { KithError } from '../errors.ts';
+import { createRateLimiter } from './rate-limit.ts';
 import { runPipeline } from '../pipeline/index.ts';
 import { MAX_EVENT_BYTES } from '../pipeline/validate.ts';
 import type { Sites } from '../sites.ts';
@@ -16,35 +17,56 @@ type Body = Record<string, unknown>;
 export function ingestHandlers(deps: AppDeps, sites: Sites) {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? (() => crypto.randomUUID());
+  const now = () => clock().getTime();
+  const perAddress = createRateLimiter(deps.config.rateLimit.perAddress, now, 'address');
+  const perSite = createRateLimiter(deps.config.rateLimit.perSite, now, 'site');
 
-  const ingest = async (c: Context<Env>, items: unknown[], body: Body, bodyBytes: number) => {
+  // The address limit comes before the body is read: a flood costs as little as possible.
+  const admit = async (c: Context<Env>) => {
+    const client = deps.clientInfo?.(c) ?? {};
+    if (client.address) perAddress.take(client.address);
+    return { client, ...(await readJson(c)) };
+  };
+
+  const ingest = async (c: Context<Env>, client: ClientInfo, items: unknown[], body: Body, bodyBytes: number) => {
     const site = authorize(c, body, sites);
+    perSite.take(site.id);
     const receivedAt = clock();
-    const { set, rejected } = await runPipeline({ items, bodyBytes, site: site.id, receivedAt, sentAt: parseSentAt(body.sentAt), newId });
+    const { set, rejected } = await runPipeline({
+      items,
+      bodyBytes,
+      site: site.id,
+      receivedAt,
+      sentAt: parseSentAt(body.sentAt),
+      clientAddress: client.address,
+      geo: client.geo,
+      ipMode: deps.config.ip,
+      newId,
+    });
     await deps.storage.write(set);
     return { accepted: set.events.length + set.consents.length, rejected };
   };
 
   return {
     batch: async (c: Context<Env>) => {
-      const { body, bytes } = await readJson(c);
+      const { client, body, bytes } = await admit(c);
       if (!Array.isArray(body.batch)) {
         throw new KithError('not_a_batch', 400, 'Send { "batch": [events...], "sentAt": "<ISO time>" }.');
       }
       if (body.batch.length > MAX_BATCH_EVENTS) {
         throw new KithError('payload_too_large', 413, `A batch may hold at most ${MAX_BATCH_EVENTS} events; split it.`);
       }
-      const result = await ingest(c, body.batch, body, bytes);
+      const result = await ingest(c, client, body.batch, body, bytes);
       return c.json({ ok: true, ...result } satisfies BatchResponse);
     },
 
     single: (type: EventType) => async (c: Context<Env>) => {
-      const { body, bytes } = await readJson(c);
+      const { client, body, bytes } = await admit(c);
       if (bytes > MAX_EVENT_BYTES) {
         throw new KithError('payload_too_large', 413, `An event may be at most ${MAX_EVENT_BYTES / 1024} KB of JSON.`);
       }
       const { writeKey: _writeKey, sentAt: _sentAt, ...event } = body;
-      const result = await ingest(c, [{ ...event, type }], body, bytes);
+      const result = await ingest(c, client, [{ ...event, type }], body, bytes);
       const refused = result.rejected[0];
       if (refused) return c.json({ ok: false, error: refused.reason, message: refused.message }, 400);
       return c.json({ ok: true, ...result } satisfies BatchResponse);

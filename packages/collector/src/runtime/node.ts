@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, devConfig, parseConfig, type KithConfig } from '../config.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps, ClientInfo } from '../deps.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 
 export interface NodeOptions {
@@ -31,7 +33,18 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
     adminToken = randomBytes(18).toString('base64url');
     notices.push(`admin token (random for this run; set KITH_ADMIN_TOKEN to choose one): ${adminToken}`);
   }
-  return { storage, config, adminToken, sdkScript, notices };
+  return { storage, config, adminToken, sdkScript, clientInfo: nodeClientInfo, notices };
+}
+
+/**
+ * The visitor's address: the socket's peer, or, when that peer is a reverse proxy on this
+ * machine (nginx, Caddy on loopback), the first X-Forwarded-For entry it set.
+ */
+export function nodeClientInfo(c: Context): ClientInfo {
+  const peer = getConnInfo(c).remote.address;
+  const local = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
+  const forwarded = local ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return { address: forwarded || peer };
 }
 
 function loadConfig(path: string | undefined, notices: string[]): KithConfig {
