@@ -12,6 +12,8 @@ const pages: Record<string, string> = {
   '/product/:sku': 'product.html',
   '/cart': 'cart.html',
   '/login': 'login.html',
+  '/privacy': 'privacy.html',
+  '/imprint': 'imprint.html',
 };
 
 export function shopRoutes() {
