@@ -5,5 +5,7 @@ export default defineConfig({
     name: 'collector',
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // A throwaway PostgreSQL server for the postgres adapter's tests (or KITH_TEST_POSTGRES_URL).
+    globalSetup: ['src/test-postgres.ts'],
   },
 });

@@ -1,4 +1,6 @@
 import { ConfigError } from '../config.ts';
+import { KithError } from '../errors.ts';
+import { createPostgresStorage } from './postgres/index.ts';
 import { createSqliteStorage } from './sqlite/index.ts';
 import type { Storage } from './storage.ts';
 
@@ -12,10 +14,27 @@ export async function openStorage(spec: string): Promise<Storage> {
     if (!path) throw new ConfigError('--storage: give a file after "sqlite:", e.g. sqlite:./data/kith.db');
     storage = createSqliteStorage({ path });
   } else if (/^postgres(ql)?:\/\//.test(spec)) {
-    throw new ConfigError('--storage: the PostgreSQL adapter is not available yet; use sqlite:./data/kith.db');
+    storage = createPostgresStorage({ url: spec });
   } else {
-    throw new ConfigError(`--storage: "${spec}" is not a storage; use sqlite:<file> (e.g. ${DEFAULT_STORAGE})`);
+    throw new ConfigError(`--storage: "${spec}" is not a storage; use sqlite:<file> (e.g. ${DEFAULT_STORAGE}) or postgres://user@host/database`);
   }
-  await storage.migrate();
+  try {
+    await storage.migrate();
+  } catch (error) {
+    await storage.close().catch(() => {});
+    if (!(error instanceof KithError && error.code === 'storage_unavailable')) throw error;
+    const reason = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    throw new ConfigError(`--storage: cannot reach ${withoutPassword(spec)} (${reason}); check that the server runs and that the URL, user and password are right.`);
+  }
   return storage;
+}
+
+function withoutPassword(spec: string): string {
+  try {
+    const url = new URL(spec);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return spec.replace(/:[^:@/]*@/, ':***@');
+  }
 }

@@ -9,13 +9,16 @@ import { MIGRATIONS } from './schema.ts';
 export interface SqliteOptions {
   /** A file path, or ":memory:" for tests. */
   path: string;
+  /** How long a write waits for another process's lock on the file before answering 503; default 5 s. */
+  busyTimeoutMs?: number;
 }
 
 /** The embedded default: one file in WAL mode, one transaction per write set, fsync before ack. */
 export function createSqliteStorage(options: SqliteOptions): Storage {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
-  db.exec('pragma journal_mode = wal; pragma synchronous = full; pragma busy_timeout = 5000; pragma foreign_keys = on;');
+  const busyTimeout = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+  db.exec(`pragma journal_mode = wal; pragma synchronous = full; pragma busy_timeout = ${busyTimeout}; pragma foreign_keys = on;`);
 
   const prepared = () => ({
     insertEvent: db.prepare(
@@ -48,14 +51,15 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
   return {
     async migrate() {
-      db.exec('create table if not exists schema_migrations (version integer primary key, applied_at text not null)');
-      const row = db.prepare('select coalesce(max(version), 0) as version from schema_migrations').get() as { version: number };
-      MIGRATIONS.slice(row.version).forEach((sql, offset) =>
-        transaction(() => {
+      // The version is read under the write lock, so a second instance starting at once waits and then finds it current.
+      transaction(() => {
+        db.exec('create table if not exists schema_migrations (version integer primary key, applied_at text not null)');
+        const row = db.prepare('select coalesce(max(version), 0) as version from schema_migrations').get() as { version: number };
+        MIGRATIONS.slice(row.version).forEach((sql, offset) => {
           db.exec(sql);
           db.prepare('insert into schema_migrations (version, applied_at) values (?, ?)').run(row.version + offset + 1, new Date().toISOString());
-        }),
-      );
+        });
+      });
       statements = prepared();
     },
 

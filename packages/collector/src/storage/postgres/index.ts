@@ -1,0 +1,227 @@
+import pg from 'pg';
+import { storageUnavailable } from '../../errors.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import { MIGRATIONS } from './schema.ts';
+
+export interface PostgresOptions {
+  /** A libpq URL: postgres://user:password@host:5432/database (query options such as sslmode too). */
+  url: string;
+  /** Connections this collector instance may hold; default 10. */
+  poolSize?: number;
+}
+
+// Any number all instances agree on: it makes collectors that start at once migrate one after the other.
+const MIGRATION_LOCK = 0x6b697468;
+
+/** For several collector instances on one database: one transaction and one INSERT per table per write set. */
+export function createPostgresStorage(options: PostgresOptions): Storage {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // An unreachable or hung server becomes a 503 within seconds instead of a request held open.
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 30_000,
+    keepAlive: true,
+  });
+  // The server may close an idle connection (restart, failover); the pool drops it and opens a new
+  // one when next needed. Unheard, this event would end the process.
+  pool.on('error', () => {});
+
+  async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect().catch(unavailable);
+    // A connection lost between two statements also emits here; the next statement reports it.
+    const quiet = () => {};
+    client.on('error', quiet);
+    let failure: Error | undefined;
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      await client.query('rollback').catch(() => {});
+      return unavailable(error);
+    } finally {
+      client.off('error', quiet);
+      // After a failure the connection may be broken: close it rather than hand it out again.
+      client.release(failure);
+    }
+  }
+
+  const read = <Row extends pg.QueryResultRow>(sql: string, values: unknown[]) =>
+    pool.query<Row>(sql, values).then((result) => result.rows, unavailable);
+
+  return {
+    async migrate() {
+      await transaction(async (client) => {
+        await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await client.query('create table if not exists schema_migrations (version integer primary key, applied_at timestamptz not null default now())');
+        const { rows } = await client.query<{ version: number }>('select coalesce(max(version), 0)::integer as version from schema_migrations');
+        const applied = rows[0]?.version ?? 0;
+        for (const [offset, sql] of MIGRATIONS.slice(applied).entries()) {
+          await client.query(sql);
+          await client.query('insert into schema_migrations (version) values ($1)', [applied + offset + 1]);
+        }
+      });
+    },
+
+    async write(set: WriteSet) {
+      return transaction(async (client) => {
+        let inserted = 0;
+        if (set.events.length > 0) {
+          const rows = set.events.map((e) => [e.site, e.messageId, e.type, e.event, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e)]);
+          inserted = (await client.query(INSERT_EVENTS, byColumn(rows, EVENT_COLUMNS.length))).rowCount ?? 0;
+        }
+        if (set.consents.length > 0) {
+          const rows = set.consents.map((c) => [c.site, c.messageId, c.anonymousId, c.userId, c.timestamp, c.receivedAt,
+            c.consent.policyVersion, JSON.stringify(c.consent.categories), c.consent.method, c.consent.bannerTextHash, c.consent.locale]);
+          await client.query(INSERT_CONSENTS, byColumn(rows, CONSENT_COLUMNS.length));
+          const texts = set.consents.flatMap((c) => {
+            const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
+            return bannerText && bannerTextHash ? [[bannerTextHash, JSON.stringify(bannerText), c.receivedAt]] : [];
+          });
+          if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(texts, 3));
+        }
+        if (set.rejected.length > 0) {
+          const rows = set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload]);
+          await client.query(INSERT_REJECTED, byColumn(rows, REJECTED_COLUMNS.length));
+        }
+        return { inserted, duplicates: set.events.length - inserted };
+      });
+    },
+
+    async events(query: EventQuery): Promise<EventPage> {
+      const column = query.kind === 'user' ? 'user_id' : 'anonymous_id';
+      const cursor = decodeCursor(query.before);
+      const rows = await read<{ seq: string; timestamp: string; body: StoredEvent }>(
+        `select seq, timestamp, body from events where ${column} = $1
+         and (timestamp, seq) < ($2, $3) order by timestamp desc, seq desc limit $4`,
+        [storable(query.id), storable(cursor.timestamp), cursor.seq, query.limit + 1],
+      );
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        events: page.map((row) => row.body),
+        next: rows.length > query.limit && last ? encodeCursor({ timestamp: last.timestamp, seq: Number(last.seq) }) : null,
+      };
+    },
+
+    async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
+      return read<RejectedEvent>(
+        'select site, received_at as "receivedAt", reason, message, payload from rejected where site = $1 order by seq desc limit $2',
+        [site, limit],
+      );
+    },
+
+    async consents(person: PersonKey): Promise<ConsentRecord[]> {
+      const column = person.kind === 'user' ? 'user_id' : 'anonymous_id';
+      const rows = await read<ConsentRow>(`select * from consent_log where ${column} = $1 order by seq`, [storable(person.id)]);
+      return rows.map(consentFromRow);
+    },
+
+    async bannerTexts(hashes: string[]) {
+      const rows = await read<{ hash: string; texts: Record<string, string> }>('select hash, texts from banner_texts where hash = any($1::text[])', [hashes]);
+      return Object.fromEntries(rows.map((row) => [row.hash, row.texts]));
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+type Column = readonly [name: string, type: 'text' | 'json'];
+
+const EVENT_COLUMNS: readonly Column[] = [
+  ['site', 'text'], ['message_id', 'text'], ['type', 'text'], ['event', 'text'], ['user_id', 'text'],
+  ['anonymous_id', 'text'], ['timestamp', 'text'], ['received_at', 'text'], ['body', 'json'],
+];
+const CONSENT_COLUMNS: readonly Column[] = [
+  ['site', 'text'], ['message_id', 'text'], ['anonymous_id', 'text'], ['user_id', 'text'], ['timestamp', 'text'],
+  ['received_at', 'text'], ['policy_version', 'text'], ['categories', 'json'], ['method', 'text'],
+  ['banner_text_hash', 'text'], ['locale', 'text'],
+];
+const REJECTED_COLUMNS: readonly Column[] = [['site', 'text'], ['received_at', 'text'], ['reason', 'text'], ['message', 'text'], ['payload', 'text']];
+
+/**
+ * One INSERT for all of a write set's rows, sent as one array per column. `seq` follows the rows'
+ * order in the set (newest-first paging breaks ties by it), while the rows go in ordered by their
+ * key: two instances writing overlapping sets then lock the same keys in the same order, so one
+ * waits for the other instead of deadlocking.
+ */
+function batchInsert(table: string, columns: readonly Column[], key: readonly string[]): string {
+  const names = columns.map(([name]) => name).join(', ');
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  const onConflict = key.length > 0 ? `order by ${key.join(', ')} on conflict (${key.join(', ')}) do nothing` : 'order by seq';
+  return `with incoming as materialized (
+      select nextval('${table}_seq_seq') as seq, ${names}
+      from unnest(${arrays}) with ordinality as given (${names}, position)
+      order by position
+    )
+    insert into ${table} (seq, ${names}) select seq, ${names} from incoming ${onConflict}`;
+}
+
+const INSERT_EVENTS = batchInsert('events', EVENT_COLUMNS, ['site', 'message_id']);
+const INSERT_CONSENTS = batchInsert('consent_log', CONSENT_COLUMNS, ['site', 'message_id']);
+const INSERT_REJECTED = batchInsert('rejected', REJECTED_COLUMNS, []);
+const INSERT_BANNER_TEXTS = `insert into banner_texts (hash, texts, first_seen)
+  select * from unnest($1::text[], $2::json[], $3::text[]) as given (hash, texts, first_seen)
+  order by hash on conflict (hash) do nothing`;
+
+/** Rows to one array per column, as unnest takes them. */
+function byColumn(rows: readonly (string | null | undefined)[][], width: number): (string | null)[][] {
+  const columns = Array.from({ length: width }, () => [] as (string | null)[]);
+  for (const row of rows) columns.forEach((column, i) => column.push(storable(row[i])));
+  return columns;
+}
+
+// PostgreSQL text cannot hold U+0000, which a client may put in an ID; refusing it would fail the
+// whole batch on every retry. It is kept as U+2400 (the symbol for NUL) in the columns, the same in
+// lookups; the event's JSON body keeps the exact value.
+function storable(value: string | null | undefined): string | null {
+  return value === undefined || value === null ? null : value.replaceAll('\0', '\u2400');
+}
+
+/** The server could not be reached or is going away, as opposed to refusing a statement. */
+function isUnreachable(error: unknown): boolean {
+  // Socket errors, timeouts, a terminated connection or an ended pool: no answer from the server.
+  if (!(error instanceof pg.DatabaseError)) return true;
+  // Connection (08), login refused (28), deadlock or serialization (40), out of resources (53),
+  // shutting down (57P), statement timeout (57014), a read-only standby after failover (25006).
+  return /^(08|28|40|53|57P|57014|25006)/.test(error.code ?? '');
+}
+
+function unavailable(error: unknown): never {
+  throw isUnreachable(error) ? storageUnavailable(error) : error;
+}
+
+interface ConsentRow {
+  site: string;
+  message_id: string;
+  anonymous_id: string | null;
+  user_id: string | null;
+  timestamp: string;
+  received_at: string;
+  policy_version: string;
+  categories: ConsentRecord['consent']['categories'];
+  method: ConsentRecord['consent']['method'];
+  banner_text_hash: string | null;
+  locale: string | null;
+}
+
+function consentFromRow(row: ConsentRow): ConsentRecord {
+  const record: ConsentRecord = {
+    site: row.site,
+    messageId: row.message_id,
+    timestamp: row.timestamp,
+    receivedAt: row.received_at,
+    consent: { policyVersion: row.policy_version, categories: row.categories, method: row.method },
+  };
+  if (row.anonymous_id) record.anonymousId = row.anonymous_id;
+  if (row.user_id) record.userId = row.user_id;
+  if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
+  if (row.locale) record.consent.locale = row.locale;
+  return record;
+}
