@@ -21,6 +21,16 @@ describe('hostile and malformed input', () => {
     expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events.map((e) => e.messageId)).toEqual(['fine']);
   });
 
+  it('refuses text that is not valid Unicode, in values and in keys', async () => {
+    const { post, basic } = await testApp();
+    const res = await post('/v1/batch', '{"batch":[' + [
+      '{"type":"track","event":"x\\ud800","anonymousId":"anon-1"}',
+      '{"type":"track","event":"x","anonymousId":"anon-1","properties":{"\\udfff":1}}',
+      '{"type":"track","event":"ok \\ud83d\\ude00","anonymousId":"anon-1"}',
+    ].join(',') + ']}', basic(SHOP_KEY));
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 0, reason: 'invalid_text' }, { index: 1, reason: 'invalid_text' }] });
+  });
+
   it('never answers 500 to thousands of malformed, truncated and type-confused requests, and keeps the good events', async () => {
     const { post, basic, storage, app } = await testApp();
     const next = random(42);

@@ -18,6 +18,7 @@ export const REJECT_REASONS = {
     'A consent event needs properties.policyVersion (string), properties.categories (booleans) and properties.method.',
   banner_text_mismatch: 'properties.bannerTextHash must be the hex SHA-256 of JSON.stringify(properties.bannerText).',
   event_too_large: 'An event may be at most 32 KB of JSON; send large data elsewhere and reference it.',
+  invalid_text: 'Text must be valid Unicode (no unpaired surrogates such as a lone \\ud800).',
   event_too_deep: 'An event may nest objects and arrays at most 32 levels deep.',
   no_consent: 'context.consent does not grant analytics, so the event was not stored.',
 } as const;

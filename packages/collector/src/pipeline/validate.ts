@@ -69,24 +69,33 @@ const EventSchema = v.pipe(
 export type ValidEvent = v.InferOutput<typeof EventSchema>;
 
 /**
- * JSON.parse accepts any nesting, but JSON.stringify recurses and would overflow the stack on
- * what a hostile client nests 50,000 levels deep; so depth is checked first, without recursion.
+ * What no database should be handed: nesting deeper than `limit` (JSON.parse accepts 50,000
+ * levels, but JSON.stringify recurses and would overflow the stack) and text with unpaired
+ * surrogates (not valid Unicode; PostgreSQL refuses it). One pass, without recursion.
  */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
+export function unstorable(value: unknown, limit: number): 'event_too_deep' | 'invalid_text' | null {
   const stack: [unknown, number][] = [[value, 0]];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [node, depth] = item;
+    if (typeof node === 'string') {
+      if (!node.isWellFormed()) return 'invalid_text';
+      continue;
+    }
     if (typeof node !== 'object' || node === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+    if (depth >= limit) return 'event_too_deep';
+    for (const [key, child] of Object.entries(node)) {
+      if (!key.isWellFormed()) return 'invalid_text';
+      stack.push([child, depth + 1]);
+    }
   }
-  return false;
+  return null;
 }
 
 /** Checks one event against the contract; `measure` gives its serialized size when needed. */
 export function validate(input: unknown, measure: () => number): ValidEvent | Rejection {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { reason: 'not_an_object' };
-  if (nestsDeeperThan(input, MAX_EVENT_DEPTH)) return { reason: 'event_too_deep' };
+  const problem = unstorable(input, MAX_EVENT_DEPTH);
+  if (problem) return { reason: problem };
   if (measure() > MAX_EVENT_BYTES) return { reason: 'event_too_large' };
   const result = v.safeParse(EventSchema, input, { abortEarly: true });
   if (result.success) return result.output;
