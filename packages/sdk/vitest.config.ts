@@ -1,20 +1,108 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { build } from 'esbuild';
 import { defineProject } from 'vitest/config';
+import type { CDPSession } from 'playwright';
 import type { BrowserCommand } from 'vitest/node';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
 import { scriptBundle } from './build.ts';
 
-/** The script-tag bundle as build.ts makes it, so its test runs what ships. */
-const bundleScript: BrowserCommand<[]> = async ({ project }) => {
-  const { outputFiles } = await build({ ...scriptBundle, absWorkingDir: project.config.root, write: false });
+/** The script-tag bundle as build.ts makes it, so its tests run what ships. */
+async function bundle(root: string) {
+  const { outputFiles } = await build({ ...scriptBundle, absWorkingDir: root, write: false });
   return outputFiles[0]!.text;
-};
+}
+
+const bundleScript: BrowserCommand<[]> = ({ project }) => bundle(project.config.root);
 
 const cookies: BrowserCommand<[]> = ({ context }) => context.cookies();
 
+let zoomSession: CDPSession | undefined;
+
+/**
+ * Browser zoom as Chromium does it: with the page's viewport already divided by `factor`
+ * (`page.viewport()`), each CSS pixel becomes `factor` device pixels. `zoom(1)` undoes it.
+ */
+const zoom: BrowserCommand<[factor: number]> = async ({ page }, factor) => {
+  // An override lasts as long as the CDP session that set it.
+  await zoomSession?.detach();
+  zoomSession = undefined;
+  if (factor == 1) return;
+  zoomSession = await page.context().newCDPSession(page);
+  const { width, height } = page.viewportSize()!;
+  await zoomSession.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: factor, mobile: false });
+};
+
+/** The page as the screen shows it, in device pixels (Playwright's counts CSS pixels), saved under test-results/. */
+const screenshot: BrowserCommand<[name: string]> = async ({ page, project }, name) => {
+  const session = zoomSession ?? (await page.context().newCDPSession(page));
+  const { data } = await session.send('Page.captureScreenshot', { format: 'png' });
+  if (session != zoomSession) await session.detach();
+  const path = resolve(project.config.root, 'test-results', name);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, Buffer.from(data, 'base64'));
+  return path;
+};
+
+// Its own host, so its cookies stay apart from those of the tests' page on localhost.
+const CSP_HOST = 'kith.localhost';
+const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'";
+
+/**
+ * Serves the bundle on a page of its own under a strict Content-Security-Policy with Trusted
+ * Types enforced, clicks "Accept all", and reports what the browser refused on the way.
+ * `extraHtml` lets a test prove the report catches a violation.
+ */
+const strictCspPage: BrowserCommand<[extraHtml?: string]> = async ({ context, project }, extraHtml = '') => {
+  const script = await bundle(project.config.root);
+  const origin = `http://${CSP_HOST}`;
+  const page = await context.newPage();
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() == 'error') refused.push(message.text());
+  });
+  page.on('pageerror', (error) => refused.push(error.message));
+  await page.route(`${origin}/**`, (route) => {
+    const { pathname } = new URL(route.request().url());
+    if (pathname == '/kith.js') return route.fulfill({ contentType: 'text/javascript', body: script });
+    if (pathname == '/v1/batch') return route.fulfill({ json: { ok: true, accepted: 1, rejected: [] } });
+    return route.fulfill({
+      contentType: 'text/html',
+      headers: { 'content-security-policy': STRICT_CSP },
+      body: `<!doctype html><html lang="en"><title>CSP</title>
+        <script src="/kith.js" data-write-key="wk" data-privacy-url="/privacy" data-imprint-url="/imprint" defer></script>
+        ${extraHtml}<p>Shop</p>`,
+    });
+  });
+  try {
+    await page.goto(`${origin}/`);
+    const accept = page.getByRole('button', { name: 'Accept all' });
+    const buttonColour = await accept.evaluate((button) => getComputedStyle(button).backgroundColor);
+    const sent = page.waitForRequest(`${origin}/v1/batch`);
+    await accept.click();
+    const batch = (await sent).postDataJSON() as { batch: { type: string }[] };
+    const report = { refused: [...refused], buttonColour, sentTypes: batch.batch.map(({ type }) => type) };
+    // Proves the policy is in force: a Trusted Types sink refuses a plain string.
+    const trustedTypesEnforced = await page.evaluate(() => {
+      try {
+        document.body.innerHTML = '<b>x</b>';
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    return { ...report, trustedTypesEnforced };
+  } finally {
+    await page.close();
+    await context.clearCookies({ domain: CSP_HOST });
+  }
+};
+
 export default defineProject({
   define: scriptBundle.define,
+  // Pre-bundled up front: found mid-run, Vite would reload the page under a running test.
+  optimizeDeps: { include: ['axe-core'] },
   test: {
     name: 'sdk',
     include: ['src/**/*.test.ts'],
@@ -26,7 +114,7 @@ export default defineProject({
       screenshotFailures: false,
       provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
       instances: [{ browser: 'chromium' }],
-      commands: { bundleScript, cookies },
+      commands: { bundleScript, cookies, screenshot, strictCspPage, zoom },
     },
   },
 });

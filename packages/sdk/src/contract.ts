@@ -20,7 +20,10 @@ export type ConsentMethod = 'accept-all' | 'reject-all' | 'custom' | 'withdraw' 
 /** `properties` of a `consent` event. */
 export interface ConsentProperties extends ConsentState {
   method: ConsentMethod;
+  /** Lowercase hex SHA-256 of `JSON.stringify(bannerText)`, exactly as sent. */
   bannerTextHash?: string;
+  /** The banner's texts the visitor chose in, by key; absent for a choice made through the API. */
+  bannerText?: Record<string, string>;
   locale?: string;
 }
 

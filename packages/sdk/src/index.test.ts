@@ -1,17 +1,37 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import pkg from '../package.json' with { type: 'json' };
+import type { KithEvent } from './contract.ts';
 import { createKith } from './index.ts';
-import { deviceStorage, prompt, recordRequests, resetPage, single } from './testing.ts';
+import {
+  banner,
+  categories,
+  deviceStorage,
+  gtagCommands,
+  recordRequests,
+  resetPage,
+  sendGlobalPrivacyControl,
+  single,
+  storeChoice,
+} from './testing.ts';
 
 afterEach(resetPage);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const GRANTED = { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: true } };
+const HEX64 = /^[0-9a-f]{64}$/;
+const GRANTED = { policyVersion: '1', categories: categories(true, true) };
+const DENIED = { policyVersion: '1', categories: categories(false, false) };
+const CHOICE_COOKIE = /^kith_consent=v=1&a=(\d)&m=(\d)&t=\d+$/;
 
 const hide = () => dispatchEvent(new PageTransitionEvent('pagehide'));
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const cookieNames = () => document.cookie.split('; ').filter(Boolean).map((cookie) => cookie.split('=')[0]).sort();
+const sha256 = async (text: string) =>
+  Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('');
+const sent = async (bodies: () => Promise<{ batch: KithEvent[] }[]>) => (await bodies()).flatMap(({ batch }) => batch);
 
 describe('before a choice', () => {
   it('writes nothing to the device and sends nothing', async () => {
@@ -25,27 +45,41 @@ describe('before a choice', () => {
     await wait(50);
     hide();
 
-    expect(prompt().dialog).toBeTruthy();
+    expect(banner().dialog).toBeTruthy();
     expect(requests).toEqual([]);
     expect(await deviceStorage()).toEqual(before);
     expect(kith.consent.get()).toBeNull();
     expect(kith.user().anonymousId).toBeUndefined();
   });
+
+  it('holds at most 100 events in memory and says how many it dropped', async () => {
+    const { bodies } = recordRequests();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const kith = createKith({ writeKey: 'wk', flushAt: 200 });
+    for (let i = 0; i < 130; i++) kith.track(`Event ${i}`);
+    await userEvent.click(banner().accept!);
+    await kith.flush();
+
+    const events = await sent(bodies);
+    expect(events.map(({ event }) => event)).toEqual([undefined, ...Array.from({ length: 100 }, (_, i) => `Event ${i}`)]);
+    expect(warn.mock.calls).toEqual([[expect.stringMatching(/30 events tracked before the consent choice were dropped/)]]);
+  });
 });
 
 describe('Accept all', () => {
-  it('sends the held events and a consent event, under the new cookie ID', async () => {
+  it('sends a consent event with the banner text as proof, then the held events, under the new cookie ID', async () => {
     const { requests, bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk' });
     kith.track('Viewed Product', { sku: 'A1' });
     kith.page('Home');
-    await userEvent.click(prompt().accept!);
+    await userEvent.click(banner().accept!);
     await kith.flush();
 
-    expect(prompt().root).toBeUndefined();
+    expect(banner().root).toBeUndefined();
     const anonymousId = document.cookie.match(/kith_aid=([^;]+)/)?.[1];
     expect(anonymousId).toMatch(UUID);
-    expect(document.cookie.split('; ').sort()).toEqual([`kith_aid=${anonymousId}`, 'kith_consent=v=1&a=1&m=1']);
+    expect(document.cookie.split('; ').sort()).toEqual([`kith_aid=${anonymousId}`, expect.stringMatching(CHOICE_COOKIE)]);
+    expect(document.cookie).toMatch(/kith_consent=v=1&a=1&m=1&t=/);
     expect(kith.user()).toEqual({ anonymousId, userId: undefined });
 
     const { url, init, body } = single(requests);
@@ -70,33 +104,65 @@ describe('Accept all', () => {
       {
         ...stamped,
         type: 'consent',
-        properties: { ...GRANTED, method: 'accept-all', locale: document.documentElement.lang || navigator.language },
+        properties: {
+          ...GRANTED,
+          method: 'accept-all',
+          locale: document.documentElement.lang || navigator.language,
+          bannerText: expect.objectContaining({ title: 'Privacy settings', acceptAll: 'Accept all', rejectAll: 'Reject all' }),
+          bannerTextHash: expect.stringMatching(HEX64),
+        },
       },
       { ...stamped, type: 'track', event: 'Viewed Product', properties: { sku: 'A1' } },
       { ...stamped, type: 'page', name: 'Home', properties: context.page },
     ]);
+    const { bannerText, bannerTextHash } = batch[0]!.properties!;
+    // The collector recomputes the hash over the text it received, so it must match that exactly.
+    expect(bannerTextHash).toBe(await sha256(JSON.stringify(bannerText)));
     expect(new Set(batch.map((event) => event.messageId)).size).toBe(3);
     // Held events keep the time they happened, before the choice.
     expect(batch[1]!.timestamp! <= batch[0]!.timestamp!).toBe(true);
   });
+
+  it('keeps the consent event first even for events tracked while its proof is hashed', async () => {
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk', flushAt: 2 });
+    kith.track('Held');
+    banner().accept!.click();
+    kith.track('Right After');
+    await kith.flush();
+
+    expect((await sent(bodies)).map(({ type, event }) => event ?? type)).toEqual(['consent', 'Held', 'Right After']);
+  });
 });
 
 describe('Reject all', () => {
-  it('writes only the choice cookie and sends nothing, then or later', async () => {
+  it('stores only the choice cookie and sends only the consent record, under a one-time ID kept nowhere', async () => {
     const before = await deviceStorage();
-    const { requests } = recordRequests();
+    const { requests, bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk', flushAt: 1 });
-    kith.track('Viewed Product');
-    await userEvent.click(prompt().reject!);
-    kith.track('Added to Cart');
     kith.identify('user-1');
+    kith.track('Viewed Product');
+    await userEvent.click(banner().reject!);
+    kith.track('Added to Cart');
+    kith.page();
     await kith.flush();
     hide();
 
-    expect(prompt().root).toBeUndefined();
-    expect(requests).toEqual([]);
-    expect(await deviceStorage()).toEqual({ ...before, cookie: 'kith_consent=v=1&a=0&m=0' });
-    expect(kith.consent.get()).toEqual({ policyVersion: '1', categories: { necessary: true, analytics: false, marketing: false } });
+    expect(banner().root).toBeUndefined();
+    const record = single(await sent(bodies));
+    expect(single(requests).via).toBe('fetch');
+    expect(record).toMatchObject({
+      type: 'consent',
+      anonymousId: expect.stringMatching(UUID),
+      properties: { ...DENIED, method: 'reject-all', bannerTextHash: expect.stringMatching(HEX64) },
+      context: { consent: DENIED },
+    });
+    expect(record).not.toHaveProperty('userId');
+    expect(document.cookie).not.toContain(record.anonymousId);
+    expect(await deviceStorage()).toEqual({ ...before, cookie: expect.stringMatching(CHOICE_COOKIE) });
+    expect(document.cookie).toMatch(/^kith_consent=v=1&a=0&m=0&t=/);
+    expect(kith.consent.get()).toEqual(DENIED);
+    expect(kith.user().anonymousId).toBeUndefined();
   });
 
   it('takes IDs left from an earlier consent off the device', async () => {
@@ -104,55 +170,235 @@ describe('Reject all', () => {
     document.cookie = 'kith_uid=old-user;path=/';
     recordRequests();
     createKith({ writeKey: 'wk' });
-    await userEvent.click(prompt().reject!);
+    await userEvent.click(banner().reject!);
 
-    expect(document.cookie).toBe('kith_consent=v=1&a=0&m=0');
+    expect(cookieNames()).toEqual(['kith_consent']);
   });
 });
 
 describe('a stored choice', () => {
-  it('for the same policy version suppresses the prompt on the next page and is used at once', async () => {
+  it('for the same policy version suppresses the banner on the next page and is used at once', async () => {
     const { bodies } = recordRequests();
     const first = createKith({ writeKey: 'wk' });
-    await userEvent.click(prompt().accept!);
+    await userEvent.click(banner().accept!);
     await first.flush();
 
     const next = createKith({ writeKey: 'wk', flushAt: 1 });
     next.track('Returned');
     await next.flush();
 
-    expect(prompt().root).toBeUndefined();
+    expect(banner().root).toBeUndefined();
     expect(next.consent.get()).toEqual(GRANTED);
     expect(next.user().anonymousId).toBe(first.user().anonymousId);
     const { batch } = (await bodies())[1]!;
     expect(batch).toMatchObject([{ type: 'track', event: 'Returned', anonymousId: first.user().anonymousId }]);
   });
 
-  it('for another policy version asks again and holds events', async () => {
-    document.cookie = 'kith_consent=v=1&a=1&m=1;path=/';
+  it.each([
+    ['another policy version', { consent: { policyVersion: '2' } }],
+    ['the old top-level policy version option', { policyVersion: '2' }],
+    ['a choice older than its lifetime', { consent: { lifetimeDays: 30 } }],
+  ])('is asked again for %s, holding events meanwhile', async (_, options) => {
+    document.cookie = `kith_consent=v=1&a=1&m=1&t=${Math.floor(Date.now() / 1000) - 31 * 86400};path=/`;
     const { requests } = recordRequests();
-    const kith = createKith({ writeKey: 'wk', policyVersion: '2', flushAt: 1 });
+    const kith = createKith({ writeKey: 'wk', flushAt: 1, ...options });
     kith.track('Viewed Product');
     await kith.flush();
 
-    expect(prompt().dialog).toBeTruthy();
+    expect(banner().dialog).toBeTruthy();
     expect(kith.consent.get()).toBeNull();
     expect(requests).toEqual([]);
   });
 });
 
+describe('consent.open', () => {
+  it('shows the current choice; turning analytics off stops sending at once and takes the IDs off the device', async () => {
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk', flushInterval: 60000 });
+    await userEvent.click(banner().accept!);
+    kith.identify('user-1');
+    await kith.flush();
+    const before = (await sent(bodies)).length;
+    const grantedId = kith.user().anonymousId;
+    kith.track('Queued, never sent');
+
+    kith.consent.open();
+    const { switches, save } = banner();
+    expect([switches.analytics?.checked, switches.marketing?.checked]).toEqual([true, true]);
+    await userEvent.click(switches.analytics!);
+    await userEvent.click(save!);
+    kith.track('After Withdrawal');
+    await kith.flush();
+    hide();
+
+    const withdrawal = single((await sent(bodies)).slice(before));
+    expect(withdrawal).toMatchObject({
+      type: 'consent',
+      properties: { categories: categories(false, true), method: 'withdraw' },
+      context: { consent: { categories: categories(false, true) } },
+    });
+    expect(withdrawal.anonymousId).not.toBe(grantedId);
+    expect(withdrawal).not.toHaveProperty('userId');
+    expect(cookieNames()).toEqual(['kith_consent']);
+    expect(kith.user().anonymousId).toBeUndefined();
+  });
+
+  it('records "Reject all" after a grant as a withdrawal, and a wider grant as a plain choice', async () => {
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    await userEvent.click(banner().reject!);
+    kith.consent.open();
+    await userEvent.click(banner().accept!);
+    kith.consent.open();
+    await userEvent.click(banner().reject!);
+    await kith.flush();
+
+    expect((await sent(bodies)).map(({ properties }) => properties?.method)).toEqual(['reject-all', 'accept-all', 'withdraw']);
+  });
+
+  it('closes on Escape when a choice exists, changing nothing, and gives focus back', async () => {
+    storeChoice('v=1&a=1&m=0');
+    const { requests } = recordRequests();
+    const footerLink = document.body.appendChild(document.createElement('button'));
+    footerLink.focus();
+    const kith = createKith({ writeKey: 'wk' });
+    kith.consent.open();
+    kith.consent.open();
+    expect(document.querySelectorAll('kith-consent')).toHaveLength(1);
+    await userEvent.keyboard('{Escape}{Escape}');
+    await kith.flush();
+
+    expect(banner().root).toBeUndefined();
+    expect(document.activeElement).toBe(footerLink);
+    expect(requests).toEqual([]);
+    footerLink.remove();
+  });
+});
+
+describe('Global Privacy Control', () => {
+  it('makes "Accept all" grant everything but marketing, recorded as gpc, and says so in the banner', async () => {
+    sendGlobalPrivacyControl();
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    expect(banner().dialog?.textContent).toContain('Global Privacy Control');
+    await userEvent.click(banner().accept!);
+    await kith.flush();
+
+    expect(document.cookie).toMatch(/kith_consent=v=1&a=1&m=0&t=/);
+    const [record] = await sent(bodies);
+    expect(record?.properties).toMatchObject({ categories: categories(true, false), method: 'gpc' });
+    expect(record?.properties?.bannerText).toHaveProperty('gpc');
+  });
+
+  it('yields to marketing switched on explicitly in the settings, recorded as custom', async () => {
+    sendGlobalPrivacyControl();
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    const { settings, switches, save } = banner();
+    await userEvent.click(settings!);
+    expect(switches.marketing?.checked).toBe(false);
+    await userEvent.click(switches.marketing!);
+    await userEvent.click(save!);
+    await kith.flush();
+
+    expect(single(await sent(bodies)).properties).toMatchObject({ categories: categories(false, true), method: 'custom' });
+  });
+});
+
+describe('Google Consent Mode', () => {
+  const update = (analytics: string, ads: string) => [
+    'consent',
+    'update',
+    { analytics_storage: analytics, ad_storage: ads, ad_user_data: ads, ad_personalization: ads },
+  ];
+
+  it('sets the denied default first, then updates on every choice', async () => {
+    recordRequests();
+    const kith = createKith({ writeKey: 'wk', consent: { googleConsentMode: true } });
+    expect(gtagCommands()).toEqual([['consent', 'default', expect.objectContaining({ ad_storage: 'denied', wait_for_update: 500 })]]);
+    await userEvent.click(banner().accept!);
+    kith.consent.choose({ analytics: true });
+
+    expect(gtagCommands().slice(1)).toEqual([update('granted', 'granted'), update('granted', 'denied')]);
+  });
+
+  it('updates from a stored choice at load', () => {
+    storeChoice('v=1&a=0&m=1');
+    createKith({ writeKey: 'wk', consent: { googleConsentMode: true } });
+
+    expect(gtagCommands()).toEqual([['consent', 'default', expect.any(Object)], update('denied', 'granted')]);
+  });
+
+  it('leaves dataLayer alone unless asked', async () => {
+    recordRequests();
+    createKith({ writeKey: 'wk' });
+    await userEvent.click(banner().accept!);
+
+    expect('dataLayer' in window).toBe(false);
+  });
+});
+
+describe('site categories, texts and links', () => {
+  it('shows the site categories with their descriptions, stores and sends them', async () => {
+    const { bodies } = recordRequests();
+    const kith = createKith({
+      writeKey: 'wk',
+      consent: {
+        categories: { video: { label: 'Videos', description: 'Embedded videos from YouTube.' } },
+        texts: { title: 'Your data, your choice' },
+        privacyUrl: '/privacy',
+        imprintUrl: '/imprint',
+      },
+    });
+    const { root, settings, switches, save } = banner();
+    expect(root?.querySelector('h2')?.textContent).toBe('Your data, your choice');
+    expect([...root!.querySelectorAll('a')].map((link) => link.getAttribute('href'))).toEqual(['/privacy', '/imprint']);
+    await userEvent.click(settings!);
+    expect(switches.video?.labels?.[0]?.textContent).toBe('Videos');
+    await userEvent.click(switches.video!);
+    await userEvent.click(save!);
+    await kith.flush();
+
+    expect(document.cookie).toMatch(/kith_consent=v=1&a=0&m=0&c.video=1&t=/);
+    expect(kith.consent.get()?.categories).toEqual(categories(false, false, { video: true }));
+    const { properties } = single(await sent(bodies));
+    expect(properties).toMatchObject({ categories: categories(false, false, { video: true }), method: 'custom' });
+    expect(properties?.bannerText).toMatchObject({
+      title: 'Your data, your choice',
+      videoLabel: 'Videos',
+      videoDescription: 'Embedded videos from YouTube.',
+      privacy: 'Privacy policy',
+    });
+  });
+});
+
 describe('consent.choose', () => {
-  it('records a choice made through the API, granting only what it names', async () => {
+  it('records a choice made through the API, granting only what it names, without banner text', async () => {
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk', host: 'https://collector.example/' });
     kith.consent.choose({ analytics: true });
     await kith.flush();
 
-    expect(prompt().root).toBeUndefined();
-    expect(document.cookie).toContain('kith_consent=v=1&a=1&m=0');
-    const categories = { necessary: true, analytics: true, marketing: false };
+    expect(banner().root).toBeUndefined();
+    expect(document.cookie).toMatch(/kith_consent=v=1&a=1&m=0&t=/);
     const { batch } = single(await bodies());
-    expect(batch).toMatchObject([{ type: 'consent', properties: { policyVersion: '1', categories, method: 'api' } }]);
+    expect(batch).toMatchObject([{ type: 'consent', properties: { policyVersion: '1', categories: categories(true, false), method: 'api' } }]);
+    expect(batch[0]!.properties).not.toHaveProperty('bannerText');
+  });
+});
+
+describe('consent.onChange', () => {
+  it('tells a listener of every choice until it stops listening', async () => {
+    recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    const listener = vi.fn();
+    const stop = kith.consent.onChange(listener);
+    await userEvent.click(banner().reject!);
+    kith.consent.choose({ analytics: true });
+    stop();
+    kith.consent.choose({});
+
+    expect(listener.mock.calls).toEqual([[DENIED], [{ policyVersion: '1', categories: categories(true, false) }]]);
   });
 });
 
@@ -182,7 +428,7 @@ describe('identify', () => {
 
 describe('options', () => {
   it('sends to the collector at host', async () => {
-    document.cookie = 'kith_consent=v=1&a=1&m=0;path=/';
+    storeChoice('v=1&a=1&m=0');
     const { requests } = recordRequests();
     const kith = createKith({ writeKey: 'wk', host: 'https://collector.example/' });
     kith.track('Viewed Product');

@@ -1,7 +1,7 @@
 import { afterEach, assert, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import type { Kith } from './index.ts';
-import { prompt, recordRequests, resetPage } from './testing.ts';
+import { banner, gtagCommands, recordRequests, resetPage } from './testing.ts';
 
 afterEach(() => {
   delete window.kith;
@@ -36,7 +36,7 @@ it('reads its data-* attributes and replays commands queued before it loaded', a
   ];
   await loadScript({ writeKey: 'site-key', host: 'https://collector.example', policyVersion: '7', flushAt: '2' });
   const kith = loadedKith();
-  expect(prompt().dialog).toBeTruthy();
+  expect(banner().dialog).toBeTruthy();
   expect(requests).toEqual([]);
   kith.consent.choose({ analytics: true });
   await kith.flush();
@@ -50,6 +50,51 @@ it('reads its data-* attributes and replays commands queued before it loaded', a
     { type: 'identify', userId: 'user-1' },
     { type: 'page', name: 'Home', userId: 'user-1' },
   ]);
+});
+
+it('configures the consent banner from data-* attributes', async () => {
+  const { bodies } = recordRequests();
+  document.cookie = `kith_consent=v=7&a=1&m=1&t=${Math.floor(Date.now() / 1000) - 11 * 86400};path=/`;
+  await loadScript({
+    writeKey: 'site-key',
+    policyVersion: '7',
+    consentLifetime: '10',
+    consentMode: 'google',
+    privacyUrl: '/privacy',
+    imprintUrl: '/imprint',
+    categories: JSON.stringify({ video: { label: 'Videos', description: 'Embedded videos.' } }),
+    texts: JSON.stringify({ title: 'Cookies?' }),
+  });
+  const { root, settings, switches, save } = banner();
+
+  // The stored choice is 11 days old, past the 10-day lifetime: asked again.
+  expect(root?.querySelector('h2')?.textContent).toBe('Cookies?');
+  expect([...root!.querySelectorAll('a')].map((link) => link.getAttribute('href'))).toEqual(['/privacy', '/imprint']);
+  expect(gtagCommands()).toEqual([['consent', 'default', expect.objectContaining({ analytics_storage: 'denied' })]]);
+  settings!.click();
+  switches.video!.click();
+  save!.click();
+  await loadedKith().flush();
+
+  expect(document.cookie).toMatch(/kith_consent=v=7&a=0&m=0&c.video=1&t=/);
+  const [record] = (await bodies()).flatMap(({ batch }) => batch);
+  expect(record?.properties).toMatchObject({ policyVersion: '7', categories: { video: true }, bannerText: { title: 'Cookies?', videoLabel: 'Videos' } });
+});
+
+it('names the attribute when its JSON is broken', async () => {
+  const errors: string[] = [];
+  const onError = (event: ErrorEvent) => {
+    errors.push(event.message);
+    event.preventDefault();
+  };
+  addEventListener('error', onError);
+  try {
+    await loadScript({ writeKey: 'site-key', texts: '{title:' });
+  } finally {
+    removeEventListener('error', onError);
+  }
+  expect(errors).toEqual([expect.stringContaining('kith: data-texts is not valid JSON')]);
+  expect(banner().root).toBeUndefined();
 });
 
 it('keeps the first instance when the tag is on the page twice', async () => {

@@ -15,12 +15,27 @@ const preloaded = window.kith;
 // A page that includes the tag twice must not count every event twice.
 if (!preloaded || Array.isArray(preloaded)) {
   const { dataset } = document.currentScript as HTMLScriptElement;
+  const json = (name: 'categories' | 'texts') => {
+    try {
+      return dataset[name] ? JSON.parse(dataset[name]) : undefined;
+    } catch {
+      throw new Error(`kith: data-${name} is not valid JSON`);
+    }
+  };
   const kith = (window.kith = createKith({
     writeKey: dataset.writeKey ?? '',
     host: dataset.host,
-    policyVersion: dataset.policyVersion,
     flushAt: Number(dataset.flushAt) || undefined,
     flushInterval: Number(dataset.flushInterval) || undefined,
+    consent: {
+      policyVersion: dataset.policyVersion,
+      lifetimeDays: Number(dataset.consentLifetime) || undefined,
+      categories: json('categories'),
+      texts: json('texts'),
+      privacyUrl: dataset.privacyUrl,
+      imprintUrl: dataset.imprintUrl,
+      googleConsentMode: dataset.consentMode == 'google',
+    },
   }));
   for (const [method, ...args] of preloaded ?? []) (kith[method as keyof Kith] as (...args: unknown[]) => void)(...args);
 }

@@ -6,7 +6,14 @@ import type { BatchBody } from './contract.ts';
 declare module 'vitest/browser' {
   interface BrowserCommands {
     bundleScript(): Promise<string>;
-    cookies(): Promise<{ name: string; value: string; path: string; expires: number; sameSite: string; secure: boolean }[]>;
+    cookies(): Promise<
+      { name: string; value: string; domain: string; path: string; expires: number; sameSite: string; secure: boolean }[]
+    >;
+    zoom(factor: number): Promise<void>;
+    screenshot(name: string): Promise<string>;
+    strictCspPage(
+      extraHtml?: string,
+    ): Promise<{ refused: string[]; buttonColour: string; sentTypes: string[]; trustedTypesEnforced: boolean }>;
   }
 }
 
@@ -55,19 +62,59 @@ export async function deviceStorage() {
   };
 }
 
-export const cookies = () => commands.cookies();
+/** The cookies of this page's host, with what document.cookie does not show (expiry, flags). */
+export const cookies = async () => (await commands.cookies()).filter(({ domain }) => domain == location.hostname);
 
-/** The prompt's dialog and buttons, if it is shown. */
-export function prompt() {
-  const root = document.querySelector('kith-consent')?.shadowRoot;
-  const dialog = root?.querySelector('[role=dialog]');
-  const [accept, reject] = root?.querySelectorAll('button') ?? [];
-  return { root, dialog, accept, reject };
+/** The banner's dialog, buttons (in the order built) and switches (by category), if it is shown. */
+export function banner() {
+  const host = document.querySelector('kith-consent');
+  const root = host?.shadowRoot ?? undefined;
+  const dialog = root?.querySelector<HTMLElement>('[role=dialog]') ?? undefined;
+  const [accept, reject, settings, save] = root?.querySelectorAll('button') ?? [];
+  const switches = Object.fromEntries([...(root?.querySelectorAll('input') ?? [])].map((input) => [input.name, input]));
+  return { host, root, dialog, accept, reject, settings, save, switches };
 }
+
+/** The element that has focus, looking into shadow roots. */
+export function focused(): Element | null {
+  let element = document.activeElement;
+  while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+  return element;
+}
+
+/** dataLayer's entries as gtag.js sees them: only Arguments objects are commands, shown here as arrays. */
+export function gtagCommands() {
+  return ((window as { dataLayer?: unknown[] }).dataLayer ?? []).map((entry) =>
+    Object.prototype.toString.call(entry) == '[object Arguments]' ? Array.from(entry as ArrayLike<unknown>) : entry,
+  );
+}
+
+/** Makes the browser send Global Privacy Control, as Brave and Firefox can; resetPage() undoes it. */
+export function sendGlobalPrivacyControl() {
+  Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+}
+
+/** A choice stored now, as `v=..&a=..&m=..` (the time is added). */
+export function storeChoice(value: string) {
+  document.cookie = `kith_consent=${value}&t=${Math.floor(Date.now() / 1000)};path=/`;
+}
+
+/** What `consentState` makes for these grants, with `necessary` always on. */
+export const categories = (analytics: boolean, marketing: boolean, site: Record<string, boolean> = {}) => ({
+  necessary: true,
+  analytics,
+  marketing,
+  ...site,
+});
+
+const pageLang = document.documentElement.lang;
 
 export function resetPage() {
   vi.restoreAllMocks();
   vi.useRealTimers();
+  document.documentElement.lang = pageLang;
+  delete (window as { dataLayer?: unknown }).dataLayer;
+  delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
   for (const cookie of document.cookie.split('; ')) {
     if (cookie) document.cookie = `${cookie.split('=')[0]}=;path=/;max-age=0`;
   }

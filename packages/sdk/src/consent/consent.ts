@@ -2,27 +2,45 @@ import type { ConsentCategories, ConsentState } from '../contract.ts';
 import { readCookie, writeCookie } from '../cookie.ts';
 
 const COOKIE = 'kith_consent';
-// Six months, after which the visitor is asked again.
-const MAX_AGE = 15552000;
+const DAY = 86400;
 
-/** Optional categories are granted only when named; nothing is pre-ticked. */
-export function consentState(policyVersion: string, categories: Partial<ConsentCategories>): ConsentState {
-  return {
-    policyVersion,
-    categories: { necessary: true, analytics: !!categories.analytics, marketing: !!categories.marketing },
-  };
+/** The built-in optional categories first, then the site's own; `necessary` is never a choice. */
+export function optionalCategories(siteCategories: string[]): string[] {
+  return [...new Set(['analytics', 'marketing', ...siteCategories])].filter((name) => name != 'necessary');
 }
 
-/** The stored choice, if the visitor made one for this policy version. */
-export function readChoice(policyVersion: string): ConsentState | null {
+/** Seconds a choice stands: six months by default, never more than 13 (CNIL's longest). */
+export const lifetimeSeconds = (days = 182) => Math.min(Math.max(days, 1), 395) * DAY;
+
+/** Optional categories are granted only when named; nothing is pre-ticked. */
+export function consentState(
+  policyVersion: string,
+  chosen: Partial<ConsentCategories>,
+  optional = optionalCategories([]),
+): ConsentState {
+  const categories: ConsentCategories = { necessary: true, analytics: false, marketing: false };
+  for (const name of optional) categories[name] = !!chosen[name];
+  return { policyVersion, categories };
+}
+
+// The built-in categories keep the one-letter keys of the first cookie format; the prefix keeps
+// a site's own category names from clashing with `v` and `t`.
+const key = (category: string) => (category == 'analytics' ? 'a' : category == 'marketing' ? 'm' : 'c.' + category);
+
+/** The stored choice, if the visitor made one for this policy version within its lifetime. */
+export function readChoice(policyVersion: string, optional: string[], lifetimeDays?: number): ConsentState | null {
   const stored = new URLSearchParams(readCookie(COOKIE));
-  return stored.get('v') == policyVersion
-    ? consentState(policyVersion, { analytics: stored.get('a') == '1', marketing: stored.get('m') == '1' })
+  // A shorter lifetime configured since the choice applies too, so the age is checked, not only Max-Age.
+  const age = Date.now() / 1000 - Number(stored.get('t'));
+  return stored.get('v') == policyVersion && age < lifetimeSeconds(lifetimeDays)
+    ? consentState(policyVersion, Object.fromEntries(optional.map((name) => [name, stored.get(key(name)) == '1'])), optional)
     : null;
 }
 
-/** Stored as `v=<policyVersion>&a=<0|1>&m=<0|1>`: short, and readable by the collector too. */
-export function saveChoice({ policyVersion, categories }: ConsentState): void {
-  const value = new URLSearchParams({ v: policyVersion, a: categories.analytics ? '1' : '0', m: categories.marketing ? '1' : '0' });
-  writeCookie(COOKIE, value.toString(), MAX_AGE);
+/** Stored as `v=<policyVersion>&a=<0|1>&m=<0|1>[&c.<site category>=<0|1>]&t=<unix seconds>`: short, and readable by the collector too. */
+export function saveChoice({ policyVersion, categories }: ConsentState, lifetimeDays?: number): void {
+  const value = new URLSearchParams({ v: policyVersion });
+  for (const [name, granted] of Object.entries(categories)) if (name != 'necessary') value.set(key(name), granted ? '1' : '0');
+  value.set('t', String(Math.floor(Date.now() / 1000)));
+  writeCookie(COOKIE, value.toString(), lifetimeSeconds(lifetimeDays));
 }

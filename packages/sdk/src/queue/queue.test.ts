@@ -89,3 +89,19 @@ it.each([
   expect({ via, url, type: body.type }).toEqual({ via: 'beacon', url: '/v1/batch', type: 'text/plain' });
   expect(single(await bodies())).toEqual({ batch: events, sentAt: expect.any(String), writeKey: 'wk' });
 });
+
+it('drops what is queued on clear, and does not put back a batch in flight whose send then fails', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  const { bodies } = recordRequests('offline');
+  const [inFlight1, inFlight2, queued, afterClear] = [event(), event(), event(), event()];
+  const { push, flush, clear } = queue({ flushAt: 2 });
+  push(inFlight1);
+  push(inFlight2);
+  push(queued);
+  clear();
+  push(afterClear);
+  await flush();
+  await vi.advanceTimersByTimeAsync(60000);
+
+  expect((await bodies()).map(({ batch }) => batch)).toEqual([[inFlight1, inFlight2], [afterClear]]);
+});

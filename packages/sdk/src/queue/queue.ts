@@ -13,6 +13,8 @@ export interface Queue {
   push(event: KithEvent): void;
   /** Resolves once the queue is empty or waiting to retry. */
   flush(): Promise<void>;
+  /** Drops every event not yet sent, including a batch whose send is still to fail: consent was withdrawn. */
+  clear(): void;
 }
 
 // fetch's keepalive budget is 64 KiB for all pending requests of a page; leave some room.
@@ -24,6 +26,8 @@ export function createQueue({ url, writeKey, flushAt, flushInterval }: QueueOpti
   let timer: ReturnType<typeof setTimeout> | undefined;
   let draining: Promise<void> | undefined;
   let failures = 0;
+  // Bumped by clear(), so a batch in flight at the time is not put back when its send fails.
+  let generation = 0;
 
   // text/plain is a CORS-safelisted type, so a cross-origin collector needs no preflight.
   const body = (batch: KithEvent[]) =>
@@ -45,9 +49,10 @@ export function createQueue({ url, writeKey, flushAt, flushInterval }: QueueOpti
   const drain = async () => {
     while (events.length) {
       const batch = events.splice(0, flushAt);
+      const sentIn = generation;
       if (!(await send(batch))) {
         // Back in front, unchanged: the collector de-duplicates a retried batch by messageId.
-        events.unshift(...batch);
+        if (sentIn == generation) events.unshift(...batch);
         clearTimeout(timer);
         timer = setTimeout(flush, Math.min(1000 * 2 ** failures++, MAX_BACKOFF));
         return;
@@ -79,5 +84,9 @@ export function createQueue({ url, writeKey, flushAt, flushInterval }: QueueOpti
       else timer ??= setTimeout(flush, flushInterval);
     },
     flush,
+    clear() {
+      events.length = 0;
+      generation++;
+    },
   };
 }

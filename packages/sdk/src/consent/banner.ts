@@ -1,0 +1,141 @@
+// The consent banner: a first layer with three equal choices, a settings layer with one switch
+// per category. Built from DOM nodes and text nodes only (no innerHTML, no inline style or
+// script), styled by a constructed sheet, so it runs under a strict CSP and Trusted Types.
+import type { ConsentCategories, ConsentMethod } from '../contract.ts';
+import { CSS } from './styles.ts';
+
+export interface BannerOptions {
+  /** What `bannerTexts` returned: every text shown, by key. */
+  texts: Record<string, string>;
+  /** The optional categories, in the order shown. */
+  categories: string[];
+  privacyUrl?: string;
+  imprintUrl?: string;
+  /** Values for the --kith-* custom properties, by name without the prefix: `{ accent: '#063' }`. */
+  theme?: Record<string, string>;
+  /** The choice in force, shown in the switches; null before the first choice. */
+  current: ConsentCategories | null;
+  onChoice(categories: Partial<ConsentCategories>, method: ConsentMethod): void;
+  /** Given when the visitor already chose: Escape may then close the banner and keep that choice. */
+  onDismiss?(): void;
+}
+
+function create<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
+
+/** Shows the banner; returns a function that closes it and gives focus back. */
+export function openBanner(options: BannerOptions): () => void {
+  const { texts, categories, privacyUrl, imprintUrl, theme = {}, current, onChoice, onDismiss } = options;
+  const host = document.createElement('kith-consent');
+  // Set through the CSSOM, which a CSP without 'unsafe-inline' allows, unlike a style attribute.
+  for (const [name, value] of Object.entries(theme)) host.style.setProperty('--kith-' + name, value);
+  const root = host.attachShadow({ mode: 'open' });
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  root.adoptedStyleSheets = [sheet];
+
+  const switches = ['necessary', ...categories].map((name, index) => {
+    const input = create('input', { type: 'checkbox', role: 'switch', 'aria-describedby': 'k' + index });
+    input.name = name;
+    input.disabled = name == 'necessary';
+    input.checked = input.disabled || !!current?.[name];
+    const label = create('label', {}, input, texts[name + 'Label'] ?? name);
+    return create('li', {}, label, create('p', { id: 'k' + index }, texts[name + 'Description'] ?? ''));
+  });
+  const list = create('ul', { hidden: '' }, ...switches);
+  const inputs = [...list.querySelectorAll('input')];
+  const every = (granted: boolean) => Object.fromEntries(categories.map((name) => [name, granted]));
+
+  const button = (text: string, onclick: () => void) => {
+    const element = create('button', { type: 'button' }, text);
+    element.onclick = onclick;
+    return element;
+  };
+  const settings = button(texts.settings!, () => {
+    showSettings(true);
+    // The button pressed is hidden now; focus goes on to the first switch that can change.
+    inputs[1]?.focus();
+  });
+  const save = button(texts.save!, () =>
+    onChoice(Object.fromEntries(inputs.map(({ name, checked }) => [name, checked])), 'custom'),
+  );
+  const links = [
+    [privacyUrl, texts.privacy],
+    [imprintUrl, texts.imprint],
+  ].flatMap(([href, text]) => (href && text ? [create('a', { href }, text)] : []));
+
+  const dialog = create(
+    'div',
+    { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'kt', 'aria-describedby': 'kd', tabindex: '-1' },
+    // The text scrolls when the screen is small; a tab stop lets keyboard users scroll it too.
+    create(
+      'div',
+      { class: 's', tabindex: '0' },
+      create('h2', { id: 'kt' }, texts.title!),
+      create('div', { id: 'kd' }, ...[texts.text, texts.gpc].flatMap((text) => (text ? [create('p', {}, text)] : []))),
+      list,
+    ),
+    create(
+      'div',
+      { class: 'f' },
+      create(
+        'div',
+        { class: 'b' },
+        button(texts.acceptAll!, () => onChoice(every(true), 'accept-all')),
+        button(texts.rejectAll!, () => onChoice(every(false), 'reject-all')),
+        settings,
+        save,
+      ),
+      ...(links.length ? [create('p', {}, ...links)] : []),
+    ),
+  );
+  root.append(dialog);
+
+  function showSettings(on: boolean) {
+    list.hidden = save.hidden = !on;
+    settings.hidden = on;
+  }
+
+  dialog.onkeydown = (event) => {
+    if (event.key == 'Tab') {
+      // Focus stays inside while the banner is open: Tab and Shift+Tab wrap around.
+      const focusable = [...dialog.querySelectorAll<HTMLElement>('[tabindex="0"],a,button,input:not(:disabled)')];
+      const shown = focusable.filter((element) => !element.closest('[hidden]'));
+      const index = shown.indexOf(root.activeElement as HTMLElement);
+      shown[event.shiftKey ? (index > 0 ? index : shown.length) - 1 : (index + 1) % shown.length]?.focus();
+      event.preventDefault();
+    } else if (event.key == 'Escape') {
+      // A first choice is required: Escape only steps back from the settings, or closes a reopened banner.
+      if (!list.hidden) {
+        showSettings(false);
+        settings.focus();
+      } else onDismiss?.();
+    }
+  };
+
+  // A returning visitor reopens the banner to change the choice, so it opens on the switches.
+  showSettings(!!current);
+  let previous: Element | null = null;
+  // A script in <head> runs before <body> exists.
+  const show = () => {
+    previous = document.activeElement;
+    document.body.append(host);
+    dialog.focus();
+  };
+  if (document.body) show();
+  else addEventListener('DOMContentLoaded', show);
+
+  return () => {
+    removeEventListener('DOMContentLoaded', show);
+    host.remove();
+    if (previous instanceof HTMLElement) previous.focus();
+  };
+}
