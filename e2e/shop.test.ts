@@ -69,7 +69,7 @@ describe('the demo shop in Chromium', () => {
     await context.close();
   });
 
-  it('after "Reject all" keeps only the choice cookie and sends nothing', async () => {
+  it('after "Reject all" keeps only the choice cookie and sends only the record of that choice', async () => {
     const context = await browser.newContext();
     const requests = recordCollectorRequests(context);
     const page = await context.newPage();
@@ -82,7 +82,14 @@ describe('the demo shop in Chromium', () => {
 
     expect(await page.getByRole('button', { name: 'Accept all' }).count()).toBe(0);
     expect(await deviceStorage(page)).toEqual({ cookies: ['kith_consent'], localStorage: [], sessionStorage: [], indexedDB: [] });
-    expect(requests.map((r) => r.url())).toEqual([]);
+    // The one request is the proof of the refusal, under a one-time ID the device does not keep.
+    expect(requests).toHaveLength(1);
+    const sent = requests[0]!.postDataJSON() as { batch: { type: string; anonymousId: string; properties: Record<string, unknown> }[] };
+    expect(sent.batch).toEqual([
+      expect.objectContaining({ type: 'consent', properties: expect.objectContaining({ method: 'reject-all', categories: expect.objectContaining({ analytics: false, marketing: false }) }) }),
+    ]);
+    const exported = await (await shop.admin(`/v1/persons/anonymous/${sent.batch[0]!.anonymousId}/export`)).json();
+    expect(exported).toMatchObject({ events: [], consents: [{ consent: { method: 'reject-all' } }] });
     await context.close();
   });
 

@@ -21,7 +21,7 @@ export interface Request {
   via: 'fetch' | 'beacon';
   url: string;
   init?: RequestInit;
-  body: Blob;
+  body: string;
 }
 
 /**
@@ -31,18 +31,18 @@ export interface Request {
 export function recordRequests(...answers: (number | 'offline')[]) {
   const requests: Request[] = [];
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (url, init) => {
-    requests.push({ via: 'fetch', url: String(url), init, body: init?.body as Blob });
+    requests.push({ via: 'fetch', url: String(url), init, body: init?.body as string });
     const answer = answers.shift() ?? 200;
     if (answer == 'offline') throw new TypeError('Failed to fetch');
     return new Response('{}', { status: answer });
   });
   vi.spyOn(navigator, 'sendBeacon').mockImplementation((url, body) => {
-    requests.push({ via: 'beacon', url: String(url), body: body as Blob });
+    requests.push({ via: 'beacon', url: String(url), body: body as string });
     return true;
   });
   return {
     requests,
-    bodies: () => Promise.all(requests.map(async ({ body }) => JSON.parse(await body.text()) as BatchBody)),
+    bodies: async () => requests.map(({ body }) => JSON.parse(body) as BatchBody),
   };
 }
 

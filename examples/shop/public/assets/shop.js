@@ -39,3 +39,6 @@ document.getElementById('login')?.addEventListener('submit', (event) => {
   kith.track('Signed In');
   status(`Welcome back, ${email}.`);
 });
+
+// Withdrawing must be as easy as granting: the footer reopens the banner on every page.
+document.getElementById('cookie-settings')?.addEventListener('click', () => kith.consent.open());
