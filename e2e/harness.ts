@@ -12,25 +12,39 @@ const SHOP_ENTRY = fileURLToPath(new URL('../examples/shop/serve.ts', import.met
 export interface RunningShop {
   url: string;
   adminToken: string;
+  /** The SQLite file the collector stores into. */
+  dbPath: string;
   /** GET an admin path with the bearer token. */
   admin(path: string): Promise<Response>;
   /** All events stored for an ID, newest first, read through the admin API. */
   eventsOf(kind: 'user' | 'anonymous', id: string): Promise<StoredEvent[]>;
+  /** Kills the process without warning (as a crash would) and starts it again on the same port and file. */
+  crashAndRestart(downForMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts the demo shop + collector as its own process (as `pnpm start` does) on a fresh SQLite file. */
 export async function startShop(): Promise<RunningShop> {
   const dir = mkdtempSync(join(tmpdir(), 'kith-e2e-'));
+  const dbPath = join(dir, 'kith.db');
   const adminToken = `e2e-${Math.random().toString(36).slice(2)}`;
-  const child = spawn(process.execPath, [SHOP_ENTRY], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KITH_STORAGE: `sqlite:${join(dir, 'kith.db')}`, KITH_ADMIN_TOKEN: adminToken },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const launch = (port: string) =>
+    spawn(process.execPath, [SHOP_ENTRY], {
+      env: { ...process.env, PORT: port, HOST: '127.0.0.1', KITH_STORAGE: `sqlite:${dbPath}`, KITH_ADMIN_TOKEN: adminToken },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  let child = launch('0');
   const url = await waitForUrl(child);
+  const exit = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
   return {
     url,
     adminToken,
+    dbPath,
     admin: (path) => fetch(url + path, { headers: { Authorization: `Bearer ${adminToken}` } }),
     eventsOf: async (kind, id) => {
       const res = await fetch(`${url}/v1/persons/${kind}/${encodeURIComponent(id)}/events?limit=1000`, {
@@ -38,12 +52,14 @@ export async function startShop(): Promise<RunningShop> {
       });
       return ((await res.json()) as { events: StoredEvent[] }).events;
     },
+    crashAndRestart: async (downForMs = 0) => {
+      await exit('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, downForMs));
+      child = launch(new URL(url).port);
+      await waitForUrl(child);
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await exit('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
