@@ -1,9 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     name: 'collector',
     include: ['src/**/*.test.ts'],
+    // *.workers.test.ts run in workerd: vitest.workers.config.ts.
+    exclude: [...configDefaults.exclude, 'src/**/*.workers.test.ts'],
     environment: 'node',
     // A throwaway PostgreSQL server for the postgres adapter's tests (or KITH_TEST_POSTGRES_URL).
     globalSetup: ['src/test-postgres.ts'],

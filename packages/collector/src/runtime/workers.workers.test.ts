@@ -1,0 +1,120 @@
+/// <reference types="@cloudflare/vitest-plugin/types" />
+import { createExecutionContext, env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import worker, { type WorkersEnv } from './workers.ts';
+
+const SHOP_KEY = 'shop-key';
+const ADMIN_TOKEN = 'test-admin-token';
+
+// The env the Worker gets from wrangler.toml and vitest.workers.config.ts, plus a site of our own.
+const testEnv: WorkersEnv = {
+  ...(env as unknown as WorkersEnv),
+  KITH_CONFIG: JSON.stringify({ sites: [{ id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example'] }] }),
+};
+
+interface EdgeRequest extends RequestInit {
+  cf?: Record<string, unknown>;
+}
+
+/** A request as Cloudflare's edge hands it to the Worker. */
+const call = (path: string, init: EdgeRequest = {}) =>
+  worker.fetch(new Request(`https://shop.example${path}`, init as RequestInit), testEnv, createExecutionContext());
+
+const postBatch = (body: unknown, init: EdgeRequest = {}) =>
+  call('/v1/batch', {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+    headers: { 'Content-Type': 'text/plain', Authorization: `Basic ${btoa(`${SHOP_KEY}:`)}`, ...init.headers },
+  });
+
+const admin = (path: string) => call(path, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+const track = (messageId: string, anonymousId: string) => ({
+  type: 'track',
+  messageId,
+  anonymousId,
+  event: 'Product Added',
+  properties: { sku: 'kith-mug', price: 12 },
+  timestamp: new Date().toISOString(),
+});
+
+async function sha256Hex(value: unknown): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(value)));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+describe('the Worker', () => {
+  it('answers /healthz', async () => {
+    const res = await call('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
+  it('serves the embedded SDK bundle at /kith.js with an ETag, and 304 for a matching If-None-Match', async () => {
+    const res = await call('/kith.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const etag = res.headers.get('etag');
+    expect(etag).toMatch(/^".+"$/);
+    const source = await res.text();
+    expect(source.length).toBeGreaterThan(1000);
+    expect(source).toContain('window.kith');
+
+    const again = await call('/kith.js', { headers: { 'If-None-Match': etag! } });
+    expect(again.status).toBe(304);
+  });
+
+  it('stores a batch in D1, readable through the admin API, with the address and geo the edge saw', async () => {
+    const anonymousId = `anon-${crypto.randomUUID()}`;
+    const res = await postBatch(
+      { batch: [track('w1', anonymousId), track('w2', anonymousId)], sentAt: new Date().toISOString() },
+      { headers: { 'CF-Connecting-IP': '198.51.100.77' }, cf: { country: 'DE', region: 'Bavaria', city: 'Munich', colo: 'MUC' } },
+    );
+    expect(await res.json()).toEqual({ ok: true, accepted: 2, rejected: [] });
+
+    const page = (await (await admin(`/v1/persons/anonymous/${anonymousId}/events`)).json()) as { events: { messageId: string }[] };
+    expect(page.events.map((e) => e.messageId).sort()).toEqual(['w1', 'w2']);
+    expect(page.events[0]).toMatchObject({ site: 'shop', context: { ip: '198.51.100.0', location: { country: 'DE', region: 'Bavaria', city: 'Munich' } } });
+  });
+
+  it('keeps a consent in the consent log with its banner text, as the export shows', async () => {
+    const anonymousId = `anon-${crypto.randomUUID()}`;
+    const bannerText = { title: 'Cookies', body: 'We would like to measure visits.', accept: 'Accept all', reject: 'Reject all' };
+    const bannerTextHash = await sha256Hex(bannerText);
+    const consent = {
+      type: 'consent',
+      messageId: 'c1',
+      anonymousId,
+      timestamp: new Date().toISOString(),
+      properties: { policyVersion: '3', categories: { necessary: true, analytics: true, marketing: false }, method: 'accept-all', locale: 'de-DE', bannerText, bannerTextHash },
+    };
+    expect(await (await postBatch({ batch: [consent] })).json()).toEqual({ ok: true, accepted: 1, rejected: [] });
+
+    const exported = await (await admin(`/v1/persons/anonymous/${anonymousId}/export`)).json();
+    expect(exported).toMatchObject({
+      ok: true,
+      events: [],
+      consents: [{ messageId: 'c1', anonymousId, consent: { policyVersion: '3', method: 'accept-all', bannerTextHash, categories: { analytics: true } } }],
+      bannerTexts: { [bannerTextHash]: bannerText },
+    });
+  });
+
+  it('answers invalid JSON with 400 invalid_json', async () => {
+    const res = await postBatch('{"batch": [');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_json' });
+  });
+
+  it('answers an unknown write key with 401 unauthorized', async () => {
+    const res = await postBatch({ batch: [track('x1', 'anon-x')] }, { headers: { Authorization: `Basic ${btoa('not-a-key:')}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'unauthorized' });
+  });
+
+  it('keeps the admin API behind the bearer token', async () => {
+    const res = await call('/v1/persons/anonymous/anon-x/events');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'unauthorized' });
+  });
+});

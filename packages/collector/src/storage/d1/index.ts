@@ -1,0 +1,201 @@
+import { storageUnavailable } from '../../errors.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import { MIGRATIONS } from './schema.ts';
+
+/**
+ * The part of Workers' `D1Database` binding this adapter uses. The full type is in
+ * @cloudflare/workers-types, which this package does not depend on; the binding satisfies this.
+ */
+export interface D1Database {
+  prepare(sql: string): D1PreparedStatement;
+  batch<Row = Record<string, unknown>>(statements: D1PreparedStatement[]): Promise<D1Result<Row>[]>;
+}
+
+export interface D1PreparedStatement {
+  bind(...values: unknown[]): D1PreparedStatement;
+  all<Row = Record<string, unknown>>(): Promise<D1Result<Row>>;
+  run(): Promise<D1Result>;
+}
+
+export interface D1Result<Row = Record<string, unknown>> {
+  results: Row[];
+  meta: { changes: number };
+}
+
+export interface D1Options {
+  /** The D1 binding from the Worker's env (wrangler.toml `[[d1_databases]]`). */
+  db: D1Database;
+}
+
+// D1 refuses a statement with more than 100 bound parameters, so multi-row INSERTs are chunked.
+const MAX_BOUND_PARAMETERS = 100;
+
+const EVENT_COLUMNS = ['site', 'message_id', 'type', 'event', 'user_id', 'anonymous_id', 'timestamp', 'received_at', 'body'];
+const CONSENT_COLUMNS = ['site', 'message_id', 'anonymous_id', 'user_id', 'timestamp', 'received_at',
+  'policy_version', 'categories', 'method', 'banner_text_hash', 'locale'];
+const BANNER_TEXT_COLUMNS = ['hash', 'texts', 'first_seen'];
+const REJECTED_COLUMNS = ['site', 'received_at', 'reason', 'message', 'payload'];
+
+type Value = string | number | null;
+
+/**
+ * On Cloudflare Workers: one `db.batch` per write set, which D1 runs as one transaction, so a
+ * write set is stored whole or not at all. D1 is SQLite: the tables are the sqlite adapter's.
+ */
+export function createD1Storage(options: D1Options): Storage {
+  const { db } = options;
+
+  /** Multi-row INSERTs of `rows`, as few statements as D1's parameter limit allows; seq follows the rows' order. */
+  const inserts = (table: string, columns: readonly string[], rows: Value[][], onConflict: string): D1PreparedStatement[] => {
+    const perStatement = Math.floor(MAX_BOUND_PARAMETERS / columns.length);
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    const statements: D1PreparedStatement[] = [];
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const chunk = rows.slice(start, start + perStatement);
+      const sql = `insert into ${table} (${columns.join(', ')}) values ${chunk.map(() => placeholders).join(', ')} ${onConflict}`;
+      statements.push(db.prepare(sql).bind(...chunk.flat()));
+    }
+    return statements;
+  };
+
+  const currentVersion = async () => {
+    const { results } = await db.prepare('select coalesce(max(version), 0) as version from schema_migrations').all<{ version: number }>();
+    return results[0]?.version ?? 0;
+  };
+
+  const read = <T>(work: () => Promise<T>): Promise<T> => work().catch(unavailable);
+
+  return {
+    async migrate() {
+      await read(async () => {
+        await db.prepare('create table if not exists schema_migrations (version integer primary key, applied_at text not null)').run();
+        const applied = await currentVersion();
+        if (applied >= MIGRATIONS.length) return;
+        // D1 has no interactive transactions, but a batch is one. Each migration's version row goes
+        // in first: an instance migrating at the same moment fails on that primary key, its whole
+        // batch rolls back, and it then finds the schema current.
+        const now = new Date().toISOString();
+        const statements = MIGRATIONS.slice(applied).flatMap((migration, offset) => [
+          db.prepare('insert into schema_migrations (version, applied_at) values (?, ?)').bind(applied + offset + 1, now),
+          ...migration.map((sql) => db.prepare(sql)),
+        ]);
+        try {
+          await db.batch(statements);
+        } catch (error) {
+          if ((await currentVersion()) < MIGRATIONS.length) throw error;
+        }
+      });
+    },
+
+    async write(set: WriteSet) {
+      const events = inserts('events', EVENT_COLUMNS, set.events.map((e) =>
+        [e.site, e.messageId, e.type, e.event ?? null, e.userId ?? null, e.anonymousId ?? null, e.timestamp, e.receivedAt, JSON.stringify(e)]),
+      'on conflict (site, message_id) do nothing');
+      const consents = inserts('consent_log', CONSENT_COLUMNS, set.consents.map((c) =>
+        [c.site, c.messageId, c.anonymousId ?? null, c.userId ?? null, c.timestamp, c.receivedAt, c.consent.policyVersion,
+          JSON.stringify(c.consent.categories), c.consent.method, c.consent.bannerTextHash ?? null, c.consent.locale ?? null]),
+      'on conflict (site, message_id) do nothing');
+      const bannerTexts = inserts('banner_texts', BANNER_TEXT_COLUMNS, set.consents.flatMap((c) => {
+        const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
+        return bannerText && bannerTextHash ? [[bannerTextHash, JSON.stringify(bannerText), c.receivedAt]] : [];
+      }), 'on conflict (hash) do nothing');
+      const rejected = inserts('rejected', REJECTED_COLUMNS, set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload]), '');
+
+      const statements = [...events, ...consents, ...bannerTexts, ...rejected];
+      if (statements.length === 0) return { inserted: 0, duplicates: 0 };
+      const results = await db.batch(statements).catch(unavailable);
+      const inserted = results.slice(0, events.length).reduce((sum, result) => sum + result.meta.changes, 0);
+      return { inserted, duplicates: set.events.length - inserted };
+    },
+
+    async events(query: EventQuery): Promise<EventPage> {
+      const column = query.kind === 'user' ? 'user_id' : 'anonymous_id';
+      const cursor = decodeCursor(query.before);
+      const { results: rows } = await read(() => db
+        .prepare(
+          `select seq, timestamp, body from events where ${column} = ?
+           and (timestamp, seq) < (?, ?) order by timestamp desc, seq desc limit ?`,
+        )
+        .bind(query.id, cursor.timestamp, cursor.seq, query.limit + 1)
+        .all<{ seq: number; timestamp: string; body: string }>());
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        events: page.map((row) => JSON.parse(row.body) as StoredEvent),
+        next: rows.length > query.limit && last ? encodeCursor({ timestamp: last.timestamp, seq: last.seq }) : null,
+      };
+    },
+
+    async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
+      const { results } = await read(() => db
+        .prepare('select site, received_at as receivedAt, reason, message, payload from rejected where site = ? order by seq desc limit ?')
+        .bind(site, limit)
+        .all<RejectedEvent>());
+      return results;
+    },
+
+    async consents(person: PersonKey): Promise<ConsentRecord[]> {
+      const column = person.kind === 'user' ? 'user_id' : 'anonymous_id';
+      const { results } = await read(() => db.prepare(`select * from consent_log where ${column} = ? order by seq`).bind(person.id).all<ConsentRow>());
+      return results.map(consentFromRow);
+    },
+
+    async bannerTexts(hashes: string[]) {
+      const unique = [...new Set(hashes)];
+      const lookups: D1PreparedStatement[] = [];
+      for (let start = 0; start < unique.length; start += MAX_BOUND_PARAMETERS) {
+        const chunk = unique.slice(start, start + MAX_BOUND_PARAMETERS);
+        lookups.push(db.prepare(`select hash, texts from banner_texts where hash in (${chunk.map(() => '?').join(', ')})`).bind(...chunk));
+      }
+      if (lookups.length === 0) return {};
+      const results = await read(() => db.batch<{ hash: string; texts: string }>(lookups));
+      return Object.fromEntries(results.flatMap((result) => result.results).map((row) => [row.hash, JSON.parse(row.texts) as Record<string, string>]));
+    },
+
+    // The binding belongs to the Worker's env; there is no connection to close.
+    async close() {},
+  };
+}
+
+/**
+ * D1 reports a statement it refuses (a constraint, a missing table) as a SQLite error; anything
+ * else (the database unreachable, overloaded, reset, timed out) means try again later: a 503.
+ */
+function isRefusal(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /SQLITE_(CONSTRAINT|ERROR|MISMATCH|RANGE|TOOBIG)|constraint failed|no such (table|column)|syntax error|too many SQL variables/i.test(message);
+}
+
+function unavailable(error: unknown): never {
+  throw isRefusal(error) ? error : storageUnavailable(error);
+}
+
+interface ConsentRow {
+  site: string;
+  message_id: string;
+  anonymous_id: string | null;
+  user_id: string | null;
+  timestamp: string;
+  received_at: string;
+  policy_version: string;
+  categories: string;
+  method: ConsentRecord['consent']['method'];
+  banner_text_hash: string | null;
+  locale: string | null;
+}
+
+function consentFromRow(row: ConsentRow): ConsentRecord {
+  const record: ConsentRecord = {
+    site: row.site,
+    messageId: row.message_id,
+    timestamp: row.timestamp,
+    receivedAt: row.received_at,
+    consent: { policyVersion: row.policy_version, categories: JSON.parse(row.categories), method: row.method },
+  };
+  if (row.anonymous_id) record.anonymousId = row.anonymous_id;
+  if (row.user_id) record.userId = row.user_id;
+  if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
+  if (row.locale) record.consent.locale = row.locale;
+  return record;
+}

@@ -1,0 +1,28 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import { d1LockService } from './src/storage/d1/test-lock.ts';
+
+// Offline: no fetch of the `request.cf` template from Cloudflare, no usage metrics.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+process.env.WRANGLER_SEND_METRICS = 'false';
+
+// The collector in workerd, the Workers runtime, with the Worker and bindings of wrangler.toml.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      remoteBindings: false,
+      miniflare: {
+        // The storage contract suite gets a database of its own, apart from the Worker's DB.
+        d1Databases: { DB: 'kith-test-worker', CONTRACT_DB: 'kith-test-contract' },
+        bindings: { KITH_ADMIN_TOKEN: 'test-admin-token' },
+        // Runs in Node: holds a D1 database's file locked, so that the suite can cut the adapter off.
+        serviceBindings: { D1_LOCK: d1LockService() },
+      },
+    }),
+  ],
+  test: {
+    name: 'collector-workers',
+    include: ['src/**/*.workers.test.ts'],
+  },
+});
