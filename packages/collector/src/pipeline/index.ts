@@ -2,6 +2,7 @@ import type { ConsentProperties, RejectedItem } from '@kith/sdk/contract';
 import type { StoredEvent, WriteSet } from '../storage/storage.ts';
 import { checkBannerText, checkConsent } from './consent.ts';
 import { enrich, type Arrival } from './enrich.ts';
+import { checkUserIds } from './identity-ids.ts';
 import { normalize } from './normalize.ts';
 import { REJECT_REASONS, isRejection, type RejectReason } from './reasons.ts';
 import { MAX_EVENT_BYTES, validate } from './validate.ts';
@@ -20,7 +21,7 @@ export interface PipelineOutput {
 
 const utf8 = new TextEncoder();
 
-/** validate -> normalize -> check consent -> enrich, per event; bad events are quarantined, never dropped. */
+/** validate -> normalize -> check IDs and consent -> enrich, per event; bad events are quarantined, never dropped. */
 export async function runPipeline(input: PipelineInput): Promise<PipelineOutput> {
   const set: WriteSet = { events: [], consents: [], rejected: [] };
   const rejected: RejectedItem[] = [];
@@ -40,7 +41,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
       continue;
     }
     const event = normalize(valid, input.newId);
-    const refused = checkConsent(event) ?? (event.type === 'consent' ? await checkBannerText(event) : null);
+    const refused = checkUserIds(event) ?? checkConsent(event) ?? (event.type === 'consent' ? await checkBannerText(event) : null);
     if (refused) {
       quarantine(index, item, refused.reason);
       continue;

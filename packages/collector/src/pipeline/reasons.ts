@@ -5,6 +5,8 @@ export const REJECT_REASONS = {
   invalid_message_id: 'messageId must be a string of 1-128 characters, made once per event.',
   invalid_anonymous_id: 'anonymousId must be a string of 1-256 characters.',
   invalid_user_id: 'userId must be a string of 1-256 characters (or a number).',
+  placeholder_user_id:
+    'userId (or an alias previousId) is a placeholder such as "null", "0", "guest" or "[object Object]"; send the real ID, or leave userId out.',
   missing_identity: 'Every event needs an anonymousId or a userId.',
   missing_event: 'A track call needs a non-empty event name of at most 200 characters.',
   invalid_name: 'name must be a string of at most 200 characters.',
