@@ -8,11 +8,14 @@ import {
   categories,
   deviceStorage,
   gtagCommands,
+  offline,
   recordRequests,
   resetPage,
   sendGlobalPrivacyControl,
   single,
   storeChoice,
+  storedIds,
+  teardown,
 } from './testing.ts';
 
 afterEach(resetPage);
@@ -48,6 +51,8 @@ describe('before a choice', () => {
     expect(banner().dialog).toBeTruthy();
     expect(requests).toEqual([]);
     expect(await deviceStorage()).toEqual(before);
+    // Not even opened: opening creates the database.
+    expect(await indexedDB.databases()).toEqual([]);
     expect(kith.consent.get()).toBeNull();
     expect(kith.user().anonymousId).toBeUndefined();
   });
@@ -440,5 +445,113 @@ describe('options', () => {
 
   it('refuses to start without a write key', () => {
     expect(() => createKith({ writeKey: '' })).toThrow('writeKey');
+  });
+});
+
+describe('delivery', () => {
+  it('keeps what could not be sent for the next page, which sends it once', async () => {
+    storeChoice('v=1&a=1&m=0');
+    recordRequests();
+    const online = offline();
+    const first = createKith({ writeKey: 'wk' });
+    first.track('Offline 1');
+    first.track('Offline 2');
+    await first.flush();
+    await expect.poll(async () => (await storedIds()).length).toBe(2);
+    teardown();
+    online();
+
+    const { bodies } = recordRequests();
+    const next = createKith({ writeKey: 'wk' });
+    await next.flush();
+    await next.flush();
+
+    expect((await sent(bodies)).map(({ event }) => event)).toEqual(['Offline 1', 'Offline 2']);
+    expect(await storedIds()).toEqual([]);
+  });
+
+  it('deletes the stored queue on withdrawal', async () => {
+    recordRequests();
+    offline();
+    const kith = createKith({ writeKey: 'wk' });
+    await userEvent.click(banner().accept!);
+    kith.track('Stored');
+    await expect.poll(async () => (await storedIds()).length).toBe(2);
+    kith.consent.open();
+    await userEvent.click(banner().reject!);
+
+    await expect.poll(async () => await indexedDB.databases()).toEqual([]);
+  });
+});
+
+describe('context', () => {
+  it('carries the landing page campaign under Segment names on every event', async () => {
+    const testerUrl = location.href;
+    history.replaceState(null, '', '?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=shoes&utm_content=top&x=1');
+    try {
+      storeChoice('v=1&a=1&m=0');
+      const { bodies } = recordRequests();
+      const kith = createKith({ writeKey: 'wk' });
+      history.replaceState(null, '', testerUrl);
+      kith.track('Viewed Product');
+      await kith.flush();
+
+      expect(single(await sent(bodies)).context?.campaign).toEqual({
+        source: 'news',
+        medium: 'email',
+        name: 'spring',
+        term: 'shoes',
+        content: 'top',
+      });
+    } finally {
+      history.replaceState(null, '', testerUrl);
+    }
+  });
+});
+
+describe('trackPages: spa', () => {
+  it('records a page view after each client-side navigation to another path', async () => {
+    const testerUrl = location.href;
+    storeChoice('v=1&a=1&m=0');
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk', trackPages: 'spa' });
+    try {
+      const settle = () => wait(10);
+      history.pushState(null, '', '/shop/shoes');
+      await settle();
+      history.replaceState(null, '', '/shop/shoes?sort=price');
+      await settle();
+      history.replaceState(null, '', '/shop/bags');
+      await settle();
+      location.hash = '#reviews';
+      await settle();
+      history.back();
+      await wait(100);
+      await kith.flush();
+
+      expect((await sent(bodies)).map(({ type, properties }) => [type, `${properties?.path}${new URL(`${properties?.url}`).hash}`])).toEqual([
+        ['page', '/shop/shoes'],
+        ['page', '/shop/bags'],
+        ['page', '/shop/bags#reviews'],
+        ['page', '/shop/bags'],
+      ]);
+    } finally {
+      // Its wrapper gone first, so this is no navigation.
+      teardown();
+      history.replaceState(null, '', testerUrl);
+    }
+  });
+
+  it('is off unless asked for', async () => {
+    const testerUrl = location.href;
+    storeChoice('v=1&a=1&m=0');
+    const { requests } = recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    history.pushState(null, '', '/elsewhere');
+    history.replaceState(null, '', testerUrl);
+    await wait(10);
+    await kith.flush();
+
+    expect(requests).toEqual([]);
   });
 });

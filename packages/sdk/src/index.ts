@@ -3,7 +3,8 @@ import { consentModeDefault, consentModeUpdate } from './consent/consent-mode.ts
 import { consentState, optionalCategories, readChoice, saveChoice } from './consent/consent.ts';
 import { consentProperties } from './consent/proof.ts';
 import { bannerTexts, type SiteCategory, type TextKey } from './consent/texts.ts';
-import { eventContext, pageProperties } from './context/context.ts';
+import { campaignOf, eventContext, pageProperties } from './context/context.ts';
+import { onNavigation } from './context/navigation.ts';
 import type { ConsentCategories, ConsentMethod, ConsentState, KithEvent } from './contract.ts';
 import { createIdentity } from './identity/identity.ts';
 import { createQueue } from './queue/queue.ts';
@@ -37,6 +38,11 @@ export interface KithOptions {
   flushAt?: number;
   /** Milliseconds a queued event waits at most before its batch is sent; default 2000. */
   flushInterval?: number;
+  /**
+   * `'spa'`: also a `page()` after each client-side navigation to another path (`history.pushState`,
+   * `replaceState`, back/forward, a new hash). The page's first view is still the site's own `page()` call.
+   */
+  trackPages?: 'spa';
   /** Same as `consent.policyVersion`, which wins when both are given. */
   policyVersion?: string;
   consent?: ConsentOptions;
@@ -72,6 +78,7 @@ export function createKith({
   host = '',
   flushAt = 15,
   flushInterval = 2000,
+  trackPages,
   policyVersion: legacyPolicyVersion,
   consent: options = {},
 }: KithOptions): Kith {
@@ -82,8 +89,16 @@ export function createKith({
   const optional = optionalCategories(Object.keys(categories));
   const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
   const identity = createIdentity();
-  const queue = createQueue({ url: host.replace(/\/$/, '') + '/v1/batch', writeKey, flushAt, flushInterval });
   let consent = readChoice(policyVersion, optional, lifetimeDays);
+  const queue = createQueue({
+    url: host.replace(/\/$/, '') + '/v1/batch',
+    writeKey,
+    flushAt,
+    flushInterval,
+    persists: () => !!consent?.categories.analytics,
+  });
+  // The campaign is the landing page's: it stays with the visit through client-side navigation.
+  const campaign = campaignOf(location.search);
   // Events tracked before a choice: in memory only, sent if analytics is granted, dropped if not.
   let held: KithEvent[] = [];
   let heldDropped = 0;
@@ -111,7 +126,7 @@ export function createKith({
       messageId: crypto.randomUUID(),
       timestamp: new Date().toISOString(),
       userId: identity.userId(),
-      context: eventContext(),
+      context: eventContext(campaign),
     };
     if (!consent) {
       if (held.length < MAX_HELD) held.push(recorded);
@@ -153,7 +168,7 @@ export function createKith({
       timestamp: new Date().toISOString(),
       anonymousId,
       userId: granted.analytics ? identity.userId() : undefined,
-      context: { ...eventContext(), consent: state },
+      context: { ...eventContext(campaign), consent: state },
     };
     inOrder(async () => {
       if (!granted.analytics) queue.clear();
@@ -189,12 +204,19 @@ export function createKith({
   if (!consent) open();
   else {
     if (googleConsentMode) consentModeUpdate(consent);
-    if (consent.categories.analytics) identity.persist();
+    if (consent.categories.analytics) {
+      identity.persist();
+      // What an earlier page could not send.
+      void queue.flush();
+    }
   }
+
+  const page: Kith['page'] = (name, properties) => record({ type: 'page', name, properties: { ...pageProperties(), ...properties } });
+  if (trackPages == 'spa') onNavigation(() => page());
 
   return {
     track: (event, properties = {}) => record({ type: 'track', event, properties }),
-    page: (name, properties) => record({ type: 'page', name, properties: { ...pageProperties(), ...properties } }),
+    page,
     identify(userId, traits = {}) {
       identity.identify(userId);
       record({ type: 'identify', traits });

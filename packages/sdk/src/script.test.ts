@@ -1,7 +1,7 @@
 import { afterEach, assert, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import type { Kith } from './index.ts';
-import { banner, gtagCommands, recordRequests, resetPage } from './testing.ts';
+import { banner, gtagCommands, recordRequests, resetPage, teardown } from './testing.ts';
 
 afterEach(() => {
   delete window.kith;
@@ -104,4 +104,21 @@ it('keeps the first instance when the tag is on the page twice', async () => {
 
   expect(window.kith).toBe(first);
   expect(document.querySelectorAll('kith-consent')).toHaveLength(1);
+});
+
+it('records client-side navigations as page views with data-track-pages="spa"', async () => {
+  const testerUrl = location.href;
+  document.cookie = `kith_consent=v=1&a=1&m=0&t=${Math.floor(Date.now() / 1000)};path=/`;
+  const { bodies } = recordRequests();
+  await loadScript({ writeKey: 'site-key', trackPages: 'spa' });
+  try {
+    history.pushState(null, '', '/checkout');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await loadedKith().flush();
+
+    expect((await bodies()).flatMap(({ batch }) => batch)).toMatchObject([{ type: 'page', properties: { path: '/checkout' } }]);
+  } finally {
+    teardown();
+    history.replaceState(null, '', testerUrl);
+  }
 });

@@ -27,6 +27,7 @@ if (!preloaded || Array.isArray(preloaded)) {
     host: dataset.host,
     flushAt: Number(dataset.flushAt) || undefined,
     flushInterval: Number(dataset.flushInterval) || undefined,
+    trackPages: dataset.trackPages as 'spa' | undefined,
     consent: {
       policyVersion: dataset.policyVersion,
       lifetimeDays: Number(dataset.consentLifetime) || undefined,

@@ -26,15 +26,15 @@ export interface Request {
 
 /**
  * Stands in for the collector: records every fetch and beacon, answers fetches in turn with
- * the given statuses ('offline' rejects like a network error), then with 200.
+ * the given statuses or responses ('offline' rejects like a network error), then with 200.
  */
-export function recordRequests(...answers: (number | 'offline')[]) {
+export function recordRequests(...answers: (number | Response | 'offline')[]) {
   const requests: Request[] = [];
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (url, init) => {
     requests.push({ via: 'fetch', url: String(url), init, body: init?.body as string });
     const answer = answers.shift() ?? 200;
     if (answer == 'offline') throw new TypeError('Failed to fetch');
-    return new Response('{}', { status: answer });
+    return answer instanceof Response ? answer : new Response('{}', { status: answer });
   });
   vi.spyOn(navigator, 'sendBeacon').mockImplementation((url, body) => {
     requests.push({ via: 'beacon', url: String(url), body: body as string });
@@ -107,9 +107,57 @@ export const categories = (analytics: boolean, marketing: boolean, site: Record<
   ...site,
 });
 
+/** The messageIds in the SDK's stored queue; opening the database only when it exists, so as to leave none behind. */
+export async function storedIds(): Promise<string[]> {
+  if (!(await indexedDB.databases()).some(({ name }) => name == 'kith')) return [];
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('kith');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    const events = await new Promise<{ messageId: string }[] | undefined>((resolve, reject) => {
+      const request = db.transaction('queue').objectStore('queue').get('events');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return (events ?? []).map(({ messageId }) => messageId);
+  } finally {
+    db.close();
+  }
+}
+
+/** Takes the page offline as the browser reports it; `online()` undoes it, as the browser does, with an `online` event. */
+export function offline() {
+  const onLine = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+  return () => {
+    onLine.mockRestore();
+    dispatchEvent(new Event('online'));
+  };
+}
+
+// An SDK instance outlives its test; what it listens to is recorded so that teardown() can
+// silence it, as leaving the page would.
+const SDK_EVENTS = ['pagehide', 'visibilitychange', 'online', 'popstate', 'hashchange'];
+const listening: [string, EventListenerOrEventListenerObject][] = [];
+const addListener = window.addEventListener;
+window.addEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
+  if (SDK_EVENTS.includes(type)) listening.push([type, listener]);
+  addListener.call(this, type, listener, options);
+} as typeof window.addEventListener;
+const { pushState, replaceState } = history;
+
+/** Silences the SDK instances created so far, as a reload would: their listeners, timers and history wrappers go. */
+export function teardown() {
+  for (const [type, listener] of listening.splice(0)) removeEventListener(type, listener);
+  vi.clearAllTimers();
+  Object.assign(history, { pushState, replaceState });
+}
+
 const pageLang = document.documentElement.lang;
 
-export function resetPage() {
+export async function resetPage() {
+  teardown();
   vi.restoreAllMocks();
   vi.useRealTimers();
   document.documentElement.lang = pageLang;
@@ -119,4 +167,5 @@ export function resetPage() {
     if (cookie) document.cookie = `${cookie.split('=')[0]}=;path=/;max-age=0`;
   }
   for (const element of document.querySelectorAll('kith-consent')) element.remove();
+  await new Promise((resolve) => (indexedDB.deleteDatabase('kith').onsuccess = resolve));
 }

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
-import { eventContext, pageProperties } from './context.ts';
+import { campaignOf, eventContext, pageProperties } from './context.ts';
 
 it('describes the page like Segment', () => {
   const testerUrl = location.href;
@@ -28,4 +28,16 @@ it('describes the device and the library', () => {
     screen: { width: screen.width, height: screen.height },
     library: { name: 'kith', version: pkg.version },
   });
+});
+
+it('reads the campaign from utm_* parameters under Segment names', () => {
+  expect(campaignOf('?utm_source=news&utm_medium=email&utm_campaign=spring%20sale&utm_term=shoes&utm_content=top&ref=x')).toEqual({
+    source: 'news',
+    medium: 'email',
+    name: 'spring sale',
+    term: 'shoes',
+    content: 'top',
+  });
+  expect(campaignOf('?utm_source=news&utm_medium=')).toEqual({ source: 'news' });
+  expect(campaignOf('?ref=x')).toBeUndefined();
 });

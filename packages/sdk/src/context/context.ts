@@ -11,10 +11,24 @@ export function pageProperties() {
   };
 }
 
-/** The device and page an event happened on; `consent` is added when the event is released. */
-export function eventContext(): EventContext {
+type Campaign = NonNullable<EventContext['campaign']>;
+
+/** The `utm_*` parameters of `search` under Segment's names (`utm_campaign` is `name`); undefined without any. */
+export function campaignOf(search: string): Campaign | undefined {
+  const params = new URLSearchParams(search);
+  let campaign: Campaign | undefined;
+  for (const key of ['source', 'medium', 'campaign', 'term', 'content']) {
+    const value = params.get('utm_' + key);
+    if (value) (campaign ??= {})[key == 'campaign' ? 'name' : (key as keyof Campaign)] = value;
+  }
+  return campaign;
+}
+
+/** The device and page an event happened on, and the campaign the visit came from; `consent` is added when the event is released. */
+export function eventContext(campaign?: Campaign): EventContext {
   return {
     page: pageProperties(),
+    campaign,
     userAgent: navigator.userAgent,
     locale: navigator.language,
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,

@@ -1,0 +1,46 @@
+// The queue on the device: one IndexedDB record, shared by the site's tabs. Only ever opened
+// with analytics consent; deleted with it. Of idb-keyval only the connection handling is used:
+// its get/set helpers would bring a default database along.
+import { createStore, promisifyRequest } from 'idb-keyval';
+import type { KithEvent } from '../contract.ts';
+
+const DATABASE = 'kith';
+const KEY = 'events';
+
+/** Events kept at most; past it the oldest go, counted. */
+export const MAX_QUEUED = 1000;
+
+// A connection per use, closed once its transaction ends (close() waits for it): a connection
+// left open would block the deletion of the database on withdrawal, from this tab or another.
+const use = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => Promise<T>) =>
+  createStore(DATABASE, 'queue')(mode, (store) => {
+    const result = callback(store);
+    store.transaction.db.close();
+    return result;
+  });
+
+export const load = () => use('readonly', (store) => promisifyRequest<KithEvent[] | undefined>(store.get(KEY)));
+
+/** Reads and writes the queue in one transaction, so tabs writing at once lose nothing. */
+const change = (next: (stored: KithEvent[]) => KithEvent[]) =>
+  use('readwrite', (store) => {
+    const request = store.get(KEY);
+    request.onsuccess = () => store.put(next(request.result ?? []), KEY);
+    return promisifyRequest(store.transaction);
+  });
+
+/** Adds `events` after the stored ones; resolves to how many of the oldest went. */
+export async function append(events: KithEvent[]): Promise<number> {
+  let dropped = 0;
+  await change((stored) => {
+    const all = stored.concat(events);
+    dropped = Math.max(all.length - MAX_QUEUED, 0);
+    return all.slice(dropped);
+  });
+  return dropped;
+}
+
+export const remove = (messageIds: Set<string>) => change((stored) => stored.filter(({ messageId }) => !messageIds.has(messageId)));
+
+/** Deletes the database itself, so not even an empty one is left after a withdrawal. */
+export const destroy = () => indexedDB.deleteDatabase(DATABASE);
