@@ -1,6 +1,7 @@
 import { storageUnavailable } from '../../errors.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
-import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import { decodeCursor } from '../cursor.ts';
+import { consentFromRow, eventPage, type ConsentRow } from '../rows.ts';
+import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, WriteSet } from '../storage.ts';
 import { MIGRATIONS } from './schema.ts';
 
 /**
@@ -119,12 +120,7 @@ export function createD1Storage(options: D1Options): Storage {
         )
         .bind(query.id, cursor.timestamp, cursor.seq, query.limit + 1)
         .all<{ seq: number; timestamp: string; body: string }>());
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        events: page.map((row) => JSON.parse(row.body) as StoredEvent),
-        next: rows.length > query.limit && last ? encodeCursor({ timestamp: last.timestamp, seq: last.seq }) : null,
-      };
+      return eventPage(rows, query.limit);
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
@@ -169,33 +165,4 @@ function isRefusal(error: unknown): boolean {
 
 function unavailable(error: unknown): never {
   throw isRefusal(error) ? error : storageUnavailable(error);
-}
-
-interface ConsentRow {
-  site: string;
-  message_id: string;
-  anonymous_id: string | null;
-  user_id: string | null;
-  timestamp: string;
-  received_at: string;
-  policy_version: string;
-  categories: string;
-  method: ConsentRecord['consent']['method'];
-  banner_text_hash: string | null;
-  locale: string | null;
-}
-
-function consentFromRow(row: ConsentRow): ConsentRecord {
-  const record: ConsentRecord = {
-    site: row.site,
-    messageId: row.message_id,
-    timestamp: row.timestamp,
-    receivedAt: row.received_at,
-    consent: { policyVersion: row.policy_version, categories: JSON.parse(row.categories), method: row.method },
-  };
-  if (row.anonymous_id) record.anonymousId = row.anonymous_id;
-  if (row.user_id) record.userId = row.user_id;
-  if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
-  if (row.locale) record.consent.locale = row.locale;
-  return record;
 }

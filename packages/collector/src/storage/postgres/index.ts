@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor } from '../cursor.ts';
+import { consentFromRow, eventPage, type ConsentRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
 import { MIGRATIONS } from './schema.ts';
 
@@ -100,12 +101,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
          and (timestamp, seq) < ($2, $3) order by timestamp desc, seq desc limit $4`,
         [storable(query.id), storable(cursor.timestamp), cursor.seq, query.limit + 1],
       );
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        events: page.map((row) => row.body),
-        next: rows.length > query.limit && last ? encodeCursor({ timestamp: last.timestamp, seq: Number(last.seq) }) : null,
-      };
+      return eventPage(rows, query.limit);
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
@@ -195,33 +191,4 @@ function isUnreachable(error: unknown): boolean {
 
 function unavailable(error: unknown): never {
   throw isUnreachable(error) ? storageUnavailable(error) : error;
-}
-
-interface ConsentRow {
-  site: string;
-  message_id: string;
-  anonymous_id: string | null;
-  user_id: string | null;
-  timestamp: string;
-  received_at: string;
-  policy_version: string;
-  categories: ConsentRecord['consent']['categories'];
-  method: ConsentRecord['consent']['method'];
-  banner_text_hash: string | null;
-  locale: string | null;
-}
-
-function consentFromRow(row: ConsentRow): ConsentRecord {
-  const record: ConsentRecord = {
-    site: row.site,
-    messageId: row.message_id,
-    timestamp: row.timestamp,
-    receivedAt: row.received_at,
-    consent: { policyVersion: row.policy_version, categories: row.categories, method: row.method },
-  };
-  if (row.anonymous_id) record.anonymousId = row.anonymous_id;
-  if (row.user_id) record.userId = row.user_id;
-  if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
-  if (row.locale) record.consent.locale = row.locale;
-  return record;
 }

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
-import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import { decodeCursor } from '../cursor.ts';
+import { consentFromRow, eventPage, type ConsentRow } from '../rows.ts';
+import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, WriteSet } from '../storage.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface SqliteOptions {
@@ -98,12 +99,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
            and (timestamp, seq) < (?, ?) order by timestamp desc, seq desc limit ?`,
         )
         .all(query.id, cursor.timestamp, cursor.seq, query.limit + 1) as { seq: number; timestamp: string; body: string }[];
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        events: page.map((row) => JSON.parse(row.body) as StoredEvent),
-        next: rows.length > query.limit && last ? encodeCursor({ timestamp: last.timestamp, seq: last.seq }) : null,
-      };
+      return eventPage(rows, query.limit);
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
@@ -114,7 +110,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async consents(person: PersonKey): Promise<ConsentRecord[]> {
       const column = person.kind === 'user' ? 'user_id' : 'anonymous_id';
-      const rows = db.prepare(`select * from consent_log where ${column} = ? order by seq`).all(person.id) as Record<string, string | null>[];
+      const rows = db.prepare(`select * from consent_log where ${column} = ? order by seq`).all(person.id) as unknown as ConsentRow[];
       return rows.map(consentFromRow);
     },
 
@@ -132,23 +128,4 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       db.close();
     },
   };
-}
-
-function consentFromRow(row: Record<string, string | null>): ConsentRecord {
-  const record: ConsentRecord = {
-    site: row.site!,
-    messageId: row.message_id!,
-    timestamp: row.timestamp!,
-    receivedAt: row.received_at!,
-    consent: {
-      policyVersion: row.policy_version!,
-      categories: JSON.parse(row.categories!),
-      method: row.method as ConsentRecord['consent']['method'],
-    },
-  };
-  if (row.anonymous_id) record.anonymousId = row.anonymous_id;
-  if (row.user_id) record.userId = row.user_id;
-  if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
-  if (row.locale) record.consent.locale = row.locale;
-  return record;
 }

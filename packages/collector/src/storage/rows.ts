@@ -1,0 +1,51 @@
+// Rows as every SQL adapter reads them back, mapped one way for all.
+import { encodeCursor } from './cursor.ts';
+import type { ConsentRecord, EventPage, StoredEvent } from './storage.ts';
+
+export interface ConsentRow {
+  site: string;
+  message_id: string;
+  anonymous_id: string | null;
+  user_id: string | null;
+  timestamp: string;
+  received_at: string;
+  policy_version: string;
+  /** JSON text (SQLite, D1) or already parsed (PostgreSQL's json). */
+  categories: string | ConsentRecord['consent']['categories'];
+  method: ConsentRecord['consent']['method'];
+  banner_text_hash: string | null;
+  locale: string | null;
+}
+
+export function consentFromRow(row: ConsentRow): ConsentRecord {
+  const categories = typeof row.categories === 'string' ? JSON.parse(row.categories) : row.categories;
+  const record: ConsentRecord = {
+    site: row.site,
+    messageId: row.message_id,
+    timestamp: row.timestamp,
+    receivedAt: row.received_at,
+    consent: { policyVersion: row.policy_version, categories, method: row.method },
+  };
+  if (row.anonymous_id) record.anonymousId = row.anonymous_id;
+  if (row.user_id) record.userId = row.user_id;
+  if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
+  if (row.locale) record.consent.locale = row.locale;
+  return record;
+}
+
+export interface EventRow {
+  seq: number | string;
+  timestamp: string;
+  /** JSON text (SQLite, D1) or already parsed (PostgreSQL's json). */
+  body: string | StoredEvent;
+}
+
+/** One page from `limit + 1` rows read newest first: the extra row only says whether more follow. */
+export function eventPage(rows: EventRow[], limit: number): EventPage {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    events: page.map((row) => (typeof row.body === 'string' ? (JSON.parse(row.body) as StoredEvent) : row.body)),
+    next: rows.length > limit && last ? encodeCursor({ timestamp: last.timestamp, seq: Number(last.seq) }) : null,
+  };
+}
