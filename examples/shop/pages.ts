@@ -1,0 +1,82 @@
+// The demo shop's pages: one layout, each page its title and main content.
+// The Kith tag is configured by data-* attributes, so the pages need no inline script.
+
+const layout = (title: string, main: string) => `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${title} · Kith Demo Shop</title>
+  <link rel="stylesheet" href="/assets/shop.css">
+  <script src="/kith.js" data-write-key="dev" data-privacy-url="/privacy" data-imprint-url="/imprint" defer></script>
+  <script src="/assets/shop.js" defer></script>
+</head>
+<body>
+  <header>
+    <a class="brand" href="/">Kith Demo Shop</a>
+    <nav aria-label="Main">
+      <a href="/">Home</a>
+      <a href="/cart">Cart</a>
+      <a href="/login">Log in</a>
+    </nav>
+  </header>
+  <main>
+${main.replace(/^/gm, '    ')}
+  </main>
+  <footer>
+    <p>A demo of Kith: first-party, consent-gated analytics served from this shop's own origin.</p>
+    <p><a href="/privacy">Privacy policy</a> · <a href="/imprint">Imprint</a> · <button type="button" class="link" id="cookie-settings">Cookie settings</button></p>
+  </footer>
+</body>
+</html>
+`;
+
+/** Route → page HTML. */
+export const PAGES: Record<string, string> = {
+  '/': layout(
+    'Home',
+    `<h1>Goods for people who like their data at home</h1>
+<ul class="products">
+  <li><a href="/product/kith-mug">Kith Mug</a> <span>€12.00</span></li>
+  <li><a href="/product/kith-tote">Kith Tote Bag</a> <span>€18.00</span></li>
+  <li><a href="/product/kith-socks">Kith Socks</a> <span>€9.00</span></li>
+</ul>`,
+  ),
+  '/product/:sku': layout(
+    'Product',
+    `<article class="product">
+  <h1 id="product-name">Product</h1>
+  <p id="product-price"></p>
+  <button type="button" id="add-to-cart">Add to cart</button>
+  <p id="status" role="status"></p>
+</article>`,
+  ),
+  '/cart': layout(
+    'Cart',
+    `<h1>Your cart</h1>
+<p>Items you add are tracked as <code>Product Added</code> events.</p>
+<button type="button" id="checkout">Checkout</button>
+<p id="status" role="status"></p>`,
+  ),
+  '/login': layout(
+    'Log in',
+    `<h1>Log in</h1>
+<form id="login">
+  <label for="email">Email</label>
+  <input id="email" name="email" type="email" autocomplete="email" required>
+  <button type="submit">Log in</button>
+</form>
+<p id="status" role="status"></p>`,
+  ),
+  '/privacy': layout(
+    'Privacy policy',
+    `<h1>Privacy policy</h1>
+<p>This demo shop stores analytics data only with your consent, on its own servers, and never shares it with third parties.
+Your choice is kept in a strictly necessary cookie; change it at any time with "Cookie settings" below.</p>`,
+  ),
+  '/imprint': layout(
+    'Imprint',
+    `<h1>Imprint</h1>
+<p>Kith Demo Shop · Example Street 1 · 10115 Berlin · demo@shop.example</p>`,
+  ),
+};
