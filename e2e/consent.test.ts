@@ -1,24 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { deviceStorage, eventually, launchChromium, recordCollectorRequests, startShop, type RunningShop } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { deviceStorage, eventually, recordCollectorRequests, useShopInChromium } from './harness.ts';
 
-let shop: RunningShop;
-let browser: Browser;
-
-beforeAll(async () => {
-  [shop, browser] = await Promise.all([startShop(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await shop?.stop();
-});
+const running = useShopInChromium();
 
 /** Serves the shop's pages with extra attributes on the Kith script tag, as a site would configure it. */
 async function withScriptAttributes(context: BrowserContext, attributes: string) {
-  await context.route(`${shop.url}/**`, async (route) => {
+  await context.route(`${running.shop.url}/**`, async (route) => {
     if (route.request().resourceType() !== 'document') return route.continue();
     const response = await route.fetch();
     const html = (await response.text()).replace('data-write-key="dev"', `data-write-key="dev" ${attributes}`);
@@ -33,13 +23,13 @@ interface ExportedPerson {
   consents: { consent: { method: string; policyVersion: string; categories: Record<string, boolean>; bannerTextHash?: string } }[];
   bannerTexts: Record<string, Record<string, string>>;
 }
-const exportOf = async (anonymousId: string) => (await (await shop.admin(`/v1/persons/anonymous/${anonymousId}/export`)).json()) as ExportedPerson;
+const exportOf = async (anonymousId: string) => (await (await running.shop.admin(`/v1/persons/anonymous/${anonymousId}/export`)).json()) as ExportedPerson;
 
 describe('consent in the demo shop', () => {
   it('keeps the exact banner text of each consent, and exports it with the person', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${shop.url}/`);
+    await page.goto(`${running.shop.url}/`);
     await page.getByRole('button', { name: 'Accept all' }).waitFor();
     const shown = await page.locator('kith-consent').evaluate((host) => host.shadowRoot?.textContent ?? '');
     await page.getByRole('button', { name: 'Accept all' }).click();
@@ -58,9 +48,9 @@ describe('consent in the demo shop', () => {
   });
 
   it('asks again when the site publishes a new policy version', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${shop.url}/`);
+    await page.goto(`${running.shop.url}/`);
     await page.getByRole('button', { name: 'Reject all' }).click();
     await page.reload();
     await page.getByRole('heading', { level: 1 }).waitFor();
@@ -74,10 +64,10 @@ describe('consent in the demo shop', () => {
   });
 
   it('honours Global Privacy Control: "Accept all" grants no marketing, recorded as gpc', async () => {
-    const context = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
+    const context = await running.browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
     await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
     const page = await context.newPage();
-    await page.goto(`${shop.url}/`);
+    await page.goto(`${running.shop.url}/`);
     await page.getByRole('button', { name: 'Accept all' }).click();
     const anonymousId = await eventually(() => cookieValue(context, 'kith_aid'));
     const exported = await eventually(async () => ((await exportOf(anonymousId)).consents.length ? exportOf(anonymousId) : undefined));
@@ -86,10 +76,10 @@ describe('consent in the demo shop', () => {
   });
 
   it('sets the Google Consent Mode default before any choice and updates it on the choice', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     await withScriptAttributes(context, 'data-consent-mode="google"');
     const page = await context.newPage();
-    await page.goto(`${shop.url}/`);
+    await page.goto(`${running.shop.url}/`);
     await page.getByRole('button', { name: 'Accept all' }).waitFor();
     const dataLayer = () => page.evaluate(() => ((window as unknown as { dataLayer: IArguments[] }).dataLayer ?? []).map((entry) => Array.from(entry)));
     const before = await dataLayer();
@@ -101,10 +91,10 @@ describe('consent in the demo shop', () => {
   });
 
   it('withdraws from the footer link: sending stops and the IDs leave the device', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const requests = recordCollectorRequests(context);
     const page = await context.newPage();
-    await page.goto(`${shop.url}/product/kith-mug`);
+    await page.goto(`${running.shop.url}/product/kith-mug`);
     await page.getByRole('button', { name: 'Accept all' }).click();
     await eventually(() => cookieValue(context, 'kith_aid'));
     await page.getByRole('button', { name: 'Cookie settings' }).click();
@@ -121,9 +111,9 @@ describe('consent in the demo shop', () => {
 
   it('has no axe-core violations in either layer of the banner on the shop page', async () => {
     // axe is injected as a script, which the shop's strict CSP would (rightly) refuse.
-    const context = await browser.newContext({ bypassCSP: true });
+    const context = await running.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    await page.goto(`${shop.url}/`);
+    await page.goto(`${running.shop.url}/`);
     await page.getByRole('button', { name: 'Accept all' }).waitFor();
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     await page.addScriptTag({ content: axeSource });

@@ -1,26 +1,16 @@
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { eventually, launchChromium, startShop, type RunningShop } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { eventually, useShopInChromium } from './harness.ts';
 
 // Every test tracks numbered events and ends by counting what the collector stored:
 // each number exactly once (none missing, none twice), each messageId once.
 
-let shop: RunningShop;
-let browser: Browser;
-
-beforeAll(async () => {
-  [shop, browser] = await Promise.all([startShop(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await shop?.stop();
-});
+const running = useShopInChromium();
 
 async function consentedPage(context: BrowserContext, path = '/'): Promise<{ page: Page; anonymousId: string }> {
   const page = await context.newPage();
-  await page.goto(`${shop.url}${path}`);
+  await page.goto(`${running.shop.url}${path}`);
   const accept = page.getByRole('button', { name: 'Accept all' });
   if (await accept.isVisible().catch(() => false)) await accept.click();
   const anonymousId = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value);
@@ -40,10 +30,10 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 /** Waits until `expected` numbers of `run` are stored, then proves each is stored exactly once. */
 async function expectStoredOnce(anonymousId: string, run: string, expected: number[], timeoutMs = 30_000) {
   const stored = await eventually(async () => {
-    const events = (await shop.eventsOf('anonymous', anonymousId)).filter((e) => e.event === 'Delivery Check' && e.properties?.run === run);
+    const events = (await running.shop.eventsOf('anonymous', anonymousId)).filter((e) => e.event === 'Delivery Check' && e.properties?.run === run);
     const numbers = new Set(events.map((e) => e.properties?.n));
     return expected.every((n) => numbers.has(n)) ? events : undefined;
-  }, timeoutMs).catch(async () => (await shop.eventsOf('anonymous', anonymousId)).filter((e) => e.properties?.run === run));
+  }, timeoutMs).catch(async () => (await running.shop.eventsOf('anonymous', anonymousId)).filter((e) => e.properties?.run === run));
   const numbers = stored.map((e) => e.properties?.n as number).sort((a, b) => a - b);
   expect(numbers).toEqual(expected);
   expect(new Set(stored.map((e) => e.messageId)).size).toBe(stored.length);
@@ -51,7 +41,7 @@ async function expectStoredOnce(anonymousId: string, run: string, expected: numb
 
 describe('delivery that loses nothing, in Chromium against the real collector', () => {
   it('delivers what was tracked while offline once the network is back', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { page, anonymousId } = await consentedPage(context);
     await context.setOffline(true);
     await track(page, 'offline', range(0, 30));
@@ -62,7 +52,7 @@ describe('delivery that loses nothing, in Chromium against the real collector', 
   });
 
   it('delivers a batch that was still being collected when the page reloaded', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { page, anonymousId } = await consentedPage(context);
     await track(page, 'reload', range(0, 10));
     await page.reload();
@@ -72,16 +62,16 @@ describe('delivery that loses nothing, in Chromium against the real collector', 
   });
 
   it('delivers what was tracked right before navigating away', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { page, anonymousId } = await consentedPage(context);
     await track(page, 'navigate', range(0, 5));
-    await page.goto(`${shop.url}/cart`);
+    await page.goto(`${running.shop.url}/cart`);
     await expectStoredOnce(anonymousId, 'navigate', range(0, 5));
     await context.close();
   });
 
   it('sends what a closed tab could not send when the site is opened again', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { page, anonymousId } = await consentedPage(context);
     await context.setOffline(true);
     await track(page, 'closed-tab', range(0, 10));
@@ -90,13 +80,13 @@ describe('delivery that loses nothing, in Chromium against the real collector', 
     const later = await context.newPage();
     await page.close();
     await context.setOffline(false);
-    await later.goto(`${shop.url}/cart`);
+    await later.goto(`${running.shop.url}/cart`);
     await expectStoredOnce(anonymousId, 'closed-tab', range(0, 10));
     await context.close();
   });
 
   it('stores each event of three tabs tracking at once exactly once', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { anonymousId } = await consentedPage(context);
     const tabs = await Promise.all([0, 1, 2].map(() => consentedPage(context, '/cart')));
     await Promise.all(tabs.map(({ page }, tab) => track(page, 'tabs', range(tab * 40, tab * 40 + 40))));
@@ -105,10 +95,10 @@ describe('delivery that loses nothing, in Chromium against the real collector', 
   });
 
   it('loses nothing when the collector process is killed and restarted during traffic', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { page, anonymousId } = await consentedPage(context);
     await track(page, 'crash', range(0, 20));
-    const restarted = shop.crashAndRestart(1500);
+    const restarted = running.shop.crashAndRestart(1500);
     for (let i = 20; i < 60; i += 5) {
       await track(page, 'crash', range(i, i + 5));
       await page.waitForTimeout(100);
@@ -119,14 +109,14 @@ describe('delivery that loses nothing, in Chromium against the real collector', 
   });
 
   it('answers 503 while storage is locked away, then stores everything once it is back', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { page, anonymousId } = await consentedPage(context);
     const statuses: number[] = [];
     context.on('response', (response) => {
       if (response.url().endsWith('/v1/batch')) statuses.push(response.status());
     });
     // Another process holding SQLite's exclusive lock: the collector cannot write.
-    const lock = new DatabaseSync(shop.dbPath);
+    const lock = new DatabaseSync(running.shop.dbPath);
     lock.exec('pragma busy_timeout = 5000; begin exclusive');
     try {
       await track(page, 'outage', range(0, 10));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
@@ -81,6 +82,19 @@ function waitForUrl(child: ChildProcess): Promise<string> {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`shop exited with ${code}:\n${output}`)));
   });
+}
+
+/** The shop process and a Chromium for one test file: started before its tests, stopped after. */
+export function useShopInChromium(): { shop: RunningShop; browser: Browser } {
+  const running = {} as { shop: RunningShop; browser: Browser };
+  beforeAll(async () => {
+    [running.shop, running.browser] = await Promise.all([startShop(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await running.browser?.close();
+    await running.shop?.stop();
+  });
+  return running;
 }
 
 export const launchChromium = (): Promise<Browser> =>

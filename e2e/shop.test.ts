@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { deviceStorage, eventually, launchChromium, recordCollectorRequests, startShop, type RunningShop } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { deviceStorage, eventually, recordCollectorRequests, useShopInChromium } from './harness.ts';
 
-let shop: RunningShop;
-let browser: Browser;
-
-beforeAll(async () => {
-  [shop, browser] = await Promise.all([startShop(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await shop?.stop();
-});
+const running = useShopInChromium();
 
 describe('the demo shop in Chromium', () => {
   it('stores nothing and sends nothing before a choice, then stores the visit after "Accept all"', async () => {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    const context = await running.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin' });
     const requests = recordCollectorRequests(context);
     const page = await context.newPage();
-    await page.goto(`${shop.url}/`);
+    await page.goto(`${running.shop.url}/`);
     const accept = page.getByRole('button', { name: 'Accept all' });
     await accept.waitFor();
 
@@ -39,7 +28,7 @@ describe('the demo shop in Chromium', () => {
     await page.getByRole('heading', { name: 'Your cart' }).waitFor();
 
     const events = await eventually(async () => {
-      const stored = await shop.eventsOf('anonymous', anonymousId);
+      const stored = await running.shop.eventsOf('anonymous', anonymousId);
       return stored.filter((e) => e.type === 'page').length >= 3 && stored.some((e) => e.event === 'Product Added') ? stored : undefined;
     });
 
@@ -52,7 +41,7 @@ describe('the demo shop in Chromium', () => {
       anonymousId,
       properties: { sku: 'kith-mug', name: 'Kith Mug', price: 12, currency: 'EUR', quantity: 1 },
       context: {
-        page: { path: '/product/kith-mug', url: `${shop.url}/product/kith-mug`, title: 'Kith Mug · Kith Demo Shop', referrer: `${shop.url}/` },
+        page: { path: '/product/kith-mug', url: `${running.shop.url}/product/kith-mug`, title: 'Kith Mug · Kith Demo Shop', referrer: `${running.shop.url}/` },
         locale: 'en-GB',
         timezone: 'Europe/Berlin',
         library: { name: 'kith' },
@@ -70,10 +59,10 @@ describe('the demo shop in Chromium', () => {
   });
 
   it('after "Reject all" keeps only the choice cookie and sends only the record of that choice', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const requests = recordCollectorRequests(context);
     const page = await context.newPage();
-    await page.goto(`${shop.url}/product/kith-tote`);
+    await page.goto(`${running.shop.url}/product/kith-tote`);
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.getByRole('button', { name: 'Reject all' }).click();
     await page.getByRole('link', { name: 'Home' }).click();
@@ -88,22 +77,22 @@ describe('the demo shop in Chromium', () => {
     expect(sent.batch).toEqual([
       expect.objectContaining({ type: 'consent', properties: expect.objectContaining({ method: 'reject-all', categories: expect.objectContaining({ analytics: false, marketing: false }) }) }),
     ]);
-    const exported = await (await shop.admin(`/v1/persons/anonymous/${sent.batch[0]!.anonymousId}/export`)).json();
+    const exported = await (await running.shop.admin(`/v1/persons/anonymous/${sent.batch[0]!.anonymousId}/export`)).json();
     expect(exported).toMatchObject({ events: [], consents: [{ consent: { method: 'reject-all' } }] });
     await context.close();
   });
 
   it('identifies a visitor who logs in', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${shop.url}/login`);
+    await page.goto(`${running.shop.url}/login`);
     await page.getByRole('button', { name: 'Accept all' }).click();
     await page.getByLabel('Email').fill('Ada@Example.com');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText('Welcome back').waitFor();
 
     const events = await eventually(async () => {
-      const stored = await shop.eventsOf('user', 'ada@example.com');
+      const stored = await running.shop.eventsOf('user', 'ada@example.com');
       return stored.some((e) => e.type === 'identify') && stored.some((e) => e.event === 'Signed In') ? stored : undefined;
     });
     expect(events.find((e) => e.type === 'identify')).toMatchObject({ userId: 'ada@example.com', traits: { email: 'ada@example.com' } });

@@ -74,11 +74,13 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
   };
 }
 
+const utf8 = new TextDecoder();
+
 async function readJson(c: Context<Env>): Promise<{ body: Body; bytes: number }> {
   const buffer = await c.req.arrayBuffer();
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(buffer));
+    body = JSON.parse(utf8.decode(buffer));
   } catch {
     throw new KithError('invalid_json', 400, 'The body is not valid JSON; send UTF-8 JSON as application/json or text/plain.');
   }
