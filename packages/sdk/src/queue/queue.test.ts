@@ -347,7 +347,9 @@ describe('leaving the page', () => {
     for (const queued of events) push(queued);
     await expect.poll(storedIds).toEqual(ids(events));
     hide();
-    expect(fetch).toHaveBeenCalledTimes(1);
+    // Counted by this test's events: a real timer left by an earlier test's instance may also call fetch.
+    const carrying = vi.mocked(fetch).mock.calls.filter(([, init]) => String(init?.body).includes(events[0]!.messageId));
+    expect(carrying).toHaveLength(1);
     // Unanswered (the page is gone): still stored.
     expect(await storedIds()).toEqual(ids(events));
     // The page lived on and the collector acknowledged: forgotten.
