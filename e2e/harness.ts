@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +24,22 @@ export interface RunningShop {
   stop(): Promise<void>;
 }
 
-/** Starts the demo shop + collector as its own process (as `pnpm start` does) on a fresh SQLite file. */
-export async function startShop(): Promise<RunningShop> {
+/**
+ * Starts the demo shop + collector as its own process (as `pnpm start` does) on a fresh SQLite file,
+ * with the dev site or the given kith.config.json content.
+ */
+export async function startShop(options: { config?: object } = {}): Promise<RunningShop> {
   const dir = mkdtempSync(join(tmpdir(), 'kith-e2e-'));
   const dbPath = join(dir, 'kith.db');
   const adminToken = `e2e-${Math.random().toString(36).slice(2)}`;
+  const config: Record<string, string> = {};
+  if (options.config) {
+    writeFileSync(join(dir, 'kith.config.json'), JSON.stringify(options.config));
+    Object.assign(config, { KITH_CONFIG: join(dir, 'kith.config.json'), KITH_SECRET: `secret-${Math.random().toString(36).slice(2)}` });
+  }
   const launch = (port: string) =>
     spawn(process.execPath, [SHOP_ENTRY], {
-      env: { ...process.env, PORT: port, HOST: '127.0.0.1', KITH_STORAGE: `sqlite:${dbPath}`, KITH_ADMIN_TOKEN: adminToken },
+      env: { ...process.env, ...config, PORT: port, HOST: '127.0.0.1', KITH_STORAGE: `sqlite:${dbPath}`, KITH_ADMIN_TOKEN: adminToken },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   let child = launch('0');
@@ -85,10 +93,10 @@ function waitForUrl(child: ChildProcess): Promise<string> {
 }
 
 /** The shop process and a Chromium for one test file: started before its tests, stopped after. */
-export function useShopInChromium(): { shop: RunningShop; browser: Browser } {
+export function useShopInChromium(options: { config?: object; chromiumArgs?: string[] } = {}): { shop: RunningShop; browser: Browser } {
   const running = {} as { shop: RunningShop; browser: Browser };
   beforeAll(async () => {
-    [running.shop, running.browser] = await Promise.all([startShop(), launchChromium()]);
+    [running.shop, running.browser] = await Promise.all([startShop(options), launchChromium(options.chromiumArgs)]);
   });
   afterAll(async () => {
     await running.browser?.close();
@@ -97,8 +105,8 @@ export function useShopInChromium(): { shop: RunningShop; browser: Browser } {
   return running;
 }
 
-export const launchChromium = (): Promise<Browser> =>
-  chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+export const launchChromium = (extraArgs: string[] = []): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 
 /** Every request the pages of a context make to the collector's API (fetch, beacon, anything). */
 export function recordCollectorRequests(context: BrowserContext): Request[] {

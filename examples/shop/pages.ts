@@ -1,6 +1,24 @@
 // The demo shop's pages: one layout, each page its title and main content.
 // The Kith tag is configured by data-* attributes, so the pages need no inline script.
 
+/** What the pages' Kith tag and footer need to know of the site. */
+export interface ShopSite {
+  writeKey: string;
+  /** The shop's other domains: the tag decorates links to them, and the footer links to the first other one. */
+  linkerDomains: string[];
+}
+
+/** The page at `path` as served on `url` (its host picks the footer's link to a sister shop), or undefined. */
+export function renderPage(path: string, site: ShopSite, url: URL): string | undefined {
+  const page = PAGES[path];
+  if (!page) return undefined;
+  const sister = site.linkerDomains.find((domain) => domain !== url.hostname);
+  const linker = site.linkerDomains.length > 0 ? ` data-linker-domains="${site.linkerDomains.join(',')}"` : '';
+  return page
+    .replace('data-write-key="dev"', `data-write-key="${site.writeKey}"${linker}`)
+    .replace('<!--sister-->', sister ? ` · <a id="sister-shop" href="${url.protocol}//${sister}${url.port ? `:${url.port}` : ''}/">Our sister shop</a>` : '');
+}
+
 const layout = (title: string, main: string) => `<!doctype html>
 <html lang="en">
 <head>
@@ -18,6 +36,7 @@ const layout = (title: string, main: string) => `<!doctype html>
       <a href="/">Home</a>
       <a href="/cart">Cart</a>
       <a href="/login">Log in</a>
+      <button type="button" class="link" id="logout">Log out</button>
     </nav>
   </header>
   <main>
@@ -25,7 +44,7 @@ ${main.replace(/^/gm, '    ')}
   </main>
   <footer>
     <p>A demo of Kith: first-party, consent-gated analytics served from this shop's own origin.</p>
-    <p><a href="/privacy">Privacy policy</a> · <a href="/imprint">Imprint</a> · <button type="button" class="link" id="cookie-settings">Cookie settings</button></p>
+    <p><a href="/privacy">Privacy policy</a> · <a href="/imprint">Imprint</a> · <button type="button" class="link" id="cookie-settings">Cookie settings</button><!--sister--></p>
   </footer>
 </body>
 </html>

@@ -4,10 +4,17 @@ import { DEFAULT_STORAGE, createNodeDeps, listen } from '@kith/collector/node';
 import { shopRoutes } from './shop.ts';
 
 /** The demo shop and the collector on one origin, as a shop would run them. */
-export async function startShop(options: { port: number; host: string; storage: string; adminToken?: string }) {
-  const deps = await createNodeDeps({ storage: options.storage, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
+export async function startShop(options: { port: number; host: string; storage: string; adminToken?: string; configPath?: string; secret?: string }) {
+  const deps = await createNodeDeps({
+    storage: options.storage,
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+    ...(options.secret ? { secret: options.secret } : {}),
+  });
   const app = new Hono();
-  app.route('/', shopRoutes());
+  // The pages' tag sends to the first site of the config (the dev site without one).
+  const site = deps.config.sites[0]!;
+  app.route('/', shopRoutes({ writeKey: site.writeKey, linkerDomains: site.linkerDomains }));
   app.route('/', createApp(deps));
   const server = await listen(app.fetch, { port: options.port, host: options.host });
   return {
@@ -27,6 +34,8 @@ if (import.meta.main) {
     host: process.env.HOST ?? 'localhost',
     storage,
     ...(process.env.KITH_ADMIN_TOKEN ? { adminToken: process.env.KITH_ADMIN_TOKEN } : {}),
+    ...(process.env.KITH_CONFIG ? { configPath: process.env.KITH_CONFIG } : {}),
+    ...(process.env.KITH_SECRET ? { secret: process.env.KITH_SECRET } : {}),
   });
   const lines = [
     `demo shop and collector on ${shop.url} (storage ${storage})`,

@@ -7,7 +7,8 @@ export default defineConfig({
     // *.workers.test.ts run in workerd: vitest.workers.config.ts.
     exclude: [...configDefaults.exclude, 'src/**/*.workers.test.ts'],
     environment: 'node',
-    // A throwaway PostgreSQL server for the postgres adapter's tests (or KITH_TEST_POSTGRES_URL).
-    globalSetup: ['src/test-postgres.ts'],
+    // A throwaway PostgreSQL server for the postgres adapter's tests (or KITH_TEST_POSTGRES_URL);
+    // nats-server found for the forwarding tests, which start their own.
+    globalSetup: ['src/test-postgres.ts', 'src/test-nats.ts'],
   },
 });

@@ -7,6 +7,7 @@ import type { AppDeps, Env } from './deps.ts';
 import { KithError, errorBody, handleError } from './errors.ts';
 import { adminHandlers } from './http/admin.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
+import { linkerHandlers } from './http/linker.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
 import { createSites } from './sites.ts';
 
@@ -16,7 +17,8 @@ export type { AppDeps } from './deps.ts';
 export function createApp(deps: AppDeps) {
   const sites = createSites(deps.config);
   const ingest = ingestHandlers(deps, sites);
-  const admin = adminHandlers(deps);
+  const linker = linkerHandlers(deps, sites);
+  const admin = adminHandlers(deps, sites);
   const app = new Hono<Env>();
 
   app.use(requestId());
@@ -37,6 +39,8 @@ export function createApp(deps: AppDeps) {
   for (const type of ['track', 'page', 'identify', 'alias', 'group', 'screen'] as const) {
     app.post(`/v1/${type}`, ...publicApi, ingest.single(type));
   }
+  app.post('/v1/linker', ...publicApi, linker.issue);
+  app.post('/v1/linker/redeem', ...publicApi, linker.redeem);
   app.options('/v1/*', publicApi[0]);
 
   const hint = 'Send the admin token as "Authorization: Bearer <KITH_ADMIN_TOKEN>".';
@@ -50,8 +54,10 @@ export function createApp(deps: AppDeps) {
       invalidToken: unauthorized,
     }),
   );
+  app.get('/v1/persons/:kind/:id', admin.person);
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);
+  app.delete('/v1/persons/:kind/:id', admin.erase);
 
   return app;
 }

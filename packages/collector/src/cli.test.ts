@@ -27,7 +27,7 @@ function kith(args: string[], env: Record<string, string> = {}, cwd = tempDir())
 }
 
 describe('kith CLI', () => {
-  it('serves, stores a batch, and shows it with "kith person show"', async () => {
+  it('serves, stores a batch, then shows, exports and erases the person with "kith person"', async () => {
     const dir = tempDir();
     const storage = `sqlite:${join(dir, 'kith.db')}`;
     const child = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage], {
@@ -56,7 +56,14 @@ describe('kith CLI', () => {
 
     const shown = await kith(['person', 'show', 'user', 'u-cli', '--storage', storage]);
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout).events).toEqual([expect.objectContaining({ messageId: 'cli-1', event: 'CLI Test' })]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ site: 'dev', userIds: ['u-cli'], eventCount: 1 });
+    const exported = await kith(['person', 'export', 'user', 'u-cli', '--site', 'dev', '--storage', storage]);
+    expect(JSON.parse(exported.stdout).events).toEqual([expect.objectContaining({ messageId: 'cli-1', event: 'CLI Test' })]);
+    const erased = await kith(['person', 'erase', 'user', 'u-cli', '--storage', storage]);
+    expect(JSON.parse(erased.stdout)).toMatchObject({ site: 'dev', erased: { events: 1 } });
+    const gone = await kith(['person', 'show', 'user', 'u-cli', '--storage', storage]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/nothing is held on user ID "u-cli"/);
   });
 
   it.each([
@@ -66,10 +73,17 @@ describe('kith CLI', () => {
     [['serve', '--bogus'], /Unknown option '--bogus'/],
     [['fly'], /unknown command "fly"/],
     [['person', 'show', 'device', 'x'], /person show: give <user\|anonymous> <id>/],
+    [['forward', 'replay', 'webhook:nope'], /forward replay: no destination "webhook:nope"/],
   ])('exits 2 and names the fix for %j', async (args, message) => {
     const result = await kith(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('lists a destination\'s dead letters as JSON', async () => {
+    const result = await kith(['forward', 'dead-letters', 'webhook:crm']);
+    expect(result).toMatchObject({ code: 0 });
+    expect(JSON.parse(result.stdout)).toEqual([]);
   });
 
   it('refuses an invalid kith.config.json, naming the field', async () => {

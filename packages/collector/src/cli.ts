@@ -2,14 +2,20 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.ts';
 import { ConfigError } from './config.ts';
-import { DEFAULT_STORAGE, createNodeDeps, listen } from './runtime/node.ts';
+import { destinationsOf } from './forward/index.ts';
+import { replayDeadLetters } from './forward/replay.ts';
+import { DEFAULT_STORAGE, createNodeDeps, listen, loadNodeConfig } from './runtime/node.ts';
 import { openStorage } from './storage/open.ts';
-import type { IdKind } from './storage/storage.ts';
+import { erasePerson, exportPerson, showPerson } from './persons.ts';
 
 const USAGE = `Usage:
   kith serve [--port 8787] [--host 0.0.0.0] [--storage sqlite:./data/kith.db] [--config kith.config.json]
   kith migrate [--storage ...]
-  kith person show <user|anonymous> <id> [--storage ...] [--limit 100]
+  kith person show <user|anonymous> <id> [--site <id>] [--storage ...]
+  kith person export <user|anonymous> <id> [--site <id>] [--storage ...]   (GDPR Art. 15, JSON on stdout)
+  kith person erase <user|anonymous> <id> [--site <id>] [--storage ...]    (GDPR Art. 17, prints the receipt)
+  kith forward dead-letters <destination> [--storage ...]   (e.g. "nats" or "webhook:crm")
+  kith forward replay <destination> [--config ...] [--storage ...]   (sends them again; removes each one delivered)
 
 Environment: KITH_PORT, KITH_STORAGE, KITH_CONFIG, KITH_ADMIN_TOKEN, KITH_SECRET.
 Without a config file, "kith serve" runs one dev site (write key "dev", origins http://localhost:*).`;
@@ -25,7 +31,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         host: { type: 'string' },
         storage: { type: 'string' },
         config: { type: 'string' },
-        limit: { type: 'string' },
+        site: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -44,6 +50,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         storage,
         ...(configPath ? { configPath } : {}),
         ...(env.KITH_ADMIN_TOKEN ? { adminToken: env.KITH_ADMIN_TOKEN } : {}),
+        ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}),
       });
       const server = await listen(createApp(deps).fetch, { port, host });
       console.log([`collector on ${server.url} (storage ${storage})`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
@@ -60,14 +67,45 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return 0;
     }
 
-    if (command === 'person' && rest[0] === 'show') {
-      const [, kind, id] = rest;
-      if ((kind !== 'user' && kind !== 'anonymous') || !id) throw new ConfigError('person show: give <user|anonymous> <id>');
+    if (command === 'person' && (rest[0] === 'show' || rest[0] === 'export' || rest[0] === 'erase')) {
+      const [action, kind, id] = rest;
+      if ((kind !== 'user' && kind !== 'anonymous') || !id) throw new ConfigError(`person ${action}: give <user|anonymous> <id>`);
+      const key = { kind, id } as const;
+      const site = values.site ?? 'dev';
       const opened = await openStorage(storage);
-      const page = await opened.events({ kind: kind as IdKind, id, limit: parseLimit(values.limit ?? '100') });
-      await opened.close();
-      console.log(JSON.stringify({ kind, id, events: page.events, next: page.next }, null, 2));
-      return 0;
+      try {
+        const result = action === 'show' ? await showPerson(opened, site, key)
+          : action === 'export' ? await exportPerson(opened, site, key, new Date())
+          : await erasePerson(opened, site, key, new Date());
+        if (!result) {
+          console.error(`kith: nothing is held on ${kind} ID "${id}" for site "${site}"${values.site ? '' : ' (give --site <id> for another site)'}`);
+          return 1;
+        }
+        console.log(JSON.stringify(result, null, 2));
+        return 0;
+      } finally {
+        await opened.close();
+      }
+    }
+
+    if (command === 'forward' && (rest[0] === 'dead-letters' || rest[0] === 'replay') && rest[1]) {
+      const [action, destinationId] = rest as [string, string];
+      const opened = await openStorage(storage);
+      try {
+        if (action === 'dead-letters') {
+          console.log(JSON.stringify(await opened.deadLetters(destinationId, 1000), null, 2));
+          return 0;
+        }
+        const configPath = values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+        const forward = loadNodeConfig(configPath).forward;
+        const destination = forward && destinationsOf(forward).find((d) => d.id === destinationId);
+        if (!destination) throw new ConfigError(`forward replay: no destination "${destinationId}" in the config's "forward" section.`);
+        const result = await replayDeadLetters(opened, destination, 1000);
+        console.log(JSON.stringify(result, null, 2));
+        return result.failed ? 1 : 0;
+      } finally {
+        await opened.close();
+      }
     }
 
     throw new ConfigError(`unknown command "${[command, ...rest].join(' ')}"\n\n${USAGE}`);
@@ -84,12 +122,6 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${value}" is not a port; use a number from 0 to 65535 (0 picks a free one).`);
   return port;
-}
-
-function parseLimit(value: string): number {
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ConfigError('--limit: use a whole number from 1 to 1000.');
-  return limit;
 }
 
 function untilSignal(): Promise<void> {

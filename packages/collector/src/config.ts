@@ -13,6 +13,56 @@ const SiteSchema = v.object({
   linkerDomains: v.optional(v.array(v.string('must be a domain such as "shop.example"'), 'must be a list of domains'), []),
 });
 
+const wholeNumber = (what: string, min: number) =>
+  v.pipe(v.number(`must be ${what}`), v.integer('must be a whole number'), v.minValue(min, `must be at least ${min}`));
+
+// Forwarders (forward/): stored events go on to NATS JetStream and HTTP webhooks, at least once.
+const NatsSchema = v.object({
+  servers: v.pipe(
+    v.union([v.string(), v.array(v.string())], 'must be a server such as "nats://127.0.0.1:4222", or a list of them'),
+    v.transform((servers) => (typeof servers === 'string' ? servers.split(',') : servers).map((s) => s.trim()).filter((s) => s !== '')),
+    v.minLength(1, 'needs at least one server such as "nats://127.0.0.1:4222"'),
+  ),
+  stream: v.optional(v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a stream name: 1-64 letters, digits, "-" or "_"')), 'KITH'),
+  subjectPrefix: v.optional(
+    v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be subject tokens such as "kith" or "shop.events": letters, digits, "-" or "_", joined by "."')),
+    'kith',
+  ),
+  /** How long JetStream remembers a Nats-Msg-Id to drop a resend; set when the forwarder creates the stream. */
+  duplicateWindowSeconds: v.optional(wholeNumber('a number of seconds', 1), 120),
+  /** How long to wait for the server's acknowledgement of a publish. */
+  ackTimeoutMs: v.optional(wholeNumber('milliseconds', 1), 5000),
+  token: v.optional(v.string('must be a string')),
+  user: v.optional(v.string('must be a string')),
+  password: v.optional(v.string('must be a string')),
+});
+
+const WebhookSchema = v.object({
+  id: v.pipe(v.string('must be a string'), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_"')),
+  url: v.pipe(
+    v.string('must be a URL such as "https://hooks.example/kith"'),
+    v.url('must be a URL such as "https://hooks.example/kith"'),
+    v.regex(/^https?:\/\//i, 'must be an http:// or https:// URL such as "https://hooks.example/kith"'),
+  ),
+  secret: v.pipe(v.string('must be a string'), v.minLength(16, 'must be at least 16 characters; make one with "openssl rand -hex 32"')),
+  /** Tries of one batch before it is kept as a dead letter (about 70 minutes of retries at the default retry). */
+  maxAttempts: v.optional(wholeNumber('a number of tries', 1), 100),
+  timeoutMs: v.optional(wholeNumber('milliseconds', 1), 10_000),
+});
+
+const ForwardSchema = v.object({
+  nats: v.optional(NatsSchema),
+  webhooks: v.optional(v.array(WebhookSchema, 'must be a list of webhooks'), []),
+  batchSize: v.optional(v.pipe(wholeNumber('a number of events', 1), v.maxValue(1000, 'must be at most 1000')), 100),
+  /** How often an idle forwarder looks for new events. */
+  pollMs: v.optional(wholeNumber('milliseconds', 1), 1000),
+  /** Waits between tries: doubling from initialMs up to maxMs, each between half and all of that. */
+  retry: v.optional(
+    v.object({ initialMs: v.optional(wholeNumber('milliseconds', 1), 1000), maxMs: v.optional(wholeNumber('milliseconds', 1), 60_000) }),
+    { initialMs: 1000, maxMs: 60_000 },
+  ),
+});
+
 const ConfigSchema = v.pipe(
   v.object({
     sites: v.pipe(v.array(SiteSchema, 'must be a list of sites'), v.minLength(1, 'needs at least one site')),
@@ -27,13 +77,18 @@ const ConfigSchema = v.pipe(
       }),
       { perAddress: 50, perSite: 5000 },
     ),
+    forward: v.optional(ForwardSchema),
   }),
   v.check((c) => new Set(c.sites.map((s) => s.writeKey)).size === c.sites.length, 'sites: each site needs its own writeKey'),
+  v.check((c) => new Set(c.forward?.webhooks.map((w) => w.id)).size === (c.forward?.webhooks.length ?? 0), 'forward.webhooks: each webhook needs its own id'),
   v.check((c) => new Set(c.sites.map((s) => s.id)).size === c.sites.length, 'sites: each site needs its own id'),
 );
 
 export type KithConfig = v.InferOutput<typeof ConfigSchema>;
 export type SiteConfig = KithConfig['sites'][number];
+export type ForwardConfig = NonNullable<KithConfig['forward']>;
+export type NatsConfig = NonNullable<ForwardConfig['nats']>;
+export type WebhookConfig = ForwardConfig['webhooks'][number];
 
 export class ConfigError extends Error {}
 
@@ -53,4 +108,24 @@ export function devConfig(): KithConfig {
   return parseConfig({
     sites: [{ id: 'dev', writeKey: 'dev', origins: ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'] }],
   });
+}
+
+/**
+ * The environment's forwarders over the config's: KITH_NATS_URL (servers, comma-separated) and
+ * KITH_NATS_TOKEN; KITH_WEBHOOK_URL and KITH_WEBHOOK_SECRET, a webhook with the id "webhook".
+ */
+export function withForwardEnv(config: KithConfig, env: Record<string, string | undefined>): KithConfig {
+  const { KITH_NATS_URL: natsUrl, KITH_NATS_TOKEN: natsToken, KITH_WEBHOOK_URL: webhookUrl, KITH_WEBHOOK_SECRET: webhookSecret } = env;
+  if (!natsUrl && !natsToken && !webhookUrl && !webhookSecret) return config;
+  const forward: Record<string, unknown> = { ...config.forward };
+  if (natsUrl || natsToken) {
+    forward.nats = { ...config.forward?.nats, ...(natsUrl ? { servers: natsUrl } : {}), ...(natsToken ? { token: natsToken } : {}) };
+  }
+  if (webhookUrl || webhookSecret) {
+    const webhooks = config.forward?.webhooks ?? [];
+    const given = webhooks.find((w) => w.id === 'webhook');
+    const fromEnv = { ...given, id: 'webhook', ...(webhookUrl ? { url: webhookUrl } : {}), ...(webhookSecret ? { secret: webhookSecret } : {}) };
+    forward.webhooks = [...webhooks.filter((w) => w !== given), fromEnv];
+  }
+  return parseConfig({ ...config, forward }, 'the config with KITH_NATS_* / KITH_WEBHOOK_* from the environment');
 }

@@ -9,6 +9,11 @@ export interface AppDeps {
   config: KithConfig;
   /** Bearer token of the admin API. */
   adminToken: string;
+  /**
+   * Signs linker tokens (KITH_SECRET); every instance of a site needs the same. Without it each app
+   * makes its own, and a token only holds on the instance that made it.
+   */
+  secret?: string;
   /** The SDK's script-tag bundle, served at /kith.js. */
   sdkScript: string;
   /** What the runtime knows of the client: its address (Node: the socket or a local proxy) and geo (Workers). */

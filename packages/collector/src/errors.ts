@@ -12,6 +12,13 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'rate_limited'
   | 'not_found'
+  | 'site_required'
+  | 'linker_invalid'
+  | 'linker_forged'
+  | 'linker_expired'
+  | 'linker_replayed'
+  | 'linker_wrong_domain'
+  | 'linker_target_not_allowed'
   | 'storage_unavailable';
 
 /** The one error type of the collector: a stable code, an HTTP status, and what to do about it. */

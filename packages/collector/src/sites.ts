@@ -6,6 +6,9 @@ export interface Sites {
   allowsOrigin(site: SiteConfig, origin: string): boolean;
   /** Whether any site allows `origin` (CORS preflights carry no write key). */
   anyAllowsOrigin(origin: string): boolean;
+  byId(id: string): SiteConfig | undefined;
+  /** The site, when the collector has exactly one. */
+  only(): SiteConfig | undefined;
 }
 
 export function createSites(config: KithConfig): Sites {
@@ -17,6 +20,8 @@ export function createSites(config: KithConfig): Sites {
     byWriteKey: (writeKey) => byKey.get(writeKey),
     allowsOrigin,
     anyAllowsOrigin: (origin) => config.sites.some((site) => allowsOrigin(site, origin)),
+    byId: (id) => config.sites.find((site) => site.id === id),
+    only: () => (config.sites.length === 1 ? config.sites[0] : undefined),
   };
 }
 

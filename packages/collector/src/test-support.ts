@@ -9,6 +9,8 @@ export interface TestAppOptions {
   /** The clock's time; tests that need time to pass move it. */
   clock?: () => Date;
   rateLimit?: { perAddress: number; perSite: number };
+  /** Probabilistic stitching (off by default, as in the config). */
+  stitching?: boolean;
   /** The client address the runtime would report (read per request from X-Test-Address). */
   addresses?: boolean;
 }
@@ -21,9 +23,15 @@ export async function testApp(options: TestAppOptions = {}) {
   const config = parseConfig({
     sites: [
       ...devConfig().sites,
-      { id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://*.shop.example'] },
+      {
+        id: 'shop',
+        writeKey: SHOP_KEY,
+        origins: ['https://shop.example', 'https://*.shop.example', 'https://shop-b.example'],
+        linkerDomains: ['shop.example', 'shop-b.example'],
+      },
     ],
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.stitching ? { stitching: true } : {}),
   });
   let ids = 0;
   const app = createApp({
@@ -31,6 +39,7 @@ export async function testApp(options: TestAppOptions = {}) {
     config,
     adminToken: ADMIN_TOKEN,
     sdkScript: '/* kith test bundle */',
+    secret: 'test-secret',
     clock: options.clock ?? (() => now),
     newId: () => `server-id-${++ids}`,
     ...(options.addresses ? { clientInfo: (c) => ({ address: c.req.header('x-test-address') }) } : {}),

@@ -62,6 +62,13 @@ export interface BatchBody {
   /** ISO-8601 time the batch left the client; used to correct client clock skew. */
   sentAt?: string;
   writeKey?: string;
+  /**
+   * The anonymous ID the SDK just made because it found no ID cookie (first visit, or a cookie the
+   * browser wiped). If the collector's HttpOnly device cookie knows this browser, it links the two
+   * and answers with the surviving ID in `BatchResponse.anonymousId`, which the SDK adopts.
+   * Never sent after `reset()`: a logout must not be joined back to the previous person.
+   */
+  restore?: string;
 }
 
 export interface RejectedItem {
@@ -76,7 +83,39 @@ export interface BatchResponse {
   ok: true;
   accepted: number;
   rejected: RejectedItem[];
+  /** Only in answer to `BatchBody.restore`: the anonymous ID this browser had before; use it from now on. */
+  anonymousId?: string;
 }
+
+/** Body of `POST /v1/linker`: a one-time token to carry the visitor to another of the site's domains. */
+export interface LinkerRequest {
+  writeKey: string;
+  anonymousId: string;
+  /** Host name of the link's target, e.g. `shop-b.example`; must be one of the site's `linkerDomains`. */
+  target: string;
+}
+
+export interface LinkerResponse {
+  ok: true;
+  /** Goes on the link as the query parameter `_kith=<token>` (the only name used for it); valid once, for at most two minutes, only on `target`. */
+  token: string;
+  expiresAt: string;
+}
+
+/** Body of `POST /v1/linker/redeem`, sent on arrival (with analytics consent) by the target domain's SDK. */
+export interface LinkerRedeemRequest {
+  writeKey: string;
+  token: string;
+  /** The visitor's anonymous ID on this domain, linked to the one the token carries. */
+  anonymousId: string;
+}
+
+export interface LinkerRedeemResponse {
+  ok: true;
+  /** The anonymous ID the token carried (the visitor's ID on the other domain). */
+  linkedTo: string;
+}
+
 
 export interface ErrorResponse {
   ok: false;

@@ -40,5 +40,11 @@ document.getElementById('login')?.addEventListener('submit', (event) => {
   status(`Welcome back, ${email}.`);
 });
 
+// Logging out starts a new anonymous ID: whoever uses this browser next is not joined to this customer.
+document.getElementById('logout')?.addEventListener('click', () => {
+  kith.reset();
+  status('Logged out.');
+});
+
 // Withdrawing must be as easy as granting: the footer reopens the banner on every page.
 document.getElementById('cookie-settings')?.addEventListener('click', () => kith.consent.open());

@@ -14,19 +14,19 @@ async function withEvents(count: number) {
 describe('GET /v1/persons/:kind/:id/events', () => {
   it('returns the person’s events newest first, page by page', async () => {
     const { admin } = await withEvents(5);
-    const first = await admin('/v1/persons/user/user-1/events?limit=2');
+    const first = await admin('/v1/persons/user/user-1/events?site=shop&limit=2');
     expect(first.status).toBe(200);
     const page1 = (await first.json()) as EventPage;
     expect(page1.events.map((e) => e.messageId)).toEqual(['m4', 'm3']);
-    const page2 = (await (await admin(`/v1/persons/user/user-1/events?limit=2&before=${page1.next}`)).json()) as EventPage;
+    const page2 = (await (await admin(`/v1/persons/user/user-1/events?site=shop&limit=2&before=${page1.next}`)).json()) as EventPage;
     expect(page2.events.map((e) => e.messageId)).toEqual(['m2', 'm1']);
-    const page3 = await (await admin(`/v1/persons/user/user-1/events?limit=2&before=${page2.next}`)).json();
+    const page3 = await (await admin(`/v1/persons/user/user-1/events?site=shop&limit=2&before=${page2.next}`)).json();
     expect(page3).toMatchObject({ events: [{ messageId: 'm0' }], next: null });
   });
 
   it('finds events by anonymous ID', async () => {
     const { admin } = await withEvents(1);
-    const body = (await (await admin('/v1/persons/anonymous/anon-1/events')).json()) as EventPage;
+    const body = (await (await admin('/v1/persons/anonymous/anon-1/events?site=shop')).json()) as EventPage;
     expect(body.events).toEqual([expect.objectContaining({ messageId: 'm0', anonymousId: 'anon-1', site: 'shop' })]);
   });
 
@@ -43,9 +43,9 @@ describe('GET /v1/persons/:kind/:id/events', () => {
 
   it('answers a bad limit or cursor with 400 and an unknown kind with 404', async () => {
     const { admin } = await withEvents(1);
-    expect((await admin('/v1/persons/user/user-1/events?limit=0')).status).toBe(400);
-    expect((await admin('/v1/persons/user/user-1/events?limit=abc')).status).toBe(400);
-    const badCursor = await admin('/v1/persons/user/user-1/events?before=%%%');
+    expect((await admin('/v1/persons/user/user-1/events?site=shop&limit=0')).status).toBe(400);
+    expect((await admin('/v1/persons/user/user-1/events?site=shop&limit=abc')).status).toBe(400);
+    const badCursor = await admin('/v1/persons/user/user-1/events?site=shop&before=%%%');
     expect(badCursor.status).toBe(400);
     expect(await badCursor.json()).toMatchObject({ error: 'invalid_request' });
     expect((await admin('/v1/persons/device/x/events')).status).toBe(404);

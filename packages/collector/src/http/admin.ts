@@ -1,38 +1,46 @@
 import type { Context } from 'hono';
 import type { AppDeps, Env } from '../deps.ts';
 import { KithError } from '../errors.ts';
-import type { IdKind, PersonKey, StoredEvent } from '../storage/storage.ts';
+import { erasePerson, exportPerson, personIds, resolvePerson, showPerson } from '../persons.ts';
+import type { Sites } from '../sites.ts';
+import type { IdKind, PersonKey } from '../storage/storage.ts';
 
 const KINDS: readonly string[] = ['user', 'anonymous'] satisfies IdKind[];
-const EXPORT_PAGE = 1000;
 
-/** Admin reads of a person (behind the bearer token, see app.ts). */
-export function adminHandlers(deps: AppDeps) {
+/** The person API (behind the bearer token, see app.ts): show, events, export (Art. 15), erase (Art. 17). */
+export function adminHandlers(deps: AppDeps, sites: Sites) {
   const clock = deps.clock ?? (() => new Date());
+  const notFound = (key: PersonKey): never => {
+    throw new KithError('not_found', 404, `Nothing is held on ${key.kind} ID "${key.id.slice(0, 200)}" for this site.`);
+  };
 
   return {
-    events: async (c: Context<Env>) => {
-      const person = personKey(c);
-      const limit = parseLimit(c.req.query('limit'));
-      const before = c.req.query('before');
-      const page = await deps.storage.events({ ...person, limit, ...(before ? { before } : {}) });
-      return c.json({ ok: true, ...page });
+    person: async (c: Context<Env>) => {
+      const key = personKey(c);
+      const person = (await showPerson(deps.storage, siteOf(c, sites), key)) ?? notFound(key);
+      return c.json({ ok: true, person });
     },
 
-    /** GDPR Art. 15: everything held on the person, with the banner texts their consents refer to. */
+    events: async (c: Context<Env>) => {
+      const key = personKey(c);
+      const site = siteOf(c, sites);
+      const limit = parseLimit(c.req.query('limit'));
+      const before = c.req.query('before');
+      const person = await resolvePerson(deps.storage, site, key);
+      const page = await deps.storage.events({ ...personIds(site, person), limit, ...(before ? { before } : {}) });
+      return c.json({ ok: true, personId: person.personId, ...page });
+    },
+
     export: async (c: Context<Env>) => {
-      const person = personKey(c);
-      const events: StoredEvent[] = [];
-      let before: string | undefined;
-      do {
-        const page = await deps.storage.events({ ...person, limit: EXPORT_PAGE, ...(before ? { before } : {}) });
-        events.push(...page.events);
-        before = page.next ?? undefined;
-      } while (before);
-      const consents = await deps.storage.consents(person);
-      const hashes = consents.flatMap((record) => (record.consent.bannerTextHash ? [record.consent.bannerTextHash] : []));
-      const bannerTexts = await deps.storage.bannerTexts(hashes);
-      return c.json({ ok: true, exportedAt: clock().toISOString(), person, events, consents, bannerTexts });
+      const key = personKey(c);
+      const held = (await exportPerson(deps.storage, siteOf(c, sites), key, clock())) ?? notFound(key);
+      return c.json({ ok: true, ...held });
+    },
+
+    erase: async (c: Context<Env>) => {
+      const key = personKey(c);
+      const receipt = (await erasePerson(deps.storage, siteOf(c, sites), key, clock())) ?? notFound(key);
+      return c.json({ ok: true, receipt });
     },
   };
 }
@@ -41,6 +49,18 @@ function personKey(c: Context<Env>): PersonKey {
   const { kind, id } = c.req.param() as { kind: string; id: string };
   if (!KINDS.includes(kind)) throw new KithError('not_found', 404, 'Use /v1/persons/user/<id> or /v1/persons/anonymous/<id>.');
   return { kind: kind as IdKind, id };
+}
+
+/** Persons belong to a site: `?site=<id>`, which may be left out when the collector has one site. */
+function siteOf(c: Context<Env>, sites: Sites): string {
+  const asked = c.req.query('site');
+  const site = asked === undefined ? sites.only() : sites.byId(asked);
+  if (!site) {
+    throw new KithError('site_required', 400, asked === undefined
+      ? 'This collector has several sites: add ?site=<site id> from kith.config.json.'
+      : `No site "${asked.slice(0, 100)}" in kith.config.json.`);
+  }
+  return site.id;
 }
 
 function parseLimit(value: string | undefined): number {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { idsOf } from '../storage/storage.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
 
 const bannerText = { title: 'Cookie consent', body: 'We would like to use cookies for analytics.', accept: 'Accept all', reject: 'Reject all' };
@@ -28,10 +29,10 @@ describe('proof of consent', () => {
     expect(await res.json()).toMatchObject({ accepted: 3, rejected: [] });
     expect(await storage.bannerTexts([hashOf(bannerText)])).toEqual({ [hashOf(bannerText)]: bannerText });
 
-    const exported = await (await admin('/v1/persons/anonymous/anon-1/export')).json();
+    const exported = await (await admin('/v1/persons/anonymous/anon-1/export?site=shop')).json();
     expect(exported).toMatchObject({
       ok: true,
-      person: { kind: 'anonymous', id: 'anon-1' },
+      person: { site: 'shop', anonymousIds: ['anon-1'], eventCount: 1 },
       events: [expect.objectContaining({ messageId: 't1' })],
       consents: [
         { messageId: 'c1', consent: { method: 'custom', policyVersion: '2', bannerTextHash: hashOf(bannerText), categories: { analytics: true } } },
@@ -46,7 +47,7 @@ describe('proof of consent', () => {
     const forged = consentEvent('c1', { bannerText: { ...bannerText, body: 'Something else' } });
     const res = await post('/v1/batch', { batch: [forged] }, basic(SHOP_KEY));
     expect(await res.json()).toMatchObject({ accepted: 0, rejected: [{ index: 0, reason: 'banner_text_mismatch' }] });
-    expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toEqual([]);
+    expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toEqual([]);
   });
 
   it('refuses a consent event without policy version, categories or method', async () => {

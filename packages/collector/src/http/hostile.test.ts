@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { idsOf } from '../storage/storage.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
 
 // Deterministic pseudo-random inputs, so a failure can be replayed.
@@ -18,7 +19,7 @@ describe('hostile and malformed input', () => {
     const res = await post('/v1/batch', body, basic(SHOP_KEY));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 0, reason: 'event_too_deep' }] });
-    expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events.map((e) => e.messageId)).toEqual(['fine']);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['fine']);
   });
 
   it('refuses text that is not valid Unicode, in values and in keys', async () => {
@@ -62,7 +63,7 @@ describe('hostile and malformed input', () => {
     }
 
     // Every good event sent beside a confused one was stored; the app still answers.
-    const stored = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 1000 });
+    const stored = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 1000 });
     const goodStored = stored.events.filter((e) => e.messageId.startsWith('good-'));
     expect(goodStored.length).toBe(goodSent);
     expect([...statuses.keys()].sort()).toEqual(expect.arrayContaining([200, 400, 401]));

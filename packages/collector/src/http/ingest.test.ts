@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchResponse } from '@kith/sdk/contract';
+import { idsOf } from '../storage/storage.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
 
 const batchOf = (...batch: unknown[]) => ({ batch, sentAt: '2026-06-01T11:59:30.000Z' });
@@ -11,7 +12,7 @@ describe('POST /v1/batch', () => {
     const res = await post('/v1/batch', batchOf(trackEvent('m1')), basic(SHOP_KEY));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, accepted: 1, rejected: [] });
-    const { events } = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 });
+    const { events } = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       site: 'shop',
@@ -31,7 +32,7 @@ describe('POST /v1/batch', () => {
       'Content-Type': 'text/plain;charset=UTF-8',
     });
     expect(res.status).toBe(200);
-    expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events).toHaveLength(1);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toHaveLength(1);
   });
 
   it('stores each messageId once when a batch is resent', async () => {
@@ -40,7 +41,7 @@ describe('POST /v1/batch', () => {
     expect((await post('/v1/batch', body, basic(SHOP_KEY))).status).toBe(200);
     const again = await post('/v1/batch', body, basic(SHOP_KEY));
     expect(await again.json()).toEqual({ ok: true, accepted: 2, rejected: [] });
-    const { events } = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 });
+    const { events } = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
     expect(events.map((e) => e.messageId).sort()).toEqual(['m1', 'm2']);
   });
 
@@ -70,7 +71,7 @@ describe('POST /v1/batch', () => {
       [5, 'invalid_timestamp'],
     ]);
     expect(body.rejected[0]?.message).toMatch(/event name/);
-    const stored = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 });
+    const stored = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
     expect(stored.events.map((e) => e.messageId).sort()).toEqual(['good-1', 'good-2']);
     const quarantined = await storage.rejected('shop', 10);
     expect(quarantined.map((r) => r.reason).sort()).toEqual(
@@ -84,7 +85,7 @@ describe('POST /v1/batch', () => {
     const huge = trackEvent('huge', { properties: { blob: 'x'.repeat(33 * 1024) } });
     const res = await post('/v1/batch', batchOf(trackEvent('small'), huge), basic(SHOP_KEY));
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, reason: 'event_too_large' }] });
-    expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events.map((e) => e.messageId)).toEqual(['small']);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['small']);
   });
 
   it('refuses browser events whose consent does not grant analytics', async () => {
@@ -93,7 +94,7 @@ describe('POST /v1/batch', () => {
     const granted = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } } };
     const res = await post('/v1/batch', batchOf(trackEvent('denied', { context: denied }), trackEvent('granted', { context: granted })), basic(SHOP_KEY));
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 0, reason: 'no_consent' }] });
-    expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events.map((e) => e.messageId)).toEqual(['granted']);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['granted']);
   });
 
   it('keeps consent events in the append-only consent log, not among events', async () => {
@@ -105,8 +106,8 @@ describe('POST /v1/batch', () => {
       properties: { policyVersion: '3', categories: { necessary: true, analytics: true, marketing: false }, method: 'custom', locale: 'de-DE' },
     };
     expect(await (await post('/v1/batch', batchOf(consent), basic(SHOP_KEY))).json()).toMatchObject({ accepted: 1 });
-    expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events).toEqual([]);
-    expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toEqual([
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toEqual([]);
+    expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toEqual([
       expect.objectContaining({ messageId: 'c1', anonymousId: 'anon-1', consent: consent.properties }),
     ]);
   });
@@ -114,7 +115,7 @@ describe('POST /v1/batch', () => {
   it('generates a messageId for senders that leave it out and turns numeric IDs into strings', async () => {
     const { post, basic, storage } = await testApp();
     await post('/v1/batch', batchOf({ type: 'identify', userId: 42, traits: { plan: 'pro' } }), basic(SHOP_KEY));
-    const { events } = await storage.events({ kind: 'user', id: '42', limit: 10 });
+    const { events } = await storage.events({ ...idsOf('shop', { kind: 'user', id: '42' }), limit: 10 });
     expect(events[0]).toMatchObject({ messageId: 'server-id-1', userId: '42', traits: { plan: 'pro' } });
   });
 });
@@ -153,7 +154,7 @@ describe('bad requests get a JSON error with a code and a hint', () => {
     const res = await app.request('/v1/batch', { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ ok: false, error: 'payload_too_large' });
-    expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events).toEqual([]);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toEqual([]);
   });
 
   it('answers more than 2,500 events with 413', async () => {
@@ -201,7 +202,7 @@ describe('single-event paths', () => {
     const event = { messageId: `single-${type}`, userId: 'user-1', anonymousId: 'anon-1', event: 'Signed Up', previousId: 'anon-1', groupId: 'g1' };
     const res = await post(`/v1/${type}`, event, basic(SHOP_KEY));
     expect(res.status).toBe(200);
-    const { events } = await storage.events({ kind: 'user', id: 'user-1', limit: 10 });
+    const { events } = await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-1' }), limit: 10 });
     expect(events).toEqual([expect.objectContaining({ type, messageId: `single-${type}` })]);
   });
 

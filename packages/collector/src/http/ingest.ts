@@ -3,10 +3,12 @@ import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
 import type { AppDeps, ClientInfo, Env } from '../deps.ts';
 import { KithError } from '../errors.ts';
+import { applyDeviceCookie, deviceCookie, deviceStep } from './device.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { runPipeline } from '../pipeline/index.ts';
 import { MAX_EVENT_BYTES } from '../pipeline/validate.ts';
 import type { Sites } from '../sites.ts';
+import type { IdentityLink, Storage } from '../storage/storage.ts';
 
 export const MAX_BATCH_BYTES = 500 * 1024;
 export const MAX_BATCH_EVENTS = 2500;
@@ -32,7 +34,7 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
     const site = authorize(c, body, sites);
     perSite.take(site.id);
     const receivedAt = clock();
-    const { set, rejected } = await runPipeline({
+    const { set, rejected, browser } = await runPipeline({
       items,
       bodyBytes,
       site: site.id,
@@ -43,8 +45,30 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
       ipMode: deps.config.ip,
       newId,
     });
+    const device = await deviceStep({
+      storage: deps.storage,
+      site: site.id,
+      cookie: deviceCookie(c),
+      browser,
+      restore: body.restore,
+      at: receivedAt.toISOString(),
+      source: c.get('requestId'),
+    });
+    if (device.deviceId) for (const event of set.events) if (event.context?.consent) event.deviceId = device.deviceId;
+    // The device edge goes first: a restored ID must join its person before a login in the same batch.
+    const links = [...(device.link ? [device.link] : []), ...(await settleAliases(deps.storage, set.links ?? []))];
+    if (links.length > 0) set.links = links;
+    // Opt-in: a browser new to the collector is scored against recent ones, as candidates only.
+    if (deps.config.stitching && device.link && !device.restoredAnonymousId && browser?.anonymousId && browser.ip) {
+      set.stitch = [{ site: site.id, anonymousId: browser.anonymousId, ip: browser.ip, userAgent: browser.userAgent ?? '', seenAt: Math.floor(receivedAt.getTime() / 1000) }];
+    }
     await deps.storage.write(set);
-    return { accepted: set.events.length + set.consents.length, rejected };
+    applyDeviceCookie(c, device);
+    return {
+      accepted: set.events.length + set.consents.length,
+      rejected,
+      ...(device.restoredAnonymousId ? { anonymousId: device.restoredAnonymousId } : {}),
+    };
   };
 
   return {
@@ -74,9 +98,17 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
   };
 }
 
+/** An alias's previousId is a user ID when the graph knows it as one (a renamed account), else anonymous. */
+async function settleAliases(storage: Storage, links: IdentityLink[]): Promise<IdentityLink[]> {
+  return Promise.all(links.map(async (link) => {
+    if (link.how !== 'alias' || !(await storage.person(link.site, { kind: 'user', id: link.from.id }))) return link;
+    return { ...link, from: { kind: 'user', id: link.from.id } };
+  }));
+}
+
 const utf8 = new TextDecoder();
 
-async function readJson(c: Context<Env>): Promise<{ body: Body; bytes: number }> {
+export async function readJson(c: Context<Env>): Promise<{ body: Body; bytes: number }> {
   const buffer = await c.req.arrayBuffer();
   let body: unknown;
   try {
@@ -91,7 +123,7 @@ async function readJson(c: Context<Env>): Promise<{ body: Body; bytes: number }>
 }
 
 /** The write key names the site (HTTP Basic username, as Segment sends it, or `writeKey` in the body). */
-function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig {
+export function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig {
   const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey;
   if (typeof writeKey !== 'string' || writeKey === '') {
     throw new KithError('unauthorized', 401, 'Send your write key as the HTTP Basic username or as "writeKey" in the body.');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { idsOf } from '../storage/storage.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
 
 describe('rate limits', () => {
@@ -34,6 +35,6 @@ describe('rate limits', () => {
     const limited = await post('/v1/batch', { batch: [trackEvent('second')] }, basic(SHOP_KEY));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('2');
-    expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events.map((e) => e.messageId)).toEqual(['first']);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['first']);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { idsOf } from '../storage/storage.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
 import { isPlaceholderId } from './identity-ids.ts';
 
@@ -32,6 +33,6 @@ describe('placeholder user IDs', () => {
         { index: 2, reason: 'placeholder_user_id' },
       ],
     });
-    expect((await storage.events({ kind: 'user', id: 'customer-1', limit: 10 })).events.map((e) => e.messageId)).toEqual(['ok']);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'customer-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['ok']);
   });
 });

@@ -3,6 +3,7 @@ import type { StoredEvent, WriteSet } from '../storage/storage.ts';
 import { checkBannerText, checkConsent } from './consent.ts';
 import { enrich, type Arrival } from './enrich.ts';
 import { checkUserIds } from './identity-ids.ts';
+import { learnIdentity, type IdentityLearnt } from './identity.ts';
 import { normalize } from './normalize.ts';
 import { REJECT_REASONS, isRejection, type RejectReason } from './reasons.ts';
 import { MAX_EVENT_BYTES, validate } from './validate.ts';
@@ -17,6 +18,7 @@ export interface PipelineInput extends Arrival {
 export interface PipelineOutput {
   set: WriteSet;
   rejected: RejectedItem[];
+  browser: IdentityLearnt['browser'];
 }
 
 const utf8 = new TextEncoder();
@@ -25,6 +27,7 @@ const utf8 = new TextEncoder();
 export async function runPipeline(input: PipelineInput): Promise<PipelineOutput> {
   const set: WriteSet = { events: [], consents: [], rejected: [] };
   const rejected: RejectedItem[] = [];
+  const accepted: StoredEvent[] = [];
   const receivedAt = input.receivedAt.toISOString();
 
   const quarantine = (index: number, item: unknown, reason: RejectReason) => {
@@ -47,10 +50,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
       continue;
     }
     const stored = enrich(event, input);
+    accepted.push(stored);
     if (stored.type === 'consent') set.consents.push(consentRecord(stored));
     else set.events.push(stored);
   }
-  return { set, rejected };
+  const { links, traits, browser } = learnIdentity(accepted);
+  if (links.length > 0) set.links = links;
+  if (traits.length > 0) set.traits = traits;
+  return { set, rejected, browser };
 }
 
 // Too deep to serialize (that is why it was refused): the reason is kept, the payload cannot be.

@@ -4,10 +4,12 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, devConfig, parseConfig, type KithConfig } from '../config.ts';
+import { ConfigError, devConfig, parseConfig, withForwardEnv, type KithConfig } from '../config.ts';
 import type { AppDeps, ClientInfo } from '../deps.ts';
+import { startForwarding } from '../forward/index.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 
 export interface NodeOptions {
@@ -15,6 +17,8 @@ export interface NodeOptions {
   /** Path of kith.config.json; without one, the dev site is used. */
   configPath?: string;
   adminToken?: string;
+  /** Signs linker tokens; several instances of one site need the same (KITH_SECRET). */
+  secret?: string;
 }
 
 export interface NodeDeps extends AppDeps {
@@ -25,15 +29,22 @@ export interface NodeDeps extends AppDeps {
 /** Reads config, storage and the SDK bundle the way the CLI and the demo shop both need them. */
 export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const notices: string[] = [];
-  const config = loadConfig(options.configPath, notices);
+  const config = loadNodeConfig(options.configPath, notices);
   const sdkScript = loadSdkScript();
-  const storage = await openStorage(options.storage);
+  const opened = await openStorage(options.storage);
+  const forwarding = config.forward && startForwarding(opened, config.forward, { owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` });
+  if (forwarding && forwarding.destinations.length > 0) notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
+  // Forwarders read storage, so closing it stops them first: whoever closes storage on shutdown ends forwarding cleanly.
+  const storage = forwarding ? { ...opened, close: () => forwarding.stop().then(() => opened.close()) } : opened;
   let adminToken = options.adminToken;
   if (!adminToken) {
     adminToken = randomBytes(18).toString('base64url');
     notices.push(`admin token (random for this run; set KITH_ADMIN_TOKEN to choose one): ${adminToken}`);
   }
-  return { storage, config, adminToken, sdkScript, clientInfo: nodeClientInfo, notices };
+  if (!options.secret && config.sites.some((site) => site.linkerDomains.length > 0)) {
+    notices.push('KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.');
+  }
+  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, notices };
 }
 
 /**
@@ -45,6 +56,11 @@ export function nodeClientInfo(c: Context): ClientInfo {
   const local = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
   const forwarded = local ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
   return { address: forwarded || peer };
+}
+
+/** kith.config.json (or the dev site without one), with the forwarding settings of the environment. */
+export function loadNodeConfig(path: string | undefined, notices: string[] = []): KithConfig {
+  return withForwardEnv(loadConfig(path, notices), process.env);
 }
 
 function loadConfig(path: string | undefined, notices: string[]): KithConfig {

@@ -12,7 +12,7 @@ export interface WorkersEnv {
   /** kith.config.json as a JSON string; without it, the dev site. */
   KITH_CONFIG?: string;
   KITH_ADMIN_TOKEN?: string;
-  /** HMAC key for linker tokens and cookie signatures; read here once the collector signs anything. */
+  /** HMAC key for linker tokens ("wrangler secret put KITH_SECRET"); without it, a key per isolate. */
   KITH_SECRET?: string;
 }
 
@@ -44,7 +44,10 @@ export default {
 async function start(env: WorkersEnv): Promise<App> {
   const storage = createD1Storage({ db: env.DB });
   await storage.migrate();
-  return createApp({ storage, config: loadConfig(env.KITH_CONFIG), adminToken: adminToken(env.KITH_ADMIN_TOKEN), sdkScript, clientInfo: workersClientInfo });
+  const config = loadConfig(env.KITH_CONFIG);
+  if (config.forward) console.warn('[kith] "forward" is not supported on Workers yet: events are stored in D1 but not forwarded; run a Node collector for NATS and webhooks.');
+  return createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
+    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo });
 }
 
 /** The visitor's address from Cloudflare's CF-Connecting-IP, geo from `request.cf`. */

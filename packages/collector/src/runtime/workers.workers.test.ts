@@ -9,7 +9,8 @@ const ADMIN_TOKEN = 'test-admin-token';
 // The env the Worker gets from wrangler.toml and vitest.workers.config.ts, plus a site of our own.
 const testEnv: WorkersEnv = {
   ...(env as unknown as WorkersEnv),
-  KITH_CONFIG: JSON.stringify({ sites: [{ id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example'] }] }),
+  KITH_CONFIG: JSON.stringify({ sites: [{ id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://shop-b.example'], linkerDomains: ['shop-b.example'] }] }),
+  KITH_SECRET: 'worker-test-secret',
 };
 
 interface EdgeRequest extends RequestInit {
@@ -116,5 +117,35 @@ describe('the Worker', () => {
     const res = await call('/v1/persons/anonymous/anon-x/events');
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ ok: false, error: 'unauthorized' });
+  });
+
+  it('bridges a device and a login into one person in D1, restores a wiped script cookie, and erases the person', async () => {
+    const consent = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } } };
+    const first = await postBatch({ batch: [{ ...track('w-1', 'w-anon'), context: consent }, { type: 'identify', messageId: 'w-2', anonymousId: 'w-anon', userId: 'w-user', traits: { plan: 'pro' }, context: consent }] });
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^kith_did=[0-9a-f-]{36}; Max-Age=34560000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+
+    const restored = await postBatch({ batch: [{ ...track('w-3', 'w-fresh'), context: consent }], restore: 'w-fresh' }, { headers: { Cookie: cookie.split(';')[0]! } });
+    expect(await restored.json()).toMatchObject({ ok: true, anonymousId: 'w-anon' });
+
+    const person = (await (await admin('/v1/persons/user/w-user')).json()) as { person: { anonymousIds: string[]; deviceIds: string[]; eventCount: number; traits: unknown } };
+    expect([...person.person.anonymousIds].sort()).toEqual(['w-anon', 'w-fresh']);
+    expect(person.person).toMatchObject({ eventCount: 3, traits: { plan: 'pro' } });
+    expect(person.person.deviceIds).toHaveLength(1);
+
+    const erased = await call('/v1/persons/anonymous/w-fresh', { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(await erased.json()).toMatchObject({ ok: true, receipt: { erased: { events: 3, ids: 4 } } });
+    expect((await admin('/v1/persons/user/w-user')).status).toBe(404);
+  });
+
+  it('issues and redeems a linker token once', async () => {
+    const post = (path: string, body: unknown, origin: string) =>
+      call(path, { method: 'POST', body: JSON.stringify({ writeKey: SHOP_KEY, ...(body as object) }), headers: { 'Content-Type': 'text/plain', Origin: origin } });
+    const { token } = (await (await post('/v1/linker', { anonymousId: 'from-a', target: 'shop-b.example' }, 'https://shop.example')).json()) as { token: string };
+    expect(await (await post('/v1/linker/redeem', { token, anonymousId: 'on-b' }, 'https://shop-b.example')).json()).toEqual({ ok: true, linkedTo: 'from-a' });
+    const replay = await post('/v1/linker/redeem', { token, anonymousId: 'attacker' }, 'https://shop-b.example');
+    expect(replay.status).toBe(409);
+    const person = (await (await admin('/v1/persons/anonymous/on-b')).json()) as { person: { anonymousIds: string[] } };
+    expect([...person.person.anonymousIds].sort()).toEqual(['from-a', 'on-b']);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KithError } from '../errors.ts';
-import type { ConsentRecord, EventQuery, IdKind, RejectedEvent, Storage, StoredEvent, WriteSet } from './storage.ts';
+import { describeIdentityContract } from './contract-identity.ts';
+import { idsOf, type ConsentRecord, type IdKind, type PersonKey, type RejectedEvent, type Storage, type StoredEvent, type WriteSet } from './storage.ts';
 
 /** What an adapter's test file hands the suite: per test, a fresh and empty database. */
 export interface StorageUnderTest {
@@ -54,6 +55,8 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       await storage.migrate();
     });
 
+    describeIdentityContract(adapter, () => subject);
+
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });
       const second = event('m2', { timestamp: '2026-06-01T11:59:01.000Z' });
@@ -62,9 +65,9 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
 
       expect(await storage.write({ events: [first, second], consents: [withText], rejected: [quarantined] })).toEqual({ inserted: 2, duplicates: 0 });
 
-      expect((await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 })).events).toStrictEqual([second, first]);
-      expect((await storage.events({ kind: 'user', id: 'user-1', limit: 10 })).events).toStrictEqual([first]);
-      expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toStrictEqual([withoutBannerText(withText)]);
+      expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toStrictEqual([second, first]);
+      expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-1' }), limit: 10 })).events).toStrictEqual([first]);
+      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([withoutBannerText(withText)]);
       expect(await storage.bannerTexts([HASH_A])).toStrictEqual({ [HASH_A]: BANNER_A });
       expect(await storage.rejected('shop', 10)).toEqual([quarantined]);
     });
@@ -76,26 +79,28 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     it('stores each (site, messageId) once across write sets and counts the resent ones as duplicates', async () => {
       expect(await storage.write(set({ events: [event('m1'), event('m2')] }))).toEqual({ inserted: 2, duplicates: 0 });
       expect(await storage.write(set({ events: [event('m2', { event: 'Resent' }), event('m3')] }))).toEqual({ inserted: 1, duplicates: 1 });
-      const { events } = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 });
+      const { events } = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
       expect(events.map((e) => [e.messageId, e.event])).toEqual([['m3', 'Product Added'], ['m2', 'Product Added'], ['m1', 'Product Added']]);
     });
 
     it('stores a messageId repeated within one write set once, the first one', async () => {
       expect(await storage.write(set({ events: [event('m1'), event('m1', { event: 'Again' }), event('m2')] }))).toEqual({ inserted: 2, duplicates: 1 });
-      const { events } = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 });
+      const { events } = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
       expect(events.map((e) => [e.messageId, e.event])).toEqual([['m2', 'Product Added'], ['m1', 'Product Added']]);
     });
 
     it('keeps the same messageId on two sites as two events', async () => {
       expect(await storage.write(set({ events: [event('m1'), event('m1', { site: 'blog' })] }))).toEqual({ inserted: 2, duplicates: 0 });
-      const { events } = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10 });
-      expect(events.map((e) => e.site).sort()).toEqual(['blog', 'shop']);
+      for (const site of ['shop', 'blog']) {
+        const { events } = await storage.events({ ...idsOf(site, { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
+        expect(events.map((e) => [e.site, e.messageId])).toEqual([[site, 'm1']]);
+      }
     });
 
     it('logs a resent consent once', async () => {
       await storage.write(set({ consents: [consent('c1')] }));
       await storage.write(set({ consents: [consent('c1'), consent('c2')] }));
-      expect((await storage.consents({ kind: 'anonymous', id: 'anon-1' })).map((c) => c.messageId)).toEqual(['c1', 'c2']);
+      expect((await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).map((c) => c.messageId)).toEqual(['c1', 'c2']);
     });
 
     // A NOT NULL column refuses null in every database: a real refusal midway through a write set.
@@ -118,9 +123,9 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     it('stores IDs holding a NUL character or a lone surrogate, and finds the events by them', async () => {
       const odd = event('m\u0000', { anonymousId: 'anon\u0000', userId: 'user-\ud800', event: 'Odd\u0000', properties: { text: 'a\u0000b\ud800' } });
       expect(await storage.write(set({ events: [odd, event('m\ud800')], consents: [consent('c\u0000', { anonymousId: 'anon\u0000' })] }))).toEqual({ inserted: 2, duplicates: 0 });
-      expect((await storage.events({ kind: 'anonymous', id: 'anon\u0000', limit: 10 })).events).toStrictEqual([odd]);
-      expect((await storage.events({ kind: 'user', id: 'user-\ud800', limit: 10 })).events).toStrictEqual([odd]);
-      expect(await storage.consents({ kind: 'anonymous', id: 'anon\u0000' })).toHaveLength(1);
+      expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon\u0000' }), limit: 10 })).events).toStrictEqual([odd]);
+      expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-\ud800' }), limit: 10 })).events).toStrictEqual([odd]);
+      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon\u0000' }))).toHaveLength(1);
     });
 
     it('stores every event once when two instances write the same events at once, in opposite orders', async () => {
@@ -148,7 +153,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       const pages: string[][] = [];
       let before: string | undefined;
       do {
-        const page = await storage.events({ kind, id, limit: 2, ...(before ? { before } : {}) });
+        const page = await storage.events({ ...idsOf('shop', { kind, id }), limit: 2, ...(before ? { before } : {}) });
         pages.push(page.events.map((e) => e.messageId));
         before = page.next ?? undefined;
       } while (before && pages.length < 10);
@@ -157,12 +162,12 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
 
     it('answers an unknown ID with an empty last page', async () => {
       await storage.write(set({ events: [event('m1')] }));
-      expect(await storage.events({ kind: 'user', id: 'nobody', limit: 10 })).toEqual({ events: [], next: null });
+      expect(await storage.events({ ...idsOf('shop', { kind: 'user', id: 'nobody' }), limit: 10 })).toEqual({ events: [], next: null });
     });
 
     it('refuses a cursor it did not make with a 400 invalid_request', async () => {
       await storage.write(set({ events: [event('m1')] }));
-      const error = await storage.events({ kind: 'anonymous', id: 'anon-1', limit: 10, before: '%%% not a cursor' }).catch((e: unknown) => e);
+      const error = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10, before: '%%% not a cursor' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KithError);
       expect(error).toMatchObject({ code: 'invalid_request', status: 400 });
     });
@@ -180,8 +185,8 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       const other = { ...consent('c3'), anonymousId: 'anon-2' };
       await storage.write(set({ consents: [granted, other] }));
       await storage.write(set({ consents: [linked] }));
-      expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toStrictEqual([granted, linked]);
-      expect(await storage.consents({ kind: 'user', id: 'user-1' })).toStrictEqual([linked]);
+      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([granted, linked]);
+      expect(await storage.consents(idsOf('shop', { kind: 'user', id: 'user-1' }))).toStrictEqual([linked]);
     });
 
     it('keeps each banner text once under its hash and returns those asked for', async () => {
@@ -199,7 +204,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       await storage.write(set({ consents: [record] }));
       await expect(subject.query("update consent_log set method = 'accept-all'")).rejects.toThrow(/append-only/);
       await expect(subject.query('delete from consent_log')).rejects.toThrow(/append-only/);
-      expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toStrictEqual([record]);
+      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([record]);
     });
 
     it('answers 503 storage_unavailable while the database is out of reach, and keeps nothing of that write', async () => {
@@ -215,7 +220,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       expect(error).toBeInstanceOf(KithError);
       expect(error).toMatchObject({ code: 'storage_unavailable', status: 503 });
       expect(await messageIds(storage, { kind: 'anonymous', id: 'anon-1' })).toEqual(['before']);
-      expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toEqual([]);
+      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toEqual([]);
       expect(await storage.rejected('shop', 10)).toEqual([]);
       expect(await storage.write(lost)).toEqual({ inserted: 2, duplicates: 0 });
     });
@@ -276,7 +281,8 @@ function rejected(messageId: string): RejectedEvent {
   };
 }
 
-async function messageIds(storage: Storage, person: Omit<EventQuery, 'limit'>): Promise<string[]> {
+async function messageIds(storage: Storage, key: PersonKey): Promise<string[]> {
+  const person = idsOf('shop', key);
   const ids: string[] = [];
   let before: string | undefined;
   do {
@@ -289,7 +295,7 @@ async function messageIds(storage: Storage, person: Omit<EventQuery, 'limit'>): 
 
 async function expectNothingStored(storage: Storage): Promise<void> {
   expect(await messageIds(storage, { kind: 'anonymous', id: 'anon-1' })).toEqual([]);
-  expect(await storage.consents({ kind: 'anonymous', id: 'anon-1' })).toEqual([]);
+  expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toEqual([]);
   expect(await storage.rejected('shop', 10)).toEqual([]);
   expect(await storage.bannerTexts([HASH_A])).toEqual({});
 }

@@ -1,6 +1,6 @@
 // Rows as every SQL adapter reads them back, mapped one way for all.
 import { encodeCursor } from './cursor.ts';
-import type { ConsentRecord, EventPage, StoredEvent } from './storage.ts';
+import type { ConsentRecord, EdgeRecord, ErasureReceipt, EventPage, Person, StoredEvent } from './storage.ts';
 
 export interface ConsentRow {
   site: string;
@@ -48,4 +48,54 @@ export function eventPage(rows: EventRow[], limit: number): EventPage {
     events: page.map((row) => (typeof row.body === 'string' ? (JSON.parse(row.body) as StoredEvent) : row.body)),
     next: rows.length > limit && last ? encodeCursor({ timestamp: last.timestamp, seq: Number(last.seq) }) : null,
   };
+}
+
+/** Erase statements' changes counts (in the order of sqlite/queries.ts eraseStatements) to the receipt's figures. */
+export function erasedCounts(changes: number[]): ErasureReceipt['erased'] {
+  const at = (index: number) => changes[index] ?? 0;
+  return { events: at(0), rejected: at(1), consents: at(2) + at(3), ids: at(8) };
+}
+
+interface NodeRow {
+  kind: string;
+  id: string;
+  personId: string;
+}
+
+/** Nodes and traits rows to a person; null when there are no nodes. */
+export function personFromRows(nodes: NodeRow[], traits: { traits: string | Record<string, unknown> }[]): Person | null {
+  const first = nodes[0];
+  if (!first) return null;
+  const of = (kind: string) => nodes.filter((node) => node.kind === kind).map((node) => node.id);
+  return {
+    personId: first.personId,
+    userIds: of('user'),
+    anonymousIds: of('anonymous'),
+    deviceIds: of('device'),
+    traits: Object.assign({}, ...traits.map((row) => (typeof row.traits === 'string' ? JSON.parse(row.traits) : row.traits))),
+  };
+}
+
+export interface EdgeRow {
+  site: string;
+  from_kind: string;
+  from_id: string;
+  to_kind: string;
+  to_id: string;
+  how: string;
+  source: string;
+  at: string;
+  outcome: string;
+}
+
+export function edgeFromRow(row: EdgeRow): EdgeRecord {
+  return {
+    site: row.site,
+    from: { kind: row.from_kind, id: row.from_id },
+    to: { kind: row.to_kind, id: row.to_id },
+    how: row.how,
+    source: row.source,
+    at: row.at,
+    outcome: row.outcome,
+  } as EdgeRecord;
 }

@@ -9,6 +9,8 @@ export interface StoredEvent extends KithEvent {
   originalTimestamp?: string;
   sentAt?: string;
   receivedAt: string;
+  /** The collector's HttpOnly device cookie the browser sent it with (consented browser events only). */
+  deviceId?: string;
 }
 
 /** A `consent` event, kept append-only in the consent log as proof; its banner text is kept apart, by hash. */
@@ -36,6 +38,87 @@ export interface WriteSet {
   events: StoredEvent[];
   consents: ConsentRecord[];
   rejected: RejectedEvent[];
+  /** Identity-graph edges learnt from this request, applied in the same transaction, in order. */
+  links?: IdentityLink[];
+  /** Traits from identify calls, merged into what the ID already has (later keys win). */
+  traits?: TraitsUpdate[];
+  /** New anonymous IDs to score against recent ones (probabilistic stitching, when enabled). */
+  stitch?: StitchSignal[];
+}
+
+/** What a new anonymous ID arrived with: the (truncated) address, the user agent, the time. */
+export interface StitchSignal {
+  site: string;
+  anonymousId: string;
+  ip: string;
+  userAgent: string;
+  /** Seconds since 1970. */
+  seenAt: number;
+}
+
+/** A scored guess that two anonymous IDs are one visitor, with its reasons; never merged automatically. */
+export interface StitchCandidate {
+  anonymousId: string;
+  candidateId: string;
+  score: number;
+  reasons: string;
+  at: string;
+}
+
+/** A node of the identity graph. Device IDs come from the collector's HttpOnly cookie. */
+export type NodeKind = 'anonymous' | 'device' | 'user';
+
+export interface NodeRef {
+  kind: NodeKind;
+  id: string;
+}
+
+/** How an edge was learnt: identify (`login`), the server cookie (`cookie`), alias, a signed cross-domain link. */
+export type LinkHow = 'login' | 'cookie' | 'alias' | 'linker';
+
+export interface IdentityLink {
+  site: string;
+  from: NodeRef;
+  to: NodeRef;
+  how: LinkHow;
+  /** What taught it: the event's messageId, or the request's for cookie and linker edges. */
+  source: string;
+  at: string;
+}
+
+/** What applying a link did: joined two persons, found them one already, or refused (two users). */
+export type LinkOutcome = 'merged' | 'same' | 'refused';
+
+export interface TraitsUpdate {
+  site: string;
+  node: NodeRef;
+  traits: Record<string, unknown>;
+  at: string;
+}
+
+/** A person: the connected component of a node under the merge rules. */
+export interface Person {
+  personId: string;
+  userIds: string[];
+  anonymousIds: string[];
+  deviceIds: string[];
+  /** Traits of every ID of the person, the most recently updated winning per key. */
+  traits: Record<string, unknown>;
+}
+
+/** One row of the append-only identity log: an edge as learnt, and what it did. */
+export interface EdgeRecord extends IdentityLink {
+  outcome: LinkOutcome;
+}
+
+/** Proof that a person was erased (GDPR Art. 17), kept after the person is gone. */
+export interface ErasureReceipt {
+  receiptId: string;
+  site: string;
+  erasedAt: string;
+  /** What replaced the person's IDs in the consent log, so their proof of consent stays together. */
+  pseudonym: string;
+  erased: { events: number; ids: number; consents: number; rejected: number };
 }
 
 export interface WriteResult {
@@ -51,10 +134,24 @@ export interface PersonKey {
   id: string;
 }
 
-export interface EventQuery extends PersonKey {
+/** The IDs events and consents are filed under: one person's, from the graph. */
+export interface IdSet {
+  site: string;
+  userIds: string[];
+  anonymousIds: string[];
+}
+
+/** Events sent under any of the IDs, newest first. */
+export interface EventQuery extends IdSet {
   limit: number;
   /** Cursor from a previous page (`EventPage.next`): only older events. */
   before?: string;
+}
+
+export interface EventSummary {
+  eventCount: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
 }
 
 export interface EventPage {
@@ -66,14 +163,75 @@ export interface EventPage {
  * The one storage contract. Adapters (sqlite, postgres, d1) must write a request's set in one
  * transaction, store each (site, messageId) once, and throw (never half-write) when unavailable.
  */
-export interface Storage {
+export interface Storage extends ForwardStore {
   migrate(): Promise<void>;
   write(set: WriteSet): Promise<WriteResult>;
   events(query: EventQuery): Promise<EventPage>;
   rejected(site: string, limit: number): Promise<RejectedEvent[]>;
-  /** The consent log of an ID, oldest first. */
-  consents(person: PersonKey): Promise<ConsentRecord[]>;
+  /** How many events the IDs have, and the first and last event's time (null when none). */
+  eventSummary(ids: IdSet): Promise<EventSummary>;
+  /** The consent log of the IDs, oldest first. */
+  consents(ids: IdSet): Promise<ConsentRecord[]>;
+  /** Stitching candidates naming any of the anonymous IDs, best first. */
+  stitchCandidates(ids: IdSet): Promise<StitchCandidate[]>;
+  /** The person a node belongs to; null when the graph has never seen the node. */
+  person(site: string, node: NodeRef): Promise<Person | null>;
+  /** The edges touching any of the person's nodes, oldest first (export, and how a person came to be). */
+  edges(site: string, personId: string): Promise<EdgeRecord[]>;
+  /** The anonymous ID a device cookie was first given with: the one to restore when the script cookie is gone. */
+  deviceAnonymousId(site: string, deviceId: string): Promise<string | null>;
+  /** Claims a linker token's nonce; false when it was claimed before (a replay). Nonces expired by `now` are forgotten. */
+  claimNonce(nonce: string, expiresAt: string, now: string): Promise<boolean>;
+  /** Erases the person (events, quarantined events naming them, IDs, traits, edges); consent records are kept under a pseudonym. */
+  erase(site: string, person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Promise<ErasureReceipt>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   close(): Promise<void>;
+}
+
+/** One ID alone as an IdSet: the person of an ID the identity graph has not seen. */
+export function idsOf(site: string, key: PersonKey): IdSet {
+  return { site, userIds: key.kind === 'user' ? [key.id] : [], anonymousIds: key.kind === 'anonymous' ? [key.id] : [] };
+}
+
+/** An event waiting in the outbox (the events table) for a destination. */
+export interface OutboxEvent {
+  /** The event's storage sequence. */
+  seq: number;
+  /** Where the destination's cursor goes once this event is delivered; only the adapter reads it. */
+  position: string;
+  event: StoredEvent;
+}
+
+/** A batch a destination refused for good, or failed on every try: kept to inspect and replay. */
+export interface DeadLetter {
+  id: number;
+  destination: string;
+  failedAt: string;
+  attempts: number;
+  error: string;
+  events: { seq: number; event: StoredEvent }[];
+}
+
+/**
+ * The events table read as an outbox, once per destination (forward/): a cursor per destination,
+ * a lease so that one collector instance at a time forwards it, and dead letters. Positions only
+ * ever move forward, and only for the lease's owner; at least once: a crash between delivery and
+ * `advance` delivers the batch again.
+ */
+export interface ForwardStore {
+  /** Takes or renews the destination's lease for `owner`; false while another owner's lease runs. */
+  claimForwarding(destination: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Lets the lease go at once, so that another instance takes over without waiting for it to run out. */
+  releaseForwarding(destination: string, owner: string): Promise<void>;
+  /** Up to `limit` events after the destination's cursor, in the order they must be delivered. */
+  pending(destination: string, limit: number): Promise<OutboxEvent[]>;
+  /** Moves the cursor to `position`; false when it did not move (lease lost, or read the batch again). */
+  advance(destination: string, owner: string, position: string): Promise<boolean>;
+  /** Keeps the batch as a dead letter and moves the cursor past it, in one transaction, as `advance` would. */
+  deadLetter(destination: string, owner: string, batch: OutboxEvent[], failure: { error: string; attempts: number; at: string }): Promise<boolean>;
+  /** The destination's dead letters, oldest first. */
+  deadLetters(destination: string, limit: number): Promise<DeadLetter[]>;
+  /** Removes a dead letter (once replayed); false when there was none of that id. */
+  removeDeadLetter(id: number): Promise<boolean>;
 }

@@ -1,7 +1,10 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
-import { consentFromRow, eventPage, type ConsentRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, WriteSet } from '../storage.ts';
+import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
+import * as q from '../sqlite/queries.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import { createD1ForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
 /**
@@ -66,8 +69,12 @@ export function createD1Storage(options: D1Options): Storage {
   };
 
   const read = <T>(work: () => Promise<T>): Promise<T> => work().catch(unavailable);
+  const bound = ({ sql, params }: Statement) => db.prepare(sql).bind(...params);
+  const all = <Row>(statement: Statement) => read(() => bound(statement).all<Row>()).then((result) => result.results);
+  const newPersonId = () => crypto.randomUUID();
 
   return {
+    ...createD1ForwardStore(db),
     async migrate() {
       await read(async () => {
         await db.prepare('create table if not exists schema_migrations (version integer primary key, applied_at text not null)').run();
@@ -103,7 +110,12 @@ export function createD1Storage(options: D1Options): Storage {
       }), 'on conflict (hash) do nothing');
       const rejected = inserts('rejected', REJECTED_COLUMNS, set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload]), '');
 
-      const statements = [...events, ...consents, ...bannerTexts, ...rejected];
+      const graph = [
+        ...(set.links ?? []).flatMap((link) => linkStatements(link, newPersonId)),
+        ...(set.traits ?? []).flatMap((update) => traitsStatements(update, newPersonId, SQLITE_GRAPH)),
+        ...(set.stitch ?? []).flatMap(stitchStatements),
+      ].map(bound);
+      const statements = [...events, ...consents, ...bannerTexts, ...rejected, ...graph];
       if (statements.length === 0) return { inserted: 0, duplicates: 0 };
       const results = await db.batch(statements).catch(unavailable);
       const inserted = results.slice(0, events.length).reduce((sum, result) => sum + result.meta.changes, 0);
@@ -111,16 +123,13 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async events(query: EventQuery): Promise<EventPage> {
-      const column = query.kind === 'user' ? 'user_id' : 'anonymous_id';
-      const cursor = decodeCursor(query.before);
-      const { results: rows } = await read(() => db
-        .prepare(
-          `select seq, timestamp, body from events where ${column} = ?
-           and (timestamp, seq) < (?, ?) order by timestamp desc, seq desc limit ?`,
-        )
-        .bind(query.id, cursor.timestamp, cursor.seq, query.limit + 1)
-        .all<{ seq: number; timestamp: string; body: string }>());
+      const rows = await all<{ seq: number; timestamp: string; body: string }>(q.eventsPage(query, decodeCursor(query.before), query.limit));
       return eventPage(rows, query.limit);
+    },
+
+    async eventSummary(ids: IdSet) {
+      const [row] = await all<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(q.eventSummary(ids));
+      return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
@@ -131,10 +140,40 @@ export function createD1Storage(options: D1Options): Storage {
       return results;
     },
 
-    async consents(person: PersonKey): Promise<ConsentRecord[]> {
-      const column = person.kind === 'user' ? 'user_id' : 'anonymous_id';
-      const { results } = await read(() => db.prepare(`select * from consent_log where ${column} = ? order by seq`).bind(person.id).all<ConsentRow>());
-      return results.map(consentFromRow);
+    async consents(ids: IdSet): Promise<ConsentRecord[]> {
+      return (await all<ConsentRow>(q.consentsOf(ids))).map(consentFromRow);
+    },
+
+    async person(site: string, node: NodeRef) {
+      const [nodes, traits] = await read(() => db.batch([bound(q.personNodes(site, node.kind, node.id)), bound(q.personTraits(site, node.kind, node.id))]));
+      return personFromRows(nodes!.results as never, traits!.results as never);
+    },
+
+    async edges(site: string, personId: string) {
+      return (await all<EdgeRow>(q.edgesOf(site, personId))).map(edgeFromRow);
+    },
+
+    async stitchCandidates(ids: IdSet) {
+      return all<StitchCandidate>(q.stitchCandidates(ids));
+    },
+
+    async deviceAnonymousId(site: string, deviceId: string) {
+      return (await all<{ id: string }>(q.deviceAnonymousId(site, deviceId)))[0]?.id ?? null;
+    },
+
+    async claimNonce(nonce: string, expiresAt: string, now: string) {
+      const results = await db.batch(q.claimNonce(nonce, expiresAt, now).map(bound)).catch(unavailable);
+      return results.at(-1)?.meta.changes === 1;
+    },
+
+    async erase(site, person, receipt) {
+      const statements = q.eraseStatements(person, receipt);
+      // The receipt's counts are only known once the erasing batch ran, so the receipt follows in its own.
+      // Should that one fail, the call fails (503) and can simply be repeated.
+      const results = await db.batch(statements.map(bound)).catch(unavailable);
+      const done = { ...receipt, erased: erasedCounts(results.map((result) => result.meta.changes)) };
+      await db.batch([bound(q.receiptInsert(done))]).catch(unavailable);
+      return done;
     },
 
     async bannerTexts(hashes: string[]) {

@@ -1,8 +1,11 @@
 import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
-import { consentFromRow, eventPage, type ConsentRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
+import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import * as q from './queries.ts';
+import { createPostgresForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface PostgresOptions {
@@ -14,6 +17,13 @@ export interface PostgresOptions {
 
 // Any number all instances agree on: it makes collectors that start at once migrate one after the other.
 const MIGRATION_LOCK = 0x6b697468;
+// Graph changes of one site take turns (per transaction), so two instances applying conflicting
+// identify calls at once cannot both see "no user yet" and join one anonymous ID to two users.
+const GRAPH_LOCK = 0x6b677068;
+
+const newPersonId = () => crypto.randomUUID();
+// jsonb (traits) cannot hold \u0000 either; a NUL in a trait becomes U+2400 like in the columns.
+const traitsJson = (value: object) => JSON.stringify(value).replaceAll('\\u0000', '\u2400');
 
 /** For several collector instances on one database: one transaction and one INSERT per table per write set. */
 export function createPostgresStorage(options: PostgresOptions): Storage {
@@ -53,8 +63,11 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
   const read = <Row extends pg.QueryResultRow>(sql: string, values: unknown[]) =>
     pool.query<Row>(sql, values).then((result) => result.rows, unavailable);
+  const run = <Row extends pg.QueryResultRow>(statement: q.PgStatement) => read<Row>(statement.sql, statement.values);
+  const text = (value: string) => storable(value) ?? '';
 
   return {
+    ...createPostgresForwardStore(pool),
     async migrate() {
       await transaction(async (client) => {
         await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -70,6 +83,13 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
     async write(set: WriteSet) {
       return transaction(async (client) => {
+        const graph = [
+          ...(set.links ?? []).flatMap((link) => linkStatements(link, newPersonId)),
+          ...(set.traits ?? []).flatMap((update) => traitsStatements(update, newPersonId, POSTGRES_GRAPH, traitsJson)),
+          ...(set.stitch ?? []).flatMap(stitchStatements),
+        ];
+        // Taken first, before any row lock, so a writer waiting for it holds nothing another needs.
+        if (graph.length > 0) await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [GRAPH_LOCK, set.links?.[0]?.site ?? set.traits?.[0]?.site ?? set.stitch?.[0]?.site ?? '']);
         let inserted = 0;
         if (set.events.length > 0) {
           const rows = set.events.map((e) => [e.site, e.messageId, e.type, e.event, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e)]);
@@ -89,19 +109,19 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           const rows = set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload]);
           await client.query(INSERT_REJECTED, byColumn(rows, REJECTED_COLUMNS.length));
         }
+        for (const statement of graph) await client.query(numbered(statement.sql), statement.params.map(storable));
         return { inserted, duplicates: set.events.length - inserted };
       });
     },
 
     async events(query: EventQuery): Promise<EventPage> {
-      const column = query.kind === 'user' ? 'user_id' : 'anonymous_id';
-      const cursor = decodeCursor(query.before);
-      const rows = await read<{ seq: string; timestamp: string; body: StoredEvent }>(
-        `select seq, timestamp, body from events where ${column} = $1
-         and (timestamp, seq) < ($2, $3) order by timestamp desc, seq desc limit $4`,
-        [storable(query.id), storable(cursor.timestamp), cursor.seq, query.limit + 1],
-      );
+      const rows = await run<{ seq: string; timestamp: string; body: StoredEvent }>(q.eventsPage(query, decodeCursor(query.before), query.limit, text));
       return eventPage(rows, query.limit);
+    },
+
+    async eventSummary(ids: IdSet) {
+      const [row] = await run<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(q.eventSummary(ids, text));
+      return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
@@ -111,10 +131,49 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       );
     },
 
-    async consents(person: PersonKey): Promise<ConsentRecord[]> {
-      const column = person.kind === 'user' ? 'user_id' : 'anonymous_id';
-      const rows = await read<ConsentRow>(`select * from consent_log where ${column} = $1 order by seq`, [storable(person.id)]);
-      return rows.map(consentFromRow);
+    async consents(ids: IdSet): Promise<ConsentRecord[]> {
+      return (await run<ConsentRow>(q.consentsOf(ids, text))).map(consentFromRow);
+    },
+
+    async person(site: string, node: NodeRef) {
+      const [nodes, traits] = await Promise.all([
+        run<{ kind: string; id: string; personId: string }>(q.personNodes(site, node.kind, text(node.id))),
+        run<{ traits: Record<string, unknown> }>(q.personTraits(site, node.kind, text(node.id))),
+      ]);
+      return personFromRows(nodes, traits);
+    },
+
+    async edges(site: string, personId: string) {
+      return (await run<EdgeRow>(q.edgesOf(site, personId))).map(edgeFromRow);
+    },
+
+    async stitchCandidates(ids: IdSet) {
+      const rows = await run<StitchCandidate>(q.stitchCandidates(ids, text));
+      return rows.map((row) => ({ ...row, score: Number(row.score) }));
+    },
+
+    async deviceAnonymousId(site: string, deviceId: string) {
+      return (await run<{ id: string }>(q.deviceAnonymousId(site, text(deviceId))))[0]?.id ?? null;
+    },
+
+    async claimNonce(nonce: string, expiresAt: string, now: string) {
+      return transaction(async (client) => {
+        await client.query('delete from linker_nonces where expires_at < $1', [now]);
+        const claimed = await client.query('insert into linker_nonces (nonce, expires_at) values ($1, $2) on conflict (nonce) do nothing', [text(nonce), expiresAt]);
+        return claimed.rowCount === 1;
+      });
+    },
+
+    async erase(site, person, receipt) {
+      return transaction(async (client) => {
+        await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [GRAPH_LOCK, site]);
+        const changes: number[] = [];
+        for (const statement of q.eraseStatements(person, receipt, text)) changes.push((await client.query(statement.sql, statement.values)).rowCount ?? 0);
+        const done = { ...receipt, erased: erasedCounts(changes) };
+        await client.query('insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values ($1, $2, $3, $4, $5)',
+          [done.receiptId, site, done.erasedAt, done.pseudonym, JSON.stringify(done.erased)]);
+        return done;
+      });
     },
 
     async bannerTexts(hashes: string[]) {

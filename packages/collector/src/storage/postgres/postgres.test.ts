@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config.ts';
+import { MIGRATIONS } from './schema.ts';
 import { describeStorageContract } from '../contract.ts';
+import { describeForwardStoreContract } from '../forward-contract.ts';
 import { openStorage } from '../open.ts';
 import type { Storage } from '../storage.ts';
 import { createPostgresStorage } from './index.ts';
@@ -17,7 +19,7 @@ async function queryAs(url: string, sql: string): Promise<Record<string, unknown
   }
 }
 
-describeStorageContract('postgres', async () => {
+for (const describeContract of [describeStorageContract, describeForwardStoreContract]) describeContract('postgres', async () => {
   const schema = await freshTestSchema();
   const opened: Storage[] = [];
   const open = () => {
@@ -58,7 +60,7 @@ describe('postgres storage, beyond the contract', () => {
         const storage = await openStorage(spec);
         await storage.close();
       }
-      expect(await queryAs(schema.url, 'select version from schema_migrations')).toEqual([{ version: 1 }]);
+      expect(await queryAs(schema.url, 'select max(version) as version from schema_migrations')).toEqual([{ version: MIGRATIONS.length }]);
     } finally {
       await schema.drop();
     }

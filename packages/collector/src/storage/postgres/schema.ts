@@ -69,4 +69,141 @@ export const MIGRATIONS: readonly string[] = [
     first_seen text collate "C" not null
   );
   `,
+  // 2: the identity graph, linker nonces, erasure receipts (see the sqlite adapter's schema for what each holds).
+  `
+  create table identities (
+    site       text not null,
+    kind       text not null,
+    id         text not null,
+    person_id  text not null,
+    first_seen text collate "C" not null,
+    primary key (site, kind, id)
+  );
+  create index identities_by_person on identities (site, person_id, kind);
+
+  create table identity_edges (
+    seq           bigserial primary key,
+    site          text not null,
+    from_kind     text not null,
+    from_id       text not null,
+    to_kind       text not null,
+    to_id         text not null,
+    how           text not null,
+    source        text not null,
+    at            text collate "C" not null,
+    outcome       text not null,
+    kept_person   text,
+    merged_person text,
+    unique (site, from_kind, from_id, to_kind, to_id, how)
+  );
+  create index identity_edges_to on identity_edges (site, to_kind, to_id);
+
+  create table merge_log (
+    edge_seq      bigint primary key,
+    site          text not null,
+    at            text collate "C" not null,
+    kept_person   text not null,
+    merged_person text not null
+  );
+  create table merge_moves (
+    edge_seq bigint not null,
+    kind     text not null,
+    id       text not null,
+    primary key (edge_seq, kind, id)
+  );
+
+  create table identity_traits (
+    site       text not null,
+    kind       text not null,
+    id         text not null,
+    traits     jsonb not null,
+    updated_at text collate "C" not null,
+    primary key (site, kind, id)
+  );
+
+  create table linker_nonces (
+    nonce      text primary key,
+    expires_at text collate "C" not null
+  );
+  create index linker_nonces_by_expiry on linker_nonces (expires_at);
+
+  -- Probabilistic stitching (opt-in): what a new anonymous ID arrived with, and the scored candidates
+  -- it may be the same visitor as. Kept apart from the graph: a candidate never merges anything by itself.
+  create table stitch_signals (
+    site         text not null,
+    anonymous_id text not null,
+    ip           text not null,
+    user_agent   text not null,
+    seen_epoch   bigint not null,
+    primary key (site, anonymous_id)
+  );
+  create index stitch_signals_by_ip on stitch_signals (site, ip, seen_epoch);
+  create table stitch_candidates (
+    site         text not null,
+    anonymous_id text not null,
+    candidate_id text not null,
+    score        double precision not null,
+    reasons      text not null,
+    at           text not null,
+    primary key (site, anonymous_id, candidate_id)
+  );
+  create index stitch_candidates_by_candidate on stitch_candidates (site, candidate_id);
+
+  create table erasures (
+    receipt_id text primary key,
+    site       text not null,
+    erased_at  text collate "C" not null,
+    pseudonym  text not null,
+    erased     json not null
+  );
+
+  -- Still append-only, except that an erasure (GDPR Art. 17) replaces the person's IDs by a pseudonym.
+  create function consent_log_erasure_only() returns trigger language plpgsql as $$
+    begin
+      if tg_op = 'UPDATE'
+        and (new.seq, new.site, new.message_id, new.timestamp, new.received_at, new.policy_version, new.categories::text,
+             new.method, new.banner_text_hash, new.locale)
+          is not distinct from (old.seq, old.site, old.message_id, old.timestamp, old.received_at, old.policy_version,
+             old.categories::text, old.method, old.banner_text_hash, old.locale)
+        and (new.anonymous_id is not distinct from old.anonymous_id or new.anonymous_id like 'erased:%')
+        and (new.user_id is not distinct from old.user_id or new.user_id like 'erased:%')
+      then
+        return new;
+      end if;
+      raise exception 'consent_log is append-only; only an erasure may pseudonymise its IDs' using errcode = 'restrict_violation';
+    end
+  $$;
+  drop trigger consent_log_append_only on consent_log;
+  create trigger consent_log_append_only before update or delete on consent_log
+    for each row execute function consent_log_erasure_only();
+  `,
+  // 3: forwarding (forward/): the events table is the outbox, read per destination after a cursor.
+  `
+  -- Which transaction inserted each event. Sequence values are taken before commit, so a lower seq can
+  -- commit after a higher one; a forwarder reads in (tx, seq) order and only events of transactions
+  -- older than every one still running (see forward.ts).
+  alter table events add column tx xid8 not null default pg_current_xact_id();
+  create index events_by_tx on events (tx, seq);
+
+  -- One row per destination: how far it has been delivered, and which collector instance forwards it (a lease).
+  create table forward_cursors (
+    destination text primary key,
+    tx          xid8 not null default '0',
+    seq         bigint not null default 0,
+    owner       text,
+    lease_until timestamptz,
+    updated_at  timestamptz not null default now()
+  );
+
+  -- Batches a destination refused for good or failed on every try, with their events, to inspect and replay.
+  create table dead_letters (
+    id          bigserial primary key,
+    destination text not null,
+    failed_at   text collate "C" not null,
+    attempts    integer not null,
+    error       text not null,
+    events      json not null
+  );
+  create index dead_letters_by_destination on dead_letters (destination, id);
+  `,
 ];

@@ -3,8 +3,11 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
-import { consentFromRow, eventPage, type ConsentRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, PersonKey, RejectedEvent, Storage, WriteSet } from '../storage.ts';
+import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import * as q from './queries.ts';
+import { createSqliteForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface SqliteOptions {
@@ -38,6 +41,23 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   });
   let statements: ReturnType<typeof prepared> | undefined;
 
+  // Prepared once per SQL text: the graph's and the person reads' statements repeat with new values.
+  const cache = new Map<string, ReturnType<typeof db.prepare>>();
+  const statement = (sql: string) => {
+    let found = cache.get(sql);
+    if (!found) cache.set(sql, (found = db.prepare(sql)));
+    return found;
+  };
+  const run = ({ sql, params }: Statement) => Number(statement(sql).run(...params).changes);
+  const all = <Row>({ sql, params }: Statement) => statement(sql).all(...params) as Row[];
+  const newPersonId = () => crypto.randomUUID();
+  // node:sqlite stores a lone surrogate as U+FFFD; IDs that reach SQL inside JSON must say the same.
+  const asStored = <T extends { userIds: string[]; anonymousIds: string[] }>(set: T): T => ({
+    ...set,
+    userIds: set.userIds.map((id) => id.toWellFormed()),
+    anonymousIds: set.anonymousIds.map((id) => id.toWellFormed()),
+  });
+
   const transaction = <T>(work: () => T): T => {
     db.exec('begin immediate');
     try {
@@ -51,6 +71,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   };
 
   return {
+    ...createSqliteForwardStore(db),
     async migrate() {
       // The version is read under the write lock, so a second instance starting at once waits and then finds it current.
       transaction(() => {
@@ -83,6 +104,9 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
             if (bannerText && bannerTextHash) s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
           }
           for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload);
+          for (const link of set.links ?? []) linkStatements(link, newPersonId).forEach(run);
+          for (const update of set.traits ?? []) traitsStatements(update, newPersonId, SQLITE_GRAPH).forEach(run);
+          for (const signal of set.stitch ?? []) stitchStatements(signal).forEach(run);
           return { inserted, duplicates: set.events.length - inserted };
         });
       } catch (error) {
@@ -91,15 +115,12 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async events(query: EventQuery): Promise<EventPage> {
-      const column = query.kind === 'user' ? 'user_id' : 'anonymous_id';
-      const cursor = decodeCursor(query.before);
-      const rows = db
-        .prepare(
-          `select seq, timestamp, body from events where ${column} = ?
-           and (timestamp, seq) < (?, ?) order by timestamp desc, seq desc limit ?`,
-        )
-        .all(query.id, cursor.timestamp, cursor.seq, query.limit + 1) as { seq: number; timestamp: string; body: string }[];
-      return eventPage(rows, query.limit);
+      return eventPage(all(q.eventsPage(asStored(query), decodeCursor(query.before), query.limit)), query.limit);
+    },
+
+    async eventSummary(ids: IdSet) {
+      const [row] = all<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(q.eventSummary(asStored(ids)));
+      return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
@@ -108,10 +129,45 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
         .all(site, limit) as unknown as RejectedEvent[];
     },
 
-    async consents(person: PersonKey): Promise<ConsentRecord[]> {
-      const column = person.kind === 'user' ? 'user_id' : 'anonymous_id';
-      const rows = db.prepare(`select * from consent_log where ${column} = ? order by seq`).all(person.id) as unknown as ConsentRow[];
-      return rows.map(consentFromRow);
+    async consents(ids: IdSet): Promise<ConsentRecord[]> {
+      return all<ConsentRow>(q.consentsOf(asStored(ids))).map(consentFromRow);
+    },
+
+    async person(site: string, node: NodeRef) {
+      return personFromRows(all(q.personNodes(site, node.kind, node.id)), all(q.personTraits(site, node.kind, node.id)));
+    },
+
+    async edges(site: string, personId: string) {
+      return all<EdgeRow>(q.edgesOf(site, personId)).map(edgeFromRow);
+    },
+
+    async stitchCandidates(ids: IdSet) {
+      return all<StitchCandidate>(q.stitchCandidates(asStored(ids)));
+    },
+
+    async deviceAnonymousId(site: string, deviceId: string) {
+      return all<{ id: string }>(q.deviceAnonymousId(site, deviceId))[0]?.id ?? null;
+    },
+
+    async claimNonce(nonce: string, expiresAt: string, now: string) {
+      try {
+        return transaction(() => q.claimNonce(nonce, expiresAt, now).map(run).at(-1) === 1);
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
+    },
+
+    async erase(site, person, receipt) {
+      try {
+        return transaction(() => {
+          const erased = erasedCounts(q.eraseStatements({ ...asStored(person), deviceIds: person.deviceIds }, receipt).map(run));
+          const done = { ...receipt, erased };
+          run(q.receiptInsert(done));
+          return done;
+        });
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
     },
 
     async bannerTexts(hashes: string[]) {

@@ -57,4 +57,134 @@ export const MIGRATIONS: readonly string[] = [
     first_seen text not null
   );
   `,
+  // 2: the identity graph, linker nonces, erasure receipts; the consent log lets an erasure pseudonymise its IDs.
+  `
+  -- A node: an anonymous, device or user ID, and the person (connected component) it belongs to now.
+  create table identities (
+    site       text not null,
+    kind       text not null,
+    id         text not null,
+    person_id  text not null,
+    first_seen text not null,
+    primary key (site, kind, id)
+  );
+  create index identities_by_person on identities (site, person_id, kind);
+
+  -- Every edge as first learnt, with what applying it did: merged, same (already one person), refused.
+  create table identity_edges (
+    seq           integer primary key,
+    site          text not null,
+    from_kind     text not null,
+    from_id       text not null,
+    to_kind       text not null,
+    to_id         text not null,
+    how           text not null,
+    source        text not null,
+    at            text not null,
+    outcome       text not null,
+    kept_person   text,
+    merged_person text,
+    unique (site, from_kind, from_id, to_kind, to_id, how)
+  );
+  create index identity_edges_to on identity_edges (site, to_kind, to_id);
+
+  -- The merge log: which edge joined which person into which, and the nodes it moved (to undo it).
+  create table merge_log (
+    edge_seq      integer primary key,
+    site          text not null,
+    at            text not null,
+    kept_person   text not null,
+    merged_person text not null
+  );
+  create table merge_moves (
+    edge_seq integer not null,
+    kind     text not null,
+    id       text not null,
+    primary key (edge_seq, kind, id)
+  );
+
+  create table identity_traits (
+    site       text not null,
+    kind       text not null,
+    id         text not null,
+    traits     text not null,
+    updated_at text not null,
+    primary key (site, kind, id)
+  );
+
+  -- Linker tokens are one-time: a nonce is claimed once.
+  create table linker_nonces (
+    nonce      text primary key,
+    expires_at text not null
+  );
+  create index linker_nonces_by_expiry on linker_nonces (expires_at);
+
+  -- Probabilistic stitching (opt-in): what a new anonymous ID arrived with, and the scored candidates
+  -- it may be the same visitor as. Kept apart from the graph: a candidate never merges anything by itself.
+  create table stitch_signals (
+    site         text not null,
+    anonymous_id text not null,
+    ip           text not null,
+    user_agent   text not null,
+    seen_epoch   bigint not null,
+    primary key (site, anonymous_id)
+  );
+  create index stitch_signals_by_ip on stitch_signals (site, ip, seen_epoch);
+  create table stitch_candidates (
+    site         text not null,
+    anonymous_id text not null,
+    candidate_id text not null,
+    score        real not null,
+    reasons      text not null,
+    at           text not null,
+    primary key (site, anonymous_id, candidate_id)
+  );
+  create index stitch_candidates_by_candidate on stitch_candidates (site, candidate_id);
+
+  create table erasures (
+    receipt_id text primary key,
+    site       text not null,
+    erased_at  text not null,
+    pseudonym  text not null,
+    erased     text not null
+  );
+
+  -- Still append-only, except that an erasure (GDPR Art. 17) replaces the person's IDs by a pseudonym.
+  drop trigger consent_log_append_only_update;
+  create trigger consent_log_append_only_update before update on consent_log
+    when new.seq is not old.seq or new.site is not old.site or new.message_id is not old.message_id
+      or new.timestamp is not old.timestamp or new.received_at is not old.received_at
+      or new.policy_version is not old.policy_version or new.categories is not old.categories or new.method is not old.method
+      or new.banner_text_hash is not old.banner_text_hash or new.locale is not old.locale
+      or (new.anonymous_id is not old.anonymous_id and new.anonymous_id not like 'erased:%')
+      or (new.user_id is not old.user_id and new.user_id not like 'erased:%')
+    begin select raise(abort, 'consent_log is append-only; only an erasure may pseudonymise its IDs'); end;
+  `,
+  // 3: forwarding (forward/): the events table is the outbox, read per destination after a cursor.
+  `
+  -- One row per destination: how far it has been delivered, and which collector instance forwards it (a lease).
+  create table forward_cursors (
+    destination text primary key,
+    seq         integer not null default 0,
+    epoch       integer not null default 0,
+    owner       text,
+    lease_until text,
+    updated_at  text not null
+  );
+
+  -- Batches a destination refused for good or failed on every try, with their events, to inspect and replay.
+  create table dead_letters (
+    id          integer primary key,
+    destination text not null,
+    failed_at   text not null,
+    attempts    integer not null,
+    error       text not null,
+    events      text not null
+  );
+  create index dead_letters_by_destination on dead_letters (destination, id);
+
+  -- SQLite gives the next row the seq of a deleted newest one (an erasure): cursors past it come back, and
+  -- the epoch tells a forwarder that read a batch before the delete not to move its cursor (see forward.ts).
+  create trigger events_seq_reuse after delete on events when old.seq > (select coalesce(max(seq), 0) from events) begin update forward_cursors set epoch = epoch + 1, seq = min(seq, (select coalesce(max(seq), 0) from events)); end;
+  `,
 ];

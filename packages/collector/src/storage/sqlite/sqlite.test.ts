@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describeStorageContract } from '../contract.ts';
+import { describeForwardStoreContract } from '../forward-contract.ts';
 import type { Storage } from '../storage.ts';
 import { createSqliteStorage } from './index.ts';
 
-describeStorageContract('sqlite', async () => {
+for (const describeContract of [describeStorageContract, describeForwardStoreContract]) describeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kith-sqlite-'));
   const path = join(dir, 'kith.db');
   const opened: Storage[] = [];

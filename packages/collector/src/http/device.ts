@@ -1,0 +1,72 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { IdentityLearnt } from '../pipeline/identity.ts';
+import type { IdentityLink, Storage } from '../storage/storage.ts';
+
+export const DEVICE_COOKIE = 'kith_did';
+// 400 days: the longest lifetime browsers keep a cookie (Chromium caps Max-Age there).
+const MAX_AGE = 400 * 24 * 60 * 60;
+const DEVICE_ID = /^[0-9a-f-]{36}$/;
+
+export interface DeviceStep {
+  /** The edge to store with the request's events, if the cookie taught one. */
+  link?: IdentityLink;
+  /** The device ID to set (or renew) as the cookie; none without analytics consent. */
+  deviceId?: string;
+  /** Answer to `restore`: the anonymous ID this browser had before its script cookie was wiped. */
+  restoredAnonymousId?: string;
+  forget: boolean;
+}
+
+/**
+ * The server cookie on a consented browser request. The device stays bound to the anonymous ID it
+ * was given with; a browser that comes back with another ID either lost its script cookie (the SDK
+ * says so with `restore`: the two are linked and the old ID is handed back) or started afresh
+ * after a logout or a withdrawn consent (no `restore`: a new device, so the next person on a shared
+ * device is not joined to the last).
+ */
+export async function deviceStep(input: {
+  storage: Storage;
+  site: string;
+  cookie: string | undefined;
+  browser: IdentityLearnt['browser'];
+  restore: unknown;
+  at: string;
+  source: string;
+}): Promise<DeviceStep> {
+  const { storage, site, browser } = input;
+  if (!browser) return { forget: false };
+  if (!browser.analytics || !browser.anonymousId) return { forget: input.cookie !== undefined };
+  const anonymousId = browser.anonymousId;
+  const bind = (deviceId: string): IdentityLink => ({
+    site, from: { kind: 'device', id: deviceId }, to: { kind: 'anonymous', id: anonymousId }, how: 'cookie', source: input.source, at: input.at,
+  });
+
+  const known = input.cookie && DEVICE_ID.test(input.cookie) ? await storage.person(site, { kind: 'device', id: input.cookie }) : null;
+  if (known && input.cookie) {
+    if (known.anonymousIds.includes(anonymousId)) return { deviceId: input.cookie, forget: false };
+    if (input.restore === anonymousId) {
+      const surviving = await storage.deviceAnonymousId(site, input.cookie);
+      return {
+        link: bind(input.cookie),
+        deviceId: input.cookie,
+        forget: false,
+        ...(surviving && surviving !== anonymousId ? { restoredAnonymousId: surviving } : {}),
+      };
+    }
+  }
+  const deviceId = crypto.randomUUID();
+  return { link: bind(deviceId), deviceId, forget: false };
+}
+
+/** Sets, renews or deletes the HttpOnly device cookie on the response. */
+export function applyDeviceCookie(c: Context, step: DeviceStep): void {
+  const secure = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+  if (step.deviceId) {
+    setCookie(c, DEVICE_COOKIE, step.deviceId, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: MAX_AGE });
+  } else if (step.forget) {
+    deleteCookie(c, DEVICE_COOKIE, { path: '/', secure });
+  }
+}
+
+export const deviceCookie = (c: Context) => getCookie(c, DEVICE_COOKIE);

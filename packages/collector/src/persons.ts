@@ -1,0 +1,65 @@
+// A person as the admin API and the CLI show, export and erase it: resolved through the identity
+// graph at read time, so a merge covers events stored before it without rewriting them.
+import type { ConsentRecord, ErasureReceipt, IdSet, Person, PersonKey, Storage, StoredEvent } from './storage/storage.ts';
+import { idsOf } from './storage/storage.ts';
+
+const EXPORT_PAGE = 1000;
+
+/** The person of an ID: its graph component, or the ID alone when the graph never saw it (server-side events). */
+export async function resolvePerson(storage: Storage, site: string, key: PersonKey): Promise<Person> {
+  const person = await storage.person(site, key);
+  if (person) return person;
+  const ids = idsOf(site, key);
+  return { personId: `${key.kind}:${key.id}`, userIds: ids.userIds, anonymousIds: ids.anonymousIds, deviceIds: [], traits: {} };
+}
+
+export const personIds = (site: string, person: Person): IdSet => ({ site, userIds: person.userIds, anonymousIds: person.anonymousIds });
+
+export interface PersonView extends Person {
+  site: string;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  eventCount: number;
+  consents: ConsentRecord[];
+}
+
+/** The person with what is known of their events and their consent history; null when nothing is held on the ID. */
+export async function showPerson(storage: Storage, site: string, key: PersonKey): Promise<PersonView | null> {
+  const person = await resolvePerson(storage, site, key);
+  const ids = personIds(site, person);
+  const [summary, consents] = await Promise.all([storage.eventSummary(ids), storage.consents(ids)]);
+  const known = person.deviceIds.length > 0 || person.userIds.length + person.anonymousIds.length > 1 || summary.eventCount > 0 || consents.length > 0 || Object.keys(person.traits).length > 0;
+  return known ? { site, ...person, ...summary, consents } : null;
+}
+
+/** GDPR Art. 15: everything held on the person, with the banner texts their consents refer to and how their IDs were linked. */
+export async function exportPerson(storage: Storage, site: string, key: PersonKey, exportedAt: Date) {
+  const view = await showPerson(storage, site, key);
+  if (!view) return null;
+  const events: StoredEvent[] = [];
+  let before: string | undefined;
+  do {
+    const page = await storage.events({ ...personIds(site, view), limit: EXPORT_PAGE, ...(before ? { before } : {}) });
+    events.push(...page.events);
+    before = page.next ?? undefined;
+  } while (before);
+  const hashes = view.consents.flatMap((record) => (record.consent.bannerTextHash ? [record.consent.bannerTextHash] : []));
+  const [bannerTexts, links, stitchCandidates] = await Promise.all([
+    storage.bannerTexts(hashes),
+    storage.edges(site, view.personId),
+    storage.stitchCandidates(personIds(site, view)),
+  ]);
+  const { consents, ...person } = view;
+  return { exportedAt: exportedAt.toISOString(), person, events, consents, bannerTexts, links, stitchCandidates };
+}
+
+/**
+ * GDPR Art. 17: events, quarantined events, traits, IDs and graph erased; the consent log keeps its
+ * records as proof of consent, under a pseudonym that only the receipt ties together.
+ */
+export async function erasePerson(storage: Storage, site: string, key: PersonKey, erasedAt: Date): Promise<ErasureReceipt | null> {
+  const view = await showPerson(storage, site, key);
+  if (!view) return null;
+  const receiptId = crypto.randomUUID();
+  return storage.erase(site, view, { receiptId, site, erasedAt: erasedAt.toISOString(), pseudonym: `erased:${receiptId}` });
+}

@@ -1,0 +1,105 @@
+// Person reads and erasure in PostgreSQL's dialect: the same statements, in the same order, as
+// sqlite/queries.ts, with ID lists as text[] parameters.
+import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
+
+export interface PgStatement {
+  sql: string;
+  values: unknown[];
+}
+
+const BY_IDS = 'site = $1 and (anonymous_id = any($2::text[]) or user_id = any($3::text[]))';
+const byIds = (set: IdSet, storable: (id: string) => string) => [set.site, set.anonymousIds.map(storable), set.userIds.map(storable)];
+
+export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number, storable: (id: string) => string): PgStatement => ({
+  sql: `select seq, timestamp, body from events where ${BY_IDS} and (timestamp, seq) < ($4, $5)
+    order by timestamp desc, seq desc limit $6`,
+  values: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
+});
+
+export const eventSummary = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+  sql: `select count(*)::integer as "eventCount", min(timestamp) as "firstSeen", max(timestamp) as "lastSeen" from events where ${BY_IDS}`,
+  values: byIds(set, storable),
+});
+
+export const consentsOf = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+  sql: `select * from consent_log where ${BY_IDS} order by seq`,
+  values: byIds(set, storable),
+});
+
+const PERSON_OF = '(select person_id from identities where site = $1 and kind = $2 and id = $3)';
+
+export const personNodes = (site: string, kind: string, id: string): PgStatement => ({
+  sql: `select kind, id, person_id as "personId" from identities where site = $1 and person_id = ${PERSON_OF}
+    order by first_seen, kind, id`,
+  values: [site, kind, id],
+});
+
+export const personTraits = (site: string, kind: string, id: string): PgStatement => ({
+  sql: `select t.traits from identity_traits t join identities i on i.site = t.site and i.kind = t.kind and i.id = t.id
+    where i.site = $1 and i.person_id = ${PERSON_OF} order by t.updated_at`,
+  values: [site, kind, id],
+});
+
+const EDGE_COLUMNS = 'e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id, e.how, e.source, e.at, e.outcome';
+
+export const edgesOf = (site: string, personId: string): PgStatement => ({
+  sql: `select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
+      where i.site = $1 and i.person_id = $2
+    union
+    select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
+      where i.site = $1 and i.person_id = $2
+    order by seq`,
+  values: [site, personId],
+});
+
+export const stitchCandidates = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+  sql: `select anonymous_id as "anonymousId", candidate_id as "candidateId", score, reasons, at from stitch_candidates
+    where site = $1 and (anonymous_id = any($2::text[]) or candidate_id = any($2::text[])) order by score desc, at`,
+  values: [set.site, set.anonymousIds.map(storable)],
+});
+
+export const deviceAnonymousId = (site: string, deviceId: string): PgStatement => ({
+  sql: `select to_id as id from identity_edges where site = $1 and from_kind = 'device' and from_id = $2 and to_kind = 'anonymous'
+    and how = 'cookie' order by seq limit 1`,
+  values: [site, deviceId],
+});
+
+// The events in a dead letter keep their IDs exactly (JSON), not with NUL swapped like the columns.
+const DEAD_LETTER_MATCH = `(e.value->'event'->>'site' = $1
+  and (coalesce(e.value->'event'->>'anonymousId', '') = any($2::text[]) or coalesce(e.value->'event'->>'userId', '') = any($3::text[])))`;
+
+/** As sqlite/queries.ts eraseStatements, in the same order (erasedCounts reads the counts by index). */
+export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'erased'>, storable: (id: string) => string): PgStatement[] {
+  const { site, pseudonym } = receipt;
+  const set = { site, userIds: person.userIds, anonymousIds: person.anonymousIds };
+  const nodes = [
+    ...person.userIds.map((id) => `user:${id}`),
+    ...person.anonymousIds.map((id) => `anonymous:${id}`),
+    ...person.deviceIds.map((id) => `device:${id}`),
+  ].map(storable);
+  // The payload keeps a NUL as JSON's \u0000 escape, which is what JSON.stringify writes too.
+  const quoted = [...person.userIds, ...person.anonymousIds].map((id) => JSON.stringify(id));
+  const edges = `select seq from identity_edges where site = $1
+    and (from_kind || ':' || from_id = any($2::text[]) or to_kind || ':' || to_id = any($2::text[]))`;
+  return [
+    { sql: `delete from events where ${BY_IDS}`, values: byIds(set, storable) },
+    { sql: 'delete from rejected where site = $1 and exists (select 1 from unnest($2::text[]) as id where strpos(rejected.payload, id) > 0)', values: [site, quoted] },
+    { sql: 'update consent_log set anonymous_id = $1 where site = $2 and anonymous_id = any($3::text[])', values: [pseudonym, site, set.anonymousIds.map(storable)] },
+    { sql: 'update consent_log set user_id = $1 where site = $2 and user_id = any($3::text[])', values: [pseudonym, site, set.userIds.map(storable)] },
+    { sql: `delete from identity_traits where site = $1 and kind || ':' || id = any($2::text[])`, values: [site, nodes] },
+    { sql: `delete from merge_moves where edge_seq in (${edges})`, values: [site, nodes] },
+    { sql: `delete from merge_log where edge_seq in (${edges})`, values: [site, nodes] },
+    { sql: `delete from identity_edges where seq in (${edges})`, values: [site, nodes] },
+    { sql: `delete from identities where site = $1 and (person_id = $2 or kind || ':' || id = any($3::text[]))`, values: [site, person.personId, nodes] },
+    { sql: 'delete from stitch_signals where site = $1 and anonymous_id = any($2::text[])', values: [site, set.anonymousIds.map(storable)] },
+    { sql: 'delete from stitch_candidates where site = $1 and (anonymous_id = any($2::text[]) or candidate_id = any($2::text[]))', values: [site, set.anonymousIds.map(storable)] },
+    // A dead letter holds a batch of many people's events: only the person's are taken out of it.
+    {
+      sql: `update dead_letters d set events = coalesce((select json_agg(e.value order by e.position)
+          from json_array_elements(d.events) with ordinality as e(value, position) where not ${DEAD_LETTER_MATCH}), '[]'::json)
+        where exists (select 1 from json_array_elements(d.events) as e(value) where ${DEAD_LETTER_MATCH})`,
+      values: [site, set.anonymousIds, set.userIds],
+    },
+    { sql: 'delete from dead_letters where json_array_length(events) = 0', values: [] },
+  ];
+}

@@ -1,0 +1,120 @@
+// Person reads and erasure in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
+// A list of IDs goes in as one JSON array parameter read with json_each, so no statement ever
+// needs more bound parameters than D1 allows, however many IDs a person has.
+import type { Statement } from '../graph.ts';
+import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
+
+const ids = (list: string[]) => JSON.stringify(list);
+const IN = (column: string) => `${column} in (select value from json_each(?))`;
+const BY_IDS = `site = ? and (${IN('anonymous_id')} or ${IN('user_id')})`;
+const byIds = (set: IdSet) => [set.site, ids(set.anonymousIds), ids(set.userIds)];
+
+export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number): Statement => ({
+  sql: `select seq, timestamp, body from events where ${BY_IDS} and (timestamp, seq) < (?, ?)
+    order by timestamp desc, seq desc limit ?`,
+  params: [...byIds(set), cursor.timestamp, String(cursor.seq), String(limit + 1)],
+});
+
+export const eventSummary = (set: IdSet): Statement => ({
+  sql: `select count(*) as eventCount, min(timestamp) as firstSeen, max(timestamp) as lastSeen from events where ${BY_IDS}`,
+  params: byIds(set),
+});
+
+export const consentsOf = (set: IdSet): Statement => ({
+  sql: `select * from consent_log where ${BY_IDS} order by seq`,
+  params: byIds(set),
+});
+
+/** The person's nodes; empty when the graph has never seen the node. */
+export const personNodes = (site: string, kind: string, id: string): Statement => ({
+  sql: `select kind, id, person_id as personId from identities
+    where site = ? and person_id = (select person_id from identities where site = ? and kind = ? and id = ?)
+    order by first_seen, kind, id`,
+  params: [site, site, kind, id],
+});
+
+/** The traits of the person's nodes, oldest update first, so folding them lets the latest win. */
+export const personTraits = (site: string, kind: string, id: string): Statement => ({
+  sql: `select t.traits from identity_traits t join identities i on i.site = t.site and i.kind = t.kind and i.id = t.id
+    where i.site = ? and i.person_id = (select person_id from identities where site = ? and kind = ? and id = ?)
+    order by t.updated_at`,
+  params: [site, site, kind, id],
+});
+
+const EDGE_COLUMNS = `e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id, e.how, e.source, e.at, e.outcome`;
+
+export const edgesOf = (site: string, personId: string): Statement => ({
+  sql: `select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
+      where i.site = ? and i.person_id = ?
+    union
+    select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
+      where i.site = ? and i.person_id = ?
+    order by seq`,
+  params: [site, personId, site, personId],
+});
+
+export const stitchCandidates = (set: IdSet): Statement => ({
+  sql: `select anonymous_id as anonymousId, candidate_id as candidateId, score, reasons, at from stitch_candidates
+    where site = ? and (${IN('anonymous_id')} or ${IN('candidate_id')}) order by score desc, at`,
+  params: [set.site, ids(set.anonymousIds), ids(set.anonymousIds)],
+});
+
+export const deviceAnonymousId = (site: string, deviceId: string): Statement => ({
+  sql: `select to_id as id from identity_edges where site = ? and from_kind = 'device' and from_id = ? and to_kind = 'anonymous'
+    and how = 'cookie' order by seq limit 1`,
+  params: [site, deviceId],
+});
+
+/** Forgets nonces past their token's expiry (they can no longer be replayed), then claims this one. */
+export const claimNonce = (nonce: string, expiresAt: string, now: string): Statement[] => [
+  { sql: 'delete from linker_nonces where expires_at < ?', params: [now] },
+  { sql: 'insert into linker_nonces (nonce, expires_at) values (?, ?) on conflict (nonce) do nothing', params: [nonce, expiresAt] },
+];
+
+// coalesce: an event without a userId must count as "not the person's", not as unknown (null).
+const DEAD_LETTER_MATCH = `(json_extract(e.value, '$.event.site') = ? and (coalesce(json_extract(e.value, '$.event.anonymousId'), '') in (select value from json_each(?))
+  or coalesce(json_extract(e.value, '$.event.userId'), '') in (select value from json_each(?))))`;
+
+/**
+ * Erasure, in order: events and quarantined events naming an ID, the consent log's IDs swapped for
+ * the pseudonym, then traits, merge log, edges and nodes, and the receipt. The statements' changes
+ * counts, by index: events 0, rejected 1, consents 2 + 3, nodes 8.
+ */
+export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Statement[] {
+  const { site, pseudonym } = receipt;
+  const set = { site, userIds: person.userIds, anonymousIds: person.anonymousIds };
+  const nodes = ids([
+    ...person.userIds.map((id) => `user:${id}`),
+    ...person.anonymousIds.map((id) => `anonymous:${id}`),
+    ...person.deviceIds.map((id) => `device:${id}`),
+  ]);
+  // A quarantined event is kept as received: it names an ID as a JSON string.
+  const quoted = ids([...person.userIds, ...person.anonymousIds].map((id) => JSON.stringify(id)));
+  const edges = `select seq from identity_edges where site = ?
+    and (from_kind || ':' || from_id in (select value from json_each(?)) or to_kind || ':' || to_id in (select value from json_each(?)))`;
+  return [
+    { sql: `delete from events where ${BY_IDS}`, params: byIds(set) },
+    { sql: 'delete from rejected where site = ? and exists (select 1 from json_each(?) j where instr(rejected.payload, j.value) > 0)', params: [site, quoted] },
+    { sql: `update consent_log set anonymous_id = ? where site = ? and ${IN('anonymous_id')}`, params: [pseudonym, site, ids(set.anonymousIds)] },
+    { sql: `update consent_log set user_id = ? where site = ? and ${IN('user_id')}`, params: [pseudonym, site, ids(set.userIds)] },
+    { sql: `delete from identity_traits where site = ? and kind || ':' || id in (select value from json_each(?))`, params: [site, nodes] },
+    { sql: `delete from merge_moves where edge_seq in (${edges})`, params: [site, nodes, nodes] },
+    { sql: `delete from merge_log where edge_seq in (${edges})`, params: [site, nodes, nodes] },
+    { sql: `delete from identity_edges where seq in (${edges})`, params: [site, nodes, nodes] },
+    { sql: `delete from identities where site = ? and (person_id = ? or kind || ':' || id in (select value from json_each(?)))`, params: [site, person.personId, nodes] },
+    { sql: `delete from stitch_signals where site = ? and ${IN('anonymous_id')}`, params: [site, ids(set.anonymousIds)] },
+    { sql: `delete from stitch_candidates where site = ? and (${IN('anonymous_id')} or ${IN('candidate_id')})`, params: [site, ids(set.anonymousIds), ids(set.anonymousIds)] },
+    // A dead letter holds a batch of many people's events: only the person's are taken out of it.
+    {
+      sql: `update dead_letters set events = (select json_group_array(json(e.value)) from json_each(dead_letters.events) e where not ${DEAD_LETTER_MATCH})
+        where exists (select 1 from json_each(dead_letters.events) e where ${DEAD_LETTER_MATCH})`,
+      params: [...byIds(set), ...byIds(set)],
+    },
+    { sql: 'delete from dead_letters where json_array_length(events) = 0', params: [] },
+  ];
+}
+
+export const receiptInsert = (receipt: ErasureReceipt): Statement => ({
+  sql: 'insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values (?, ?, ?, ?, ?)',
+  params: [receipt.receiptId, receipt.site, receipt.erasedAt, receipt.pseudonym, JSON.stringify(receipt.erased)],
+});
