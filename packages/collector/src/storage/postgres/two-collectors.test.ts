@@ -66,6 +66,11 @@ async function storedMessageIds(collector: Collector, anonymousId: string): Prom
   return page.events.map((e) => e.messageId);
 }
 
+async function personOf(collector: Collector, kind: string, id: string): Promise<{ userIds: string[]; anonymousIds: string[] }> {
+  const res = await fetch(`${collector.url}/v1/persons/${kind}/${id}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return ((await res.json()) as { person: { userIds: string[]; anonymousIds: string[] } }).person;
+}
+
 describe('two collector instances on one PostgreSQL database', () => {
   let schema: TestSchema;
   let dir: string;
@@ -103,6 +108,29 @@ describe('two collector instances on one PostgreSQL database', () => {
         const expected = events.filter((e) => e.anonymousId === anonymousId).map((e) => e.messageId);
         expect((await storedMessageIds(collector, anonymousId)).sort()).toEqual(expected.sort());
       }
+    }
+  }, 30_000);
+
+  it('keeps the identity graph consistent when both receive conflicting logins and cross-device links at once', async () => {
+    const [first, second] = collectors as [Collector, Collector];
+    const identify = (anonymousId: string, userId: string, n: number) => ({ type: 'identify', messageId: `id-${anonymousId}-${userId}-${n}`, anonymousId, userId });
+    const rounds = Array.from({ length: 20 }, (_, i) => i);
+    // Per round: one browser (anonymous ID) claimed by two users at once, and a second browser
+    // logging in as the first user on the other instance.
+    const answers = await Promise.all(rounds.flatMap((i) => [
+      send(first, [identify(`shared-${i}`, `ann-${i}`, 1)] as never),
+      send(second, [identify(`shared-${i}`, `bob-${i}`, 2), identify(`laptop-${i}`, `ann-${i}`, 3)] as never),
+    ]));
+    for (const answer of answers) expect(answer.status).toBe(200);
+
+    for (const i of rounds) {
+      const ann = await personOf(i % 2 ? first : second, 'user', `ann-${i}`);
+      const bob = await personOf(i % 2 ? second : first, 'user', `bob-${i}`);
+      // Never one person with two users; the shared browser went to exactly one of them.
+      expect(ann.userIds).toEqual([`ann-${i}`]);
+      expect(bob.userIds).toEqual([`bob-${i}`]);
+      expect(ann.anonymousIds).toContain(`laptop-${i}`);
+      expect([...ann.anonymousIds, ...bob.anonymousIds].filter((id) => id === `shared-${i}`)).toHaveLength(1);
     }
   }, 30_000);
 
