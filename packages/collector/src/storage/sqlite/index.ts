@@ -5,7 +5,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import * as q from './queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -70,6 +70,52 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     }
   };
 
+  /** Writes one set inside the caller's transaction; returns what it stored. */
+  const writeSet = (set: WriteSet): WriteResult => {
+    const s = statements ?? (statements = prepared());
+    let inserted = 0;
+    for (const e of set.events) {
+      inserted += Number(
+        s.insertEvent.run(e.site, e.messageId, e.type, e.event ?? null, e.userId ?? null, e.anonymousId ?? null,
+          e.timestamp, e.receivedAt, JSON.stringify(e)).changes,
+      );
+    }
+    for (const c of set.consents) {
+      s.insertConsent.run(c.site, c.messageId, c.anonymousId ?? null, c.userId ?? null, c.timestamp, c.receivedAt,
+        c.consent.policyVersion, JSON.stringify(c.consent.categories), c.consent.method,
+        c.consent.bannerTextHash ?? null, c.consent.locale ?? null);
+      const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
+      if (bannerText && bannerTextHash) s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
+    }
+    for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload);
+    for (const link of set.links ?? []) linkStatements(link, newPersonId).forEach(run);
+    for (const update of set.traits ?? []) traitsStatements(update, newPersonId, SQLITE_GRAPH).forEach(run);
+    for (const signal of set.stitch ?? []) stitchStatements(signal).forEach(run);
+    return { inserted, duplicates: set.events.length - inserted };
+  };
+
+  // Group commit: the write sets of requests that arrive together (within one turn of the event
+  // loop) share one transaction, and so one fsync; each is acknowledged only once it is durable.
+  let waiting: { set: WriteSet; resolve: (result: WriteResult) => void; reject: (error: unknown) => void }[] = [];
+  const commitWaiting = () => {
+    const group = waiting;
+    waiting = [];
+    try {
+      const results = transaction(() => group.map(({ set }) => writeSet(set)));
+      group.forEach(({ resolve }, i) => resolve(results[i]!));
+    } catch (error) {
+      if (group.length === 1) return group[0]!.reject(storageUnavailable(error));
+      // A set the database refuses must not take the others down with it: each again on its own.
+      for (const { set, resolve, reject } of group) {
+        try {
+          resolve(transaction(() => writeSet(set)));
+        } catch (own) {
+          reject(storageUnavailable(own));
+        }
+      }
+    }
+  };
+
   return {
     ...createSqliteForwardStore(db),
     async migrate() {
@@ -85,33 +131,11 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       statements = prepared();
     },
 
-    async write(set: WriteSet) {
-      const s = statements ?? (statements = prepared());
-      try {
-        return transaction(() => {
-          let inserted = 0;
-          for (const e of set.events) {
-            inserted += Number(
-              s.insertEvent.run(e.site, e.messageId, e.type, e.event ?? null, e.userId ?? null, e.anonymousId ?? null,
-                e.timestamp, e.receivedAt, JSON.stringify(e)).changes,
-            );
-          }
-          for (const c of set.consents) {
-            s.insertConsent.run(c.site, c.messageId, c.anonymousId ?? null, c.userId ?? null, c.timestamp, c.receivedAt,
-              c.consent.policyVersion, JSON.stringify(c.consent.categories), c.consent.method,
-              c.consent.bannerTextHash ?? null, c.consent.locale ?? null);
-            const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
-            if (bannerText && bannerTextHash) s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
-          }
-          for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload);
-          for (const link of set.links ?? []) linkStatements(link, newPersonId).forEach(run);
-          for (const update of set.traits ?? []) traitsStatements(update, newPersonId, SQLITE_GRAPH).forEach(run);
-          for (const signal of set.stitch ?? []) stitchStatements(signal).forEach(run);
-          return { inserted, duplicates: set.events.length - inserted };
-        });
-      } catch (error) {
-        throw storageUnavailable(error);
-      }
+    write(set: WriteSet) {
+      return new Promise<WriteResult>((resolve, reject) => {
+        waiting.push({ set, resolve, reject });
+        if (waiting.length === 1) setImmediate(commitWaiting);
+      });
     },
 
     async events(query: EventQuery): Promise<EventPage> {
