@@ -93,10 +93,16 @@ function waitForUrl(child: ChildProcess): Promise<string> {
 }
 
 /** The shop process and a Chromium for one test file: started before its tests, stopped after. */
-export function useShopInChromium(options: { config?: object; chromiumArgs?: string[] } = {}): { shop: RunningShop; browser: Browser } {
+export function useShopInChromium(options: { config?: object; chromiumArgs?: (shopUrl: string) => string[] } = {}): { shop: RunningShop; browser: Browser } {
   const running = {} as { shop: RunningShop; browser: Browser };
   beforeAll(async () => {
-    [running.shop, running.browser] = await Promise.all([startShop(options), launchChromium(options.chromiumArgs)]);
+    if (options.chromiumArgs) {
+      // Arguments that name the shop's address wait for it.
+      running.shop = await startShop(options);
+      running.browser = await launchChromium(options.chromiumArgs(running.shop.url));
+    } else {
+      [running.shop, running.browser] = await Promise.all([startShop(options), launchChromium()]);
+    }
   });
   afterAll(async () => {
     await running.browser?.close();

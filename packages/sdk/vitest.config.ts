@@ -3,8 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { build } from 'esbuild';
 import { defineProject } from 'vitest/config';
-import type { CDPSession } from 'playwright';
+import type { CDPSession, Page } from 'playwright';
 import type { BrowserCommand } from 'vitest/node';
+import type { Answer, SiteOptions, SiteState } from './src/testing.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
 import { scriptBundle } from './build.ts';
 
@@ -95,9 +96,78 @@ const strictCspPage: BrowserCommand<[extraHtml?: string]> = async ({ context, pr
     return { ...report, trustedTypesEnforced };
   } finally {
     await page.close();
-    await context.clearCookies({ domain: CSP_HOST });
+    // The SDK's cookies go on the registrable domain: `.kith.localhost`.
+    await context.clearCookies({ domain: /^\.?kith\.localhost$/ });
   }
 };
+
+const DEFAULT_ANSWERS: Record<string, Answer> = {
+  '/v1/batch': { ok: true, accepted: 1, rejected: [] },
+  '/v1/linker': { ok: true, token: 'token.1', expiresAt: '2030-01-01T00:00:00.000Z' },
+  '/v1/linker/redeem': { ok: true, linkedTo: 'other-anonymous-id' },
+};
+
+let site: { page: Page; state: Omit<SiteState, 'url' | 'cookies'> } | undefined;
+const isSiteHost = (hostname: string) => (hostname.endsWith('.localhost') && hostname != CSP_HOST) || hostname == '127.0.0.1';
+
+const siteState: BrowserCommand<[]> = async ({ context }): Promise<SiteState> => ({
+  url: site?.page.url() ?? '',
+  requests: [...(site?.state.requests ?? [])],
+  navigations: [...(site?.state.navigations ?? [])],
+  cookies: (await context.cookies()).filter(({ domain }) => isSiteHost(domain.replace(/^\./, ''))),
+});
+
+const siteClose: BrowserCommand<[]> = async ({ context }) => {
+  await site?.page.close();
+  site = undefined;
+  await context.clearCookies({ domain: /\.localhost$|^127\.0\.0\.1$/ });
+};
+
+/**
+ * Opens `url` (any host under `.localhost`, which Chromium keeps to this machine) in a tab of its
+ * own, served by Playwright: a page with the built script tag, and a stand-in collector on the
+ * same origin that records what it is sent. One site tab at a time; siteClose() ends it.
+ */
+const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (command, url, { data = {}, body = '', answers = {} } = {}) => {
+  await siteClose(command);
+  const script = await bundle(command.project.config.root);
+  const page = await command.context.newPage();
+  const state: NonNullable<typeof site>['state'] = { requests: [], navigations: [] };
+  site = { page, state };
+  const attributes = Object.entries(data)
+    .map(([name, value]) => ` data-${name.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase())}="${value.replaceAll('"', '&quot;')}"`)
+    .join('');
+  await page.route(
+    (address) => isSiteHost(address.hostname),
+    (route) => {
+      const request = route.request();
+      const { pathname } = new URL(request.url());
+      const answer = { ...DEFAULT_ANSWERS, ...answers }[pathname];
+      if (answer) {
+        state.requests.push({ url: request.url(), body: request.postDataJSON() });
+        if (answer == 'hang') return;
+        if (answer == 'abort') return route.abort();
+        return typeof answer == 'number' ? route.fulfill({ status: answer, json: { ok: false, error: 'test', message: 'test' } }) : route.fulfill({ json: answer });
+      }
+      if (pathname == '/kith.js') return route.fulfill({ contentType: 'text/javascript', body: script });
+      state.navigations.push(request.url());
+      return route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><html lang="en"><meta charset="utf-8"><title>Site</title><script src="/kith.js"${attributes}></script>${body}`,
+      });
+    },
+  );
+  await page.goto(url);
+  return siteState(command);
+};
+
+/** Clicks what the Playwright selector finds in the site tab (shadow roots included), e.g. `role=button[name="Accept all"]`. */
+const siteClick: BrowserCommand<[selector: string]> = async (_, selector) => {
+  await site!.page.locator(selector).click();
+};
+
+/** Evaluates `expression` in the site tab, e.g. `kith.reset()`; resolves to its (awaited) value. */
+const siteRun: BrowserCommand<[expression: string]> = (_, expression) => site!.page.evaluate(expression);
 
 export default defineProject({
   define: scriptBundle.define,
@@ -119,7 +189,7 @@ export default defineProject({
       screenshotFailures: false,
       provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
       instances: [{ browser: 'chromium' }],
-      commands: { bundleScript, cookies, screenshot, strictCspPage, zoom },
+      commands: { bundleScript, cookies, screenshot, strictCspPage, zoom, siteOpen, siteState, siteClick, siteRun, siteClose },
     },
   },
 });

@@ -4,7 +4,6 @@ import pkg from '../package.json' with { type: 'json' };
 import type { KithEvent } from './contract.ts';
 import { createKith } from './index.ts';
 import {
-  banner,
   categories,
   deviceStorage,
   gtagCommands,
@@ -12,6 +11,7 @@ import {
   recordRequests,
   resetPage,
   sendGlobalPrivacyControl,
+  shownBanner,
   single,
   storeChoice,
   storedIds,
@@ -48,7 +48,7 @@ describe('before a choice', () => {
     await wait(50);
     hide();
 
-    expect(banner().dialog).toBeTruthy();
+    expect((await shownBanner()).dialog).toBeTruthy();
     expect(requests).toEqual([]);
     expect(await deviceStorage()).toEqual(before);
     // Not even opened: opening creates the database.
@@ -62,12 +62,12 @@ describe('before a choice', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const kith = createKith({ writeKey: 'wk', flushAt: 200 });
     for (let i = 0; i < 130; i++) kith.track(`Event ${i}`);
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
     await kith.flush();
 
     const events = await sent(bodies);
     expect(events.map(({ event }) => event)).toEqual([undefined, ...Array.from({ length: 100 }, (_, i) => `Event ${i}`)]);
-    expect(warn.mock.calls).toEqual([[expect.stringMatching(/30 events tracked before the consent choice were dropped/)]]);
+    expect(warn.mock.calls).toEqual([[expect.stringMatching(/30 events dropped, over the 100 held before the consent choice/)]]);
   });
 });
 
@@ -77,10 +77,10 @@ describe('Accept all', () => {
     const kith = createKith({ writeKey: 'wk' });
     kith.track('Viewed Product', { sku: 'A1' });
     kith.page('Home');
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
     await kith.flush();
 
-    expect(banner().root).toBeUndefined();
+    expect((await shownBanner()).root).toBeUndefined();
     const anonymousId = document.cookie.match(/kith_aid=([^;]+)/)?.[1];
     expect(anonymousId).toMatch(UUID);
     expect(document.cookie.split('; ').sort()).toEqual([`kith_aid=${anonymousId}`, expect.stringMatching(CHOICE_COOKIE)]);
@@ -133,7 +133,7 @@ describe('Accept all', () => {
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk', flushAt: 2 });
     kith.track('Held');
-    banner().accept!.click();
+    (await shownBanner()).accept!.click();
     kith.track('Right After');
     await kith.flush();
 
@@ -148,13 +148,13 @@ describe('Reject all', () => {
     const kith = createKith({ writeKey: 'wk', flushAt: 1 });
     kith.identify('user-1');
     kith.track('Viewed Product');
-    await userEvent.click(banner().reject!);
+    await userEvent.click((await shownBanner()).reject!);
     kith.track('Added to Cart');
     kith.page();
     await kith.flush();
     hide();
 
-    expect(banner().root).toBeUndefined();
+    expect((await shownBanner()).root).toBeUndefined();
     const record = single(await sent(bodies));
     expect(single(requests).via).toBe('fetch');
     expect(record).toMatchObject({
@@ -176,7 +176,7 @@ describe('Reject all', () => {
     document.cookie = 'kith_uid=old-user;path=/';
     recordRequests();
     createKith({ writeKey: 'wk' });
-    await userEvent.click(banner().reject!);
+    await userEvent.click((await shownBanner()).reject!);
 
     expect(cookieNames()).toEqual(['kith_consent']);
   });
@@ -186,14 +186,14 @@ describe('a stored choice', () => {
   it('for the same policy version suppresses the banner on the next page and is used at once', async () => {
     const { bodies } = recordRequests();
     const first = createKith({ writeKey: 'wk' });
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
     await first.flush();
 
     const next = createKith({ writeKey: 'wk', flushAt: 1 });
     next.track('Returned');
     await next.flush();
 
-    expect(banner().root).toBeUndefined();
+    expect((await shownBanner()).root).toBeUndefined();
     expect(next.consent.get()).toEqual(GRANTED);
     expect(next.user().anonymousId).toBe(first.user().anonymousId);
     const { batch } = (await bodies())[1]!;
@@ -211,7 +211,7 @@ describe('a stored choice', () => {
     kith.track('Viewed Product');
     await kith.flush();
 
-    expect(banner().dialog).toBeTruthy();
+    expect((await shownBanner()).dialog).toBeTruthy();
     expect(kith.consent.get()).toBeNull();
     expect(requests).toEqual([]);
   });
@@ -221,7 +221,7 @@ describe('consent.open', () => {
   it('shows the current choice; turning analytics off stops sending at once and takes the IDs off the device', async () => {
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk', flushInterval: 60000 });
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
     kith.identify('user-1');
     await kith.flush();
     const before = (await sent(bodies)).length;
@@ -229,7 +229,7 @@ describe('consent.open', () => {
     kith.track('Queued, never sent');
 
     kith.consent.open();
-    const { switches, save } = banner();
+    const { switches, save } = (await shownBanner());
     expect([switches.analytics?.checked, switches.marketing?.checked]).toEqual([true, true]);
     await userEvent.click(switches.analytics!);
     await userEvent.click(save!);
@@ -252,11 +252,11 @@ describe('consent.open', () => {
   it('records "Reject all" after a grant as a withdrawal, and a wider grant as a plain choice', async () => {
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk' });
-    await userEvent.click(banner().reject!);
+    await userEvent.click((await shownBanner()).reject!);
     kith.consent.open();
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
     kith.consent.open();
-    await userEvent.click(banner().reject!);
+    await userEvent.click((await shownBanner()).reject!);
     await kith.flush();
 
     expect((await sent(bodies)).map(({ properties }) => properties?.method)).toEqual(['reject-all', 'accept-all', 'withdraw']);
@@ -274,7 +274,7 @@ describe('consent.open', () => {
     await userEvent.keyboard('{Escape}{Escape}');
     await kith.flush();
 
-    expect(banner().root).toBeUndefined();
+    expect((await shownBanner()).root).toBeUndefined();
     expect(document.activeElement).toBe(footerLink);
     expect(requests).toEqual([]);
     footerLink.remove();
@@ -286,8 +286,8 @@ describe('Global Privacy Control', () => {
     sendGlobalPrivacyControl();
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk' });
-    expect(banner().dialog?.textContent).toContain('Global Privacy Control');
-    await userEvent.click(banner().accept!);
+    expect((await shownBanner()).dialog?.textContent).toContain('Global Privacy Control');
+    await userEvent.click((await shownBanner()).accept!);
     await kith.flush();
 
     expect(document.cookie).toMatch(/kith_consent=v=1&a=1&m=0&t=/);
@@ -300,7 +300,7 @@ describe('Global Privacy Control', () => {
     sendGlobalPrivacyControl();
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk' });
-    const { settings, switches, save } = banner();
+    const { settings, switches, save } = (await shownBanner());
     await userEvent.click(settings!);
     expect(switches.marketing?.checked).toBe(false);
     await userEvent.click(switches.marketing!);
@@ -322,7 +322,7 @@ describe('Google Consent Mode', () => {
     recordRequests();
     const kith = createKith({ writeKey: 'wk', consent: { googleConsentMode: true } });
     expect(gtagCommands()).toEqual([['consent', 'default', expect.objectContaining({ ad_storage: 'denied', wait_for_update: 500 })]]);
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
     kith.consent.choose({ analytics: true });
 
     expect(gtagCommands().slice(1)).toEqual([update('granted', 'granted'), update('granted', 'denied')]);
@@ -338,7 +338,7 @@ describe('Google Consent Mode', () => {
   it('leaves dataLayer alone unless asked', async () => {
     recordRequests();
     createKith({ writeKey: 'wk' });
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
 
     expect('dataLayer' in window).toBe(false);
   });
@@ -356,7 +356,7 @@ describe('site categories, texts and links', () => {
         imprintUrl: '/imprint',
       },
     });
-    const { root, settings, switches, save } = banner();
+    const { root, settings, switches, save } = (await shownBanner());
     expect(root?.querySelector('h2')?.textContent).toBe('Your data, your choice');
     expect([...root!.querySelectorAll('a')].map((link) => link.getAttribute('href'))).toEqual(['/privacy', '/imprint']);
     await userEvent.click(settings!);
@@ -385,7 +385,7 @@ describe('consent.choose', () => {
     kith.consent.choose({ analytics: true });
     await kith.flush();
 
-    expect(banner().root).toBeUndefined();
+    expect((await shownBanner()).root).toBeUndefined();
     expect(document.cookie).toMatch(/kith_consent=v=1&a=1&m=0&t=/);
     const { batch } = single(await bodies());
     expect(batch).toMatchObject([{ type: 'consent', properties: { policyVersion: '1', categories: categories(true, false), method: 'api' } }]);
@@ -399,7 +399,7 @@ describe('consent.onChange', () => {
     const kith = createKith({ writeKey: 'wk' });
     const listener = vi.fn();
     const stop = kith.consent.onChange(listener);
-    await userEvent.click(banner().reject!);
+    await userEvent.click((await shownBanner()).reject!);
     kith.consent.choose({ analytics: true });
     stop();
     kith.consent.choose({});
@@ -474,11 +474,11 @@ describe('delivery', () => {
     recordRequests();
     offline();
     const kith = createKith({ writeKey: 'wk' });
-    await userEvent.click(banner().accept!);
+    await userEvent.click((await shownBanner()).accept!);
     kith.track('Stored');
     await expect.poll(async () => (await storedIds()).length).toBe(2);
     kith.consent.open();
-    await userEvent.click(banner().reject!);
+    await userEvent.click((await shownBanner()).reject!);
 
     await expect.poll(async () => await indexedDB.databases()).toEqual([]);
   });
@@ -553,5 +553,173 @@ describe('trackPages: spa', () => {
     await kith.flush();
 
     expect(requests).toEqual([]);
+  });
+});
+
+describe('alias, group and reset', () => {
+  const answered = (body: object) => new Response(JSON.stringify({ ok: true, accepted: 1, rejected: [], ...body }));
+
+  it('sends alias with the new ID as userId and the previous one, then uses the new ID', async () => {
+    storeChoice('v=1&a=1&m=0');
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk', flushAt: 100 });
+    const { anonymousId } = kith.user();
+    kith.alias('first@example.com');
+    kith.alias('second@example.com');
+    kith.alias('third@example.com', 'crm-42');
+    kith.track('After');
+    await kith.flush();
+
+    expect((await sent(bodies)).map(({ type, userId, previousId, event }) => ({ type, userId, previousId, event }))).toEqual([
+      { type: 'alias', userId: 'first@example.com', previousId: anonymousId, event: undefined },
+      { type: 'alias', userId: 'second@example.com', previousId: 'first@example.com', event: undefined },
+      { type: 'alias', userId: 'third@example.com', previousId: 'crm-42', event: undefined },
+      { type: 'track', userId: 'third@example.com', previousId: undefined, event: 'After' },
+    ]);
+    expect(document.cookie).toContain('kith_uid=third%40example.com');
+  });
+
+  it('fills in an alias held before the choice with the anonymous ID the choice brings', async () => {
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    kith.alias('user-1');
+    kith.consent.choose({ analytics: true });
+    await kith.flush();
+
+    const [, alias] = await sent(bodies);
+    expect(alias).toMatchObject({ type: 'alias', userId: 'user-1', previousId: kith.user().anonymousId, anonymousId: kith.user().anonymousId });
+  });
+
+  it('sends group with groupId and traits', async () => {
+    storeChoice('v=1&a=1&m=0');
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    kith.identify('user-1');
+    kith.group('acme', { plan: 'enterprise' });
+    await kith.flush();
+
+    expect((await sent(bodies))[1]).toMatchObject({ type: 'group', groupId: 'acme', traits: { plan: 'enterprise' }, userId: 'user-1' });
+  });
+
+  it('on reset forgets the user and starts a new anonymous ID; events recorded before keep theirs', async () => {
+    storeChoice('v=1&a=1&m=0');
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk', flushAt: 100 });
+    kith.identify('ana@example.com');
+    const before = kith.user();
+    kith.track('Before Logout');
+    kith.reset();
+    kith.track('After Logout');
+    await kith.flush();
+
+    const after = kith.user();
+    expect(after.userId).toBeUndefined();
+    expect(after.anonymousId).toMatch(UUID);
+    expect(after.anonymousId).not.toBe(before.anonymousId);
+    expect(cookieNames()).toEqual(['kith_aid', 'kith_consent']);
+    expect(document.cookie).toContain(`kith_aid=${after.anonymousId}`);
+    expect((await sent(bodies)).map(({ event, anonymousId, userId }) => [event, anonymousId, userId])).toEqual([
+      [undefined, before.anonymousId, 'ana@example.com'],
+      ['Before Logout', before.anonymousId, 'ana@example.com'],
+      ['After Logout', after.anonymousId, undefined],
+    ]);
+  });
+
+  it('on a reset before the choice, keeps the held events before it with the stored visitor and starts a new one after', async () => {
+    document.cookie = 'kith_aid=stored-id;path=/';
+    document.cookie = 'kith_uid=stored-user;path=/';
+    const { bodies } = recordRequests();
+    const kith = createKith({ writeKey: 'wk' });
+    kith.track('Before Logout');
+    kith.reset();
+    kith.track('After Logout');
+    expect(document.cookie).toContain('kith_uid=stored-user');
+    kith.consent.choose({ analytics: true });
+    await kith.flush();
+
+    const { anonymousId } = kith.user();
+    expect(anonymousId).not.toBe('stored-id');
+    expect(kith.user().userId).toBeUndefined();
+    expect(cookieNames()).toEqual(['kith_aid', 'kith_consent']);
+    expect((await sent(bodies)).map(({ type, event, anonymousId }) => [event ?? type, anonymousId])).toEqual([
+      ['consent', 'stored-id'],
+      ['Before Logout', 'stored-id'],
+      ['After Logout', anonymousId],
+    ]);
+  });
+
+  it('before a choice writes nothing and sends nothing', async () => {
+    const before = await deviceStorage();
+    const { requests } = recordRequests();
+    const kith = createKith({ writeKey: 'wk', flushAt: 1 });
+    kith.alias('user-1');
+    kith.group('acme');
+    kith.reset();
+    await kith.flush();
+    hide();
+
+    expect(requests).toEqual([]);
+    expect(await deviceStorage()).toEqual(before);
+    expect(kith.user()).toEqual({ anonymousId: undefined, userId: undefined });
+  });
+
+  describe('restore', () => {
+    it('sends the ID made for want of a cookie as restore, until a batch with it is answered, then adopts the ID answered', async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const { requests, bodies } = recordRequests(503, answered({ anonymousId: 'surviving-id' }));
+      const kith = createKith({ writeKey: 'wk' });
+      kith.track('Landed');
+      await userEvent.click((await shownBanner()).accept!);
+      await kith.flush();
+      const made = (await bodies())[0]!.batch[0]!.anonymousId;
+      kith.track('Later');
+      await kith.flush();
+
+      expect(requests.every(({ via }) => via == 'fetch')).toBe(true);
+      expect((await bodies()).map(({ restore, batch }) => [restore, batch.map(({ event, type, anonymousId }) => [event ?? type, anonymousId])])).toEqual([
+        [made, [['consent', made], ['Landed', made]]],
+        [made, [['consent', made], ['Landed', made]]],
+        [undefined, [['Later', 'surviving-id']]],
+      ]);
+      expect(kith.user().anonymousId).toBe('surviving-id');
+      expect(document.cookie).toContain('kith_aid=surviving-id');
+    });
+
+    it('is not sent for an ID found in the cookie', async () => {
+      storeChoice('v=1&a=1&m=0');
+      document.cookie = 'kith_aid=kept-id;path=/';
+      const { bodies } = recordRequests();
+      const kith = createKith({ writeKey: 'wk' });
+      kith.track('Returned');
+      await kith.flush();
+
+      expect(single(await bodies())).not.toHaveProperty('restore');
+    });
+
+    it('is not sent for the one-time ID of a refusal', async () => {
+      const { bodies } = recordRequests();
+      const kith = createKith({ writeKey: 'wk' });
+      await userEvent.click((await shownBanner()).reject!);
+      await kith.flush();
+
+      expect(single(await bodies())).not.toHaveProperty('restore');
+    });
+
+    it('is not sent after reset, nor is an answer for the ID before it adopted', async () => {
+      const { bodies } = recordRequests(answered({ anonymousId: 'previous-person' }));
+      const kith = createKith({ writeKey: 'wk' });
+      await userEvent.click((await shownBanner()).accept!);
+      kith.reset();
+      kith.track('After Reset');
+      await kith.flush();
+      kith.track('Later');
+      await kith.flush();
+
+      // A batch that left before the reset may have offered the ID before it; none offers the new one.
+      const { anonymousId } = kith.user();
+      expect((await bodies()).filter(({ restore }) => restore == anonymousId)).toEqual([]);
+      expect(anonymousId).not.toBe('previous-person');
+      expect((await sent(bodies)).at(-1)?.anonymousId).toBe(anonymousId);
+    });
   });
 });

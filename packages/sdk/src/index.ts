@@ -1,13 +1,17 @@
 import { openBanner } from './consent/banner.ts';
 import { consentModeDefault, consentModeUpdate } from './consent/consent-mode.ts';
 import { consentState, optionalCategories, readChoice, saveChoice } from './consent/consent.ts';
-import { consentProperties } from './consent/proof.ts';
-import { bannerTexts, type SiteCategory, type TextKey } from './consent/texts.ts';
+import { consentProperties, type BannerProof } from './consent/proof.ts';
+import type { SiteCategory, TextKey } from './consent/texts.ts';
 import { campaignOf, eventContext, pageProperties } from './context/context.ts';
 import { onNavigation } from './context/navigation.ts';
-import type { ConsentCategories, ConsentMethod, ConsentState, KithEvent } from './contract.ts';
+import type { ConsentCategories, ConsentMethod, ConsentState, KithEvent, LinkerRedeemRequest, LinkerRequest } from './contract.ts';
+import { registrableDomain } from './cookie.ts';
 import { createIdentity } from './identity/identity.ts';
-import { createQueue } from './queue/queue.ts';
+import { arrivalToken, decorateLinks } from './identity/linker.ts';
+import { afterLoad } from './later.ts';
+import { post } from './queue/post.ts';
+import { createQueue, warnDropped } from './queue/queue.ts';
 
 export type * from './contract.ts';
 export type { SiteCategory, TextKey };
@@ -46,6 +50,13 @@ export interface KithOptions {
   /** Same as `consent.policyVersion`, which wins when both are given. */
   policyVersion?: string;
   consent?: ConsentOptions;
+  /** The domain the cookies go on, e.g. `shop.example`; default: the registrable domain, found by probing from the top down. */
+  cookieDomain?: string;
+  /**
+   * The site's other domains (subdomains included), e.g. `['shop-b.example']`: with analytics consent, a
+   * click on a link to one of them adds a one-time `_kith` token that links the visitor's IDs there.
+   */
+  linkerDomains?: string[];
 }
 
 export type Properties = Record<string, unknown>;
@@ -55,6 +66,11 @@ export interface Kith {
   /** `properties` default to the page's url, path, referrer, title and search. */
   page(name?: string, properties?: Properties): void;
   identify(userId: string, traits?: Properties): void;
+  /** The same person under a new user ID (`previousId` default: the current user ID, else the anonymous ID); adopts `newId`. */
+  alias(newId: string, previousId?: string): void;
+  group(groupId: string, traits?: Properties): void;
+  /** Logout: forgets the user ID and starts a new anonymous ID, so the next person on the device is not joined to the last. */
+  reset(): void;
   consent: {
     /** The visitor's choice for this policy version, or null before one is made. */
     get(): ConsentState | null;
@@ -73,34 +89,48 @@ export interface Kith {
 /** Events tracked before a choice are held in memory; past this many, the rest are dropped and counted. */
 const MAX_HELD = 100;
 
-export function createKith({
-  writeKey,
-  host = '',
-  flushAt = 15,
-  flushInterval = 2000,
-  trackPages,
-  policyVersion: legacyPolicyVersion,
-  consent: options = {},
-}: KithOptions): Kith {
-  if (!writeKey) throw new Error('kith: writeKey is required');
-  const { policyVersion = legacyPolicyVersion ?? '1', lifetimeDays, categories = {}, googleConsentMode } = options;
+type Recorded = Pick<KithEvent, 'type' | 'event' | 'name' | 'properties' | 'traits' | 'previousId' | 'groupId'>;
+
+export function createKith(options: KithOptions): Kith {
+  const { writeKey, host = '', trackPages, consent: consentOptions = {}, cookieDomain, linkerDomains } = options;
+  if (!writeKey) throw Error('kith: writeKey is required');
+  const { policyVersion = options.policyVersion ?? '1', lifetimeDays, categories = {}, googleConsentMode } = consentOptions;
   // Google tags read the default when they start, so it goes first.
   if (googleConsentMode) consentModeDefault();
   const optional = optionalCategories(Object.keys(categories));
-  const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-  const identity = createIdentity();
+  const domain = () => cookieDomain ?? registrableDomain();
+  const identity = createIdentity(domain);
   let consent = readChoice(policyVersion, optional, lifetimeDays);
+  const analytics = () => !!consent?.categories.analytics;
+  const collector = host.replace(/\/$/, '') + '/v1/';
   const queue = createQueue({
-    url: host.replace(/\/$/, '') + '/v1/batch',
+    url: collector + 'batch',
     writeKey,
-    flushAt,
-    flushInterval,
-    persists: () => !!consent?.categories.analytics,
+    flushAt: options.flushAt ?? 15,
+    flushInterval: options.flushInterval ?? 2000,
+    persists: analytics,
+    restore: identity.restore,
+    restored: identity.restored,
   });
+  // Taken out of the address bar at once; redeemed once analytics is granted, dropped if it is not.
+  let linkerToken = arrivalToken();
+  // A choice, stored or new: with analytics the IDs are read or made, then the arrival is linked;
+  // without, they go.
+  const apply = () => {
+    if (analytics()) {
+      identity.persist();
+      // The answer only says which ID the token carried: nothing to do with it, not even on an error.
+      if (linkerToken) {
+        post(collector + 'linker/redeem', { writeKey, token: linkerToken, anonymousId: identity.anonymousId()! } satisfies LinkerRedeemRequest).catch(() => {});
+      }
+    } else identity.forget();
+    linkerToken = undefined;
+  };
   // The campaign is the landing page's: it stays with the visit through client-side navigation.
   const campaign = campaignOf(location.search);
   // Events tracked before a choice: in memory only, sent if analytics is granted, dropped if not.
-  let held: KithEvent[] = [];
+  // A `reset()` among them is held too (as null), to be done in its place once the IDs may be read.
+  let held: (KithEvent | null)[] = [];
   let heldDropped = 0;
   let closeBanner: (() => void) | undefined;
   const listeners = new Set<(state: ConsentState) => void>();
@@ -113,25 +143,28 @@ export function createKith({
     sequence = sequence.then(step).catch(reportError);
   };
 
-  // The ID and consent are applied on release, so held events get what the choice brought.
-  const stamp = (event: KithEvent, state: ConsentState, anonymousId = identity.anonymousId()): KithEvent => ({
+  const make = (event: Recorded): KithEvent => ({
     ...event,
-    anonymousId,
-    context: { ...event.context, consent: state },
+    messageId: crypto.randomUUID(),
+    timestamp: new Date().toISOString(),
+    userId: identity.userId(),
+    context: eventContext(campaign),
   });
 
-  const record = (event: Pick<KithEvent, 'type' | 'event' | 'name' | 'properties' | 'traits'>) => {
-    const recorded: KithEvent = {
-      ...event,
-      messageId: crypto.randomUUID(),
-      timestamp: new Date().toISOString(),
-      userId: identity.userId(),
-      context: eventContext(campaign),
-    };
+  // The ID and consent are applied on release, so held events get what the choice brought.
+  const stamp = (event: KithEvent, state: ConsentState): KithEvent => {
+    const anonymousId = identity.anonymousId();
+    const released = { ...event, anonymousId, context: { ...event.context, consent: state } };
+    if (event.type == 'alias') released.previousId ??= anonymousId;
+    return released;
+  };
+
+  const record = (event: Recorded) => {
+    const recorded = make(event);
     if (!consent) {
       if (held.length < MAX_HELD) held.push(recorded);
       else heldDropped++;
-    } else if (consent.categories.analytics) {
+    } else if (analytics()) {
       const released = stamp(recorded, consent);
       inOrder(() => queue.push(released));
     }
@@ -142,73 +175,59 @@ export function createKith({
     closeBanner = undefined;
   };
 
-  const decide = (chosen: Partial<ConsentCategories>, method: ConsentMethod, bannerText?: Record<string, string>) => {
-    const previous = consent?.categories;
-    const state = consentState(policyVersion, chosen, optional);
-    const { categories: granted } = state;
-    // In the banner, taking back what was granted while granting nothing new is a withdrawal,
-    // whichever button did it.
-    const revokes = (from: ConsentCategories, to: ConsentCategories) => optional.some((name) => from[name] && !to[name]);
-    if (previous && bannerText && revokes(previous, granted) && !revokes(granted, previous)) method = 'withdraw';
-    consent = state;
-    saveChoice(state, lifetimeDays);
+  const decide = (chosen: Partial<ConsentCategories>, method: ConsentMethod, proof?: BannerProof) => {
+    const state = (consent = consentState(policyVersion, chosen, optional));
+    const granted = analytics();
+    saveChoice(state, lifetimeDays, domain());
     close();
     if (googleConsentMode) consentModeUpdate(state);
-
-    const waiting = held;
-    held = [];
-    if (granted.analytics) identity.persist();
-    else identity.forget();
+    apply();
+    const choice = stamp(make({ type: 'consent' }), state);
     // Proof of a choice is owed even when analytics is denied; it then goes under a one-time ID kept nowhere.
-    const anonymousId = identity.anonymousId() ?? crypto.randomUUID();
-    const proof = consentProperties(state, method, bannerText);
-    const consentEvent: KithEvent = {
-      type: 'consent',
-      messageId: crypto.randomUUID(),
-      timestamp: new Date().toISOString(),
-      anonymousId,
-      userId: granted.analytics ? identity.userId() : undefined,
-      context: { ...eventContext(campaign), consent: state },
-    };
+    choice.anonymousId ??= crypto.randomUUID();
+    const properties = consentProperties(state, method, proof);
+    const released = granted ? held.flatMap((event) => (event ? [stamp(event, state)] : (identity.renew(), []))) : [];
+    if (granted) warnDropped(heldDropped, `over the ${MAX_HELD} held before the consent choice`);
+    held = [];
+    heldDropped = 0;
     inOrder(async () => {
-      if (!granted.analytics) queue.clear();
-      queue.push({ ...consentEvent, properties: { ...(await proof) } });
-      if (granted.analytics) for (const event of waiting) queue.push(stamp(event, state, anonymousId));
+      if (!granted) queue.clear();
+      choice.properties = { ...(await properties) };
+      [choice, ...released].forEach(queue.push);
       void queue.flush();
     });
-    if (heldDropped && granted.analytics) {
-      console.warn(`kith: ${heldDropped} events tracked before the consent choice were dropped, over the limit of ${MAX_HELD}`);
-    }
-    heldDropped = 0;
-    for (const listener of listeners) listener(state);
+    listeners.forEach((listener) => listener(state));
   };
 
   const open = () => {
-    if (closeBanner) return;
-    // Kept for the choice: the texts shown are the proof of what the visitor chose in.
-    const texts = bannerTexts({ ...options, gpc });
-    closeBanner = openBanner({
-      ...options,
-      texts,
-      categories: optional,
-      current: consent?.categories ?? null,
-      onChoice(chosen, method) {
-        // Global Privacy Control denies marketing unless the visitor switches it on in the settings.
-        if (gpc && method == 'accept-all') decide({ ...chosen, marketing: false }, 'gpc', texts);
-        else decide(chosen, method, texts);
-      },
+    closeBanner ??= openBanner({
+      ...consentOptions,
+      gpc: (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true,
+      current: consent?.categories,
+      onChoice: decide,
       onDismiss: consent ? close : undefined,
     });
   };
 
-  if (!consent) open();
-  else {
+  // The banner opens in the next frame, which lays the page out anyway: built and focused at once,
+  // it would hold up the page's own start.
+  if (!consent) {
+    requestAnimationFrame(() => {
+      if (!consent) open();
+    });
+  } else {
     if (googleConsentMode) consentModeUpdate(consent);
-    if (consent.categories.analytics) {
-      identity.persist();
-      // What an earlier page could not send.
-      void queue.flush();
-    }
+    apply();
+    // What an earlier page could not send, once this one has loaded.
+    afterLoad(queue.flush);
+  }
+
+  if (linkerDomains) {
+    decorateLinks(
+      linkerDomains,
+      () => (analytics() ? (domain() ?? location.hostname) : undefined),
+      (target, signal) => post(collector + 'linker', { writeKey, anonymousId: identity.anonymousId()!, target } satisfies LinkerRequest, signal),
+    );
   }
 
   const page: Kith['page'] = (name, properties) => record({ type: 'page', name, properties: { ...pageProperties(), ...properties } });
@@ -220,6 +239,16 @@ export function createKith({
     identify(userId, traits = {}) {
       identity.identify(userId);
       record({ type: 'identify', traits });
+    },
+    alias(newId, previousId = identity.userId()) {
+      identity.identify(newId);
+      // Without a user ID, the anonymous ID is filled in on release, once it exists.
+      record({ type: 'alias', previousId });
+    },
+    group: (groupId, traits = {}) => record({ type: 'group', groupId, traits }),
+    reset() {
+      identity.reset();
+      if (!consent) held.push(null);
     },
     consent: {
       get: () => consent,

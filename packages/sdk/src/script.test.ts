@@ -1,12 +1,12 @@
 import { afterEach, assert, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import type { Kith } from './index.ts';
-import { banner, gtagCommands, recordRequests, resetPage, teardown } from './testing.ts';
+import { gtagCommands, recordRequests, resetPage, shownBanner, teardown } from './testing.ts';
 
 afterEach(() => {
   delete window.kith;
   for (const script of document.querySelectorAll('script[data-write-key]')) script.remove();
-  resetPage();
+  return resetPage();
 });
 
 /** Runs the built script-tag bundle as a classic <script> with the given data-* attributes. */
@@ -36,7 +36,7 @@ it('reads its data-* attributes and replays commands queued before it loaded', a
   ];
   await loadScript({ writeKey: 'site-key', host: 'https://collector.example', policyVersion: '7', flushAt: '2' });
   const kith = loadedKith();
-  expect(banner().dialog).toBeTruthy();
+  expect((await shownBanner()).dialog).toBeTruthy();
   expect(requests).toEqual([]);
   kith.consent.choose({ analytics: true });
   await kith.flush();
@@ -65,7 +65,7 @@ it('configures the consent banner from data-* attributes', async () => {
     categories: JSON.stringify({ video: { label: 'Videos', description: 'Embedded videos.' } }),
     texts: JSON.stringify({ title: 'Cookies?' }),
   });
-  const { root, settings, switches, save } = banner();
+  const { root, settings, switches, save } = (await shownBanner());
 
   // The stored choice is 11 days old, past the 10-day lifetime: asked again.
   expect(root?.querySelector('h2')?.textContent).toBe('Cookies?');
@@ -94,7 +94,7 @@ it('names the attribute when its JSON is broken', async () => {
     removeEventListener('error', onError);
   }
   expect(errors).toEqual([expect.stringContaining('kith: data-texts is not valid JSON')]);
-  expect(banner().root).toBeUndefined();
+  expect((await shownBanner()).root).toBeUndefined();
 });
 
 it('keeps the first instance when the tag is on the page twice', async () => {
@@ -121,4 +121,29 @@ it('records client-side navigations as page views with data-track-pages="spa"', 
     teardown();
     history.replaceState(null, '', testerUrl);
   }
+});
+
+it('replays alias, group and reset queued before it loaded', async () => {
+  const { bodies } = recordRequests();
+  window.kith = [
+    ['identify', 'ana@example.com'],
+    ['group', 'acme', { plan: 'pro' }],
+    ['reset'],
+    ['alias', 'ben@example.com', 'crm-7'],
+  ];
+  await loadScript({ writeKey: 'site-key' });
+  const kith = loadedKith();
+  kith.consent.choose({ analytics: true });
+  await kith.flush();
+
+  const events = (await bodies()).flatMap(({ batch }) => batch);
+  expect(events.map(({ type, userId, groupId, previousId }) => ({ type, userId, groupId, previousId }))).toEqual([
+    { type: 'consent', userId: 'ben@example.com', groupId: undefined, previousId: undefined },
+    { type: 'identify', userId: 'ana@example.com', groupId: undefined, previousId: undefined },
+    { type: 'group', userId: 'ana@example.com', groupId: 'acme', previousId: undefined },
+    { type: 'alias', userId: 'ben@example.com', groupId: undefined, previousId: 'crm-7' },
+  ]);
+  // Events held before the reset went under the visitor the choice found, those after under a new one.
+  expect(events[2]!.anonymousId).not.toBe(events[3]!.anonymousId);
+  expect(kith.user()).toEqual({ anonymousId: events[3]!.anonymousId, userId: 'ben@example.com' });
 });

@@ -1,6 +1,6 @@
 // The script-tag entry: <script src="/kith.js" data-write-key="..."></script>. Configured by
 // data-* attributes, since a strict CSP forbids the inline script a snippet would need.
-import { createKith, type Kith } from './index.ts';
+import { createKith, type Kith, type KithOptions } from './index.ts';
 
 /** `[method, ...args]`, pushed onto `window.kith` by page code that ran before this script. */
 type Command = [method: string, ...args: unknown[]];
@@ -14,29 +14,28 @@ declare global {
 const preloaded = window.kith;
 // A page that includes the tag twice must not count every event twice.
 if (!preloaded || Array.isArray(preloaded)) {
-  const { dataset } = document.currentScript as HTMLScriptElement;
-  const json = (name: 'categories' | 'texts') => {
+  // Attributes named like an option are that option (data-write-key is writeKey); the rest are converted.
+  const data: Record<string, string | undefined> = { ...(document.currentScript as HTMLScriptElement).dataset };
+  const number = (name: string) => Number(data[name]) || undefined;
+  const json = (name: string) => {
     try {
-      return dataset[name] ? JSON.parse(dataset[name]) : undefined;
+      return data[name] && JSON.parse(data[name]);
     } catch {
-      throw new Error(`kith: data-${name} is not valid JSON`);
+      throw Error(`kith: data-${name} is not valid JSON`);
     }
   };
   const kith = (window.kith = createKith({
-    writeKey: dataset.writeKey ?? '',
-    host: dataset.host,
-    flushAt: Number(dataset.flushAt) || undefined,
-    flushInterval: Number(dataset.flushInterval) || undefined,
-    trackPages: dataset.trackPages as 'spa' | undefined,
+    ...data,
+    flushAt: number('flushAt'),
+    flushInterval: number('flushInterval'),
+    linkerDomains: data.linkerDomains?.split(/[\s,]+/),
     consent: {
-      policyVersion: dataset.policyVersion,
-      lifetimeDays: Number(dataset.consentLifetime) || undefined,
+      ...data,
+      lifetimeDays: number('consentLifetime'),
       categories: json('categories'),
       texts: json('texts'),
-      privacyUrl: dataset.privacyUrl,
-      imprintUrl: dataset.imprintUrl,
-      googleConsentMode: dataset.consentMode == 'google',
+      googleConsentMode: data.consentMode == 'google',
     },
-  }));
+  } as KithOptions));
   for (const [method, ...args] of preloaded ?? []) (kith[method as keyof Kith] as (...args: unknown[]) => void)(...args);
 }

@@ -5,20 +5,21 @@ import type { ConsentCategories } from '../contract.ts';
 import { createKith } from '../index.ts';
 import { banner, focused, recordRequests, resetPage, storeChoice } from '../testing.ts';
 import { openBanner, type BannerOptions } from './banner.ts';
-import { bannerTexts } from './texts.ts';
 
 afterEach(resetPage);
 
-const CATEGORIES = ['analytics', 'marketing', 'video'];
+const VIDEO = { video: { label: 'Videos', description: 'Embedded videos.' } };
 const LINKS = { privacyUrl: '/privacy', imprintUrl: '/imprint' };
 
 /** Opens the banner with the site category `video`, links, and spies for what it reports. */
 function open(options: Partial<BannerOptions> & { current?: ConsentCategories | null } = {}) {
   const onChoice = vi.fn();
-  const texts = bannerTexts({ gpc: false, ...LINKS, categories: { video: { label: 'Videos', description: 'Embedded videos.' } } });
-  const close = openBanner({ texts, categories: CATEGORIES, ...LINKS, current: null, onChoice, ...options });
+  const close = openBanner({ gpc: false, categories: VIDEO, ...LINKS, current: null, onChoice, ...options });
   return { onChoice, close, ...banner() };
 }
+/** What `onChoice` got, with the proof resolved. */
+const choices = (onChoice: ReturnType<typeof vi.fn>) =>
+  Promise.all(onChoice.mock.calls.map(async ([categories, method, proof]) => [categories, method, await proof]));
 
 const text = (element: Element | null | undefined) => element?.textContent;
 const visible = (element: Element) => element.checkVisibility();
@@ -80,7 +81,25 @@ describe('first layer', () => {
     const { onChoice, ...shown } = open();
     await userEvent.click(shown[button]!);
 
-    expect(onChoice.mock.calls).toEqual([[categories, method]]);
+    expect(await choices(onChoice)).toEqual([
+      [categories, method, { bannerText: expect.objectContaining({ videoLabel: 'Videos' }), bannerTextHash: expect.stringMatching(/^[0-9a-f]{64}$/) }],
+    ]);
+  });
+
+  it('reports "Accept all" under Global Privacy Control as gpc, with marketing off', async () => {
+    const { onChoice, accept } = open({ gpc: true });
+    await userEvent.click(accept!);
+
+    expect(await choices(onChoice)).toEqual([
+      [{ analytics: true, marketing: false, video: true }, 'gpc', { bannerText: expect.objectContaining({ gpc: expect.any(String) }), bannerTextHash: expect.any(String) }],
+    ]);
+  });
+
+  it('reports taking back a grant without granting anything new as a withdrawal, whichever button did it', async () => {
+    const { onChoice, reject } = open({ current: { necessary: true, analytics: true, marketing: false, video: false } });
+    await userEvent.click(reject!);
+
+    expect((await choices(onChoice)).map(([, method]) => method)).toEqual(['withdraw']);
   });
 
   it('stays open on Escape until a first choice is made', async () => {
@@ -134,7 +153,9 @@ describe('settings layer', () => {
     await userEvent.click(switches.video!);
     await userEvent.click(save!);
 
-    expect(onChoice.mock.calls).toEqual([[{ necessary: true, analytics: false, marketing: false, video: true }, 'custom']]);
+    expect((await choices(onChoice)).map(([categories, method]) => [categories, method])).toEqual([
+      [{ necessary: true, analytics: false, marketing: false, video: true }, 'custom'],
+    ]);
   });
 
   it('goes back to the first layer on Escape, focus on "Settings"', async () => {
@@ -218,7 +239,7 @@ describe('accessibility', () => {
 
   it('has no axe violations on a German page with the GPC note', async () => {
     document.documentElement.lang = 'de';
-    const { host, settings } = open({ texts: bannerTexts({ gpc: true, ...LINKS }), categories: ['analytics', 'marketing'] });
+    const { host, settings } = open({ gpc: true, categories: {} });
     expect(await violations(host!)).toEqual([]);
     await userEvent.click(settings!);
     expect(await violations(host!)).toEqual([]);
@@ -228,7 +249,7 @@ describe('accessibility', () => {
     await page.viewport(320, 480);
     try {
       document.documentElement.lang = 'de';
-      const { root, host } = open({ texts: bannerTexts({ gpc: true, ...LINKS }) });
+      const { root, host } = open({ gpc: true, categories: {} });
       const scroller = root!.querySelector('.s')!;
       expect(scroller.scrollHeight).toBeGreaterThan(scroller.clientHeight);
       expect(await violations(host!)).toEqual([]);

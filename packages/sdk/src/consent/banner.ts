@@ -2,20 +2,18 @@
 // per category. Built from DOM nodes and text nodes only (no innerHTML, no inline style or
 // script), styled by a constructed sheet, so it runs under a strict CSP and Trusted Types.
 import type { ConsentCategories, ConsentMethod } from '../contract.ts';
+import { optionalCategories } from './consent.ts';
+import { bannerProof, type BannerProof } from './proof.ts';
 import { CSS } from './styles.ts';
+import { bannerTexts, type TextOptions } from './texts.ts';
 
-export interface BannerOptions {
-  /** What `bannerTexts` returned: every text shown, by key. */
-  texts: Record<string, string>;
-  /** The optional categories, in the order shown. */
-  categories: string[];
-  privacyUrl?: string;
-  imprintUrl?: string;
+export interface BannerOptions extends TextOptions {
   /** Values for the --kith-* custom properties, by name without the prefix: `{ accent: '#063' }`. */
   theme?: Record<string, string>;
-  /** The choice in force, shown in the switches; null before the first choice. */
-  current: ConsentCategories | null;
-  onChoice(categories: Partial<ConsentCategories>, method: ConsentMethod): void;
+  /** The choice in force, shown in the switches; none before the first choice. */
+  current?: ConsentCategories | null;
+  /** `proof`: the texts shown, which the visitor chose in, and their hash. */
+  onChoice(categories: Partial<ConsentCategories>, method: ConsentMethod, proof: BannerProof): void;
   /** Given when the visitor already chose: Escape may then close the banner and keep that choice. */
   onDismiss?(): void;
 }
@@ -33,7 +31,20 @@ function create<K extends keyof HTMLElementTagNameMap>(
 
 /** Shows the banner; returns a function that closes it and gives focus back. */
 export function openBanner(options: BannerOptions): () => void {
-  const { texts, categories, privacyUrl, imprintUrl, theme = {}, current, onChoice, onDismiss } = options;
+  const { privacyUrl, imprintUrl, theme = {}, current, gpc, onDismiss } = options;
+  const texts = bannerTexts(options);
+  const categories = optionalCategories(Object.keys(options.categories ?? {}));
+  const onChoice = (chosen: Partial<ConsentCategories>, method: ConsentMethod) => {
+    // Global Privacy Control denies marketing unless the visitor switches it on in the settings.
+    if (gpc && method == 'accept-all') {
+      chosen.marketing = false;
+      method = 'gpc';
+    }
+    // Taking back what was granted while granting nothing new is a withdrawal, whichever button did it.
+    const revokes = (from: Partial<ConsentCategories>, to: Partial<ConsentCategories>) => categories.some((name) => from[name] && !to[name]);
+    if (current && revokes(current, chosen) && !revokes(chosen, current)) method = 'withdraw';
+    options.onChoice(chosen, method, bannerProof(texts));
+  };
   const host = document.createElement('kith-consent');
   // Set through the CSSOM, which a CSP without 'unsafe-inline' allows, unlike a style attribute.
   for (const [name, value] of Object.entries(theme)) host.style.setProperty('--kith-' + name, value);

@@ -2,22 +2,17 @@ import type { ConsentCategories, ConsentState } from '../contract.ts';
 import { readCookie, writeCookie } from '../cookie.ts';
 
 const COOKIE = 'kith_consent';
-const DAY = 86400;
+const now = () => Date.now() / 1000;
 
 /** The built-in optional categories first, then the site's own; `necessary` is never a choice. */
-export function optionalCategories(siteCategories: string[]): string[] {
-  return [...new Set(['analytics', 'marketing', ...siteCategories])].filter((name) => name != 'necessary');
-}
+export const optionalCategories = (siteCategories: string[]): string[] =>
+  [...new Set(['analytics', 'marketing', ...siteCategories])].filter((name) => name != 'necessary');
 
 /** Seconds a choice stands: six months by default, never more than 13 (CNIL's longest). */
-export const lifetimeSeconds = (days = 182) => Math.min(Math.max(days, 1), 395) * DAY;
+export const lifetimeSeconds = (days = 182) => Math.min(Math.max(days, 1), 395) * 86400;
 
 /** Optional categories are granted only when named; nothing is pre-ticked. */
-export function consentState(
-  policyVersion: string,
-  chosen: Partial<ConsentCategories>,
-  optional = optionalCategories([]),
-): ConsentState {
+export function consentState(policyVersion: string, chosen: Partial<ConsentCategories>, optional = optionalCategories([])): ConsentState {
   const categories: ConsentCategories = { necessary: true, analytics: false, marketing: false };
   for (const name of optional) categories[name] = !!chosen[name];
   return { policyVersion, categories };
@@ -31,16 +26,18 @@ const key = (category: string) => (category == 'analytics' ? 'a' : category == '
 export function readChoice(policyVersion: string, optional: string[], lifetimeDays?: number): ConsentState | null {
   const stored = new URLSearchParams(readCookie(COOKIE));
   // A shorter lifetime configured since the choice applies too, so the age is checked, not only Max-Age.
-  const age = Date.now() / 1000 - Number(stored.get('t'));
-  return stored.get('v') == policyVersion && age < lifetimeSeconds(lifetimeDays)
+  return stored.get('v') == policyVersion && now() - Number(stored.get('t')) < lifetimeSeconds(lifetimeDays)
     ? consentState(policyVersion, Object.fromEntries(optional.map((name) => [name, stored.get(key(name)) == '1'])), optional)
     : null;
 }
 
-/** Stored as `v=<policyVersion>&a=<0|1>&m=<0|1>[&c.<site category>=<0|1>]&t=<unix seconds>`: short, and readable by the collector too. */
-export function saveChoice({ policyVersion, categories }: ConsentState, lifetimeDays?: number): void {
+/**
+ * Stored as `v=<policyVersion>&a=<0|1>&m=<0|1>[&c.<site category>=<0|1>]&t=<unix seconds>`: short, and
+ * readable by the collector too. On the IDs' `domain`: the choice governs them wherever they are read.
+ */
+export function saveChoice({ policyVersion, categories }: ConsentState, lifetimeDays?: number, domain?: string): void {
   const value = new URLSearchParams({ v: policyVersion });
-  for (const [name, granted] of Object.entries(categories)) if (name != 'necessary') value.set(key(name), granted ? '1' : '0');
-  value.set('t', String(Math.floor(Date.now() / 1000)));
-  writeCookie(COOKIE, value.toString(), lifetimeSeconds(lifetimeDays));
+  for (const name in categories) if (name != 'necessary') value.set(key(name), categories[name] ? '1' : '0');
+  value.set('t', '' + Math.floor(now()));
+  writeCookie(COOKIE, '' + value, lifetimeSeconds(lifetimeDays), domain);
 }

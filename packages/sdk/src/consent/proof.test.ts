@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { categories, resetPage } from '../testing.ts';
-import { consentProperties } from './proof.ts';
+import { bannerProof, consentProperties } from './proof.ts';
 
 afterEach(resetPage);
 
@@ -8,7 +8,7 @@ const STATE = { policyVersion: '3', categories: categories(true, false) };
 
 it('hashes the banner text as the collector will: SHA-256 of its JSON in UTF-8, lowercase hex', async () => {
   // Made with Node: createHash('sha256').update(JSON.stringify({ title: 'Größe „x“' })).digest('hex')
-  const properties = await consentProperties(STATE, 'custom', { title: 'Größe „x“' });
+  const properties = await consentProperties(STATE, 'custom', bannerProof({ title: 'Größe „x“' }));
 
   expect(properties).toEqual({
     ...STATE,
@@ -21,7 +21,7 @@ it('hashes the banner text as the collector will: SHA-256 of its JSON in UTF-8, 
 
 it('names the page language as the locale', async () => {
   document.documentElement.lang = 'de-AT';
-  expect((await consentProperties(STATE, 'accept-all', {})).locale).toBe('de-AT');
+  expect((await consentProperties(STATE, 'accept-all', bannerProof({}))).locale).toBe('de-AT');
 });
 
 it('carries no banner text for a choice made through the API', async () => {

@@ -1,15 +1,13 @@
 import type { EventContext } from '../contract.ts';
 
 /** What a page view is about; also the default `properties` of `page()`, as in Segment. */
-export function pageProperties() {
-  return {
-    url: location.href,
-    path: location.pathname,
-    referrer: document.referrer,
-    title: document.title,
-    search: location.search,
-  };
-}
+export const pageProperties = () => ({
+  url: location.href,
+  path: location.pathname,
+  referrer: document.referrer,
+  title: document.title,
+  search: location.search,
+});
 
 type Campaign = NonNullable<EventContext['campaign']>;
 
@@ -24,15 +22,17 @@ export function campaignOf(search: string): Campaign | undefined {
   return campaign;
 }
 
+// Looked up once: the first Intl call of a page loads the time-zone data, which costs a slow
+// phone tens of milliseconds.
+let timezone: string | undefined;
+
 /** The device and page an event happened on, and the campaign the visit came from; `consent` is added when the event is released. */
-export function eventContext(campaign?: Campaign): EventContext {
-  return {
-    page: pageProperties(),
-    campaign,
-    userAgent: navigator.userAgent,
-    locale: navigator.language,
-    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    screen: { width: screen.width, height: screen.height },
-    library: { name: 'kith', version: __KITH_VERSION__ },
-  };
-}
+export const eventContext = (campaign?: Campaign): EventContext => ({
+  page: pageProperties(),
+  campaign,
+  userAgent: navigator.userAgent,
+  locale: navigator.language,
+  timezone: (timezone ??= Intl.DateTimeFormat().resolvedOptions().timeZone),
+  screen: { width: screen.width, height: screen.height },
+  library: { name: 'kith', version: __KITH_VERSION__ },
+});

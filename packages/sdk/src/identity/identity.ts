@@ -1,4 +1,6 @@
+import type { BatchResponse } from '../contract.ts';
 import { readCookie, writeCookie } from '../cookie.ts';
+import { afterLoad } from '../later.ts';
 
 const ANONYMOUS_ID = 'kith_aid';
 const USER_ID = 'kith_uid';
@@ -12,17 +14,40 @@ export interface Identity {
   identify(userId: string): void;
   /** Analytics granted: read or create the IDs and keep them on the device. */
   persist(): void;
-  /** Analytics denied: take the IDs off the device. */
+  /** Analytics denied: take the IDs off the device, and out of memory. */
   forget(): void;
+  /** Logout: no user, and a new anonymous ID, so the next person on the device starts afresh. */
+  reset(): void;
+  /** A reset made before consent, done once the IDs may be read: a new anonymous ID, the stored user gone. */
+  renew(): void;
+  /** The anonymous ID made on this page for want of a cookie, until the collector has answered for it. */
+  restore(): string | undefined;
+  /** The collector's answer to `restore`: the ID this browser had before, if it knew one, is used from now on. */
+  restored(restore: string, answer: Partial<BatchResponse>): void;
 }
 
-export function createIdentity(): Identity {
+/** `domain()`: where the cookies go, asked only once there is consent to write them. */
+export function createIdentity(domain: () => string | undefined): Identity {
   let anonymousId: string | undefined;
   let userId: string | undefined;
+  // Null once this page may not ask: after a reset or a withdrawal, a new ID must stay new.
+  let restore: string | undefined | null;
+  let loggedOut = false;
 
-  const store = (id: string) => {
-    writeCookie(ANONYMOUS_ID, id, MAX_AGE);
-    if (userId) writeCookie(USER_ID, encodeURIComponent(userId), MAX_AGE);
+  const read = (name: string) => {
+    const value = readCookie(name);
+    return value ? decodeURIComponent(value) : undefined;
+  };
+  /** No `value`: deletes. */
+  const write = (name: string, value = '') => writeCookie(name, encodeURIComponent(value), value ? MAX_AGE : 0, domain());
+  const store = () => {
+    write(ANONYMOUS_ID, anonymousId);
+    if (userId) write(USER_ID, userId);
+  };
+  const renew = () => {
+    anonymousId = crypto.randomUUID();
+    write(USER_ID);
+    store();
   };
 
   return {
@@ -30,18 +55,42 @@ export function createIdentity(): Identity {
     userId: () => userId,
     identify(id) {
       userId = id;
-      if (anonymousId) store(anonymousId);
+      if (anonymousId) store();
     },
     persist() {
       // Reading counts as access to the device too (TDDDG §25), so it waits for consent as well.
-      anonymousId = readCookie(ANONYMOUS_ID) || crypto.randomUUID();
-      const storedUserId = readCookie(USER_ID);
-      userId ??= storedUserId && decodeURIComponent(storedUserId);
-      store(anonymousId);
+      if (!loggedOut) userId ??= read(USER_ID);
+      anonymousId = read(ANONYMOUS_ID);
+      if (anonymousId) {
+        // Written back, for a full lifetime from this visit, once the page has loaded: cookie writes
+        // are synchronous round trips to the browser's network process.
+        afterLoad(store);
+      } else {
+        anonymousId = crypto.randomUUID();
+        if (restore !== null) restore = anonymousId;
+        store();
+      }
     },
     forget() {
-      anonymousId = undefined;
-      for (const name of [ANONYMOUS_ID, USER_ID]) if (readCookie(name)) writeCookie(name, '', 0);
+      anonymousId = userId = undefined;
+      restore = null;
+      for (const name of [ANONYMOUS_ID, USER_ID]) if (readCookie(name)) write(name);
+    },
+    reset() {
+      userId = undefined;
+      restore = null;
+      loggedOut = true;
+      if (anonymousId) renew();
+    },
+    renew,
+    restore: () => restore ?? undefined,
+    restored(sent, { anonymousId: surviving }) {
+      if (sent != restore) return;
+      restore = null;
+      if (surviving) {
+        anonymousId = surviving;
+        store();
+      }
     },
   };
 }

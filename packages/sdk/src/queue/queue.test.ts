@@ -287,7 +287,9 @@ describe('several tabs', () => {
     expect(await storedIds()).toEqual([]);
   });
 
-  it('without Web Locks each sends its own events, and takes on at start what the last page left', async () => {
+  // Web Locks exist wherever crypto.randomUUID does, but in Firefox 95: there tabs share the stored
+  // queue without a lock and may send an event twice, which the collector stores once by messageId.
+  it('without Web Locks still send every event, and what the last page left, each at least once', async () => {
     Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
     try {
       recordRequests('offline');
@@ -306,7 +308,7 @@ describe('several tabs', () => {
       events.forEach((queued, i) => tabs[i % 2]!.push(queued));
       await Promise.all(tabs.map(({ flush }) => flush()));
 
-      expect((await sentIds(bodies)).toSorted()).toEqual(ids([left, ...events]).toSorted());
+      expect(new Set(await sentIds(bodies))).toEqual(new Set(ids([left, ...events])));
       expect(await storedIds()).toEqual([]);
     } finally {
       delete (navigator as { locks?: unknown }).locks;

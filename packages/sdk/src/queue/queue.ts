@@ -1,5 +1,6 @@
-import type { BatchBody, KithEvent } from '../contract.ts';
+import type { BatchBody, BatchResponse, KithEvent } from '../contract.ts';
 import { retryDelay } from './backoff.ts';
+import { post } from './post.ts';
 import { append, destroy, load, MAX_QUEUED, remove } from './store.ts';
 
 export interface QueueOptions {
@@ -10,6 +11,9 @@ export interface QueueOptions {
   flushInterval: number;
   /** Whether events may be kept on the device (analytics consent); asked before every write. */
   persists(): boolean;
+  /** `BatchBody.restore` for the next batch, if any; the 200 answer to a batch with it goes to `restored`. */
+  restore?(): string | undefined;
+  restored?(restore: string, answer: Partial<BatchResponse>): void;
 }
 
 export interface Queue {
@@ -21,31 +25,25 @@ export interface Queue {
   clear(): void;
 }
 
-// Chromium allows keepalive requests 64 KiB in all per page; a batch leaves room for the body around it.
-const KEEPALIVE_BYTES = 65536;
+// A batch leaves room for the body around it within a keepalive request's 64 KiB (see post.ts).
 const MAX_BATCH_BYTES = 60000;
 const MAX_TRIES = 10;
-const STOP = -1;
 
-/** Answered for good: stored (2xx), or refused as it is (4xx), which every retry would repeat. */
-const settled = (response?: Response) => response && response.status < 500 && response.status != 429;
-
-const warnDropped = (count: number, why: string) => count && console.warn(`kith: ${count} events dropped, ${why}`);
+/** Says what was lost and why; also for the events held before a consent choice. */
+export const warnDropped = (count: number, why: string) => count && console.warn(`kith: ${count} events dropped, ${why}`);
 const FULL = `over the ${MAX_QUEUED} queued`;
 
 const idsOf = (events: KithEvent[]) => new Set(events.map(({ messageId }) => messageId));
 
-export function createQueue({ url, writeKey, flushAt, flushInterval, persists }: QueueOptions): Queue {
-  // This page's events not yet known to be sent: the whole queue when nothing may be stored or
-  // Web Locks are missing (each tab then sends only its own); else what leaves on unload.
+export function createQueue({ url, writeKey, flushAt, flushInterval, persists, restore, restored }: QueueOptions): Queue {
+  // This page's events not yet known to be sent: the whole queue when nothing may be stored, else
+  // what leaves on unload.
   let mine: KithEvent[] = [];
   const saved = new WeakSet<KithEvent>();
   // This page's writes, in order: a read waits for them, so it finds this page's events.
   let writing: Promise<unknown> = Promise.resolve();
   // On the wire from this page, so no event leaves twice at once.
   const sending = new Set<string>();
-  const { locks } = navigator as { locks?: LockManager };
-  let adopted = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let draining: Promise<void> | undefined;
   let tries = 0;
@@ -53,30 +51,23 @@ export function createQueue({ url, writeKey, flushAt, flushInterval, persists }:
   // Also what was pushed while nothing could be stored, once it can; and, after a failed write, again.
   const save = async () => {
     const events = mine.filter((event) => !saved.has(event));
-    if (!persists() || !events.length) return;
-    warnDropped(await append(events), FULL);
-    for (const event of events) saved.add(event);
+    if (persists() && events.length) {
+      warnDropped(await append(events), FULL);
+      for (const event of events) saved.add(event);
+    }
   };
 
-  // Reading, sending and removing under one lock across the site's tabs: none sends what another has in flight.
-  const exclusive = (step: () => Promise<number>) => (locks && persists() ? locks.request('kith-queue', step) : step());
-
+  // The stored queue is shared by the site's tabs: what another tab sent is gone from it, and so
+  // nothing for this page's unload to send again.
   const source = async () => {
-    if (!persists() || (!locks && adopted)) return mine;
+    if (!persists()) return mine;
     const known = new Set(mine);
     await writing;
     // Without IndexedDB (blocked, private mode) the queue still works, in memory.
     const stored = (await load().catch(() => mine)) ?? [];
     const queued = idsOf(stored);
-    if (locks) {
-      // Another tab sent them: nothing for unload to send again.
-      mine = mine.filter((event) => !known.has(event) || queued.has(event.messageId));
-      return stored;
-    }
-    // Without Web Locks each tab sends only its own events, and what an earlier page left, taken on at start.
-    adopted = true;
-    for (const event of stored) saved.add(event);
-    return (mine = stored.concat(mine.filter((event) => !known.has(event))));
+    mine = mine.filter((event) => !known.has(event) || queued.has(event.messageId));
+    return stored;
   };
 
   /** The first events not already on the wire, within flushAt and the byte budget. */
@@ -92,18 +83,18 @@ export function createQueue({ url, writeKey, flushAt, flushInterval, persists }:
     return batch;
   };
 
-  // A string body goes out as text/plain, a CORS-safelisted type: a cross-origin collector needs
-  // no preflight. (A Blob would too, but its bytes are invisible to devtools and test tools.)
   /** Sends `batch` and hands the answer (none: offline, refused by the browser) to `then`, while its events count as on the wire. */
   const send = async <T>(batch: KithEvent[], then: (response?: Response) => Promise<T>) => {
-    const body = JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey } satisfies BatchBody);
-    for (const { messageId } of batch) sending.add(messageId);
+    const restoring = restore?.();
+    const ids = idsOf(batch);
+    ids.forEach((id) => sending.add(id));
     try {
-      // keepalive lets a send outlive the page; past its budget the browser would refuse it.
-      const keepalive = new Blob([body]).size <= KEEPALIVE_BYTES;
-      return await then(await fetch(url, { method: 'POST', body, keepalive }).catch(() => undefined));
+      const body: BatchBody = { batch, sentAt: new Date().toISOString(), writeKey, restore: restoring };
+      const response = await post(url, body).catch(() => undefined);
+      if (restoring && response?.status == 200) restored?.(restoring, await response.json().catch(() => ({})));
+      return await then(response);
     } finally {
-      for (const { messageId } of batch) sending.delete(messageId);
+      ids.forEach((id) => sending.delete(id));
     }
   };
 
@@ -113,38 +104,45 @@ export function createQueue({ url, writeKey, flushAt, flushInterval, persists }:
     if (persists()) await remove(ids).catch(() => {});
   };
 
-  // One batch: how long to wait before the next (0: at once), or STOP when empty or offline.
+  // One batch: how long to wait before the next (0: at once), or undefined when empty or offline.
   const sendNext = async () => {
     const batch = take(await source());
-    return batch.length
-      ? send(batch, async (response) => {
-          if (settled(response)) {
-            if (!response!.ok) warnDropped(batch.length, `refused with HTTP ${response!.status}`);
-          } else if (!navigator.onLine) {
-            // Not the collector's failure, so no try is used up: the online event resumes.
-            return STOP;
-          } else if (++tries < MAX_TRIES) {
-            return retryDelay(tries, response?.headers.get('retry-after'));
-          } else {
-            warnDropped(batch.length, `unsent after ${MAX_TRIES} tries`);
-          }
-          tries = 0;
-          await forget(batch);
-          return 0;
-        })
-      : STOP;
+    if (batch.length) {
+      return send(batch, async (response) => {
+        const status = response?.status ?? 500;
+        // Answered for good: stored (2xx), or refused as it is (4xx), which every retry would repeat.
+        if (status < 500 && status != 429) {
+          if (!response!.ok) warnDropped(batch.length, `refused with HTTP ${status}`);
+        } else if (!navigator.onLine) {
+          // Not the collector's failure, so no try is used up: the online event resumes.
+          return;
+        } else if (++tries < MAX_TRIES) {
+          return retryDelay(tries, response?.headers.get('retry-after'));
+        } else {
+          warnDropped(batch.length, `unsent after ${MAX_TRIES} tries`);
+        }
+        tries = 0;
+        await forget(batch);
+        return 0;
+      });
+    }
+  };
+
+  // Reading, sending and removing under one lock across the site's tabs: none sends what another
+  // has in flight. (Web Locks exist wherever crypto.randomUUID does, but in Firefox 95; there two
+  // tabs may send an event twice, which the collector stores once.)
+  const exclusive = () => {
+    const { locks } = navigator as { locks?: LockManager };
+    return locks && persists() ? locks.request('kith-queue', sendNext) : sendNext();
   };
 
   const drain = async () => {
+    let wait: number | undefined = 0;
     // Offline, a send can only fail: the online event resumes.
-    while (navigator.onLine) {
-      const wait = await exclusive(sendNext);
-      if (wait == STOP) return;
-      if (wait) {
-        clearTimeout(timer);
-        timer = setTimeout(flush, wait);
-        return;
-      }
+    while (wait === 0 && navigator.onLine) wait = await exclusive();
+    if (wait) {
+      clearTimeout(timer);
+      timer = setTimeout(flush, wait);
     }
   };
 

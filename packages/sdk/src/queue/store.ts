@@ -1,32 +1,41 @@
 // The queue on the device: one IndexedDB record, shared by the site's tabs. Only ever opened
-// with analytics consent; deleted with it. Of idb-keyval only the connection handling is used:
-// its get/set helpers would bring a default database along.
-import { createStore, promisifyRequest } from 'idb-keyval';
+// with analytics consent; deleted with it. Hand-written: a connection per use is all it needs,
+// which is less than any wrapper library brings along.
 import type { KithEvent } from '../contract.ts';
 
 const DATABASE = 'kith';
+const STORE = 'queue';
 const KEY = 'events';
 
 /** Events kept at most; past it the oldest go, counted. */
 export const MAX_QUEUED = 1000;
 
-// A connection per use, closed once its transaction ends (close() waits for it): a connection
-// left open would block the deletion of the database on withdrawal, from this tab or another.
-const use = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => Promise<T>) =>
-  createStore(DATABASE, 'queue')(mode, (store) => {
-    const result = callback(store);
-    store.transaction.db.close();
-    return result;
+const done = <T>(request: IDBRequest<T> | IDBTransaction) =>
+  new Promise<T>((resolve, reject) => {
+    const target = request as IDBRequest<T> & IDBTransaction;
+    target.onsuccess = target.oncomplete = () => resolve(target.result);
+    target.onerror = target.onabort = () => reject(target.error);
   });
 
-export const load = () => use('readonly', (store) => promisifyRequest<KithEvent[] | undefined>(store.get(KEY)));
+// A connection per use, closed once its transaction ends (close() waits for it): a connection
+// left open would block the deletion of the database on withdrawal, from this tab or another.
+const use = async <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => Promise<T>) => {
+  const request = indexedDB.open(DATABASE);
+  request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+  const db = await done(request);
+  const result = callback(db.transaction(STORE, mode).objectStore(STORE));
+  db.close();
+  return result;
+};
+
+export const load = () => use('readonly', (store) => done<KithEvent[] | undefined>(store.get(KEY)));
 
 /** Reads and writes the queue in one transaction, so tabs writing at once lose nothing. */
 const change = (next: (stored: KithEvent[]) => KithEvent[]) =>
   use('readwrite', (store) => {
     const request = store.get(KEY);
     request.onsuccess = () => store.put(next(request.result ?? []), KEY);
-    return promisifyRequest(store.transaction);
+    return done(store.transaction);
   });
 
 /** Adds `events` after the stored ones; resolves to how many of the oldest went. */

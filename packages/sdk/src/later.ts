@@ -1,0 +1,8 @@
+/**
+ * Runs `step` once the page has loaded: work that can wait (writing a cookie back, sending what
+ * an earlier page left) then does not hold up the page's own start or its first paint.
+ */
+export function afterLoad(step: () => void): void {
+  if (document.readyState == 'complete') setTimeout(step);
+  else addEventListener('load', step, { once: true });
+}
