@@ -64,7 +64,8 @@ describe('kith CLI', () => {
     const gone = await kith(['person', 'show', 'user', 'u-cli', '--storage', storage]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/nothing is held on user ID "u-cli"/);
-  });
+    // Five processes of the real bin, one after the other: give a loaded machine time.
+  }, 30_000);
 
   it.each([
     [['serve', '--port', 'eighty'], /--port: "eighty" is not a port/],
