@@ -8,16 +8,19 @@ export interface PgStatement {
 }
 
 const BY_IDS = 'site = $1 and (anonymous_id = any($2::text[]) or user_id = any($3::text[]))';
+// The person's events through the two ID indexes (as in sqlite/queries.ts): cost follows the person's events.
+const EVENTS_OF = `site = $1 and seq in (select seq from events where anonymous_id = any($2::text[])
+  union all select seq from events where user_id = any($3::text[]))`;
 const byIds = (set: IdSet, storable: (id: string) => string) => [set.site, set.anonymousIds.map(storable), set.userIds.map(storable)];
 
 export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number, storable: (id: string) => string): PgStatement => ({
-  sql: `select seq, timestamp, body from events where ${BY_IDS} and (timestamp, seq) < ($4, $5)
+  sql: `select seq, timestamp, body from events where ${EVENTS_OF} and (timestamp, seq) < ($4, $5)
     order by timestamp desc, seq desc limit $6`,
   values: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
 });
 
 export const eventSummary = (set: IdSet, storable: (id: string) => string): PgStatement => ({
-  sql: `select count(*)::integer as "eventCount", min(timestamp) as "firstSeen", max(timestamp) as "lastSeen" from events where ${BY_IDS}`,
+  sql: `select count(*)::integer as "eventCount", min(timestamp) as "firstSeen", max(timestamp) as "lastSeen" from events where ${EVENTS_OF}`,
   values: byIds(set, storable),
 });
 
@@ -82,7 +85,7 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
   const edges = `select seq from identity_edges where site = $1
     and (from_kind || ':' || from_id = any($2::text[]) or to_kind || ':' || to_id = any($2::text[]))`;
   return [
-    { sql: `delete from events where ${BY_IDS}`, values: byIds(set, storable) },
+    { sql: `delete from events where ${EVENTS_OF}`, values: byIds(set, storable) },
     { sql: 'delete from rejected where site = $1 and exists (select 1 from unnest($2::text[]) as id where strpos(rejected.payload, id) > 0)', values: [site, quoted] },
     { sql: 'update consent_log set anonymous_id = $1 where site = $2 and anonymous_id = any($3::text[])', values: [pseudonym, site, set.anonymousIds.map(storable)] },
     { sql: 'update consent_log set user_id = $1 where site = $2 and user_id = any($3::text[])', values: [pseudonym, site, set.userIds.map(storable)] },

@@ -6,18 +6,24 @@ import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
 
 const ids = (list: string[]) => JSON.stringify(list);
 const IN = (column: string) => `${column} in (select value from json_each(?))`;
-const BY_IDS = `site = ? and (${IN('anonymous_id')} or ${IN('user_id')})`;
+// The person's events through the two ID indexes, then by rowid: cost follows the person's events,
+// not the table's. `+site` keeps the planner off the (site, message_id) index, which would scan a
+// whole site's events.
+const EVENTS_OF = `seq in (select seq from events where ${IN('anonymous_id')} and +site = ?
+  union all select seq from events where ${IN('user_id')} and +site = ?)`;
+const eventsOf = (set: IdSet) => [ids(set.anonymousIds), set.site, ids(set.userIds), set.site];
+const BY_IDS = `+site = ? and (${IN('anonymous_id')} or ${IN('user_id')})`;
 const byIds = (set: IdSet) => [set.site, ids(set.anonymousIds), ids(set.userIds)];
 
 export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number): Statement => ({
-  sql: `select seq, timestamp, body from events where ${BY_IDS} and (timestamp, seq) < (?, ?)
+  sql: `select seq, timestamp, body from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
     order by timestamp desc, seq desc limit ?`,
-  params: [...byIds(set), cursor.timestamp, String(cursor.seq), String(limit + 1)],
+  params: [...eventsOf(set), cursor.timestamp, String(cursor.seq), String(limit + 1)],
 });
 
 export const eventSummary = (set: IdSet): Statement => ({
-  sql: `select count(*) as eventCount, min(timestamp) as firstSeen, max(timestamp) as lastSeen from events where ${BY_IDS}`,
-  params: byIds(set),
+  sql: `select count(*) as eventCount, min(timestamp) as firstSeen, max(timestamp) as lastSeen from events where ${EVENTS_OF}`,
+  params: eventsOf(set),
 });
 
 export const consentsOf = (set: IdSet): Statement => ({
@@ -93,10 +99,10 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
   const edges = `select seq from identity_edges where site = ?
     and (from_kind || ':' || from_id in (select value from json_each(?)) or to_kind || ':' || to_id in (select value from json_each(?)))`;
   return [
-    { sql: `delete from events where ${BY_IDS}`, params: byIds(set) },
+    { sql: `delete from events where ${EVENTS_OF}`, params: eventsOf(set) },
     { sql: 'delete from rejected where site = ? and exists (select 1 from json_each(?) j where instr(rejected.payload, j.value) > 0)', params: [site, quoted] },
-    { sql: `update consent_log set anonymous_id = ? where site = ? and ${IN('anonymous_id')}`, params: [pseudonym, site, ids(set.anonymousIds)] },
-    { sql: `update consent_log set user_id = ? where site = ? and ${IN('user_id')}`, params: [pseudonym, site, ids(set.userIds)] },
+    { sql: `update consent_log set anonymous_id = ? where +site = ? and ${IN('anonymous_id')}`, params: [pseudonym, site, ids(set.anonymousIds)] },
+    { sql: `update consent_log set user_id = ? where +site = ? and ${IN('user_id')}`, params: [pseudonym, site, ids(set.userIds)] },
     { sql: `delete from identity_traits where site = ? and kind || ':' || id in (select value from json_each(?))`, params: [site, nodes] },
     { sql: `delete from merge_moves where edge_seq in (${edges})`, params: [site, nodes, nodes] },
     { sql: `delete from merge_log where edge_seq in (${edges})`, params: [site, nodes, nodes] },
