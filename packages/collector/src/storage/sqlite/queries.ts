@@ -50,10 +50,11 @@ export const personTraits = (site: string, kind: string, id: string): Statement 
 const EDGE_COLUMNS = `e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id, e.how, e.source, e.at, e.outcome`;
 
 export const edgesOf = (site: string, personId: string): Statement => ({
-  sql: `select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
+  // cross join: SQLite then starts from the person's nodes, not from every edge of the site.
+  sql: `select ${EDGE_COLUMNS} from identities i cross join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
       where i.site = ? and i.person_id = ?
     union
-    select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
+    select ${EDGE_COLUMNS} from identities i cross join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
       where i.site = ? and i.person_id = ?
     order by seq`,
   params: [site, personId, site, personId],
@@ -61,8 +62,10 @@ export const edgesOf = (site: string, personId: string): Statement => ({
 
 export const stitchCandidates = (set: IdSet): Statement => ({
   sql: `select anonymous_id as anonymousId, candidate_id as candidateId, score, reasons, at from stitch_candidates
-    where site = ? and (${IN('anonymous_id')} or ${IN('candidate_id')}) order by score desc, at`,
-  params: [set.site, ids(set.anonymousIds), ids(set.anonymousIds)],
+    where rowid in (select rowid from stitch_candidates where site = ? and ${IN('anonymous_id')}
+      union all select rowid from stitch_candidates where site = ? and ${IN('candidate_id')})
+    order by score desc, at`,
+  params: [set.site, ids(set.anonymousIds), set.site, ids(set.anonymousIds)],
 });
 
 export const deviceAnonymousId = (site: string, deviceId: string): Statement => ({
