@@ -1,6 +1,8 @@
 // Collector throughput, side by side in one run on loopback: (a) a bare node:http server that
-// reads the same body, (b) the Node collector with its full pipeline on SQLite. Same 20-event
-// batch, unique messageIds per request; afterwards every acknowledged event must be in storage.
+// reads the same body, (b) the Node collector with its full pipeline on SQLite, (c) the same
+// collector on a throwaway PostgreSQL server. Same 20-event batches with unique messageIds from
+// 5,000 returning browsers (each sends the device cookie of its first visit); afterwards every
+// acknowledged event must be in storage.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,16 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import { postgresMissing, startPostgres } from './postgres.ts';
+import { EVENTS_PER_BATCH, browserEvent } from './traffic.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const EVENTS_PER_BATCH = 20;
+/** A folder: the collector processes write a V8 CPU profile there (read it with bench/profile.ts). */
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export interface Result {
   name: string;
   requestsPerSecond: number;
+  /** Acknowledged (2xx) events per second: for the collector, events durably stored. */
   eventsPerSecond: number;
   p50: number;
   p99: number;
@@ -25,26 +31,63 @@ export interface Result {
   errors: number;
 }
 
+/** What storage held after a phase, against what the collector acknowledged. */
+export interface StorageCheck {
+  acknowledged: number;
+  stored: number;
+  /** Acknowledged but not stored: must be 0. */
+  missing: number;
+}
+
+export interface Phase {
+  result: Result;
+  check?: StorageCheck;
+  /** New browsers per second before the load: each one's first batch makes a device ID and links it. */
+  firstVisitsPerSecond?: number;
+}
+
+export interface CollectorBench {
+  bare: Phase;
+  sqlite: Phase;
+  /** Skipped, with the reason, when PostgreSQL is not installed. */
+  postgres: Phase | { skipped: string };
+}
+
+/** Browsers sending the load; request n comes from browser n % BROWSERS. */
+const BROWSERS = 5000;
+const anonymousId = (browser: number) => `anon-${browser}`;
+const messageId = (requestNumber: number, index: number) => `bench-${requestNumber}-${index}`;
+
 /** A realistic browser batch: page views and product events with full context. */
 function batchBody(requestNumber: number): string {
-  const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => ({
-    type: i % 4 === 0 ? 'page' : 'track',
-    event: i % 4 === 0 ? undefined : 'Product Viewed',
-    messageId: `bench-${requestNumber}-${i}`,
-    anonymousId: `anon-${requestNumber % 5000}`,
-    timestamp: new Date().toISOString(),
-    properties: { sku: `sku-${i}`, name: 'Kith Mug', price: 12.5, currency: 'EUR', category: 'kitchen' },
-    context: {
-      page: { url: 'https://shop.example/product/kith-mug?ref=home', path: '/product/kith-mug', referrer: 'https://shop.example/', title: 'Kith Mug', search: '?ref=home' },
-      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
-      locale: 'de-DE',
-      timezone: 'Europe/Berlin',
-      screen: { width: 1920, height: 1080 },
-      library: { name: 'kith', version: '0.1.0' },
-      consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } },
-    },
-  }));
+  const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, i) =>
+    browserEvent({ type: i % 4 === 0 ? 'page' : 'track', messageId: messageId(requestNumber, i), anonymousId: anonymousId(requestNumber % BROWSERS), sku: i }),
+  );
   return JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: 'bench-key' });
+}
+
+/**
+ * Each browser's first visit, before the load: one page view, and the cookies the collector sets
+ * (its device ID), which the browser then sends with every batch, as a returning browser does.
+ */
+async function firstVisits(url: string): Promise<string[]> {
+  const cookies: string[] = [];
+  let next = 0;
+  const browser = async () => {
+    for (let n = next++; n < BROWSERS; n = next++) {
+      const batch = [browserEvent({ type: 'page', messageId: `first-visit-${n}`, anonymousId: anonymousId(n) })];
+      const response = await fetch(`${url}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: 'bench-key' }),
+      });
+      if (!response.ok) throw new Error(`a first visit was refused: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+      cookies[n] = response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, browser));
+  return cookies;
 }
 
 function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
@@ -66,46 +109,104 @@ async function stop(child: ChildProcess) {
   await exited;
 }
 
-async function load(name: string, url: string): Promise<Result> {
+/** Loads the server for DURATION_S; returns its figures and the request numbers it acknowledged. */
+async function load(name: string, url: string, cookies: string[] = []): Promise<{ result: Result; acknowledged: number[] }> {
   let requestNumber = 0;
+  const acknowledged: number[] = [];
+  // autocannon keeps one context per connection, and a connection has one request in flight.
+  type Sent = { requestNumber?: number };
   const result = await autocannon({
     url: `${url}/v1/batch`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     connections: CONNECTIONS,
     duration: DURATION_S,
-    requests: [{ setupRequest: (request) => ({ ...request, body: batchBody(requestNumber++) }) }],
+    requests: [
+      {
+        setupRequest: (request, context) => {
+          (context as Sent).requestNumber = requestNumber;
+          const cookie = cookies[requestNumber % BROWSERS];
+          const headers = cookie ? { ...request.headers, cookie } : request.headers;
+          return { ...request, headers, body: batchBody(requestNumber++) };
+        },
+        onResponse: (status, _body, context) => {
+          const sent = (context as Sent).requestNumber;
+          if (status >= 200 && status < 300 && sent !== undefined) acknowledged.push(sent);
+        },
+      },
+    ],
   });
   const ok = result['2xx'];
   return {
-    name,
-    requestsPerSecond: Math.round(ok / DURATION_S),
-    eventsPerSecond: Math.round((ok * EVENTS_PER_BATCH) / DURATION_S),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    ok,
-    errors: result.non2xx + result.errors + result.timeouts,
+    result: {
+      name,
+      requestsPerSecond: Math.round(ok / DURATION_S),
+      eventsPerSecond: Math.round((ok * EVENTS_PER_BATCH) / DURATION_S),
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      ok,
+      errors: result.non2xx + result.errors + result.timeouts,
+    },
+    acknowledged,
   };
 }
 
-export async function benchCollector(): Promise<{ results: Result[]; stored: number; acknowledged: number }> {
+/** Every event of every acknowledged request must be among the stored messageIds. */
+function check(acknowledged: number[], storedIds: string[]): StorageCheck {
+  const stored = new Set(storedIds.filter((id) => id.startsWith('bench-')));
+  let missing = 0;
+  for (const requestNumber of acknowledged) {
+    for (let i = 0; i < EVENTS_PER_BATCH; i++) if (!stored.has(messageId(requestNumber, i))) missing++;
+  }
+  return { acknowledged: acknowledged.length * EVENTS_PER_BATCH, stored: stored.size, missing };
+}
+
+async function collectorPhase(name: string, storage: string, config: string, storedIds: () => string[]): Promise<Phase> {
+  const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`] : [];
+  const collector = await start(
+    [...profile, 'packages/collector/src/runtime/node.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage, '--config', config],
+    { KITH_ADMIN_TOKEN: 'bench' },
+  );
+  const started = performance.now();
+  const cookies = await firstVisits(collector.url);
+  const firstVisitsPerSecond = Math.round(BROWSERS / ((performance.now() - started) / 1000));
+  const { result, acknowledged } = await load(name, collector.url, cookies);
+  // Requests whose connection autocannon dropped at the end are still being handled: let them
+  // finish before the collector closes its storage (they were never acknowledged either way).
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await stop(collector.child);
+  return { result, check: check(acknowledged, storedIds()), firstVisitsPerSecond };
+}
+
+export async function benchCollector(): Promise<CollectorBench> {
   const dir = mkdtempSync(join(tmpdir(), 'kith-bench-'));
   try {
-    const bare = await start(['bench/bare-server.ts']);
-    const a = await load('(a) bare node:http', bare.url);
-    await stop(bare.child);
+    const bareServer = await start(['bench/bare-server.ts']);
+    const bare = { result: (await load('(a) bare node:http', bareServer.url)).result };
+    await stop(bareServer.child);
 
     const config = join(dir, 'kith.config.json');
     writeFileSync(config, JSON.stringify({ sites: [{ id: 'bench', writeKey: 'bench-key', origins: [] }], rateLimit: { perAddress: 0, perSite: 0 } }));
-    const db = join(dir, 'kith.db');
-    const collector = await start(['packages/collector/src/runtime/node.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', `sqlite:${db}`, '--config', config], { KITH_ADMIN_TOKEN: 'bench' });
-    const b = await load('(b) collector, SQLite', collector.url);
-    await stop(collector.child);
 
-    const sqlite = new DatabaseSync(db);
-    const stored = (sqlite.prepare('select count(*) as n from events').get() as { n: number }).n;
-    sqlite.close();
-    return { results: [a, b], stored, acknowledged: b.ok * EVENTS_PER_BATCH };
+    const db = join(dir, 'kith.db');
+    const sqlite = await collectorPhase('(b) collector, SQLite', `sqlite:${db}`, config, () => {
+      const file = new DatabaseSync(db, { readOnly: true });
+      const rows = file.prepare('select message_id from events').all() as { message_id: string }[];
+      file.close();
+      return rows.map((row) => row.message_id);
+    });
+
+    const missing = postgresMissing();
+    let postgres: CollectorBench['postgres'] = { skipped: missing ?? '' };
+    if (!missing) {
+      const server = await startPostgres();
+      try {
+        postgres = await collectorPhase('(c) collector, PostgreSQL', server.url, config, () => server.psql('select message_id from events').split('\n').filter(Boolean));
+      } finally {
+        server.stop();
+      }
+    }
+    return { bare, sqlite, postgres };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

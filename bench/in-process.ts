@@ -1,0 +1,53 @@
+// The collector's app in the bench's own process, wired as the Node runtime wires it, for benches
+// that call it with `app.request` (no socket, no load generator sharing the cores).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApp } from '../packages/collector/src/app.ts';
+import { createNodeDeps } from '../packages/collector/src/runtime/node.ts';
+import type { Storage } from '../packages/collector/src/storage/storage.ts';
+import { percentile } from './traffic.ts';
+
+export const SITE = 'bench';
+export const WRITE_KEY = 'bench-key';
+export const ADMIN_TOKEN = 'bench';
+
+export interface InProcessCollector {
+  app: ReturnType<typeof createApp>;
+  storage: Storage;
+}
+
+/** A one-site collector on `storage` (e.g. `sqlite:<file>`), rate limits off; its config file goes in `dir`. */
+export async function inProcessCollector(dir: string, storage: string): Promise<InProcessCollector> {
+  const configPath = join(dir, 'kith.config.json');
+  writeFileSync(configPath, JSON.stringify({ sites: [{ id: SITE, writeKey: WRITE_KEY, origins: [] }], rateLimit: { perAddress: 0, perSite: 0 } }));
+  const deps = await createNodeDeps({ storage, configPath, adminToken: ADMIN_TOKEN });
+  // app.request has no socket: the address a runtime would report comes from here.
+  return { app: createApp({ ...deps, clientInfo: () => ({ address: '198.51.100.23' }) }), storage: deps.storage };
+}
+
+/** Milliseconds of each call, sorted; stops after `count` calls, or after `maxSeconds` once it has `minSamples`. */
+export async function timeEach(count: number, limits: { maxSeconds: number; minSamples: number }, call: (n: number) => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  const started = performance.now();
+  for (let n = 0; n < count; n++) {
+    if (n >= limits.minSamples && performance.now() - started > limits.maxSeconds * 1000) break;
+    const sent = performance.now();
+    await call(n);
+    times.push(performance.now() - sent);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** p50 and p99 of sorted milliseconds, to 0.01 ms. */
+export const quantiles = (sortedMs: number[]) => ({ p50: round(percentile(sortedMs, 50)), p99: round(percentile(sortedMs, 99)) });
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** GETs an admin path; counts answers other than 200 by status in `failures`. */
+export async function adminGet(app: InProcessCollector['app'], path: string, failures: Map<number, number>): Promise<void> {
+  const response = await app.request(path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  await response.arrayBuffer();
+  if (response.status !== 200) failures.set(response.status, (failures.get(response.status) ?? 0) + 1);
+}
+
+export const describeFailures = (failures: Map<number, number>) => [...failures].map(([status, times]) => `${times}x ${status}`).join(', ') || 'none';
