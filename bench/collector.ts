@@ -5,11 +5,12 @@
 // acknowledged event must be in storage.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN, WRITE_KEY, writeBenchConfig } from './in-process.ts';
 import { postgresMissing, startPostgres } from './postgres.ts';
 import { EVENTS_PER_BATCH, browserEvent } from './traffic.ts';
 
@@ -63,7 +64,7 @@ function batchBody(requestNumber: number): string {
   const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, i) =>
     browserEvent({ type: i % 4 === 0 ? 'page' : 'track', messageId: messageId(requestNumber, i), anonymousId: anonymousId(requestNumber % BROWSERS), sku: i }),
   );
-  return JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: 'bench-key' });
+  return JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY });
 }
 
 /**
@@ -79,7 +80,7 @@ async function firstVisits(url: string): Promise<string[]> {
       const response = await fetch(`${url}/v1/batch`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: 'bench-key' }),
+        body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY }),
       });
       if (!response.ok) throw new Error(`a first visit was refused: ${response.status} ${await response.text()}`);
       await response.arrayBuffer();
@@ -165,7 +166,7 @@ async function collectorPhase(name: string, storage: string, config: string, sto
   const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`] : [];
   const collector = await start(
     [...profile, 'packages/collector/src/runtime/node.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage, '--config', config],
-    { KITH_ADMIN_TOKEN: 'bench' },
+    { KITH_ADMIN_TOKEN: ADMIN_TOKEN },
   );
   const started = performance.now();
   const cookies = await firstVisits(collector.url);
@@ -185,8 +186,7 @@ export async function benchCollector(): Promise<CollectorBench> {
     const bare = { result: (await load('(a) bare node:http', bareServer.url)).result };
     await stop(bareServer.child);
 
-    const config = join(dir, 'kith.config.json');
-    writeFileSync(config, JSON.stringify({ sites: [{ id: 'bench', writeKey: 'bench-key', origins: [] }], rateLimit: { perAddress: 0, perSite: 0 } }));
+    const config = writeBenchConfig(dir);
 
     const db = join(dir, 'kith.db');
     const sqlite = await collectorPhase('(b) collector, SQLite', `sqlite:${db}`, config, () => {

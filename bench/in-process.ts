@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { createApp } from '../packages/collector/src/app.ts';
 import { createNodeDeps } from '../packages/collector/src/runtime/node.ts';
 import type { Storage } from '../packages/collector/src/storage/storage.ts';
-import { percentile } from './traffic.ts';
 
 export const SITE = 'bench';
 export const WRITE_KEY = 'bench-key';
@@ -16,11 +15,16 @@ export interface InProcessCollector {
   storage: Storage;
 }
 
-/** A one-site collector on `storage` (e.g. `sqlite:<file>`), rate limits off; its config file goes in `dir`. */
-export async function inProcessCollector(dir: string, storage: string): Promise<InProcessCollector> {
+/** The benches' kith.config.json, written in `dir`: one site, rate limits off. Returns its path. */
+export function writeBenchConfig(dir: string): string {
   const configPath = join(dir, 'kith.config.json');
   writeFileSync(configPath, JSON.stringify({ sites: [{ id: SITE, writeKey: WRITE_KEY, origins: [] }], rateLimit: { perAddress: 0, perSite: 0 } }));
-  const deps = await createNodeDeps({ storage, configPath, adminToken: ADMIN_TOKEN });
+  return configPath;
+}
+
+/** A collector on `storage` (e.g. `sqlite:<file>`) with the benches' config, written in `dir`. */
+export async function inProcessCollector(dir: string, storage: string): Promise<InProcessCollector> {
+  const deps = await createNodeDeps({ storage, configPath: writeBenchConfig(dir), adminToken: ADMIN_TOKEN });
   // app.request has no socket: the address a runtime would report comes from here.
   return { app: createApp({ ...deps, clientInfo: () => ({ address: '198.51.100.23' }) }), storage: deps.storage };
 }
@@ -39,9 +43,12 @@ export async function timeEach(count: number, limits: { maxSeconds: number; minS
 }
 
 /** p50 and p99 of sorted milliseconds, to 0.01 ms. */
-export const quantiles = (sortedMs: number[]) => ({ p50: round(percentile(sortedMs, 50)), p99: round(percentile(sortedMs, 99)) });
+export const quantiles = (sortedMs: number[]) => ({ p50: percentile(sortedMs, 50), p99: percentile(sortedMs, 99) });
 
-const round = (ms: number) => Math.round(ms * 100) / 100;
+function percentile(sortedMs: number[], p: number): number {
+  const at = sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))];
+  return at === undefined ? NaN : Math.round(at * 100) / 100;
+}
 
 /** GETs an admin path; counts answers other than 200 by status in `failures`. */
 export async function adminGet(app: InProcessCollector['app'], path: string, failures: Map<number, number>): Promise<void> {

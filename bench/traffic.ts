@@ -112,7 +112,7 @@ export function createShop(seed: number) {
     return { type: 'track', event: pick(PRODUCT_EVENTS) };
   }
 
-  return { visitors, users, random, pick, nextSession, eventKind };
+  return { visitors, users, pick, nextSession, eventKind };
 }
 
 export type Shop = ReturnType<typeof createShop>;
@@ -131,9 +131,4 @@ export function firstVisitIdentity(site: string, visitor: Visitor, userId: strin
     traits.push({ site, node: user, traits: TRAITS, at });
   }
   return { links, traits };
-}
-
-export function percentile(sortedMs: number[], p: number): number {
-  if (sortedMs.length === 0) return NaN;
-  return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))]!;
 }
