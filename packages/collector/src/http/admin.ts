@@ -3,12 +3,13 @@ import type { AppDeps, Env } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { erasePerson, exportPerson, personIds, resolvePerson, showPerson } from '../persons.ts';
 import type { Sites } from '../sites.ts';
+import type { DeviceBindings } from './device.ts';
 import type { IdKind, PersonKey } from '../storage/storage.ts';
 
 const KINDS: readonly string[] = ['user', 'anonymous'] satisfies IdKind[];
 
 /** The person API (behind the bearer token, see app.ts): show, events, export (Art. 15), erase (Art. 17). */
-export function adminHandlers(deps: AppDeps, sites: Sites) {
+export function adminHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings) {
   const clock = deps.clock ?? (() => new Date());
   const notFound = (key: PersonKey): never => {
     throw new KithError('not_found', 404, `Nothing is held on ${key.kind} ID "${key.id.slice(0, 200)}" for this site.`);
@@ -40,6 +41,7 @@ export function adminHandlers(deps: AppDeps, sites: Sites) {
     erase: async (c: Context<Env>) => {
       const key = personKey(c);
       const receipt = (await erasePerson(deps.storage, siteOf(c, sites), key, clock())) ?? notFound(key);
+      bindings.clear();
       return c.json({ ok: true, receipt });
     },
   };

@@ -27,6 +27,7 @@ export interface DeviceStep {
  */
 export async function deviceStep(input: {
   storage: Storage;
+  bindings: DeviceBindings;
   site: string;
   cookie: string | undefined;
   browser: IdentityLearnt['browser'];
@@ -42,9 +43,13 @@ export async function deviceStep(input: {
     site, from: { kind: 'device', id: deviceId }, to: { kind: 'anonymous', id: anonymousId }, how: 'cookie', source: input.source, at: input.at,
   });
 
+  if (input.cookie && input.bindings.has(site, input.cookie, anonymousId)) return { deviceId: input.cookie, forget: false };
   const known = input.cookie && DEVICE_ID.test(input.cookie) ? await storage.person(site, { kind: 'device', id: input.cookie }) : null;
   if (known && input.cookie) {
-    if (known.anonymousIds.includes(anonymousId)) return { deviceId: input.cookie, forget: false };
+    if (known.anonymousIds.includes(anonymousId)) {
+      input.bindings.add(site, input.cookie, anonymousId);
+      return { deviceId: input.cookie, forget: false };
+    }
     if (input.restore === anonymousId) {
       const surviving = await storage.deviceAnonymousId(site, input.cookie);
       return {
@@ -57,6 +62,33 @@ export async function deviceStep(input: {
   }
   const deviceId = crypto.randomUUID();
   return { link: bind(deviceId), deviceId, forget: false };
+}
+
+/**
+ * Device cookies already seen with their anonymous ID, so a returning browser's batches skip the
+ * person read. Entries are learnt only from storage and live a minute at most: an erasure through
+ * this app clears them at once, one elsewhere (the CLI, another instance) within the minute.
+ */
+export interface DeviceBindings {
+  has(site: string, deviceId: string, anonymousId: string): boolean;
+  add(site: string, deviceId: string, anonymousId: string): void;
+  clear(): void;
+}
+
+export function createDeviceBindings(ttlMs = 60_000, maxEntries = 100_000): DeviceBindings {
+  const seenAt = new Map<string, number>();
+  const key = (site: string, deviceId: string, anonymousId: string) => `${site}\n${deviceId}\n${anonymousId}`;
+  return {
+    has(site, deviceId, anonymousId) {
+      const at = seenAt.get(key(site, deviceId, anonymousId));
+      return at !== undefined && Date.now() - at < ttlMs;
+    },
+    add(site, deviceId, anonymousId) {
+      if (seenAt.size >= maxEntries) seenAt.delete(seenAt.keys().next().value!);
+      seenAt.set(key(site, deviceId, anonymousId), Date.now());
+    },
+    clear: () => seenAt.clear(),
+  };
 }
 
 /** Sets, renews or deletes the HttpOnly device cookie on the response. */

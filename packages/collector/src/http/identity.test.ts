@@ -73,6 +73,21 @@ describe('device cookie', () => {
     expect((await b.person('user', 'u2')).person).toMatchObject({ userIds: ['u2'], anonymousIds: ['a2'] });
   });
 
+  it('forgets an erased device at once: the browser\'s next batch gets a new device, not the erased one', async () => {
+    const b = await browser();
+    await b.send({ batch: [browserEvent('m1', 'a1')] });
+    await b.send({ batch: [browserEvent('m2', 'a1')] }); // a returning batch: the device is now known
+    const erasedDevice = b.cookie()!.split('=')[1];
+    const erased = await b.app.request('/v1/persons/anonymous/a1?site=shop', { method: 'DELETE', headers: { Authorization: 'Bearer test-admin-token' } });
+    expect(erased.status).toBe(200);
+    await b.send({ batch: [browserEvent('m3', 'a1')] });
+    const deviceIds = (await b.person('anonymous', 'a1')).person.deviceIds as string[];
+    expect(deviceIds).toHaveLength(1);
+    expect(deviceIds[0]).not.toBe(erasedDevice);
+    const [stored] = (await b.storage.events({ site: 'shop', userIds: [], anonymousIds: ['a1'], limit: 1 })).events;
+    expect(stored).toMatchObject({ messageId: 'm3', deviceId: deviceIds[0] });
+  });
+
   it('ignores a device cookie it did not make and gives the browser a new one', async () => {
     const b = await browser();
     b.setJar('kith_did=<script>');

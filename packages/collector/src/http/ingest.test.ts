@@ -157,6 +157,17 @@ describe('bad requests get a JSON error with a code and a hint', () => {
     expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toEqual([]);
   });
 
+  it('answers a declared Content-Length over 500 KB with 413 before reading the body', async () => {
+    const { app } = await testApp();
+    const res = await app.request('/v1/batch', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': String(600 * 1024) },
+      body: JSON.stringify({ batch: [trackEvent('m1')], writeKey: SHOP_KEY }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'payload_too_large' });
+  });
+
   it('answers more than 2,500 events with 413', async () => {
     const { post, basic } = await testApp();
     const batch = Array.from({ length: 2501 }, () => ({}));

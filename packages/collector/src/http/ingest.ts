@@ -3,10 +3,10 @@ import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
 import type { AppDeps, ClientInfo, Env } from '../deps.ts';
 import { KithError } from '../errors.ts';
-import { applyDeviceCookie, deviceCookie, deviceStep } from './device.ts';
+import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { runPipeline } from '../pipeline/index.ts';
-import { MAX_EVENT_BYTES } from '../pipeline/validate.ts';
+import { MAX_EVENT_BYTES, mayHoldLoneSurrogates } from '../pipeline/validate.ts';
 import type { Sites } from '../sites.ts';
 import type { IdentityLink, Storage } from '../storage/storage.ts';
 
@@ -16,7 +16,7 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: AppDeps, sites: Sites) {
+export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings) {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const now = () => clock().getTime();
@@ -30,13 +30,14 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
     return { client, ...(await readJson(c)) };
   };
 
-  const ingest = async (c: Context<Env>, client: ClientInfo, items: unknown[], body: Body, bodyBytes: number) => {
+  const ingest = async (c: Context<Env>, client: ClientInfo, items: unknown[], { body, bytes: bodyBytes, text }: JsonBody) => {
     const site = authorize(c, body, sites);
     perSite.take(site.id);
     const receivedAt = clock();
     const { set, rejected, browser } = await runPipeline({
       items,
       bodyBytes,
+      checkText: mayHoldLoneSurrogates(text),
       site: site.id,
       receivedAt,
       sentAt: parseSentAt(body.sentAt),
@@ -47,6 +48,7 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
     });
     const device = await deviceStep({
       storage: deps.storage,
+      bindings,
       site: site.id,
       cookie: deviceCookie(c),
       browser,
@@ -73,24 +75,26 @@ export function ingestHandlers(deps: AppDeps, sites: Sites) {
 
   return {
     batch: async (c: Context<Env>) => {
-      const { client, body, bytes } = await admit(c);
+      const { client, ...json } = await admit(c);
+      const { body } = json;
       if (!Array.isArray(body.batch)) {
         throw new KithError('not_a_batch', 400, 'Send { "batch": [events...], "sentAt": "<ISO time>" }.');
       }
       if (body.batch.length > MAX_BATCH_EVENTS) {
         throw new KithError('payload_too_large', 413, `A batch may hold at most ${MAX_BATCH_EVENTS} events; split it.`);
       }
-      const result = await ingest(c, client, body.batch, body, bytes);
+      const result = await ingest(c, client, body.batch, json);
       return c.json({ ok: true, ...result } satisfies BatchResponse);
     },
 
     single: (type: EventType) => async (c: Context<Env>) => {
-      const { client, body, bytes } = await admit(c);
+      const { client, ...json } = await admit(c);
+      const { body, bytes } = json;
       if (bytes > MAX_EVENT_BYTES) {
         throw new KithError('payload_too_large', 413, `An event may be at most ${MAX_EVENT_BYTES / 1024} KB of JSON.`);
       }
       const { writeKey: _writeKey, sentAt: _sentAt, ...event } = body;
-      const result = await ingest(c, client, [{ ...event, type }], body, bytes);
+      const result = await ingest(c, client, [{ ...event, type }], json);
       const refused = result.rejected[0];
       if (refused) return c.json({ ok: false, error: refused.reason, message: refused.message }, 400);
       return c.json({ ok: true, ...result } satisfies BatchResponse);
@@ -108,18 +112,26 @@ async function settleAliases(storage: Storage, links: IdentityLink[]): Promise<I
 
 const utf8 = new TextDecoder();
 
-export async function readJson(c: Context<Env>): Promise<{ body: Body; bytes: number }> {
+/** A request's JSON body, with its size and text. */
+interface JsonBody {
+  body: Body;
+  bytes: number;
+  text: string;
+}
+
+export async function readJson(c: Context<Env>): Promise<JsonBody> {
   const buffer = await c.req.arrayBuffer();
+  const text = utf8.decode(buffer);
   let body: unknown;
   try {
-    body = JSON.parse(utf8.decode(buffer));
+    body = JSON.parse(text);
   } catch {
     throw new KithError('invalid_json', 400, 'The body is not valid JSON; send UTF-8 JSON as application/json or text/plain.');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new KithError('not_a_batch', 400, 'The body must be a JSON object: { "batch": [...] } or a single event.');
   }
-  return { body: body as Body, bytes: buffer.byteLength };
+  return { body: body as Body, bytes: buffer.byteLength, text };
 }
 
 /** The write key names the site (HTTP Basic username, as Segment sends it, or `writeKey` in the body). */

@@ -12,6 +12,8 @@ export interface PipelineInput extends Arrival {
   items: unknown[];
   /** Size of the whole body: when it fits in one event's limit, no event needs measuring. */
   bodyBytes: number;
+  /** False when the body's text cannot hold an unpaired surrogate, so no string needs checking. */
+  checkText: boolean;
   newId: () => string;
 }
 
@@ -38,7 +40,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
 
   for (const [index, item] of input.items.entries()) {
     const measure = () => (input.bodyBytes <= MAX_EVENT_BYTES ? 0 : utf8.encode(JSON.stringify(item)).byteLength);
-    const valid = validate(item, measure);
+    const valid = validate(item, measure, input.checkText);
     if (isRejection(valid)) {
       quarantine(index, item, valid.reason);
       continue;

@@ -71,30 +71,43 @@ export type ValidEvent = v.InferOutput<typeof EventSchema>;
 /**
  * What no database should be handed: nesting deeper than `limit` (JSON.parse accepts 50,000
  * levels, but JSON.stringify recurses and would overflow the stack) and text with unpaired
- * surrogates (not valid Unicode; PostgreSQL refuses it). One pass, without recursion.
+ * surrogates (not valid Unicode; PostgreSQL refuses it). The recursion stops at `limit`, so it
+ * cannot overflow either. `checkText: false` skips the text check when the caller knows there
+ * can be no unpaired surrogate (see `mayHoldLoneSurrogates`).
  */
-export function unstorable(value: unknown, limit: number): 'event_too_deep' | 'invalid_text' | null {
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [node, depth] = item;
-    if (typeof node === 'string') {
-      if (!node.isWellFormed()) return 'invalid_text';
-      continue;
-    }
-    if (typeof node !== 'object' || node === null) continue;
+export function unstorable(value: unknown, limit: number, checkText = true): 'event_too_deep' | 'invalid_text' | null {
+  const walk = (node: unknown, depth: number): 'event_too_deep' | 'invalid_text' | null => {
+    if (typeof node === 'string') return checkText && !node.isWellFormed() ? 'invalid_text' : null;
+    if (typeof node !== 'object' || node === null) return null;
     if (depth >= limit) return 'event_too_deep';
-    for (const [key, child] of Object.entries(node)) {
-      if (!key.isWellFormed()) return 'invalid_text';
-      stack.push([child, depth + 1]);
+    if (Array.isArray(node)) {
+      for (const child of node) {
+        const problem = typeof child === 'object' || typeof child === 'string' ? walk(child, depth + 1) : null;
+        if (problem) return problem;
+      }
+      return null;
     }
-  }
-  return null;
+    for (const key in node) {
+      if (checkText && !key.isWellFormed()) return 'invalid_text';
+      const child = (node as Record<string, unknown>)[key];
+      const problem = typeof child === 'object' || typeof child === 'string' ? walk(child, depth + 1) : null;
+      if (problem) return problem;
+    }
+    return null;
+  };
+  return walk(value, 0);
 }
 
+/**
+ * Decoded UTF-8 is always well-formed: an unpaired surrogate can only come from a `\uD800`-style
+ * escape. A body without one needs no text check, which saves a pass over every string.
+ */
+export const mayHoldLoneSurrogates = (json: string) => /\\u[dD][89a-fA-F]/.test(json);
+
 /** Checks one event against the contract; `measure` gives its serialized size when needed. */
-export function validate(input: unknown, measure: () => number): ValidEvent | Rejection {
+export function validate(input: unknown, measure: () => number, checkText = true): ValidEvent | Rejection {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { reason: 'not_an_object' };
-  const problem = unstorable(input, MAX_EVENT_DEPTH);
+  const problem = unstorable(input, MAX_EVENT_DEPTH, checkText);
   if (problem) return { reason: problem };
   if (measure() > MAX_EVENT_BYTES) return { reason: 'event_too_large' };
   const result = v.safeParse(EventSchema, input, { abortEarly: true });
