@@ -5,7 +5,7 @@
 // acknowledged event must be in storage.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -30,6 +30,11 @@ export interface Result {
   p99: number;
   ok: number;
   errors: number;
+  /**
+   * CPU time (all threads, user and system) the server process spent per acknowledged request.
+   * Unlike requests/s, it does not move with what else the machine runs; undefined off Linux.
+   */
+  cpuMsPerRequest?: number;
 }
 
 /** What storage held after a phase, against what the collector acknowledged. */
@@ -110,8 +115,20 @@ async function stop(child: ChildProcess) {
   await exited;
 }
 
+/** CPU milliseconds a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields 14 and 15 (utime, stime) after the command name, in clock ticks (USER_HZ, 100 on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Loads the server for DURATION_S; returns its figures and the request numbers it acknowledged. */
-async function load(name: string, url: string, cookies: string[] = []): Promise<{ result: Result; acknowledged: number[] }> {
+async function load(name: string, url: string, cookies: string[] = [], pid?: number): Promise<{ result: Result; acknowledged: number[] }> {
+  const cpuBefore = cpuMs(pid);
   let requestNumber = 0;
   const acknowledged: number[] = [];
   // autocannon keeps one context per connection, and a connection has one request in flight.
@@ -138,6 +155,7 @@ async function load(name: string, url: string, cookies: string[] = []): Promise<
     ],
   });
   const ok = result['2xx'];
+  const cpuAfter = cpuMs(pid);
   return {
     result: {
       name,
@@ -147,6 +165,7 @@ async function load(name: string, url: string, cookies: string[] = []): Promise<
       p99: result.latency.p99,
       ok,
       errors: result.non2xx + result.errors + result.timeouts,
+      ...(cpuBefore !== undefined && cpuAfter !== undefined && ok > 0 ? { cpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / ok) * 1000) / 1000 } : {}),
     },
     acknowledged,
   };
@@ -171,7 +190,7 @@ async function collectorPhase(name: string, storage: string, config: string, sto
   const started = performance.now();
   const cookies = await firstVisits(collector.url);
   const firstVisitsPerSecond = Math.round(BROWSERS / ((performance.now() - started) / 1000));
-  const { result, acknowledged } = await load(name, collector.url, cookies);
+  const { result, acknowledged } = await load(name, collector.url, cookies, collector.child.pid);
   // Requests whose connection autocannon dropped at the end are still being handled: let them
   // finish before the collector closes its storage (they were never acknowledged either way).
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -183,7 +202,7 @@ export async function benchCollector(): Promise<CollectorBench> {
   const dir = mkdtempSync(join(tmpdir(), 'kith-bench-'));
   try {
     const bareServer = await start(['bench/bare-server.ts']);
-    const bare = { result: (await load('(a) bare node:http', bareServer.url)).result };
+    const bare = { result: (await load('(a) bare node:http', bareServer.url, [], bareServer.child.pid)).result };
     await stop(bareServer.child);
 
     const config = writeBenchConfig(dir);

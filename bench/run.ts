@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { benchCollector, type Phase } from './collector.ts';
+import { EVENTS_PER_BATCH } from './traffic.ts';
 
 console.log(`${cpus().length} cores, Node ${process.versions.node}`);
 const { bare, sqlite, postgres } = await benchCollector();
@@ -12,8 +13,12 @@ console.table(Object.fromEntries(phases.map(({ result: { name, ...rest } }) => [
 if ('skipped' in postgres) console.log(`(c) collector, PostgreSQL: skipped, ${postgres.skipped}`);
 
 for (const phase of phases.slice(1)) {
-  const { name, requestsPerSecond } = phase.result;
+  const { name, requestsPerSecond, cpuMsPerRequest } = phase.result;
   console.log(`${name} / bare node:http requests/s: ${(requestsPerSecond / bare.result.requestsPerSecond).toFixed(2)}`);
+  if (cpuMsPerRequest && bare.result.cpuMsPerRequest) {
+    // The figures that do not move with the machine's load: CPU per request, and what one core would store.
+    console.log(`${name}: ${cpuMsPerRequest} ms CPU per request, ${(cpuMsPerRequest / bare.result.cpuMsPerRequest).toFixed(1)}x bare's ${bare.result.cpuMsPerRequest} ms; one core's worth would store ${Math.round((1000 / cpuMsPerRequest) * EVENTS_PER_BATCH)} events/s`);
+  }
   report(phase);
 }
 

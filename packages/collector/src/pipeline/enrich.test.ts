@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { correctTimestamp, enrich } from './enrich.ts';
+import { correctTimestamp, createEnricher, type Arrival } from './enrich.ts';
+import type { KithEvent } from '@kith/sdk/contract';
+
+const enrich = (event: KithEvent, arrival: Arrival) => createEnricher(arrival)(event);
 
 const receivedAt = new Date('2026-06-01T12:00:00.000Z');
 

@@ -34,30 +34,39 @@ export function correctTimestamp(original: string | undefined, arrival: Pick<Arr
 }
 
 /**
- * IP (a server-side sender may pass its visitor's in context.ip), parsed user agent and geo,
- * in Segment's context fields; what a client library already set (e.g. a mobile device) wins.
+ * Per batch: adds to each event the IP (a server-side sender may pass its visitor's in context.ip),
+ * parsed user agent and geo in Segment's context fields (what a client library already set, e.g. a
+ * mobile device, wins), the corrected timestamp and the arrival times. What is the same for every
+ * event of the batch is worked out once.
  */
-function enrichContext(context: KithEvent['context'], arrival: Arrival): NonNullable<KithEvent['context']> {
-  const enriched: NonNullable<KithEvent['context']> = { ...context };
-  const ip = applyIpMode(typeof enriched.ip === 'string' ? enriched.ip : arrival.clientAddress, arrival.ipMode);
-  if (ip === undefined) delete enriched.ip;
-  else enriched.ip = ip;
-  if (typeof enriched.userAgent === 'string') {
-    for (const [key, value] of Object.entries(parseUserAgent(enriched.userAgent))) enriched[key] ??= value;
-  }
-  if (arrival.geo) enriched.location ??= arrival.geo;
-  return enriched;
-}
+export function createEnricher(arrival: Arrival): (event: KithEvent) => StoredEvent {
+  const receivedAt = arrival.receivedAt.toISOString();
+  const sentAt = arrival.sentAt?.toISOString();
+  const clientIp = applyIpMode(arrival.clientAddress, arrival.ipMode);
 
-export function enrich(event: KithEvent, arrival: Arrival): StoredEvent {
-  const stored: StoredEvent = {
-    ...event,
-    context: enrichContext(event.context, arrival),
-    site: arrival.site,
-    timestamp: correctTimestamp(event.timestamp, arrival).toISOString(),
-    receivedAt: arrival.receivedAt.toISOString(),
+  const enrichContext = (context: KithEvent['context']): NonNullable<KithEvent['context']> => {
+    const enriched: NonNullable<KithEvent['context']> = { ...context };
+    const ip = typeof enriched.ip === 'string' ? applyIpMode(enriched.ip, arrival.ipMode) : clientIp;
+    if (ip === undefined) delete enriched.ip;
+    else enriched.ip = ip;
+    if (typeof enriched.userAgent === 'string') {
+      const parsed = parseUserAgent(enriched.userAgent);
+      for (const key in parsed) enriched[key] ??= parsed[key as keyof typeof parsed];
+    }
+    if (arrival.geo) enriched.location ??= arrival.geo;
+    return enriched;
   };
-  if (event.timestamp !== undefined) stored.originalTimestamp = event.timestamp;
-  if (arrival.sentAt) stored.sentAt = arrival.sentAt.toISOString();
-  return stored;
+
+  return (event) => {
+    const stored: StoredEvent = {
+      ...event,
+      context: enrichContext(event.context),
+      site: arrival.site,
+      timestamp: event.timestamp === undefined ? receivedAt : correctTimestamp(event.timestamp, arrival).toISOString(),
+      receivedAt,
+    };
+    if (event.timestamp !== undefined) stored.originalTimestamp = event.timestamp;
+    if (sentAt) stored.sentAt = sentAt;
+    return stored;
+  };
 }

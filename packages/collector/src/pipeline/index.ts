@@ -1,7 +1,7 @@
 import type { ConsentProperties, RejectedItem } from '@kith/sdk/contract';
 import type { StoredEvent, WriteSet } from '../storage/storage.ts';
 import { checkBannerText, checkConsent } from './consent.ts';
-import { enrich, type Arrival } from './enrich.ts';
+import { createEnricher, type Arrival } from './enrich.ts';
 import { checkUserIds } from './identity-ids.ts';
 import { learnIdentity, type IdentityLearnt } from './identity.ts';
 import { normalize } from './normalize.ts';
@@ -31,6 +31,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
   const rejected: RejectedItem[] = [];
   const accepted: StoredEvent[] = [];
   const receivedAt = input.receivedAt.toISOString();
+  const enrich = createEnricher(input);
 
   const quarantine = (index: number, item: unknown, reason: RejectReason) => {
     const message = REJECT_REASONS[reason];
@@ -51,7 +52,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
       quarantine(index, item, refused.reason);
       continue;
     }
-    const stored = enrich(event, input);
+    const stored = enrich(event);
     accepted.push(stored);
     if (stored.type === 'consent') set.consents.push(consentRecord(stored));
     else set.events.push(stored);

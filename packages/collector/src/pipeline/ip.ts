@@ -20,16 +20,6 @@ const IPV6_NETWORK = ((1n << 48n) - 1n) << 80n; // /48
  */
 export function applyIpMode(address: string | undefined, mode: IpMode): string | undefined {
   if (address === undefined || mode === 'drop') return undefined;
-  // Every event of a batch comes with the same address: parse it once.
-  if (address === last.address && mode === last.mode) return last.result;
-  const result = parse(address, mode);
-  last = { address, mode, result };
-  return result;
-}
-
-let last: { address?: string; mode?: IpMode; result?: string } = {};
-
-function parse(address: string, mode: IpMode): string | undefined {
   const ip = address.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
   try {
     const kind = distinctRemoteAddr(ip);
