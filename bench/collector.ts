@@ -191,9 +191,8 @@ async function collectorPhase(name: string, storage: string, config: string, sto
   const cookies = await firstVisits(collector.url);
   const firstVisitsPerSecond = Math.round(BROWSERS / ((performance.now() - started) / 1000));
   const { result, acknowledged } = await load(name, collector.url, cookies, collector.child.pid);
-  // Requests whose connection autocannon dropped at the end are still being handled: let them
-  // finish before the collector closes its storage (they were never acknowledged either way).
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Requests whose connection autocannon dropped at the end are still being handled: the collector
+  // lets them finish before it closes its storage (they were never acknowledged either way).
   await stop(collector.child);
   return { result, check: check(acknowledged, storedIds()), firstVisitsPerSecond };
 }

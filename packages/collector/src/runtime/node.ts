@@ -89,15 +89,31 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Serves a fetch handler on Node; resolves once listening (port 0 picks a free port). */
-export function listen(fetch: (request: Request) => Response | Promise<Response>, options: { port: number; host: string }): Promise<RunningServer> {
+/**
+ * Serves a fetch handler on Node; resolves once listening (port 0 picks a free port). `close`
+ * stops accepting, then waits for every handler still running, including those whose client hung
+ * up, so storage is closed only after their writes have settled.
+ */
+export function listen(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, options: { port: number; host: string }): Promise<RunningServer> {
+  const running = new Set<Promise<unknown>>();
+  // `env` is the Node request and response (for the client's address): it passes through.
+  const tracked = (request: Request, env?: unknown) => {
+    const handled = Promise.resolve(fetch(request, env));
+    const settled = handled.then(() => {}, () => {});
+    running.add(settled);
+    void settled.then(() => running.delete(settled));
+    return handled;
+  };
   return new Promise((resolve) => {
-    const server = serve({ fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
+    const server = serve({ fetch: tracked, port: options.port, hostname: options.host }, (info: AddressInfo) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       const shown = ['0.0.0.0', '::', 'localhost'].includes(options.host) ? 'localhost' : host;
       resolve({
         url: `http://${shown}:${info.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
+        close: async () => {
+          await new Promise((done) => server.close(() => done(undefined)));
+          while (running.size > 0) await Promise.all(running);
+        },
       });
     });
   });
