@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -6,7 +6,8 @@ import { describeStorageContract } from '../contract.ts';
 import { describeForwardStoreContract } from '../forward-contract.ts';
 import { describe, expect, it } from 'vitest';
 import type { Storage, StoredEvent } from '../storage.ts';
-import { createSqliteStorage } from './index.ts';
+import { openStorage } from '../open.ts';
+import { createSqliteStorage, writerThreadOf } from './index.ts';
 
 for (const describeContract of [describeStorageContract, describeForwardStoreContract]) describeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kith-sqlite-'));
@@ -48,30 +49,130 @@ for (const describeContract of [describeStorageContract, describeForwardStoreCon
   };
 });
 
-describe('sqlite storage: group commit', () => {
-  const event = (messageId: string, type: unknown = 'track') =>
-    ({ type, messageId, anonymousId: 'a', site: 'shop', timestamp: '2026-06-01T12:00:00.000Z', receivedAt: '2026-06-01T12:00:00.000Z' }) as StoredEvent;
-  const set = (...events: StoredEvent[]) => ({ events, consents: [], rejected: [] });
+const event = (messageId: string, type: unknown = 'track') =>
+  ({ type, messageId, anonymousId: 'a', site: 'shop', timestamp: '2026-06-01T12:00:00.000Z', receivedAt: '2026-06-01T12:00:00.000Z' }) as StoredEvent;
+const set = (...events: StoredEvent[]) => ({ events, consents: [], rejected: [] });
 
-  it('commits write sets that arrive together in one transaction, and acknowledges each with its own result', async () => {
-    const storage = createSqliteStorage({ path: ':memory:' });
+/** A file in a fresh folder, removed after the test. */
+function tempFile(onTestFinished: (cleanup: () => void) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kith-sqlite-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'kith.db');
+}
+
+const storedIds = (path: string): string[] => {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare('select message_id from events order by message_id').all() as { message_id: string }[]).map((row) => row.message_id);
+  } finally {
+    db.close();
+  }
+};
+
+for (const writer of ['inline', 'thread'] as const) describe(`sqlite storage: group commit (${writer} writer)`, () => {
+  const open = async (onTestFinished: (cleanup: () => void) => void) => {
+    const storage = createSqliteStorage(writer === 'inline' ? { path: ':memory:' } : { path: tempFile(onTestFinished) });
+    onTestFinished(() => void storage.close());
     await storage.migrate();
+    return storage;
+  };
+
+  it('commits write sets that arrive together in one transaction, and acknowledges each with its own result', async ({ onTestFinished }) => {
+    const storage = await open(onTestFinished);
     const results = await Promise.all([storage.write(set(event('m1'), event('m2'))), storage.write(set(event('m2'), event('m3'))), storage.write(set())]);
     expect(results).toEqual([{ inserted: 2, duplicates: 0 }, { inserted: 1, duplicates: 1 }, { inserted: 0, duplicates: 0 }]);
   });
 
-  it('refuses only the write set the database refuses, and keeps the others that arrived with it', async () => {
-    const storage = createSqliteStorage({ path: ':memory:' });
-    await storage.migrate();
+  it('refuses only the write set the database refuses, and keeps the others that arrived with it', async ({ onTestFinished }) => {
+    const storage = await open(onTestFinished);
     const [first, broken, last] = await Promise.allSettled([
       storage.write(set(event('ok-1'))),
       storage.write(set(event('bad-1'), event('bad-2', null))),
       storage.write(set(event('ok-2'))),
     ]);
     expect(first).toEqual({ status: 'fulfilled', value: { inserted: 1, duplicates: 0 } });
-    expect(broken).toMatchObject({ status: 'rejected', reason: { code: 'storage_unavailable' } });
+    expect(broken).toMatchObject({ status: 'rejected', reason: { code: 'storage_unavailable', status: 503 } });
     expect(last).toEqual({ status: 'fulfilled', value: { inserted: 1, duplicates: 0 } });
     const { events } = await storage.events({ site: 'shop', userIds: [], anonymousIds: ['a'], limit: 10 });
     expect(events.map((e) => e.messageId).sort()).toEqual(['ok-1', 'ok-2']);
+  });
+
+  it('waits for the writes in flight when closed, and refuses writes after', async ({ onTestFinished }) => {
+    const storage = await open(onTestFinished);
+    const writes = Array.from({ length: 20 }, (_, n) => storage.write(set(event(`m${n}`))));
+    await storage.close();
+    expect(await Promise.all(writes)).toEqual(writes.map(() => ({ inserted: 1, duplicates: 0 })));
+    await expect(storage.write(set(event('late')))).rejects.toMatchObject({ code: 'storage_unavailable', status: 503 });
+  });
+});
+
+describe('sqlite storage: writer thread', () => {
+  it('is how a file opened as --storage is written', async ({ onTestFinished }) => {
+    const path = tempFile(onTestFinished);
+    const storage = await openStorage(`sqlite:${path}`);
+    onTestFinished(() => void storage.close());
+    await storage.write(set(event('m1')));
+    expect(writerThreadOf(storage)).toBeDefined();
+    // Acknowledged means committed: the main connection, and any other, reads it at once.
+    expect(await storage.eventSummary({ site: 'shop', userIds: [], anonymousIds: ['a'] })).toMatchObject({ eventCount: 1 });
+    expect(storedIds(path)).toEqual(['m1']);
+  });
+
+  it('answers 503 to the writes in flight when the thread dies, loses none it acknowledged, and starts a new thread', async ({ onTestFinished }) => {
+    const path = tempFile(onTestFinished);
+    const storage = createSqliteStorage({ path });
+    onTestFinished(() => void storage.close());
+    await storage.migrate();
+    await storage.write(set(event('warm-up')));
+    const writes: { ids: string[]; outcome: Promise<unknown> }[] = [];
+    // Load over many turns of the event loop; the thread is killed in the middle of it.
+    for (let turn = 0; turn < 40; turn++) {
+      for (let n = 0; n < 10; n++) {
+        const ids = [`t${turn}-${n}-a`, `t${turn}-${n}-b`];
+        writes.push({ ids, outcome: storage.write(set(...ids.map((id) => event(id)))) });
+      }
+      if (turn === 20) void writerThreadOf(storage)!.crash();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const outcomes = await Promise.allSettled(writes.map(({ outcome }) => outcome));
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const outcome of refused) expect(outcome.reason).toMatchObject({ code: 'storage_unavailable', status: 503 });
+    const stored = new Set(storedIds(path));
+    const acknowledged = writes.filter((_, i) => outcomes[i]!.status === 'fulfilled').flatMap(({ ids }) => ids);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    // The next write starts a new thread, and the file is not left locked by the dead one.
+    expect(await storage.write(set(event('after')))).toEqual({ inserted: 1, duplicates: 0 });
+  });
+
+  it('answers 503 to every set of a group at once while another holds the lock, not one busy timeout after another', async ({ onTestFinished }) => {
+    const path = tempFile(onTestFinished);
+    const storage = createSqliteStorage({ path, busyTimeoutMs: 200 });
+    onTestFinished(() => void storage.close());
+    await storage.migrate();
+    await storage.write(set(event('warm-up')));
+    const holder = new DatabaseSync(path);
+    holder.exec('begin exclusive');
+    const started = performance.now();
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, n) => storage.write(set(event(`m${n}`)))));
+    holder.exec('rollback');
+    holder.close();
+    expect(performance.now() - started).toBeLessThan(1500);
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'storage_unavailable' } });
+    expect(await storage.write(set(event('m0')))).toEqual({ inserted: 1, duplicates: 0 });
+  });
+
+  it('checkpoints the WAL itself between commits, so that it does not grow with the writes', async ({ onTestFinished }) => {
+    const path = tempFile(onTestFinished);
+    const storage = createSqliteStorage({ path });
+    onTestFinished(() => void storage.close());
+    await storage.migrate();
+    const body = 'x'.repeat(2000);
+    // About 3,000 pages of WAL one commit at a time, three times the checkpoint mark.
+    for (let n = 0; n < 300; n++) {
+      await storage.write(set(...Array.from({ length: 20 }, (_, i) => ({ ...event(`m${n}-${i}`), properties: { body } }) as StoredEvent)));
+    }
+    expect(statSync(`${path}-wal`).size).toBeLessThan(1600 * 4096);
   });
 });
