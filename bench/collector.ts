@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, WRITE_KEY, writeBenchConfig } from './in-process.ts';
-import { postgresMissing, startPostgres } from './postgres.ts';
+import { postgresMissing, startThrowawayPostgres } from '../packages/collector/src/throwaway-postgres.ts';
 import { EVENTS_PER_BATCH, browserEvent } from './traffic.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -217,7 +217,7 @@ export async function benchCollector(): Promise<CollectorBench> {
     const missing = postgresMissing();
     let postgres: CollectorBench['postgres'] = { skipped: missing ?? '' };
     if (!missing) {
-      const server = await startPostgres();
+      const server = await startThrowawayPostgres({ database: 'kith_bench', durable: true });
       try {
         postgres = await collectorPhase('(c) collector, PostgreSQL', server.url, config, () => server.psql('select message_id from events').split('\n').filter(Boolean));
       } finally {
