@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { benchCollector, type Phase } from './collector.ts';
+import { FLOOR_VARIANTS, sqliteFloor } from './sqlite-floor.ts';
 import { EVENTS_PER_BATCH } from './traffic.ts';
 
 console.log(`${cpus().length} cores, Node ${process.versions.node}`);
@@ -11,6 +12,10 @@ const { bare, sqlite, postgres } = await benchCollector();
 const phases = 'skipped' in postgres ? [bare, sqlite] : [bare, sqlite, postgres];
 console.table(Object.fromEntries(phases.map(({ result: { name, ...rest } }) => [name, rest])));
 if ('skipped' in postgres) console.log(`(c) collector, PostgreSQL: skipped, ${postgres.skipped}`);
+
+// What SQLite alone costs for the same batches (one transaction each, in this process).
+const floorSeconds = Math.min(5, Number(process.env.BENCH_SECONDS ?? 10));
+console.table(Object.fromEntries(Object.entries(FLOOR_VARIANTS).map(([name, variant]) => [`node:sqlite alone, ${name}`, sqliteFloor(floorSeconds, variant)])));
 
 for (const phase of phases.slice(1)) {
   const { name, requestsPerSecond, cpuMsPerRequest } = phase.result;
