@@ -49,7 +49,7 @@ export function sqliteFloor(seconds: number, variant: FloorVariant = FLOOR_VARIA
       for (let i = 0; i < EVENTS_PER_BATCH; i++) {
         // As stored: the event with the collector's fields, serialized for the body column.
         const event = { ...browserEvent({ type: i % 4 === 0 ? 'page' : 'track', messageId: `floor-${batches}-${i}`, anonymousId: `anon-${batches % 5000}`, sku: i }), site: 'bench', receivedAt };
-        insert.run(event.site, event.messageId, event.type, event.event ?? null, null, event.anonymousId, event.timestamp!, receivedAt, variant.body ? JSON.stringify(event) : '{}');
+        insert.run(event.site, event.messageId, event.type, event.event ?? null, null, event.anonymousId ?? null, event.timestamp!, receivedAt, variant.body ? JSON.stringify(event) : '{}');
       }
       db.exec('commit');
       batches++;
