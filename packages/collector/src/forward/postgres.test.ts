@@ -100,7 +100,7 @@ describe('forwarding from PostgreSQL', () => {
     }).forward!.webhooks[0]!;
     const start = (store: Storage, owner: string) => {
       const forwarder = startForwarder({
-        store, owner, destination: webhookDestination(webhook), batchSize: 20, pollMs: 10, retry: { initialMs: 10, maxMs: 100 }, leaseMs: 400, log: () => {},
+        store, owner, destination: webhookDestination(webhook), batchSize: 20, pollMs: 10, retry: { initialMs: 10, maxMs: 100 }, leaseMs: 2000, log: () => {},
       });
       cleanups.push(() => forwarder.stop());
       return forwarder;

@@ -82,6 +82,12 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async write(set: WriteSet) {
+      // A returning browser's batch holds only events: one INSERT is its own transaction, durable
+      // when it returns, so it needs one round trip instead of begin, insert and commit.
+      if (set.events.length > 0 && !set.links?.length && !set.traits?.length && !set.stitch?.length && set.consents.length === 0 && set.rejected.length === 0) {
+        const inserted = (await pool.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length)).catch(unavailable)).rowCount ?? 0;
+        return { inserted, duplicates: set.events.length - inserted };
+      }
       return transaction(async (client) => {
         const graph = [
           ...(set.links ?? []).flatMap((link) => linkStatements(link, newPersonId)),
@@ -92,8 +98,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         if (graph.length > 0) await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [GRAPH_LOCK, set.links?.[0]?.site ?? set.traits?.[0]?.site ?? set.stitch?.[0]?.site ?? '']);
         let inserted = 0;
         if (set.events.length > 0) {
-          const rows = set.events.map((e) => [e.site, e.messageId, e.type, e.event, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e)]);
-          inserted = (await client.query(INSERT_EVENTS, byColumn(rows, EVENT_COLUMNS.length))).rowCount ?? 0;
+          inserted = (await client.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length))).rowCount ?? 0;
         }
         if (set.consents.length > 0) {
           const rows = set.consents.map((c) => [c.site, c.messageId, c.anonymousId, c.userId, c.timestamp, c.receivedAt,
@@ -226,6 +231,8 @@ const INSERT_BANNER_TEXTS = `insert into banner_texts (hash, texts, first_seen)
   order by hash on conflict (hash) do nothing`;
 
 /** Rows to one array per column, as unnest takes them. */
+const eventRow = (e: StoredEvent) => [e.site, e.messageId, e.type, e.event, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e)];
+
 function byColumn(rows: readonly (string | null | undefined)[][], width: number): (string | null)[][] {
   const columns = Array.from({ length: width }, () => [] as (string | null)[]);
   for (const row of rows) columns.forEach((column, i) => column.push(storable(row[i])));
