@@ -1,6 +1,11 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { webhookOutbound } from './src/forward/test-webhook-outbound.ts';
 import { d1LockService } from './src/storage/d1/test-lock.ts';
+
+/** The secret of the test site's webhook (workers.workers.test.ts). */
+const WEBHOOK_SECRET = 'worker-webhook-secret-0123456789';
+const webhook = webhookOutbound(WEBHOOK_SECRET);
 
 // Offline: no fetch of the `request.cf` template from Cloudflare, no usage metrics.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
@@ -17,7 +22,9 @@ export default defineConfig({
         d1Databases: { DB: 'kith-test-worker', CONTRACT_DB: 'kith-test-contract' },
         bindings: { KITH_ADMIN_TOKEN: 'test-admin-token' },
         // Runs in Node: holds a D1 database's file locked, so that the suite can cut the adapter off.
-        serviceBindings: { D1_LOCK: d1LockService() },
+        // The Worker's outgoing requests (its webhooks) go to a receiver in Node, which the tests ask what came.
+        serviceBindings: { D1_LOCK: d1LockService(), WEBHOOK_RECEIVER: webhook.control },
+        outboundService: webhook.outbound,
       },
     }),
   ],

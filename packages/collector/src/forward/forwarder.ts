@@ -15,9 +15,16 @@ export interface ForwarderOptions {
   leaseMs?: number;
   clock?: () => Date;
   log?: (message: string) => void;
+  /**
+   * Forward what is stored, then end, instead of polling for ever: a scheduled run (Workers' cron
+   * trigger). It also ends at once when another instance holds the lease.
+   */
+  drain?: boolean;
 }
 
 export interface Forwarder {
+  /** Settles when the loop has ended: after `stop`, or in drain mode once nothing is left. */
+  done: Promise<void>;
   /** Ends the loop (an unfinished batch is delivered again by whoever forwards next), lets the lease go, closes the destination. */
   stop(): Promise<void>;
 }
@@ -104,13 +111,15 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
     while (!signal.aborted) {
       try {
         if (!(await holdsLease())) {
+          if (options.drain) return;
           await sleep(Math.max(pollMs, leaseMs / 3), signal);
           continue;
         }
         const batch = await store.pending(id, batchSize);
         storageFailures = 0;
-        if (batch.length === 0) await sleep(pollMs, signal);
-        else await forward(batch);
+        if (batch.length > 0) await forward(batch);
+        else if (options.drain) return;
+        else await sleep(pollMs, signal);
       } catch (error) {
         if (signal.aborted) break;
         // Storage out of reach: nothing is lost, the cursor is where it was.
@@ -124,6 +133,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
 
   const running = run();
   return {
+    done: running,
     async stop() {
       controller.abort();
       await running;

@@ -1,9 +1,9 @@
 // Real servers on loopback for the forwarding tests: nats-server with JetStream, and a webhook receiver.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { freePort } from '../throwaway-postgres.ts';
+import { verifySignature } from './test-webhook-outbound.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -113,7 +113,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
         const body = Buffer.concat(chunks).toString('utf8');
         const chosen = typeof receiver.answer === 'function' ? receiver.answer() : receiver.answer;
         const { status, headers } = typeof chosen === 'number' ? { status: chosen, headers: {} } : chosen;
-        const signed = verify(secret, req.headers['x-kith-timestamp'], req.headers['x-kith-signature'], body);
+        const signed = verifySignature(secret, req.headers['x-kith-timestamp'], req.headers['x-kith-signature'], body);
         receiver.requests.push({
           status: signed ? status : 401,
           signed,
@@ -134,15 +134,6 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
 
   await listen();
   return receiver;
-}
-
-/** The receiver side, written with node:crypto rather than sign.ts, as a receiver would. */
-function verify(secret: string, timestamp: unknown, signature: unknown, body: string): boolean {
-  if (typeof timestamp !== 'string' || typeof signature !== 'string') return false;
-  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 /** Polls until `check` holds, or fails after `timeoutMs`. */

@@ -172,4 +172,24 @@ describe('webhook forwarding', () => {
     await eventually(allDelivered(receiver, [...first, ...then]), 5000, 'the events after the handover');
     expect(messageIds(receiver)).toEqual([...first, ...then]);
   });
+
+  it('in drain mode (a scheduled run) delivers what is stored and ends, and ends at once while another holds the lease', async () => {
+    const { receiver, ingest, storage, forwarder } = await setUp();
+    const first = await ingest(60);
+    await eventually(allDelivered(receiver, first), 5000, 'the first events');
+    const drain = (owner: string) => startForwarder({ ...FAST, store: storage, destination: webhookDestination(webhookConfig({ url: receiver.url })), owner, log: () => {}, drain: true });
+
+    // The test's forwarder holds the lease: a scheduled run gives way and sends nothing.
+    const then = await ingest(30);
+    const givingWay = drain('cron-1');
+    await givingWay.done;
+    await givingWay.stop();
+    await forwarder.stop();
+
+    // Alone, a scheduled run sends what the stopped forwarder left, and ends by itself.
+    const run = drain('cron-2');
+    await run.done;
+    await run.stop();
+    expect(messageIds(receiver)).toEqual([...first, ...then]);
+  });
 });

@@ -4,7 +4,10 @@ import { createApp } from '../app.ts';
 import { ConfigError, devConfig, parseConfig, type KithConfig } from '../config.ts';
 import type { ClientInfo } from '../deps.ts';
 import { KithError, errorBody } from '../errors.ts';
+import { startForwarder } from '../forward/forwarder.ts';
+import { webhookDestination } from '../forward/webhook.ts';
 import { createD1Storage, type D1Database } from '../storage/d1/index.ts';
+import type { Storage } from '../storage/storage.ts';
 
 /** The Worker's bindings (wrangler.toml: the D1 database, vars and secrets). */
 export interface WorkersEnv {
@@ -23,31 +26,70 @@ interface EdgeGeo {
   city?: string;
 }
 
-type App = ReturnType<typeof createApp>;
+interface Started {
+  app: ReturnType<typeof createApp>;
+  storage: Storage;
+  config: KithConfig;
+}
+
+/** What a scheduled handler may hand on: work that outlives the call. */
+interface ScheduledContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** How long one cron run forwards at most; the next run, a minute later, goes on from the cursor. */
+const FORWARD_RUN_MS = 25_000;
 
 // One app per isolate: bindings arrive with the first request; a failed start is retried by the next.
-let started: Promise<App> | undefined;
+let started: Promise<Started> | undefined;
+const startOnce = (env: WorkersEnv) =>
+  (started ??= start(env).catch((error: unknown) => {
+    started = undefined;
+    throw error;
+  }));
 
 export default {
   async fetch(request: Request, env: WorkersEnv, _ctx: unknown): Promise<Response> {
-    let app: App;
+    let app: Started['app'];
     try {
-      app = await (started ??= start(env));
+      ({ app } = await startOnce(env));
     } catch (error) {
-      started = undefined;
       return startFailure(error);
     }
     return app.fetch(request, env);
   },
+
+  /** The cron trigger (wrangler.toml): forwards the events stored since the last run to the webhooks. */
+  async scheduled(_controller: unknown, env: WorkersEnv, ctx: ScheduledContext): Promise<void> {
+    ctx.waitUntil(forwardStored(env));
+  },
 };
 
-async function start(env: WorkersEnv): Promise<App> {
+async function start(env: WorkersEnv): Promise<Started> {
   const storage = createD1Storage({ db: env.DB });
   await storage.migrate();
   const config = loadConfig(env.KITH_CONFIG);
-  if (config.forward) console.warn('[kith] "forward" is not supported on Workers yet: events are stored in D1 but not forwarded; run a Node collector for NATS and webhooks.');
-  return createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
+  if (config.forward?.nats) console.warn('[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.');
+  const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
     ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo });
+  return { app, storage, config };
+}
+
+/**
+ * One run of every webhook forwarder, until nothing is left or the run's time is up. The lease
+ * keeps overlapping runs (and other isolates) from sending the same events twice at once.
+ */
+async function forwardStored(env: WorkersEnv): Promise<void> {
+  const { storage, config } = await startOnce(env);
+  if (!config.forward || config.forward.webhooks.length === 0) return;
+  const { webhooks, batchSize, pollMs, retry } = config.forward;
+  const owner = `worker:${crypto.randomUUID()}`;
+  const forwarders = webhooks.map((webhook) =>
+    startForwarder({ store: storage, destination: webhookDestination(webhook), owner, batchSize, pollMs, retry, drain: true }));
+  const timeUp = setTimeout(() => forwarders.forEach((forwarder) => void forwarder.stop()), FORWARD_RUN_MS);
+  await Promise.all(forwarders.map((forwarder) => forwarder.done));
+  clearTimeout(timeUp);
+  await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
 }
 
 /** The visitor's address from Cloudflare's CF-Connecting-IP, geo from `request.cf`. */

@@ -1,17 +1,39 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
-import { createExecutionContext, env } from 'cloudflare:test';
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker, { type WorkersEnv } from './workers.ts';
 
 const SHOP_KEY = 'shop-key';
 const ADMIN_TOKEN = 'test-admin-token';
+/** As in vitest.workers.config.ts, whose receiver checks the signatures. */
+const WEBHOOK_SECRET = 'worker-webhook-secret-0123456789';
 
 // The env the Worker gets from wrangler.toml and vitest.workers.config.ts, plus a site of our own.
 const testEnv: WorkersEnv = {
   ...(env as unknown as WorkersEnv),
-  KITH_CONFIG: JSON.stringify({ sites: [{ id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://shop-b.example'], linkerDomains: ['shop-b.example'] }] }),
+  KITH_CONFIG: JSON.stringify({
+    sites: [{ id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://shop-b.example'], linkerDomains: ['shop-b.example'] }],
+    forward: { webhooks: [{ id: 'crm', url: 'https://hooks.example/kith', secret: WEBHOOK_SECRET, maxAttempts: 5 }], batchSize: 50, retry: { initialMs: 10, maxMs: 50 } },
+  }),
   KITH_SECRET: 'worker-test-secret',
 };
+
+/** What the webhook receiver in Node was sent (see test-webhook-outbound.ts). */
+interface Received {
+  url: string;
+  status: number;
+  signed: boolean;
+  messageIds: string[];
+}
+const receiver = (env as unknown as { WEBHOOK_RECEIVER: { fetch(url: string, init?: RequestInit): Promise<Response> } }).WEBHOOK_RECEIVER;
+const received = async () => (await (await receiver.fetch('http://receiver/requests')).json()) as Received[];
+
+/** One run of the cron trigger, to its end. */
+async function cronRun() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: '* * * * *' }), testEnv, ctx);
+  await waitOnExecutionContext(ctx);
+}
 
 interface EdgeRequest extends RequestInit {
   cf?: Record<string, unknown>;
@@ -147,5 +169,22 @@ describe('the Worker', () => {
     expect(replay.status).toBe(409);
     const person = (await (await admin('/v1/persons/anonymous/on-b')).json()) as { person: { anonymousIds: string[] } };
     expect([...person.person.anonymousIds].sort()).toEqual(['from-a', 'on-b']);
+  });
+
+  it('forwards stored events to the webhook on its cron trigger, signed, each once, and again after the receiver was down', async () => {
+    const ids = Array.from({ length: 120 }, (_, i) => `fw-${i}`);
+    expect((await postBatch({ batch: ids.slice(0, 60).map((id) => track(id, 'fw-anon')) })).status).toBe(200);
+    await cronRun();
+    const ours = (requests: Received[]) => requests.filter((r) => r.status < 300).flatMap((r) => r.messageIds).filter((id) => id.startsWith('fw-'));
+    expect(ours(await received())).toEqual(ids.slice(0, 60));
+    expect((await received()).every((r) => r.signed && r.url === 'https://hooks.example/kith')).toBe(true);
+
+    // The receiver fails twice; the run tries again and delivers; a later run sends nothing twice.
+    await receiver.fetch('http://receiver/answer?status=503&times=2', { method: 'POST' });
+    expect((await postBatch({ batch: ids.slice(60).map((id) => track(id, 'fw-anon')) })).status).toBe(200);
+    await cronRun();
+    await cronRun();
+    expect((await received()).filter((r) => r.status === 503)).toHaveLength(2);
+    expect(ours(await received())).toEqual(ids);
   });
 });
