@@ -10,7 +10,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const THROTTLE = 4;
 const script = readFileSync(fileURLToPath(new URL('../packages/sdk/dist/kith.js', import.meta.url)));
 
-// The page marks when kith.js has run (script evaluation plus createKith) in a second, CSP-safe script.
+// The page marks when kith.js has run (script evaluation plus createKith) in a second, CSP-safe script,
+// and when the work the SDK defers past that is done: the stored choice read and applied (`ready()`),
+// the banner in the page. Long tasks count over the whole visit, deferred work included.
 const page = (withKith: boolean) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
 <script src="/mark-start.js"></script>${withKith ? '<script src="/kith.js" data-write-key="bench"></script>' : ''}<script src="/mark-end.js"></script>
 </head><body><h1>Product</h1><p>${'Some text. '.repeat(200)}</p></body></html>`;
@@ -20,7 +22,7 @@ const files: Record<string, [string, string | Buffer]> = {
   '/without': ['text/html', page(false)],
   '/kith.js': ['text/javascript', script],
   '/mark-start.js': ['text/javascript', "performance.mark('kith-start');"],
-  '/mark-end.js': ['text/javascript', "performance.mark('kith-end');"],
+  '/mark-end.js': ['text/javascript', "performance.mark('kith-end');window.kith?.ready?.().then(()=>performance.mark('kith-ready'));"],
   '/v1/batch': ['application/json', '{"ok":true,"accepted":0,"rejected":[]}'],
 };
 
@@ -45,23 +47,85 @@ async function measure(path: string, returning: boolean) {
     ]);
   }
   const tab = await context.newPage();
+  // BENCH_FRAMES=1: what ran in each long frame with kith.js in it.
+  if (process.env.BENCH_FRAMES) tab.on('console', (message) => message.type() == 'debug' && console.log(returning ? 'returning:' : 'first visit:', message.text()));
   const cdp = await context.newCDPSession(tab);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
   await cdp.send('Performance.enable');
+  const trace: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => trace.push(...(value as unknown as TraceEvent[])));
+  const traced = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'toplevel'] } });
   await tab.addInitScript(() => {
-    (window as unknown as { longTasks: number[] }).longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => (window as unknown as { longTasks: number[] }).longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    const page = window as unknown as { longTasks: number[]; kithFrames: number[] };
+    type Script = { sourceURL: string; invoker: string; duration: number; forcedStyleAndLayoutDuration: number };
+    page.longTasks = [];
+    page.kithFrames = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => page.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    // A long animation frame names the scripts that ran in it (callbacks and promise reactions of 5 ms and more).
+    new PerformanceObserver((list) => {
+      for (const frame of list.getEntries() as (PerformanceEntry & { scripts: Script[] })[]) {
+        if (!frame.scripts.some((script) => script.sourceURL.endsWith('/kith.js'))) continue;
+        page.kithFrames.push(frame.duration);
+        const scripts = frame.scripts.map((script) => `${script.invoker} ${Math.round(script.duration)} ms (layout ${Math.round(script.forcedStyleAndLayoutDuration)})`);
+        console.debug(`long frame, ${Math.round(frame.duration)} ms: ${scripts.join(', ')}`);
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('kith-consent')) {
+        performance.mark('kith-banner');
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true });
   });
   await tab.goto(origin + path, { waitUntil: 'load' });
-  await tab.waitForTimeout(200);
+  // Long enough for what waits for the load event (the stored queue is read then) to finish too.
+  await tab.waitForTimeout(1000);
+  await cdp.send('Tracing.end');
+  await traced;
   const { metrics } = await cdp.send('Performance.getMetrics');
   const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0;
   const inPage = await tab.evaluate(() => ({
     span: performance.measure('kith', 'kith-start', 'kith-end').duration,
+    // From the start of the tag to the last of the deferred steps: ready() and, on a first visit, the banner shown.
+    deferred: Math.max(
+      ...['kith-ready', 'kith-banner'].map((mark) => (performance.getEntriesByName(mark).length ? performance.measure(mark, 'kith-start', mark).duration : 0)),
+    ),
     longTasks: (window as unknown as { longTasks: number[] }).longTasks,
+    kithFrames: (window as unknown as { kithFrames: number[] }).kithFrames,
   }));
   await context.close();
-  return { script: metric('ScriptDuration') * 1000, heap: metric('JSHeapUsedSize'), ...inPage };
+  return { script: metric('ScriptDuration') * 1000, heap: metric('JSHeapUsedSize'), ...inPage, ...mainThread(trace) };
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string; data?: { url?: string } };
+}
+
+/**
+ * From the trace of the page's main thread: how long kith.js itself ran when the parser met it (its
+ * compilation and createKith, no network wait), and the time all tasks took from the page's first
+ * script on (the difference to the page without kith.js is what the SDK costs, deferred work included).
+ */
+function mainThread(trace: TraceEvent[]) {
+  const scripts = trace.filter((event) => event.name == 'EvaluateScript' && event.args?.data?.url);
+  const start = scripts.find((event) => event.args!.data!.url!.endsWith('/mark-start.js'))!;
+  const onMain = (event: TraceEvent) => event.pid == start.pid && event.tid == start.tid;
+  const evaluation = scripts.find((event) => onMain(event) && event.args!.data!.url!.endsWith('/kith.js'));
+  let busy = 0;
+  let end = 0;
+  for (const task of trace.filter((event) => onMain(event) && event.name == 'ThreadControllerImpl::RunTask' && event.ts + event.dur! > start.ts).sort((a, b) => a.ts - b.ts)) {
+    // Tasks nest: count each stretch of time once.
+    busy += Math.max(0, task.ts + task.dur! - Math.max(task.ts, end));
+    end = Math.max(end, task.ts + task.dur!);
+  }
+  return { evaluation: (evaluation?.dur ?? 0) / 1000, oneLiner: start.dur! / 1000, busy: busy / 1000 };
 }
 
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -77,9 +141,22 @@ server.close();
 
 const summary = (runs: Run[]) => ({
   'script ms (median)': +median(runs.map((r) => r.script)).toFixed(2),
-  'kith.js eval + init ms (median)': +median(runs.map((r) => r.span)).toFixed(2),
+  'kith.js eval + init ms (median)': +median(runs.map((r) => r.evaluation)).toFixed(2),
+  // The same for the script before it, a single performance.mark(): how much the machine itself adds.
+  'one-line script ms (median)': +median(runs.map((r) => r.oneLiner)).toFixed(2),
+  'next script after ms (median)': +median(runs.map((r) => r.span)).toFixed(2),
+  'deferred work done at ms (median)': +median(runs.map((r) => r.deferred)).toFixed(2),
   'JS heap KB (median)': Math.round(median(runs.map((r) => r.heap)) / 1024),
+  'main thread busy ms (median)': Math.round(median(runs.map((r) => r.busy))),
+  'long frames with kith.js (all runs)': runs.reduce((n, r) => n + r.kithFrames.length, 0),
+  'longest such frame ms': Math.round(Math.max(0, ...runs.flatMap((r) => r.kithFrames))),
   'long tasks (all runs)': runs.reduce((n, r) => n + r.longTasks.length, 0),
+  'longest task ms': Math.round(Math.max(0, ...runs.flatMap((r) => r.longTasks))),
 });
-console.log(`Chromium, CPU throttled ${THROTTLE}x, ${RUNS} runs each; "eval + init" spans fetching and running the tag:`);
+console.log(
+  `Chromium, CPU throttled ${THROTTLE}x, ${RUNS} runs each. "eval + init": kith.js evaluated by the parser (from the trace);` +
+    ` "next script after": from the script before the tag to the one after it (network and interleaved tasks included);` +
+    ` "deferred work done at": from the script before the tag until ready() has resolved and a banner is in the page;` +
+    ` "main thread busy": all tasks from the first script to a second after load; long frames and tasks over that time too:`,
+);
 console.table(Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, summary(list)])));

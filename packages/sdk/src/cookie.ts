@@ -2,10 +2,21 @@
 // necessary) and, with analytics consent, the IDs. All go on the registrable domain, so
 // `www.shop.example` and `blog.shop.example` share one choice and one visitor.
 
-export const readCookie = (name: string): string | undefined => document.cookie.match(`(?:^|; )${name}=([^;]*)`)?.[1];
+// Read once and kept until the next write: every read of document.cookie is a synchronous round
+// trip to the browser's network process, up to 20 ms on a slow phone. Writes come from a visitor's
+// choice or calls after it, and a read after one sees what other tabs wrote meanwhile too. (cookieStore
+// reads without blocking, but where it exists, Chromium, it took as long to set up: measured, not kept.)
+let jar: Record<string, string> | undefined;
+
+/** As on a new page: the next read goes to document.cookie. (For tests, which write cookies past the SDK.) */
+export const forgetCookies = () => (jar = undefined);
+
+export const readCookie = (name: string): string | undefined =>
+  (jar ??= Object.fromEntries(document.cookie.split('; ').map((cookie) => cookie.split(/=(.*)/) as [string, string])))[name];
 
 /** `cookie` is `name=value` plus attributes; `domain` undefined: host-only. */
 const set = (cookie: string, domain?: string) => {
+  jar = undefined;
   document.cookie = `${cookie};path=/;samesite=lax${domain ? ';domain=' + domain : ''}${location.protocol == 'https:' ? ';secure' : ''}`;
 };
 
@@ -24,7 +35,7 @@ export function registrableDomain(): string | undefined {
     const domain = labels.slice(index).join('.');
     set('kith_probe=1', domain);
     if (readCookie('kith_probe')) {
-      set('kith_probe=;max-age=0', domain);
+      writeCookie('kith_probe', '', 0, domain);
       found = domain;
     }
   }

@@ -270,6 +270,7 @@ describe('consent.open', () => {
     const kith = createKith({ writeKey: 'wk' });
     kith.consent.open();
     kith.consent.open();
+    expect((await shownBanner()).dialog).toBeTruthy();
     expect(document.querySelectorAll('kith-consent')).toHaveLength(1);
     await userEvent.keyboard('{Escape}{Escape}');
     await kith.flush();
@@ -328,9 +329,11 @@ describe('Google Consent Mode', () => {
     expect(gtagCommands().slice(1)).toEqual([update('granted', 'granted'), update('granted', 'denied')]);
   });
 
-  it('updates from a stored choice at load', () => {
+  it('updates from a stored choice once it is read', async () => {
     storeChoice('v=1&a=0&m=1');
-    createKith({ writeKey: 'wk', consent: { googleConsentMode: true } });
+    const kith = createKith({ writeKey: 'wk', consent: { googleConsentMode: true } });
+    expect(gtagCommands()).toEqual([['consent', 'default', expect.any(Object)]]);
+    await kith.ready();
 
     expect(gtagCommands()).toEqual([['consent', 'default', expect.any(Object)], update('denied', 'granted')]);
   });
@@ -563,6 +566,7 @@ describe('alias, group and reset', () => {
     storeChoice('v=1&a=1&m=0');
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk', flushAt: 100 });
+    await kith.ready();
     const { anonymousId } = kith.user();
     kith.alias('first@example.com');
     kith.alias('second@example.com');
@@ -605,6 +609,7 @@ describe('alias, group and reset', () => {
     storeChoice('v=1&a=1&m=0');
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk', flushAt: 100 });
+    await kith.ready();
     kith.identify('ana@example.com');
     const before = kith.user();
     kith.track('Before Logout');

@@ -9,9 +9,9 @@ import type { ConsentCategories, ConsentMethod, ConsentState, KithEvent, LinkerR
 import { registrableDomain } from './cookie.ts';
 import { createIdentity } from './identity/identity.ts';
 import { arrivalToken, decorateLinks } from './identity/linker.ts';
-import { afterLoad } from './later.ts';
+import { afterLoad, nextTask } from './later.ts';
 import { post } from './queue/post.ts';
-import { createQueue, warnDropped } from './queue/queue.ts';
+import { createQueue, warnDropped, type Queue } from './queue/queue.ts';
 
 export type * from './contract.ts';
 export type { SiteCategory, TextKey };
@@ -71,8 +71,13 @@ export interface Kith {
   group(groupId: string, traits?: Properties): void;
   /** Logout: forgets the user ID and starts a new anonymous ID, so the next person on the device is not joined to the last. */
   reset(): void;
+  /**
+   * Resolves once the stored choice is read (it is read without blocking the page, so not yet when
+   * `createKith` returns) and, without one, the banner is open. Calls made before need not wait: they are queued.
+   */
+  ready(): Promise<void>;
   consent: {
-    /** The visitor's choice for this policy version, or null before one is made. */
+    /** The visitor's choice for this policy version; null before one is made, and before `ready()`. */
     get(): ConsentState | null;
     /** Records a choice made outside the banner (e.g. the site's own consent UI). */
     choose(categories: Partial<ConsentCategories>): void;
@@ -100,23 +105,17 @@ export function createKith(options: KithOptions): Kith {
   const optional = optionalCategories(Object.keys(categories));
   const domain = () => cookieDomain ?? registrableDomain();
   const identity = createIdentity(domain);
-  let consent = readChoice(policyVersion, optional, lifetimeDays);
+  let consent: ConsentState | null = null;
   const analytics = () => !!consent?.categories.analytics;
   const collector = host.replace(/\/$/, '') + '/v1/';
-  const queue = createQueue({
-    url: collector + 'batch',
-    writeKey,
-    flushAt: options.flushAt ?? 15,
-    flushInterval: options.flushInterval ?? 2000,
-    persists: analytics,
-    restore: identity.restore,
-    restored: identity.restored,
-  });
+  // Made on start: nothing reaches it before.
+  let queue: Queue;
   // Taken out of the address bar at once; redeemed once analytics is granted, dropped if it is not.
   let linkerToken = arrivalToken();
-  // A choice, stored or new: with analytics the IDs are read or made, then the arrival is linked;
-  // without, they go.
-  const apply = () => {
+  // A choice, stored or new: Google's tags are told; with analytics the IDs are read or made, then the
+  // arrival is linked; without, they go.
+  const apply = (state: ConsentState) => {
+    if (googleConsentMode) consentModeUpdate(state);
     if (analytics()) {
       identity.persist();
       // The answer only says which ID the token carried: nothing to do with it, not even on an error.
@@ -127,7 +126,7 @@ export function createKith(options: KithOptions): Kith {
     linkerToken = undefined;
   };
   // The campaign is the landing page's: it stays with the visit through client-side navigation.
-  const campaign = campaignOf(location.search);
+  const landing = location.search;
   // Events tracked before a choice: in memory only, sent if analytics is granted, dropped if not.
   // A `reset()` among them is held too (as null), to be done in its place once the IDs may be read.
   let held: (KithEvent | null)[] = [];
@@ -138,9 +137,17 @@ export function createKith(options: KithOptions): Kith {
   // Every hand-over to the queue goes through this chain, so a consent event, whose proof is
   // hashed asynchronously, still leaves before the events it released, and a withdrawal clears
   // the queue after whatever was tracked before it.
-  let sequence: Promise<unknown> = Promise.resolve();
+  // Its first step, a task after the script, reads the stored choice; until then, a choice or an
+  // `open()` waits in it too.
+  let sequence: Promise<unknown> = nextTask().then(start);
   const inOrder = (step: () => unknown) => {
     sequence = sequence.then(step).catch(reportError);
+  };
+  // At once, once started.
+  const once = (step: () => unknown) => (queue ? step() : inOrder(step));
+  // Steps may add steps: done when the chain has stopped growing.
+  const settled = async () => {
+    for (let last; last != sequence; ) await (last = sequence);
   };
 
   const make = (event: Recorded): KithEvent => ({
@@ -148,7 +155,7 @@ export function createKith(options: KithOptions): Kith {
     messageId: crypto.randomUUID(),
     timestamp: new Date().toISOString(),
     userId: identity.userId(),
-    context: eventContext(campaign),
+    context: eventContext(campaignOf(landing)),
   });
 
   // The ID and consent are applied on release, so held events get what the choice brought.
@@ -175,21 +182,27 @@ export function createKith(options: KithOptions): Kith {
     closeBanner = undefined;
   };
 
+  // The events held before the choice: stamped with it when it grants analytics, else dropped.
+  const release = (state: ConsentState) => {
+    const granted = analytics();
+    const released = granted ? held.flatMap((event) => (event ? [stamp(event, state)] : (identity.renew(), []))) : [];
+    if (granted) warnDropped(heldDropped, `over the ${MAX_HELD} held before the consent choice`);
+    held = [];
+    heldDropped = 0;
+    return released;
+  };
+
   const decide = (chosen: Partial<ConsentCategories>, method: ConsentMethod, proof?: BannerProof) => {
     const state = (consent = consentState(policyVersion, chosen, optional));
     const granted = analytics();
     saveChoice(state, lifetimeDays, domain());
     close();
-    if (googleConsentMode) consentModeUpdate(state);
-    apply();
+    apply(state);
     const choice = stamp(make({ type: 'consent' }), state);
     // Proof of a choice is owed even when analytics is denied; it then goes under a one-time ID kept nowhere.
     choice.anonymousId ??= crypto.randomUUID();
     const properties = consentProperties(state, method, proof);
-    const released = granted ? held.flatMap((event) => (event ? [stamp(event, state)] : (identity.renew(), []))) : [];
-    if (granted) warnDropped(heldDropped, `over the ${MAX_HELD} held before the consent choice`);
-    held = [];
-    heldDropped = 0;
+    const released = release(state);
     inOrder(async () => {
       if (!granted) queue.clear();
       choice.properties = { ...(await properties) };
@@ -202,32 +215,40 @@ export function createKith(options: KithOptions): Kith {
   const open = () => {
     closeBanner ??= openBanner({
       ...consentOptions,
-      gpc: (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true,
+      gpc: !!(navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl,
       current: consent?.categories,
       onChoice: decide,
       onDismiss: consent ? close : undefined,
     });
   };
 
-  // The banner opens in the next frame, which lays the page out anyway: built and focused at once,
-  // it would hold up the page's own start.
-  if (!consent) {
-    requestAnimationFrame(() => {
-      if (!consent) open();
+  // Everything that needs the stored choice, once it is read. Without one the banner opens (it shows
+  // itself in the next frame); with one, what was tracked meanwhile is released or dropped.
+  function start() {
+    queue = createQueue({
+      url: collector + 'batch',
+      writeKey,
+      flushAt: options.flushAt ?? 15,
+      flushInterval: options.flushInterval ?? 2000,
+      persists: analytics,
+      restore: identity.restore,
+      restored: identity.restored,
     });
-  } else {
-    if (googleConsentMode) consentModeUpdate(consent);
-    apply();
-    // What an earlier page could not send, once this one has loaded.
-    afterLoad(queue.flush);
-  }
-
-  if (linkerDomains) {
-    decorateLinks(
-      linkerDomains,
-      () => (analytics() ? (domain() ?? location.hostname) : undefined),
-      (target, signal) => post(collector + 'linker', { writeKey, anonymousId: identity.anonymousId()!, target } satisfies LinkerRequest, signal),
-    );
+    consent = readChoice(policyVersion, optional, lifetimeDays);
+    if (!consent) open();
+    else {
+      apply(consent);
+      release(consent).forEach(queue.push);
+      // What an earlier page could not send, once this one has loaded.
+      afterLoad(queue.flush);
+    }
+    if (linkerDomains) {
+      decorateLinks(
+        linkerDomains,
+        () => (analytics() ? (domain() ?? location.hostname) : undefined),
+        (target, signal) => post(collector + 'linker', { writeKey, anonymousId: identity.anonymousId()!, target } satisfies LinkerRequest, signal),
+      );
+    }
   }
 
   const page: Kith['page'] = (name, properties) => record({ type: 'page', name, properties: { ...pageProperties(), ...properties } });
@@ -250,16 +271,17 @@ export function createKith(options: KithOptions): Kith {
       identity.reset();
       if (!consent) held.push(null);
     },
+    ready: settled,
     consent: {
       get: () => consent,
-      choose: (categories) => decide(categories, 'api'),
-      open,
+      choose: (categories) => void once(() => decide(categories, 'api')),
+      open: () => void once(open),
       onChange(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
     },
     user: () => ({ anonymousId: identity.anonymousId(), userId: identity.userId() }),
-    flush: () => sequence.then(queue.flush),
+    flush: () => settled().then(() => queue.flush()),
   };
 }

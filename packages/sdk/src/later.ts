@@ -6,3 +6,6 @@ export function afterLoad(step: () => void): void {
   if (document.readyState == 'complete') setTimeout(step);
   else addEventListener('load', step, { once: true });
 }
+
+/** A task later: after the script that asked, and whatever the page runs right after it. */
+export const nextTask = () => new Promise((resolve) => setTimeout(resolve));

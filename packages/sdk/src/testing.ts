@@ -2,6 +2,7 @@
 import { commands } from 'vitest/browser';
 import { expect, vi } from 'vitest';
 import type { BatchBody } from './contract.ts';
+import { forgetCookies } from './cookie.ts';
 
 /** What the collector answers on a site page: a JSON body, an HTTP status, a network error, or nothing ever. */
 export type Answer = object | number | 'abort' | 'hang';
@@ -104,9 +105,13 @@ export function banner() {
   return { host, root, dialog, accept, reject, settings, save, switches };
 }
 
-/** The banner as `banner()` finds it once shown: the SDK opens it in the frame after it starts. */
+/** The next frame, and a task after it: what the SDK shows in a frame is there then. */
+export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+
+/** The banner as `banner()` finds it once shown: the SDKs made so far start a task later and show it in the frame after. */
 export async function shownBanner() {
-  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  await new Promise((resolve) => setTimeout(resolve));
+  await nextFrame();
   return banner();
 }
 
@@ -132,6 +137,8 @@ export function sendGlobalPrivacyControl() {
 /** A choice stored now, as `v=..&a=..&m=..` (the time is added). */
 export function storeChoice(value: string) {
   document.cookie = `kith_consent=${value}&t=${Math.floor(Date.now() / 1000)};path=/`;
+  // As a new page would, the SDK reads it afresh.
+  forgetCookies();
 }
 
 /** What `consentState` makes for these grants, with `necessary` always on. */
@@ -197,13 +204,14 @@ export async function resetPage() {
   vi.useRealTimers();
   // What the SDK deferred to after its start (the banner to the next frame, writing the IDs back
   // to after load) happens before the cleaning up, not in the next test.
-  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  await shownBanner();
   document.documentElement.lang = pageLang;
   delete (window as { dataLayer?: unknown }).dataLayer;
   delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
   for (const cookie of document.cookie.split('; ')) {
     if (cookie) document.cookie = `${cookie.split('=')[0]}=;path=/;max-age=0`;
   }
+  forgetCookies();
   for (const element of document.querySelectorAll('kith-consent')) element.remove();
   await new Promise((resolve) => (indexedDB.deleteDatabase('kith').onsuccess = resolve));
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { commands, page, userEvent } from 'vitest/browser';
 import type { ConsentCategories } from '../contract.ts';
 import { createKith } from '../index.ts';
-import { banner, focused, recordRequests, resetPage, storeChoice } from '../testing.ts';
+import { banner, focused, nextFrame, recordRequests, resetPage, shownBanner, storeChoice } from '../testing.ts';
 import { openBanner, type BannerOptions } from './banner.ts';
 
 afterEach(resetPage);
@@ -12,9 +12,11 @@ const VIDEO = { video: { label: 'Videos', description: 'Embedded videos.' } };
 const LINKS = { privacyUrl: '/privacy', imprintUrl: '/imprint' };
 
 /** Opens the banner with the site category `video`, links, and spies for what it reports. */
-function open(options: Partial<BannerOptions> & { current?: ConsentCategories | null } = {}) {
+async function open(options: Partial<BannerOptions> & { current?: ConsentCategories | null } = {}) {
   const onChoice = vi.fn();
   const close = openBanner({ gpc: false, categories: VIDEO, ...LINKS, current: null, onChoice, ...options });
+  // It shows itself in the next frame.
+  await nextFrame();
   return { onChoice, close, ...banner() };
 }
 /** What `onChoice` got, with the proof resolved. */
@@ -31,8 +33,8 @@ const focusName = () => {
 };
 
 describe('first layer', () => {
-  it('is a modal dialog labelled by its heading and described by its text, with focus moved into it', () => {
-    const { root, dialog } = open();
+  it('is a modal dialog labelled by its heading and described by its text, with focus moved into it', async () => {
+    const { root, dialog } = await open();
 
     expect(dialog?.getAttribute('aria-modal')).toBe('true');
     expect(text(root?.getElementById(dialog!.getAttribute('aria-labelledby')!))).toBe('Privacy settings');
@@ -41,8 +43,8 @@ describe('first layer', () => {
     expect(focused()).toBe(dialog);
   });
 
-  it('offers "Accept all", "Reject all" and "Settings" alike in size, weight and colour, and nothing else', () => {
-    const { root, accept, reject, settings } = open();
+  it('offers "Accept all", "Reject all" and "Settings" alike in size, weight and colour, and nothing else', async () => {
+    const { root, accept, reject, settings } = await open();
 
     expect([...root!.querySelectorAll('button')].filter(visible).map(text)).toEqual(['Accept all', 'Reject all', 'Settings']);
     const looks = (button: Element) => {
@@ -56,7 +58,7 @@ describe('first layer', () => {
   });
 
   it('links the privacy policy and the imprint, usable while it is open', async () => {
-    const { root } = open();
+    const { root } = await open();
     const links = [...root!.querySelectorAll('a')];
 
     expect(links.map((link) => [text(link), link.getAttribute('href')])).toEqual([
@@ -69,8 +71,8 @@ describe('first layer', () => {
     expect(followed).toHaveBeenCalledOnce();
   });
 
-  it('shows no link the site did not configure', () => {
-    const { root } = open({ privacyUrl: undefined, imprintUrl: undefined });
+  it('shows no link the site did not configure', async () => {
+    const { root } = await open({ privacyUrl: undefined, imprintUrl: undefined });
     expect(root?.querySelectorAll('a')).toHaveLength(0);
   });
 
@@ -78,7 +80,7 @@ describe('first layer', () => {
     ['accept', { analytics: true, marketing: true, video: true }, 'accept-all'],
     ['reject', { analytics: false, marketing: false, video: false }, 'reject-all'],
   ] as const)('reports %s for every optional category', async (button, categories, method) => {
-    const { onChoice, ...shown } = open();
+    const { onChoice, ...shown } = await open();
     await userEvent.click(shown[button]!);
 
     expect(await choices(onChoice)).toEqual([
@@ -87,7 +89,7 @@ describe('first layer', () => {
   });
 
   it('reports "Accept all" under Global Privacy Control as gpc, with marketing off', async () => {
-    const { onChoice, accept } = open({ gpc: true });
+    const { onChoice, accept } = await open({ gpc: true });
     await userEvent.click(accept!);
 
     expect(await choices(onChoice)).toEqual([
@@ -96,24 +98,35 @@ describe('first layer', () => {
   });
 
   it('reports taking back a grant without granting anything new as a withdrawal, whichever button did it', async () => {
-    const { onChoice, reject } = open({ current: { necessary: true, analytics: true, marketing: false, video: false } });
+    const { onChoice, reject } = await open({ current: { necessary: true, analytics: true, marketing: false, video: false } });
     await userEvent.click(reject!);
 
     expect((await choices(onChoice)).map(([, method]) => method)).toEqual(['withdraw']);
   });
 
   it('stays open on Escape until a first choice is made', async () => {
-    const { onChoice } = open();
+    const { onChoice } = await open();
     await userEvent.keyboard('{Escape}');
 
     expect(banner().dialog?.isConnected).toBe(true);
     expect(onChoice).not.toHaveBeenCalled();
   });
 
-  it('gives focus back to where it was when closed', () => {
+  it('shows itself a frame after it was opened, and not at all when closed before', async () => {
+    const close = openBanner({ gpc: false, current: null, onChoice: vi.fn() });
+    expect(banner().host).toBeNull();
+    close();
+    await nextFrame();
+    expect(banner().host).toBeNull();
+
+    const { host } = await open();
+    expect(host?.isConnected).toBe(true);
+  });
+
+  it('gives focus back to where it was when closed', async () => {
     const before = document.body.appendChild(document.createElement('button'));
     before.focus();
-    const { close } = open();
+    const { close } = await open();
     expect(focused()).not.toBe(before);
     close();
 
@@ -125,7 +138,7 @@ describe('first layer', () => {
 
 describe('settings layer', () => {
   it('has one labelled, described switch per category: necessary on and fixed, nothing else ticked', async () => {
-    const { root, settings, switches } = open();
+    const { root, settings, switches } = await open();
     await userEvent.click(settings!);
 
     const shown = Object.values(switches).map((input) => ({
@@ -148,7 +161,7 @@ describe('settings layer', () => {
   });
 
   it('reports the switches as set on "Save choices"', async () => {
-    const { onChoice, settings, save, switches } = open();
+    const { onChoice, settings, save, switches } = await open();
     await userEvent.click(settings!);
     await userEvent.click(switches.video!);
     await userEvent.click(save!);
@@ -159,7 +172,7 @@ describe('settings layer', () => {
   });
 
   it('goes back to the first layer on Escape, focus on "Settings"', async () => {
-    const { settings, switches } = open();
+    const { settings, switches } = await open();
     await userEvent.click(settings!);
     await userEvent.keyboard('{Escape}');
 
@@ -169,7 +182,7 @@ describe('settings layer', () => {
 
   it('opens on the current choice when reopened, and Escape then closes it keeping that choice', async () => {
     const onDismiss = vi.fn();
-    const { onChoice, switches } = open({ current: { necessary: true, analytics: true, marketing: false, video: true }, onDismiss });
+    const { onChoice, switches } = await open({ current: { necessary: true, analytics: true, marketing: false, video: true }, onDismiss });
 
     expect(Object.values(switches).map(({ name, checked }) => [name, checked, visible(switches[name]!)])).toEqual([
       ['necessary', true, true],
@@ -185,19 +198,19 @@ describe('settings layer', () => {
 });
 
 describe('theming and CSP', () => {
-  it('is styled by one constructed sheet: no <style> element and no style attribute in the shadow root', () => {
-    const { root } = open();
+  it('is styled by one constructed sheet: no <style> element and no style attribute in the shadow root', async () => {
+    const { root } = await open();
 
     expect(root?.adoptedStyleSheets).toHaveLength(1);
     expect(root?.querySelector('style,[style]')).toBeNull();
   });
 
-  it('takes its colours, radius and font from --kith-* properties set by the page or by the theme option', () => {
+  it('takes its colours, radius and font from --kith-* properties set by the page or by the theme option', async () => {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync('kith-consent{--kith-accent:rgb(0, 102, 51);--kith-radius:0px;--kith-font:serif}');
     document.adoptedStyleSheets = [sheet];
     try {
-      const { accept, dialog } = open({ theme: { fg: 'rgb(10, 20, 30)', bg: 'rgb(250, 250, 240)' } });
+      const { accept, dialog } = await open({ theme: { fg: 'rgb(10, 20, 30)', bg: 'rgb(250, 250, 240)' } });
       const button = getComputedStyle(accept!);
       const box = getComputedStyle(dialog!);
 
@@ -231,7 +244,7 @@ describe('accessibility', () => {
   };
 
   it('has no axe violations (WCAG 2.2 AA and best practice) on either layer', async () => {
-    const { host, settings } = open();
+    const { host, settings } = await open();
     expect(await violations(host!)).toEqual([]);
     await userEvent.click(settings!);
     expect(await violations(host!)).toEqual([]);
@@ -239,7 +252,7 @@ describe('accessibility', () => {
 
   it('has no axe violations on a German page with the GPC note', async () => {
     document.documentElement.lang = 'de';
-    const { host, settings } = open({ gpc: true, categories: {} });
+    const { host, settings } = await open({ gpc: true, categories: {} });
     expect(await violations(host!)).toEqual([]);
     await userEvent.click(settings!);
     expect(await violations(host!)).toEqual([]);
@@ -249,7 +262,7 @@ describe('accessibility', () => {
     await page.viewport(320, 480);
     try {
       document.documentElement.lang = 'de';
-      const { root, host } = open({ gpc: true, categories: {} });
+      const { root, host } = await open({ gpc: true, categories: {} });
       const scroller = root!.querySelector('.s')!;
       expect(scroller.scrollHeight).toBeGreaterThan(scroller.clientHeight);
       expect(await violations(host!)).toEqual([]);
@@ -266,7 +279,7 @@ describe('accessibility', () => {
     footerLink.onclick = () => kith.consent.open();
     footerLink.focus();
     await userEvent.keyboard('{Enter}');
-    const { dialog, settings, switches } = banner();
+    const { dialog, settings, switches } = await shownBanner();
     expect(focused()).toBe(dialog);
 
     // Reopened on the switches; back to the first layer, then in again the way a first visitor goes.
@@ -292,7 +305,7 @@ describe('accessibility', () => {
   });
 
   it('keeps keyboard focus inside: Tab and Shift+Tab wrap around the controls shown', async () => {
-    const { root, dialog, settings } = open();
+    const { root, dialog, settings } = await open();
     const order = async (key: string, times: number) => {
       const names = [];
       for (let i = 0; i < times; i++) {
@@ -321,7 +334,7 @@ describe('small screens and zoom', () => {
 
   /** Each layer fits the width and shows every button whole; a screenshot of each for a human look. */
   async function checkLayers(name: string) {
-    const { settings } = open();
+    const { settings } = await open();
     const fits = () => {
       const { root } = banner();
       const buttons = [...root!.querySelectorAll('button')].filter(visible);
@@ -357,7 +370,7 @@ describe('small screens and zoom', () => {
 
   it('keeps every category reachable by scrolling inside the banner when they do not fit', async () => {
     await page.viewport(640, 360);
-    const { root, settings, switches } = open();
+    const { root, settings, switches } = await open();
     await userEvent.click(settings!);
     const scroller = root!.querySelector('.s')!;
 

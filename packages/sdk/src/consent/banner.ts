@@ -66,7 +66,8 @@ export function openBanner(options: BannerOptions): () => void {
   const every = (granted: boolean) => Object.fromEntries(categories.map((name) => [name, granted]));
 
   const button = (text: string, onclick: () => void) => {
-    const element = create('button', { type: 'button' }, text);
+    // No form around it: a button submits nothing, so it needs no type.
+    const element = create('button', {}, text);
     element.onclick = onclick;
     return element;
   };
@@ -91,7 +92,7 @@ export function openBanner(options: BannerOptions): () => void {
       'div',
       { class: 's', tabindex: '0' },
       create('h2', { id: 'kt' }, texts.title!),
-      create('div', { id: 'kd' }, ...[texts.text, texts.gpc].flatMap((text) => (text ? [create('p', {}, text)] : []))),
+      create('div', { id: 'kd' }, create('p', {}, texts.text!), texts.gpc ? create('p', {}, texts.gpc) : ''),
       list,
     ),
     create(
@@ -105,7 +106,8 @@ export function openBanner(options: BannerOptions): () => void {
         settings,
         save,
       ),
-      ...(links.length ? [create('p', {}, ...links)] : []),
+      // Nothing to link: an empty text node.
+      links.length ? create('p', {}, ...links) : '',
     ),
   );
   root.append(dialog);
@@ -135,17 +137,19 @@ export function openBanner(options: BannerOptions): () => void {
   // A returning visitor reopens the banner to change the choice, so it opens on the switches.
   showSettings(!!current);
   let previous: Element | null = null;
-  // A script in <head> runs before <body> exists.
+  let closed = false;
   const show = () => {
+    if (closed) return;
     previous = document.activeElement;
     document.body.append(host);
     dialog.focus();
   };
-  if (document.body) show();
-  else addEventListener('DOMContentLoaded', show);
+  // Shown once the page has rendered its next frame: focusing forces a layout, which would otherwise
+  // take in the page's own first one. A script in <head> runs before <body> exists.
+  requestAnimationFrame(() => setTimeout(() => (document.body ? show() : addEventListener('DOMContentLoaded', show))));
 
   return () => {
-    removeEventListener('DOMContentLoaded', show);
+    closed = true;
     host.remove();
     if (previous instanceof HTMLElement) previous.focus();
   };

@@ -6,6 +6,7 @@ afterEach(resetPage);
 
 const DAY = 86400;
 const optional = optionalCategories(['video']);
+const BUILT_IN = optionalCategories([]);
 
 it('pre-ticks nothing but the necessary category, the site categories included', () => {
   expect(consentState('1', {}, optional)).toEqual({ policyVersion: '1', categories: categories(false, false, { video: false }) });
@@ -26,7 +27,7 @@ it('stores the choice compactly with its time and reads it back for its policy v
 });
 
 it('keeps the choice cookie for six months by default', async () => {
-  saveChoice(consentState('1', {}));
+  saveChoice(consentState('1', {}, BUILT_IN));
 
   const cookie = single(await cookies());
   expect(cookie).toMatchObject({ name: 'kith_consent', path: '/', sameSite: 'Lax' });
@@ -35,7 +36,7 @@ it('keeps the choice cookie for six months by default', async () => {
 
 it('asks again once the choice is older than its lifetime, even if the cookie outlived it', () => {
   vi.useFakeTimers({ toFake: ['Date'], now: new Date('2025-01-01T00:00:00Z') });
-  saveChoice(consentState('1', { analytics: true }), 30);
+  saveChoice(consentState('1', { analytics: true }, BUILT_IN), 30);
   vi.setSystemTime(new Date('2025-01-30T23:59:00Z'));
   expect(readChoice('1', optional, 30)).not.toBeNull();
   expect(readChoice('1', optional, 20)).toBeNull();
@@ -44,7 +45,7 @@ it('asks again once the choice is older than its lifetime, even if the cookie ou
 });
 
 it('keeps a choice 13 months at most, whatever lifetime is configured', async () => {
-  saveChoice(consentState('1', {}), 1000);
+  saveChoice(consentState('1', {}, BUILT_IN), 1000);
 
   expect(single(await cookies()).expires - Date.now() / 1000).toBeCloseTo(395 * DAY, -1);
 });

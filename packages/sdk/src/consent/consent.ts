@@ -12,7 +12,7 @@ export const optionalCategories = (siteCategories: string[]): string[] =>
 export const lifetimeSeconds = (days = 182) => Math.min(Math.max(days, 1), 395) * 86400;
 
 /** Optional categories are granted only when named; nothing is pre-ticked. */
-export function consentState(policyVersion: string, chosen: Partial<ConsentCategories>, optional = optionalCategories([])): ConsentState {
+export function consentState(policyVersion: string, chosen: Partial<ConsentCategories>, optional: string[]): ConsentState {
   const categories: ConsentCategories = { necessary: true, analytics: false, marketing: false };
   for (const name of optional) categories[name] = !!chosen[name];
   return { policyVersion, categories };

@@ -34,10 +34,7 @@ export function createIdentity(domain: () => string | undefined): Identity {
   let restore: string | undefined | null;
   let loggedOut = false;
 
-  const read = (name: string) => {
-    const value = readCookie(name);
-    return value ? decodeURIComponent(value) : undefined;
-  };
+  const read = (name: string) => decodeURIComponent(readCookie(name) ?? '') || undefined;
   /** No `value`: deletes. */
   const write = (name: string, value = '') => writeCookie(name, encodeURIComponent(value), value ? MAX_AGE : 0, domain());
   const store = () => {

@@ -156,10 +156,10 @@ export function createQueue({ url, writeKey, flushAt, flushInterval, persists, r
   // outlive it. What they confirm while the page lives is forgotten; the rest stays stored for
   // the next page, and the collector drops what it already has by messageId.
   const unload = () => {
+    // Each turn has a `batch` of its own, which its answer forgets.
     for (let batch; (batch = take(mine)).length; ) {
-      const sent = batch;
-      void send(sent, async (response) => {
-        if (response?.ok) await forget(sent);
+      void send(batch, async (response) => {
+        if (response?.ok) await forget(batch);
       });
     }
   };

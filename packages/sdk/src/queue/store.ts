@@ -21,7 +21,8 @@ const done = <T>(request: IDBRequest<T> | IDBTransaction) =>
 // left open would block the deletion of the database on withdrawal, from this tab or another.
 const use = async <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => Promise<T>) => {
   const request = indexedDB.open(DATABASE);
-  request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+  // A read finds nothing in a database that does not exist yet, and does not make one.
+  request.onupgradeneeded = () => (mode == 'readonly' ? request.transaction!.abort() : request.result.createObjectStore(STORE));
   const db = await done(request);
   const result = callback(db.transaction(STORE, mode).objectStore(STORE));
   db.close();
