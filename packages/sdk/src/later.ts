@@ -9,3 +9,6 @@ export function afterLoad(step: () => void): void {
 
 /** A task later: after the script that asked, and whatever the page runs right after it. */
 export const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
+/** Runs `step` in a task after the next frame is rendered, so what it changes is laid out in the frame after. */
+export const afterFrame = (step: () => void) => requestAnimationFrame(() => setTimeout(step));

@@ -108,9 +108,13 @@ export function banner() {
 /** The next frame, and a task after it: what the SDK shows in a frame is there then. */
 export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
 
-/** The banner as `banner()` finds it once shown: the SDKs made so far start a task later and show it in the frame after. */
+/**
+ * The banner as `banner()` finds it once shown: the SDKs made so far start a task later, show it after
+ * the next frame and focus it after the one after.
+ */
 export async function shownBanner() {
   await new Promise((resolve) => setTimeout(resolve));
+  await nextFrame();
   await nextFrame();
   return banner();
 }

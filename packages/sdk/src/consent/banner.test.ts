@@ -15,7 +15,8 @@ const LINKS = { privacyUrl: '/privacy', imprintUrl: '/imprint' };
 async function open(options: Partial<BannerOptions> & { current?: ConsentCategories | null } = {}) {
   const onChoice = vi.fn();
   const close = openBanner({ gpc: false, categories: VIDEO, ...LINKS, current: null, onChoice, ...options });
-  // It shows itself in the next frame.
+  // It shows itself after the next frame and takes focus after the one after.
+  await nextFrame();
   await nextFrame();
   return { onChoice, close, ...banner() };
 }

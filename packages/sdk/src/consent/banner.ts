@@ -2,6 +2,7 @@
 // per category. Built from DOM nodes and text nodes only (no innerHTML, no inline style or
 // script), styled by a constructed sheet, so it runs under a strict CSP and Trusted Types.
 import type { ConsentCategories, ConsentMethod } from '../contract.ts';
+import { afterFrame } from '../later.ts';
 import { optionalCategories } from './consent.ts';
 import { bannerProof, type BannerProof } from './proof.ts';
 import { CSS } from './styles.ts';
@@ -136,21 +137,22 @@ export function openBanner(options: BannerOptions): () => void {
 
   // A returning visitor reopens the banner to change the choice, so it opens on the switches.
   showSettings(!!current);
-  let previous: Element | null = null;
+  // HTML, SVG and MathML elements all take focus.
+  let previous: HTMLElement | null = null;
   let closed = false;
   const show = () => {
     if (closed) return;
-    previous = document.activeElement;
+    previous = document.activeElement as HTMLElement | null;
     document.body.append(host);
-    dialog.focus();
+    // Focused once the browser has laid it out in its own time: focus() would force that layout here.
+    afterFrame(() => dialog.focus());
   };
-  // Shown once the page has rendered its next frame: focusing forces a layout, which would otherwise
-  // take in the page's own first one. A script in <head> runs before <body> exists.
-  requestAnimationFrame(() => setTimeout(() => (document.body ? show() : addEventListener('DOMContentLoaded', show))));
+  // Shown once the page has rendered a frame of its own. A script in <head> runs before <body> exists.
+  afterFrame(() => (document.body ? show() : addEventListener('DOMContentLoaded', show)));
 
   return () => {
     closed = true;
     host.remove();
-    if (previous instanceof HTMLElement) previous.focus();
+    previous?.focus();
   };
 }
