@@ -94,7 +94,12 @@ describe('identity across devices, logins and domains, in Chromium', () => {
     expect(stored).toMatchObject({ domain: '.shop-a.test', sameSite: 'Lax', httpOnly: false });
     expect(stored!.expires * 1000 - Date.now()).toBeLessThanOrEqual(395 * 24 * 3600 * 1000);
     await visit.page.goto(on(HOSTS[0]!, '/cart'));
-    const user = await visit.page.evaluate(() => (window as unknown as { kith: { user(): { anonymousId?: string } } }).kith.user());
+    // The IDs are read a task after the script: ready() says when.
+    const user = await visit.page.evaluate(async () => {
+      const { kith } = window as unknown as { kith: { ready(): Promise<void>; user(): { anonymousId?: string } } };
+      await kith.ready();
+      return kith.user();
+    });
     expect(user.anonymousId).toBe(visit.anonymousId);
     await visit.context.close();
   });

@@ -72,8 +72,9 @@ export interface Kith {
   /** Logout: forgets the user ID and starts a new anonymous ID, so the next person on the device is not joined to the last. */
   reset(): void;
   /**
-   * Resolves once the stored choice is read (it is read without blocking the page, so not yet when
-   * `createKith` returns) and, without one, the banner is open. Calls made before need not wait: they are queued.
+   * Resolves once the stored choice is read, a task after `createKith` returned (so the page's own
+   * start goes first), and applied: IDs read, held events released, or else the banner built (it shows
+   * after the next frame). Calls made before need not wait: they are held, as before a choice.
    */
   ready(): Promise<void>;
   consent: {
