@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, devConfig, parseConfig, withForwardEnv, type KithConfig } from '../config.ts';
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
+import { startRetention } from '../retention.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 
 export interface NodeOptions {
@@ -34,8 +35,12 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const opened = await openStorage(options.storage);
   const forwarding = config.forward && startForwarding(opened, config.forward, { owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` });
   if (forwarding && forwarding.destinations.length > 0) notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
-  // Forwarders read storage, so closing it stops them first: whoever closes storage on shutdown ends forwarding cleanly.
-  const storage = forwarding ? { ...opened, close: () => forwarding.stop().then(() => opened.close()) } : opened;
+  const retention = config.retentionDays ? startRetention(opened, config.retentionDays) : undefined;
+  if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
+  // Forwarders and retention use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
+  const storage = forwarding || retention
+    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop()]).then(() => opened.close()) }
+    : opened;
   let adminToken = options.adminToken;
   if (!adminToken) {
     adminToken = randomBytes(18).toString('base64url');

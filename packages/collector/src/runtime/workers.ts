@@ -5,6 +5,7 @@ import { ConfigError, devConfig, parseConfig, type KithConfig } from '../config.
 import type { ClientInfo } from '../deps.ts';
 import { KithError, errorBody } from '../errors.ts';
 import { startForwarder } from '../forward/forwarder.ts';
+import { expireOld } from '../retention.ts';
 import { webhookDestination } from '../forward/webhook.ts';
 import { createD1Storage, type D1Database } from '../storage/d1/index.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -37,6 +38,9 @@ interface ScheduledContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+/** The cron (wrangler.toml) on which retention runs; every other one forwards. */
+export const RETENTION_CRON = '0 * * * *';
+
 /** How long one cron run forwards at most; the next run, a minute later, goes on from the cursor. */
 const FORWARD_RUN_MS = 25_000;
 
@@ -59,9 +63,9 @@ export default {
     return app.fetch(request, env);
   },
 
-  /** The cron trigger (wrangler.toml): forwards the events stored since the last run to the webhooks. */
-  async scheduled(_controller: unknown, env: WorkersEnv, ctx: ScheduledContext): Promise<void> {
-    ctx.waitUntil(forwardStored(env));
+  /** The cron triggers (wrangler.toml): each minute forwards to the webhooks, each hour expires old data. */
+  async scheduled(controller: { cron: string }, env: WorkersEnv, ctx: ScheduledContext): Promise<void> {
+    ctx.waitUntil(controller.cron === RETENTION_CRON ? expireStored(env) : forwardStored(env));
   },
 };
 
@@ -73,6 +77,12 @@ async function start(env: WorkersEnv): Promise<Started> {
   const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
     ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo });
   return { app, storage, config };
+}
+
+/** Retention (config "retentionDays"), on the hourly cron. */
+async function expireStored(env: WorkersEnv): Promise<void> {
+  const { storage, config } = await startOnce(env);
+  if (config.retentionDays) await expireOld(storage, config.retentionDays, new Date());
 }
 
 /**

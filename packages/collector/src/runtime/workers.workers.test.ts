@@ -1,7 +1,8 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker, { type WorkersEnv } from './workers.ts';
+import { createD1Storage } from '../storage/d1/index.ts';
+import worker, { RETENTION_CRON, type WorkersEnv } from './workers.ts';
 
 const SHOP_KEY = 'shop-key';
 const ADMIN_TOKEN = 'test-admin-token';
@@ -13,6 +14,7 @@ const testEnv: WorkersEnv = {
   ...(env as unknown as WorkersEnv),
   KITH_CONFIG: JSON.stringify({
     sites: [{ id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://shop-b.example'], linkerDomains: ['shop-b.example'] }],
+    retentionDays: 30,
     forward: { webhooks: [{ id: 'crm', url: 'https://hooks.example/kith', secret: WEBHOOK_SECRET, maxAttempts: 5 }], batchSize: 50, retry: { initialMs: 10, maxMs: 50 } },
   }),
   KITH_SECRET: 'worker-test-secret',
@@ -28,10 +30,10 @@ interface Received {
 const receiver = (env as unknown as { WEBHOOK_RECEIVER: { fetch(url: string, init?: RequestInit): Promise<Response> } }).WEBHOOK_RECEIVER;
 const received = async () => (await (await receiver.fetch('http://receiver/requests')).json()) as Received[];
 
-/** One run of the cron trigger, to its end. */
-async function cronRun() {
+/** One run of a cron trigger, to its end: by default the forwarding one. */
+async function cronRun(cron = '* * * * *') {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: '* * * * *' }), testEnv, ctx);
+  await worker.scheduled(createScheduledController({ cron }), testEnv, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -186,5 +188,16 @@ describe('the Worker', () => {
     await cronRun();
     expect((await received()).filter((r) => r.status === 503)).toHaveLength(2);
     expect(ours(await received())).toEqual(ids);
+  });
+
+  it('deletes events stored longer ago than retentionDays on its hourly cron, and keeps the recent ones', async () => {
+    const d1 = createD1Storage({ db: testEnv.DB });
+    const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000).toISOString();
+    await d1.write({ events: [{ type: 'page', messageId: 'ret-old', anonymousId: 'ret-anon', site: 'shop', timestamp: longAgo, receivedAt: longAgo }], consents: [], rejected: [] });
+    expect((await postBatch({ batch: [track('ret-new', 'ret-anon')] })).status).toBe(200);
+    const stored = async () => ((await (await admin('/v1/persons/anonymous/ret-anon/events')).json()) as { events: { messageId: string }[] }).events.map((e) => e.messageId);
+    expect(await stored()).toEqual(['ret-new', 'ret-old']);
+    await cronRun(RETENTION_CRON);
+    expect(await stored()).toEqual(['ret-new']);
   });
 });

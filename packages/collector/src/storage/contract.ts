@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KithError } from '../errors.ts';
 import { describeIdentityContract } from './contract-identity.ts';
+import { describeRetentionContract } from './contract-retention.ts';
 import { idsOf, type ConsentRecord, type IdKind, type PersonKey, type RejectedEvent, type Storage, type StoredEvent, type WriteSet } from './storage.ts';
 
 /** What an adapter's test file hands the suite: per test, a fresh and empty database. */
@@ -56,6 +57,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     });
 
     describeIdentityContract(adapter, () => subject);
+    describeRetentionContract(() => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });

@@ -1,3 +1,4 @@
+import type { ExpiredCounts } from './retention.ts';
 import type { ConsentProperties, KithEvent } from '@kith/sdk/contract';
 
 /** An event as the collector stores it: the client's event plus what the collector knows. */
@@ -186,6 +187,11 @@ export interface Storage extends ForwardStore {
   erase(site: string, person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Promise<ErasureReceipt>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
+  /**
+   * Retention: deletes one chunk (up to `chunk` rows of each kind, oldest first) of what was
+   * stored before `cutoff`; see retention.ts. Call again while a count comes back as `chunk`.
+   */
+  expire(cutoff: Date, chunk: number): Promise<ExpiredCounts>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
+import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
 import { createD1ForwardStore } from './forward.ts';
@@ -174,6 +175,11 @@ export function createD1Storage(options: D1Options): Storage {
       const done = { ...receipt, erased: erasedCounts(results.map((result) => result.meta.changes)) };
       await db.batch([bound(q.receiptInsert(done))]).catch(unavailable);
       return done;
+    },
+
+    async expire(cutoff: Date, chunk: number) {
+      const results = await db.batch(expireStatements(cutoff, chunk).map(bound)).catch(unavailable);
+      return expiredCounts(results.map((result) => result.meta.changes));
     },
 
     async bannerTexts(hashes: string[]) {

@@ -4,6 +4,7 @@ import { decodeCursor } from '../cursor.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { createPostgresForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -178,6 +179,14 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         await client.query('insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values ($1, $2, $3, $4, $5)',
           [done.receiptId, site, done.erasedAt, done.pseudonym, JSON.stringify(done.erased)]);
         return done;
+      });
+    },
+
+    async expire(cutoff: Date, chunk: number) {
+      return transaction(async (client) => {
+        const changes: number[] = [];
+        for (const { sql, params } of expireStatements(cutoff, chunk)) changes.push((await client.query(numbered(sql), params)).rowCount ?? 0);
+        return expiredCounts(changes);
       });
     },
 

@@ -6,6 +6,7 @@ import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
+import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -193,6 +194,14 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
           run(q.receiptInsert(done));
           return done;
         });
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
+    },
+
+    async expire(cutoff: Date, chunk: number) {
+      try {
+        return expiredCounts(transaction(() => expireStatements(cutoff, chunk).map(run)));
       } catch (error) {
         throw storageUnavailable(error);
       }

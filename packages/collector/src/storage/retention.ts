@@ -1,0 +1,41 @@
+// Retention (config "retentionDays"): what is older than the period is deleted, oldest first and a
+// chunk at a time, so no run holds the database for long. One set of SQL for SQLite and D1, and for
+// PostgreSQL with numbered placeholders (graph.ts). Kept beyond it: the consent log (the proof of
+// consent) and the identity graph's IDs (pseudonymous, erased with the person).
+import type { Statement } from './graph.ts';
+
+/** Rows deleted by one chunk, per kind. */
+export interface ExpiredCounts {
+  events: number;
+  rejected: number;
+  deadLetters: number;
+  traits: number;
+  stitching: number;
+}
+
+/** The oldest `chunk` rows of a table (by its insertion order), of those the ones before the cutoff. */
+const oldestBefore = (table: string, key: string, time: string, chunk: number, cutoff: string): Statement => ({
+  sql: `delete from ${table} where ${key} in (select ${key} from (select ${key}, ${time} from ${table} order by ${key} limit ${chunk}) as oldest where ${time} < ?)`,
+  params: [cutoff],
+});
+
+/** One chunk of each kind; run them in one transaction, and again while a chunk came back full. */
+export function expireStatements(cutoff: Date, chunk: number): Statement[] {
+  const size = Math.max(1, Math.trunc(chunk));
+  const iso = cutoff.toISOString();
+  return [
+    oldestBefore('events', 'seq', 'received_at', size, iso),
+    oldestBefore('rejected', 'seq', 'received_at', size, iso),
+    oldestBefore('dead_letters', 'id', 'failed_at', size, iso),
+    // A person's traits (an email, a name) last set before the period.
+    { sql: 'delete from identity_traits where updated_at < ?', params: [iso] },
+    { sql: 'delete from stitch_candidates where at < ?', params: [iso] },
+    { sql: 'delete from stitch_signals where seen_epoch < ?', params: [String(Math.floor(cutoff.getTime() / 1000))] },
+  ];
+}
+
+/** The statements' changes, in the order of expireStatements. */
+export function expiredCounts(changes: number[]): ExpiredCounts {
+  const [events = 0, rejected = 0, deadLetters = 0, traits = 0, candidates = 0, signals = 0] = changes;
+  return { events, rejected, deadLetters, traits, stitching: candidates + signals };
+}
