@@ -6,6 +6,7 @@ import type { ClientInfo } from '../deps.ts';
 import { KithError, errorBody } from '../errors.ts';
 import { startForwarder } from '../forward/forwarder.ts';
 import { expireOld } from '../retention.ts';
+import { RETENTION_CRON } from './crons.ts';
 import { webhookDestination } from '../forward/webhook.ts';
 import { createD1Storage, type D1Database } from '../storage/d1/index.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -37,9 +38,6 @@ interface Started {
 interface ScheduledContext {
   waitUntil(promise: Promise<unknown>): void;
 }
-
-/** The cron (wrangler.toml) on which retention runs; every other one forwards. */
-export const RETENTION_CRON = '0 * * * *';
 
 /** How long one cron run forwards at most; the next run, a minute later, goes on from the cursor. */
 const FORWARD_RUN_MS = 25_000;
@@ -102,8 +100,8 @@ async function forwardStored(env: WorkersEnv): Promise<void> {
   await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
 }
 
-/** The visitor's address from Cloudflare's CF-Connecting-IP, geo from `request.cf`. */
-export function workersClientInfo(c: Context): ClientInfo {
+/** The visitor's address from Cloudflare's CF-Connecting-IP, geo from `request.cf`. (Not exported: every export of a Worker's main module is an entrypoint.) */
+function workersClientInfo(c: Context): ClientInfo {
   const address = c.req.header('cf-connecting-ip');
   const cf = (c.req.raw as Request & { cf?: EdgeGeo }).cf;
   const geo: EdgeGeo = {};

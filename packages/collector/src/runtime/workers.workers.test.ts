@@ -2,7 +2,8 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage } from '../storage/d1/index.ts';
-import worker, { RETENTION_CRON, type WorkersEnv } from './workers.ts';
+import { FORWARD_CRON, RETENTION_CRON } from './crons.ts';
+import worker, { type WorkersEnv } from './workers.ts';
 
 const SHOP_KEY = 'shop-key';
 const ADMIN_TOKEN = 'test-admin-token';
@@ -31,7 +32,7 @@ const receiver = (env as unknown as { WEBHOOK_RECEIVER: { fetch(url: string, ini
 const received = async () => (await (await receiver.fetch('http://receiver/requests')).json()) as Received[];
 
 /** One run of a cron trigger, to its end: by default the forwarding one. */
-async function cronRun(cron = '* * * * *') {
+async function cronRun(cron = FORWARD_CRON) {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ cron }), testEnv, ctx);
   await waitOnExecutionContext(ctx);
