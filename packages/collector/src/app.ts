@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -11,7 +11,6 @@ import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
 import { createSites } from './sites.ts';
-import type { MiddlewareHandler } from 'hono';
 
 export type { AppDeps } from './deps.ts';
 
@@ -68,7 +67,7 @@ export function createApp(deps: AppDeps) {
 /**
  * A body with a declared length is checked by that header alone (the runtime's HTTP parser holds
  * the body to it), so the body is read once, later, by the handler. Hono's bodyLimit would first
- * wrap it in a web stream and copy it, a fifth of a batch's cost on Node. Chunked bodies, with no
+ * wrap it in a web stream and copy it, about a tenth of a batch's cost on Node. Chunked bodies, with no
  * length up front, still go through bodyLimit, which stops reading at the limit.
  */
 function limitBody(maxSize: number, tooLarge: () => never): MiddlewareHandler<Env> {
