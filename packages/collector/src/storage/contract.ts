@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KithError } from '../errors.ts';
 import { describeIdentityContract } from './contract-identity.ts';
 import { describeRetentionContract } from './contract-retention.ts';
+import { describeForwardStoreContract } from './forward-contract.ts';
 import { idsOf, type ConsentRecord, type IdKind, type PersonKey, type RejectedEvent, type Storage, type StoredEvent, type WriteSet } from './storage.ts';
 
 /** What an adapter's test file hands the suite: per test, a fresh and empty database. */
@@ -20,7 +21,7 @@ export interface StorageUnderTest {
 }
 
 /**
- * The `Storage` contract, run unchanged by every adapter's test file (sqlite, postgres, d1).
+ * The `Storage` contract, forwarding's included, run unchanged by every adapter's test file (sqlite, postgres, d1).
  * Uses nothing but the interface, `query` and vitest, so it runs on Workers too.
  */
 export function describeStorageContract(adapter: string, open: () => Promise<StorageUnderTest>): void {
@@ -58,6 +59,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
 
     describeIdentityContract(adapter, () => subject);
     describeRetentionContract(() => subject);
+    describeForwardStoreContract(adapter, () => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });

@@ -1,22 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { StorageUnderTest } from './contract.ts';
 import type { OutboxEvent, Storage, StoredEvent } from './storage.ts';
 
 /**
- * The `ForwardStore` contract (the events table read as an outbox), run unchanged by every
- * adapter's test file next to `describeStorageContract`. Uses nothing but the interface, `query`
- * and vitest, so it runs on Workers too.
+ * The `ForwardStore` contract (the events table read as an outbox), as part of the storage
+ * contract (contract.ts), on its migrated storage. Uses nothing but the interface, `query` and
+ * vitest, so it runs on Workers too.
  */
-export function describeForwardStoreContract(adapter: string, open: () => Promise<StorageUnderTest>): void {
+export function describeForwardStoreContract(adapter: string, current: () => StorageUnderTest): void {
   let subject: StorageUnderTest;
   let storage: Storage;
-  beforeEach(async () => {
-    subject = await open();
+  beforeEach(() => {
+    subject = current();
     storage = subject.storage;
-    await storage.migrate();
-  });
-  afterEach(async () => {
-    await subject.cleanup();
   });
 
   const store = (...messageIds: string[]) => storage.write({ events: messageIds.map((id) => event(id)), consents: [], rejected: [] });

@@ -1,7 +1,6 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
 import { env } from 'cloudflare:test';
 import { describeStorageContract } from '../contract.ts';
-import { describeForwardStoreContract } from '../forward-contract.ts';
 import { createD1Storage, type D1Database } from './index.ts';
 
 interface TestEnv {
@@ -24,7 +23,7 @@ async function callLockService(path: string): Promise<void> {
   if (!response.ok) throw new Error(`D1 lock service: ${response.status} ${await response.text()}`);
 }
 
-for (const describeContract of [describeStorageContract, describeForwardStoreContract]) describeContract('d1', async () => {
+describeStorageContract('d1', async () => {
   await emptyDatabase();
   return {
     storage: createD1Storage({ db }),

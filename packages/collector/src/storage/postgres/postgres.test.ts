@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config.ts';
 import { MIGRATIONS } from './schema.ts';
 import { describeStorageContract } from '../contract.ts';
-import { describeForwardStoreContract } from '../forward-contract.ts';
 import { openStorage } from '../open.ts';
 import type { Storage } from '../storage.ts';
 import { createPostgresStorage } from './index.ts';
@@ -19,7 +18,7 @@ async function queryAs(url: string, sql: string): Promise<Record<string, unknown
   }
 }
 
-for (const describeContract of [describeStorageContract, describeForwardStoreContract]) describeContract('postgres', async () => {
+describeStorageContract('postgres', async () => {
   const schema = await freshTestSchema();
   const opened: Storage[] = [];
   const open = () => {

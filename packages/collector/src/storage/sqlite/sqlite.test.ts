@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describeStorageContract } from '../contract.ts';
-import { describeForwardStoreContract } from '../forward-contract.ts';
 import { describe, expect, it } from 'vitest';
 import type { Storage, StoredEvent } from '../storage.ts';
 import { createSqliteStorage } from './index.ts';
 
-for (const describeContract of [describeStorageContract, describeForwardStoreContract]) describeContract('sqlite', async () => {
+describeStorageContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kith-sqlite-'));
   const path = join(dir, 'kith.db');
   const opened: Storage[] = [];
