@@ -1,12 +1,10 @@
 // The identity graph's writes, as SQL every adapter runs the same way: SQLite and D1 as they are,
 // PostgreSQL with numbered placeholders. Each link is a few plain statements (no reads in between),
 // so D1 can run them inside its one-batch transaction and the merge rules live in one place.
+import type { Statement } from './statement.ts';
 import type { IdentityLink, NodeRef, StitchSignal, TraitsUpdate } from './storage.ts';
 
-export interface Statement {
-  sql: string;
-  params: (string | null)[];
-}
+export type { Statement };
 
 /** How a dialect merges two JSON objects of traits (later keys win). */
 export interface GraphDialect {

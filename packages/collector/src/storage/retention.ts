@@ -2,7 +2,7 @@
 // chunk at a time, so no run holds the database for long. One set of SQL for SQLite and D1, and for
 // PostgreSQL with numbered placeholders (graph.ts). Kept beyond it: the consent log (the proof of
 // consent) and the identity graph's IDs (pseudonymous, erased with the person).
-import type { Statement } from './graph.ts';
+import type { Statement } from './statement.ts';
 
 /** Rows deleted by one chunk, per kind. */
 export interface ExpiredCounts {

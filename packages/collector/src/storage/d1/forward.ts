@@ -1,6 +1,6 @@
 import { FORWARD_SQL, deadLetterFromRow, leaseModifier, outboxEventFromRow, parsePosition, type DeadLetterRow, type PendingRow } from '../sqlite/forward.ts';
 import type { ForwardStore } from '../storage.ts';
-import type { D1Database } from './index.ts';
+import type { D1Database } from './binding.ts';
 
 /**
  * The outbox on D1: the sqlite adapter's tables, statements and positions (see sqlite/forward.ts).

@@ -6,27 +6,10 @@ import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
 import { createD1ForwardStore } from './forward.ts';
+import type { D1Database, D1PreparedStatement } from './binding.ts';
 import { MIGRATIONS } from './schema.ts';
 
-/**
- * The part of Workers' `D1Database` binding this adapter uses. The full type is in
- * @cloudflare/workers-types, which this package does not depend on; the binding satisfies this.
- */
-export interface D1Database {
-  prepare(sql: string): D1PreparedStatement;
-  batch<Row = Record<string, unknown>>(statements: D1PreparedStatement[]): Promise<D1Result<Row>[]>;
-}
-
-export interface D1PreparedStatement {
-  bind(...values: unknown[]): D1PreparedStatement;
-  all<Row = Record<string, unknown>>(): Promise<D1Result<Row>>;
-  run(): Promise<D1Result>;
-}
-
-export interface D1Result<Row = Record<string, unknown>> {
-  results: Row[];
-  meta: { changes: number };
-}
+export type { D1Database, D1PreparedStatement, D1Result } from './binding.ts';
 
 export interface D1Options {
   /** The D1 binding from the Worker's env (wrangler.toml `[[d1_databases]]`). */
