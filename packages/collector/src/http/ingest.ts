@@ -6,7 +6,7 @@ import { KithError } from '../errors.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { runPipeline } from '../pipeline/index.ts';
-import { MAX_EVENT_BYTES, mayHoldLoneSurrogates } from '../pipeline/validate.ts';
+import { MAX_EVENT_BYTES, isPlausibleTime, mayHoldLoneSurrogates } from '../pipeline/validate.ts';
 import type { Sites } from '../sites.ts';
 import type { IdentityLink, Storage } from '../storage/storage.ts';
 
@@ -163,6 +163,6 @@ function basicUsername(header: string | undefined): string | undefined {
 function parseSentAt(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const time = Date.parse(value);
-  // An unreadable sentAt only means the skew cannot be corrected; the events are still good.
-  return Number.isNaN(time) ? undefined : new Date(time);
+  // An unreadable (or absurd) sentAt only means the skew cannot be corrected; the events are still good.
+  return isPlausibleTime(time) ? new Date(time) : undefined;
 }
