@@ -54,6 +54,8 @@ export function describePrivacyContract(adapter: string, subject: () => StorageU
       expect(await storage().eventSummary(idsOfPerson(mallory))).toMatchObject({ eventCount: 2 });
       expect(await storage().consents(idsOfPerson(mallory))).toEqual([]);
       expect(await storage().rejectedOf(idsOfPerson(mallory))).toEqual([]);
+      expect(JSON.stringify(await storage().edges(SITE, mallory.personId))).not.toContain('bob');
+      expect(await storage().edges(SITE, bob.personId)).toEqual([expect.objectContaining({ to: user('bob'), outcome: 'refused' })]);
 
       await storage().erase(SITE, mallory, receipt('r-m'));
       expect(await messageIds(bob)).toEqual(['b1']);

@@ -52,8 +52,9 @@ export const personTraits = (site: string, kind: string, id: string): PgStatemen
 const EDGE_COLUMNS = 'e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id, e.how, e.source, e.at, e.outcome';
 
 export const edgesOf = (site: string, personId: string): PgStatement => ({
+  // A login refused on one of the person's anonymous IDs names another user: it is that user's (see sqlite/queries.ts).
   sql: `select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
-      where i.site = $1 and i.person_id = $2
+      where i.site = $1 and i.person_id = $2 and e.outcome <> 'refused'
     union
     select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
       where i.site = $1 and i.person_id = $2

@@ -58,8 +58,9 @@ const EDGE_COLUMNS = `e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id,
 
 export const edgesOf = (site: string, personId: string): Statement => ({
   // cross join: SQLite then starts from the person's nodes, not from every edge of the site.
+  // A login refused on one of the person's anonymous IDs names another user: it is that user's, not this person's.
   sql: `select ${EDGE_COLUMNS} from identities i cross join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
-      where i.site = ? and i.person_id = ?
+      where i.site = ? and i.person_id = ? and e.outcome <> 'refused'
     union
     select ${EDGE_COLUMNS} from identities i cross join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
       where i.site = ? and i.person_id = ?
