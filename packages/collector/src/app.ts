@@ -9,6 +9,7 @@ import { adminHandlers } from './http/admin.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
+import { createRequestLimits } from './http/rate-limit.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
 import { createSites } from './sites.ts';
 
@@ -18,8 +19,9 @@ export type { AppDeps } from './deps.ts';
 export function createApp(deps: AppDeps) {
   const sites = createSites(deps.config);
   const bindings = createDeviceBindings();
-  const ingest = ingestHandlers(deps, sites, bindings);
-  const linker = linkerHandlers(deps, sites);
+  const limits = createRequestLimits(deps);
+  const ingest = ingestHandlers(deps, sites, bindings, limits);
+  const linker = linkerHandlers(deps, sites, limits);
   const admin = adminHandlers(deps, sites, bindings);
   const app = new Hono<Env>();
 

@@ -4,7 +4,7 @@ import type { SiteConfig } from '../config.ts';
 import type { AppDeps, ClientInfo, Env } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import type { RequestLimits } from './rate-limit.ts';
 import { runPipeline } from '../pipeline/index.ts';
 import { MAX_EVENT_BYTES, isPlausibleTime, mayHoldLoneSurrogates } from '../pipeline/validate.ts';
 import type { Sites } from '../sites.ts';
@@ -16,23 +16,20 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings) {
+export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings, limits: RequestLimits) {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? (() => crypto.randomUUID());
-  const now = () => clock().getTime();
-  const perAddress = createRateLimiter(deps.config.rateLimit.perAddress, now, 'address');
-  const perSite = createRateLimiter(deps.config.rateLimit.perSite, now, 'site');
 
   // The address limit comes before the body is read: a flood costs as little as possible.
   const admit = async (c: Context<Env>) => {
     const client = deps.clientInfo?.(c) ?? {};
-    if (client.address) perAddress.take(client.address);
+    limits.admitClient(c);
     return { client, ...(await readJson(c)) };
   };
 
   const ingest = async (c: Context<Env>, client: ClientInfo, items: unknown[], { body, bytes: bodyBytes, text }: JsonBody) => {
     const site = authorize(c, body, sites);
-    perSite.take(site.id);
+    limits.admitSite(site.id);
     const receivedAt = clock();
     const { set, rejected, browser } = await runPipeline({
       items,

@@ -29,7 +29,7 @@ describe('the quarantine', () => {
     await post('/v1/batch', { batch: [{ type: 'track', anonymousId: 'track', messageId: 'q1', context: consented }, { type: 'track', anonymousId: 'visitor-2', messageId: 'q2', event: '' }] }, basic(SHOP_KEY));
     await post('/v1/batch', { batch: [{ type: 'track', anonymousId: 'visitor-3', event: 'track', properties: 7 }] }, basic(SHOP_KEY));
 
-    const exported = await (await admin('/v1/persons/anonymous/track/export?site=shop')).json();
+    const exported = (await (await admin('/v1/persons/anonymous/track/export?site=shop')).json()) as { rejected: unknown[] };
     expect(exported.rejected).toEqual([expect.objectContaining({ reason: 'missing_event', anonymousId: 'track', payload: expect.stringContaining('"q1"') })]);
 
     const erased = await app.request('/v1/persons/anonymous/track?site=shop', { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -49,7 +49,7 @@ describe('persons that share an anonymous ID', () => {
     expect(mallory).not.toMatch(/bob|"b1"|"b2"/);
 
     await app.request('/v1/persons/user/mallory?site=shop', { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-    const bob = await (await admin('/v1/persons/user/bob?site=shop')).json();
+    const bob = (await (await admin('/v1/persons/user/bob?site=shop')).json()) as { person: unknown };
     expect(bob.person).toMatchObject({ eventCount: 2, traits: { email: 'bob@example.com' } });
   });
 });
@@ -59,7 +59,7 @@ describe('traits with the names of Object.prototype', () => {
     const { post, basic, admin } = await testApp();
     const body = `{"batch":[{"type":"identify","messageId":"p1","anonymousId":"anon-p","userId":"user-p","traits":{"__proto__":{"polluted":true},"constructor":"c","plan":"pro"}}]}`;
     expect(await (await post('/v1/batch', body, basic(SHOP_KEY))).json()).toMatchObject({ accepted: 1 });
-    const { person } = await (await admin('/v1/persons/user/user-p?site=shop')).json();
+    const { person } = (await (await admin('/v1/persons/user/user-p?site=shop')).json()) as { person: { traits: object } };
     expect(Object.keys(person.traits).sort()).toEqual(['__proto__', 'constructor', 'plan']);
     const exported = await (await admin('/v1/persons/user/user-p/export?site=shop')).text();
     expect(exported).toContain('"__proto__":{"polluted":true}');

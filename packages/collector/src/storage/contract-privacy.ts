@@ -41,7 +41,7 @@ export function describePrivacyContract(adapter: string, subject: () => StorageU
       await write(storage(), { events: [event('m1', { anonymousId: 'shared', userId: 'mallory' }), event('before', { anonymousId: 'shared' })], links: [mallorysLogin] });
       await write(storage(), {
         events: [event('b1', { anonymousId: 'shared', userId: 'bob' }, { type: 'identify', traits: { email: 'bob@example.com' } })],
-        consents: [{ site: SITE, messageId: 'bc', anonymousId: 'shared', userId: 'bob', timestamp: AT, receivedAt: AT, consent: { policyVersion: '1', categories: { analytics: true }, method: 'accept-all' } }],
+        consents: [{ site: SITE, messageId: 'bc', anonymousId: 'shared', userId: 'bob', timestamp: AT, receivedAt: AT, consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false }, method: 'accept-all' } }],
         rejected: [quarantined({ type: 'track', anonymousId: 'shared', userId: 'bob' })],
         links: [bobsLogin],
       });
@@ -101,7 +101,7 @@ export function describePrivacyContract(adapter: string, subject: () => StorageU
             event(`i-${round}`, { anonymousId, userId }, { type: 'identify', traits: { email, name } }),
             event(`other-${round}`, { anonymousId: 'someone-else' }),
           ],
-          consents: round === 0 ? [{ site: SITE, messageId: 'c-0', anonymousId, timestamp: AT, receivedAt: AT, consent: { policyVersion: '1', categories: { analytics: true }, method: 'accept-all' } }] : [],
+          consents: round === 0 ? [{ site: SITE, messageId: 'c-0', anonymousId, timestamp: AT, receivedAt: AT, consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false }, method: 'accept-all' } }] : [],
           rejected: [quarantined({ type: 'track', anonymousId, email, round })],
           links: [
             { site: SITE, from: { kind: 'device', id: deviceId }, to: anon(anonymousId), how: 'cookie', source: `c-${round}`, at: AT },
