@@ -9,6 +9,7 @@ import { adminHandlers } from './http/admin.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
+import { readinessHandler } from './http/readiness.ts';
 import { createRequestLimits } from './http/rate-limit.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
 import { createSites } from './sites.ts';
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', readinessHandler(deps));
   app.get('/kith.js', sdkScriptHandler(deps.sdkScript));
 
   const tooLarge = (): never => {

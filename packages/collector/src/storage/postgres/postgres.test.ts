@@ -96,6 +96,22 @@ describe('postgres storage, beyond the contract', () => {
     }
   });
 
+  it('answers 503, not 500, and says why not ready, once its tables are dropped under it', async () => {
+    const schema = await freshTestSchema();
+    const storage = createPostgresStorage({ url: schema.url });
+    try {
+      await storage.migrate();
+      expect(await storage.writable()).toBeNull();
+      await queryAs(schema.url, 'drop table events cascade');
+      await expect(storage.write({ events: [{ type: 'track', event: 'x', messageId: 'm', anonymousId: 'a', site: 's', timestamp: 't', receivedAt: 't' }], consents: [], rejected: [] }))
+        .rejects.toMatchObject({ code: 'storage_unavailable', status: 503 });
+      expect(await storage.writable()).toMatch(/no Kith tables; run "kith migrate"/);
+    } finally {
+      await storage.close();
+      await schema.drop();
+    }
+  });
+
   it('answers 503 storage_unavailable when nothing listens at the URL', async () => {
     const storage = createPostgresStorage({ url: 'postgres://kith@127.0.0.1:1/kith' });
     try {
