@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../app.ts';
 import { devConfig } from '../config.ts';
 import { createSqliteStorage } from '../storage/sqlite/index.ts';
-import { ADMIN_TOKEN, SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { ADMIN_TOKEN, SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const consented = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true } } };
 const refused = { consent: { policyVersion: '1', categories: { necessary: true, analytics: false } } };
@@ -127,5 +127,6 @@ describe('erasure on a running collector’s SQLite file', () => {
 
     expect((await send([{ type: 'page', messageId: 'after', anonymousId: 'bystander', context: consented }])).status).toBe(200);
     expect((await storage.eventSummary({ site: 'dev', userIds: [], anonymousIds: ['bystander'] })).eventCount).toBe(31);
-  });
+    // Thirty batches and an erasure with its checkpoint on a real file: give a loaded machine time.
+  }, 30_000);
 });

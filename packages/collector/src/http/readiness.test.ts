@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../app.ts';
 import { devConfig } from '../config.ts';
 import { createSqliteStorage } from '../storage/sqlite/index.ts';
-import { ADMIN_TOKEN } from '../test-support.ts';
+import { ADMIN_TOKEN } from '../../test/support/app.ts';
 
 async function collectorOnFile() {
   const dir = mkdtempSync(join(tmpdir(), 'kith-ready-'));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { StorageUnderTest } from './contract.ts';
-import type { NodeRef, Person, RejectedEvent, Storage, StoredEvent, WriteSet } from './storage.ts';
+import type { StorageUnderTest } from './subject.ts';
+import type { NodeRef, Person, RejectedEvent, Storage, StoredEvent, WriteSet } from '../../src/storage/storage.ts';
 
-// The privacy part of the storage contract (see contract.ts): what erasure leaves behind, whose
+// The privacy part of the storage contract (see index.ts): what erasure leaves behind, whose
 // data an event is, the quarantine's IDs, and whether storage can take writes.
 
 const SITE = 'shop';
