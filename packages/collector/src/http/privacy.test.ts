@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../app.ts';
+import { signLinker } from './linker-token.ts';
 import { devConfig } from '../config.ts';
 import { createSqliteStorage } from '../storage/sqlite/index.ts';
 import { ADMIN_TOKEN, SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
@@ -129,4 +130,16 @@ describe('erasure on a running collector’s SQLite file', () => {
     expect((await storage.eventSummary({ site: 'dev', userIds: [], anonymousIds: ['bystander'] })).eventCount).toBe(31);
     // Thirty batches and an erasure with its checkpoint on a real file: give a loaded machine time.
   }, 30_000);
+});
+
+describe('promises a mutation run found untested', () => {
+  it('refuses a token issued for another site of the same collector (same secret) as linker_forged, and links nothing', async () => {
+    const { post, admin } = await testApp();
+    const now = Date.parse('2026-06-01T12:00:00.000Z');
+    const forDev = await signLinker({ site: 'dev', anonymousId: 'a-dev', target: 'shop-b.example', expires: now + 60_000, nonce: 'n-dev' }, 'test-secret');
+    const res = await post('/v1/linker/redeem', { writeKey: SHOP_KEY, token: forDev, anonymousId: 'a-shop' }, { Origin: 'https://shop-b.example' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'linker_forged' });
+    for (const id of ['a-shop', 'a-dev']) expect((await admin(`/v1/persons/anonymous/${id}?site=shop`)).status).toBe(404);
+  });
 });

@@ -121,6 +121,21 @@ export function describePrivacyContract(adapter: string, subject: () => StorageU
       expect((await storage().events({ site: SITE, userIds: [], anonymousIds: ['next'], limit: 1 })).events).toHaveLength(1);
       expect((await storage().events({ site: SITE, userIds: [], anonymousIds: ['someone-else'], limit: 100 })).events).toHaveLength(20);
     });
+
+    it.each([['the newer ID to the older', 'new', 'old'], ['the older ID to the newer', 'old', 'new']] as const)(
+      'keeps the person seen first when a link joins two anonymous persons, linking %s',
+      async (_name, from, to) => {
+        const seen = { old: '2026-06-01T08:00:00.000Z', new: '2026-06-01T11:00:00.000Z' };
+        for (const age of ['old', 'new'] as const) {
+          await write(storage(), { links: [{ site: SITE, from: { kind: 'device', id: `d-${age}` }, to: anon(`a-${age}`), how: 'cookie', source: `s-${age}`, at: seen[age] }] });
+        }
+        const older = await personOf(storage(), anon('a-old'));
+        await write(storage(), { links: [{ site: SITE, from: anon(`a-${from}`), to: anon(`a-${to}`), how: 'linker', source: 'join', at: '2026-06-01T12:00:00.000Z' }] });
+        const joined = await personOf(storage(), anon('a-new'));
+        expect(joined.personId).toBe(older.personId);
+        expect([...joined.anonymousIds].sort()).toEqual(['a-new', 'a-old']);
+      },
+    );
   });
 }
 
