@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
-import type { AppDeps, ClientInfo, Env } from '../deps.ts';
+import type { ClientInfo, Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import type { RequestLimits } from './rate-limit.ts';
@@ -16,9 +16,8 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings, limits: RequestLimits) {
-  const clock = deps.clock ?? (() => new Date());
-  const newId = deps.newId ?? (() => crypto.randomUUID());
+export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings, limits: RequestLimits) {
+  const { clock, newId } = deps;
 
   // The address limit comes before the body is read: a flood costs as little as possible.
   const admit = async (c: Context<Env>) => {

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { AppDeps, Env } from '../deps.ts';
+import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { clientKey } from '../pipeline/ip.ts';
 
@@ -43,9 +43,8 @@ export interface RequestLimits {
   admitSite(siteId: string): void;
 }
 
-export function createRequestLimits(deps: AppDeps): RequestLimits {
-  const clock = deps.clock ?? (() => new Date());
-  const now = () => clock().getTime();
+export function createRequestLimits(deps: ResolvedDeps): RequestLimits {
+  const now = () => deps.clock().getTime();
   const perClient = createRateLimiter(deps.config.rateLimit.perAddress, now, 'address');
   const perSite = createRateLimiter(deps.config.rateLimit.perSite, now, 'site');
   return {
