@@ -9,6 +9,8 @@ import { adminHandlers } from './http/admin.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
+import { readinessHandler } from './http/readiness.ts';
+import { createRequestLimits } from './http/rate-limit.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
 import { createSites } from './sites.ts';
 
@@ -19,8 +21,9 @@ export function createApp(given: AppDeps) {
   const deps = withDefaults(given);
   const sites = createSites(deps.config);
   const bindings = createDeviceBindings();
-  const ingest = ingestHandlers(deps, sites, bindings);
-  const linker = linkerHandlers(deps, sites);
+  const limits = createRequestLimits(deps);
+  const ingest = ingestHandlers(deps, sites, bindings, limits);
+  const linker = linkerHandlers(deps, sites, limits);
   const admin = adminHandlers(deps, sites, bindings);
   const app = new Hono<Env>();
 
@@ -29,6 +32,7 @@ export function createApp(given: AppDeps) {
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', readinessHandler(deps));
   app.get('/kith.js', sdkScriptHandler(deps.sdkScript));
 
   const tooLarge = (): never => {

@@ -8,6 +8,7 @@ import { destinationsOf } from './forward/index.ts';
 import { replayDeadLetters } from './forward/replay.ts';
 import { DEFAULT_STORAGE, createNodeDeps, listen, loadNodeConfig } from './runtime/node.ts';
 import { openStorage } from './storage/open.ts';
+import { checkAdminToken, checkSecret } from './runtime/operator-input.ts';
 import { erasePerson, exportPerson, showPerson } from './persons.ts';
 
 const USAGE = `Usage:
@@ -48,13 +49,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       const configPath = configPathOf(values.config, env);
       const port = parsePort(values.port ?? env.KITH_PORT ?? env.PORT ?? '8787');
       const host = values.host ?? '0.0.0.0';
+      if (!/^[A-Za-z0-9.:%-]+$/.test(host)) throw new ConfigError(`--host: "${host}" is not a host; use an address of this machine such as 0.0.0.0, 127.0.0.1 or ::.`);
       const deps = await createNodeDeps({
         storage,
         ...(configPath ? { configPath } : {}),
-        ...(env.KITH_ADMIN_TOKEN ? { adminToken: env.KITH_ADMIN_TOKEN } : {}),
-        ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}),
+        ...(env.KITH_ADMIN_TOKEN ? { adminToken: checkAdminToken(env.KITH_ADMIN_TOKEN) } : {}),
+        ...(env.KITH_SECRET ? { secret: checkSecret(env.KITH_SECRET) } : {}),
       });
-      const server = await listen(createApp(deps).fetch, { port, host });
+      const server = await listen(createApp(deps).fetch, { port, host }).catch(async (error: unknown) => {
+        await deps.storage.close();
+        throw error;
+      });
       console.log([`collector on ${server.url} (storage ${storage})`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
       await untilSignal();
       await server.close();

@@ -1,23 +1,43 @@
 import * as v from 'valibot';
+import { closest } from './closest.ts';
+
+/**
+ * An object that refuses keys it does not know, naming the closest known one: a misspelt key
+ * ("retentionDay") would otherwise be ignored, and the setting silently left at its default.
+ */
+function strict<const Entries extends v.ObjectEntries>(entries: Entries, what = 'must be an object') {
+  const known = Object.keys(entries);
+  return v.strictObject(entries, (issue) => {
+    if (issue.expected !== 'never') return what;
+    const key = String(issue.path?.at(-1)?.key ?? '');
+    const near = closest(key, known);
+    return `is not a known key${near ? `; did you mean "${near}"?` : ''} (known here: ${known.join(', ')})`;
+  });
+}
 
 const OriginPattern = v.pipe(
   v.string('must be a string such as "https://shop.example"'),
   v.regex(/^https?:\/\/[^/\s]+$/, 'must be an origin like "https://shop.example" or "http://localhost:*" (scheme and host, no path)'),
 );
 
-const SiteSchema = v.object({
+const SiteSchema = strict({
   id: v.pipe(v.string('must be a string'), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_"')),
-  writeKey: v.pipe(v.string('must be a string'), v.minLength(3, 'must be at least 3 characters')),
+  // Sent as the HTTP Basic user name: no ":" (it ends the name) and nothing a header cannot carry.
+  writeKey: v.pipe(v.string('must be a string'), v.minLength(3, 'must be at least 3 characters'), v.maxLength(200, 'must be at most 200 characters'),
+    v.regex(/^[\x21-\x39\x3b-\x7e]+$/, 'must be printable ASCII without spaces or ":" (it is sent as the HTTP Basic user name)')),
   origins: v.array(OriginPattern, 'must be a list of allowed origins'),
   cookieDomain: v.optional(v.string('must be a domain such as "shop.example"')),
   linkerDomains: v.optional(v.array(v.string('must be a domain such as "shop.example"'), 'must be a list of domains'), []),
 });
 
-const wholeNumber = (what: string, min: number) =>
-  v.pipe(v.number(`must be ${what}`), v.integer('must be a whole number'), v.minValue(min, `must be at least ${min}`));
+// Every number has a ceiling: beyond it a value is a typo, and past 2^31 ms a timer fires at once.
+const wholeNumber = (what: string, min: number, max: number) =>
+  v.pipe(v.number(`must be ${what}`), v.integer('must be a whole number'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 // Forwarders (forward/): stored events go on to NATS JetStream and HTTP webhooks, at least once.
-const NatsSchema = v.object({
+const NatsSchema = strict({
   servers: v.pipe(
     v.union([v.string(), v.array(v.string())], 'must be a server such as "nats://127.0.0.1:4222", or a list of them'),
     v.transform((servers) => (typeof servers === 'string' ? servers.split(',') : servers).map((s) => s.trim()).filter((s) => s !== '')),
@@ -29,15 +49,15 @@ const NatsSchema = v.object({
     'kith',
   ),
   /** How long JetStream remembers a Nats-Msg-Id to drop a resend; set when the forwarder creates the stream. */
-  duplicateWindowSeconds: v.optional(wholeNumber('a number of seconds', 1), 120),
+  duplicateWindowSeconds: v.optional(wholeNumber('a number of seconds', 1, 86_400), 120),
   /** How long to wait for the server's acknowledgement of a publish. */
-  ackTimeoutMs: v.optional(wholeNumber('milliseconds', 1), 5000),
+  ackTimeoutMs: v.optional(wholeNumber('milliseconds', 1, HOUR_MS), 5000),
   token: v.optional(v.string('must be a string')),
   user: v.optional(v.string('must be a string')),
   password: v.optional(v.string('must be a string')),
 });
 
-const WebhookSchema = v.object({
+const WebhookSchema = strict({
   id: v.pipe(v.string('must be a string'), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_"')),
   url: v.pipe(
     v.string('must be a URL such as "https://hooks.example/kith"'),
@@ -46,34 +66,35 @@ const WebhookSchema = v.object({
   ),
   secret: v.pipe(v.string('must be a string'), v.minLength(16, 'must be at least 16 characters; make one with "openssl rand -hex 32"')),
   /** Tries of one batch before it is kept as a dead letter (about 70 minutes of retries at the default retry). */
-  maxAttempts: v.optional(wholeNumber('a number of tries', 1), 100),
-  timeoutMs: v.optional(wholeNumber('milliseconds', 1), 10_000),
+  maxAttempts: v.optional(wholeNumber('a number of tries', 1, 1_000_000), 100),
+  timeoutMs: v.optional(wholeNumber('milliseconds', 1, HOUR_MS), 10_000),
 });
 
-const ForwardSchema = v.object({
+const ForwardSchema = strict({
   nats: v.optional(NatsSchema),
   webhooks: v.optional(v.array(WebhookSchema, 'must be a list of webhooks'), []),
-  batchSize: v.optional(v.pipe(wholeNumber('a number of events', 1), v.maxValue(1000, 'must be at most 1000')), 100),
+  batchSize: v.optional(wholeNumber('a number of events', 1, 1000), 100),
   /** How often an idle forwarder looks for new events. */
-  pollMs: v.optional(wholeNumber('milliseconds', 1), 1000),
+  pollMs: v.optional(wholeNumber('milliseconds', 1, HOUR_MS), 1000),
   /** Waits between tries: doubling from initialMs up to maxMs, each between half and all of that. */
   retry: v.optional(
-    v.object({ initialMs: v.optional(wholeNumber('milliseconds', 1), 1000), maxMs: v.optional(wholeNumber('milliseconds', 1), 60_000) }),
+    strict({ initialMs: v.optional(wholeNumber('milliseconds', 1, DAY_MS), 1000), maxMs: v.optional(wholeNumber('milliseconds', 1, DAY_MS), 60_000) }),
     { initialMs: 1000, maxMs: 60_000 },
   ),
 });
 
 const ConfigSchema = v.pipe(
-  v.object({
+  strict({
     sites: v.pipe(v.array(SiteSchema, 'must be a list of sites'), v.minLength(1, 'needs at least one site')),
     ip: v.optional(v.picklist(['truncate', 'drop', 'keep'], 'must be "truncate", "drop" or "keep"'), 'truncate'),
-    retentionDays: v.optional(v.pipe(v.number('must be a number of days'), v.integer('must be a whole number'), v.minValue(1, 'must be at least 1'))),
+    // A hundred years at most: further back than that, a cutoff date is no longer a date.
+    retentionDays: v.optional(wholeNumber('a number of days', 1, 36_500)),
     stitching: v.optional(v.boolean('must be true or false'), false),
     // Requests per second (bursts of twice that) per client address and per site; 0 turns a limit off.
     rateLimit: v.optional(
-      v.object({
-        perAddress: v.optional(v.pipe(v.number('must be requests per second'), v.minValue(0, 'must be 0 (off) or more')), 50),
-        perSite: v.optional(v.pipe(v.number('must be requests per second'), v.minValue(0, 'must be 0 (off) or more')), 5000),
+      strict({
+        perAddress: v.optional(v.pipe(v.number('must be requests per second'), v.minValue(0, 'must be 0 (off) or more'), v.maxValue(1_000_000, 'must be at most 1000000')), 50),
+        perSite: v.optional(v.pipe(v.number('must be requests per second'), v.minValue(0, 'must be 0 (off) or more'), v.maxValue(1_000_000, 'must be at most 1000000')), 5000),
       }),
       { perAddress: 50, perSite: 5000 },
     ),
@@ -100,7 +121,8 @@ export function parseConfig(raw: unknown, source = 'config'): KithConfig {
     const path = v.getDotPath(issue);
     return path ? `${path}: ${issue.message}` : issue.message;
   });
-  throw new ConfigError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`);
+  // One line: what an operator reads first must say what to change.
+  throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
 }
 
 /** The zero-config development site: write key "dev", any localhost port. */

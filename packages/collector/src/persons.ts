@@ -28,7 +28,8 @@ export async function showPerson(storage: Storage, site: string, key: PersonKey)
   const person = await resolvePerson(storage, site, key);
   const ids = personIds(site, person);
   const [summary, consents] = await Promise.all([storage.eventSummary(ids), storage.consents(ids)]);
-  const known = person.deviceIds.length > 0 || person.userIds.length + person.anonymousIds.length > 1 || summary.eventCount > 0 || consents.length > 0 || Object.keys(person.traits).length > 0;
+  const known = person.deviceIds.length > 0 || person.userIds.length + person.anonymousIds.length > 1 || summary.eventCount > 0 || consents.length > 0 || Object.keys(person.traits).length > 0
+    || (await storage.rejectedOf(ids)).length > 0;
   return known ? { site, ...person, ...summary, consents } : null;
 }
 
@@ -44,13 +45,14 @@ export async function exportPerson(storage: Storage, site: string, key: PersonKe
     before = page.next ?? undefined;
   } while (before);
   const hashes = view.consents.flatMap((record) => (record.consent.bannerTextHash ? [record.consent.bannerTextHash] : []));
-  const [bannerTexts, links, stitchCandidates] = await Promise.all([
+  const [bannerTexts, links, stitchCandidates, rejected] = await Promise.all([
     storage.bannerTexts(hashes),
     storage.edges(site, view.personId),
     storage.stitchCandidates(personIds(site, view)),
+    storage.rejectedOf(personIds(site, view)),
   ]);
   const { consents, ...person } = view;
-  return { exportedAt: exportedAt.toISOString(), person, events, consents, bannerTexts, links, stitchCandidates };
+  return { exportedAt: exportedAt.toISOString(), person, events, consents, bannerTexts, links, stitchCandidates, rejected };
 }
 
 /**

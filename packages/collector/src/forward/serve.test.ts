@@ -29,7 +29,7 @@ describe('kith serve with forwarders', () => {
     const db = join(dir, 'kith.db');
     const child = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', `sqlite:${db}`], {
       cwd: dir,
-      env: { ...process.env, KITH_ADMIN_TOKEN: 'serve-token', KITH_WEBHOOK_URL: receiver.url, KITH_WEBHOOK_SECRET: SECRET },
+      env: { ...process.env, KITH_ADMIN_TOKEN: 'serve-admin-token-01', KITH_WEBHOOK_URL: receiver.url, KITH_WEBHOOK_SECRET: SECRET },
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     cleanups.push(() => void child.kill('SIGKILL'));

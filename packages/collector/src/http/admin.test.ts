@@ -25,7 +25,9 @@ describe('GET /v1/persons/:kind/:id/events', () => {
   });
 
   it('finds events by anonymous ID', async () => {
-    const { admin } = await withEvents(1);
+    // An event that names a user ID is that user's: this one names none.
+    const { admin, post, basic } = await testApp();
+    await post('/v1/batch', { batch: [trackEvent('m0')] }, basic(SHOP_KEY));
     const body = (await (await admin('/v1/persons/anonymous/anon-1/events?site=shop')).json()) as EventPage;
     expect(body.events).toEqual([expect.objectContaining({ messageId: 'm0', anonymousId: 'anon-1', site: 'shop' })]);
   });

@@ -4,9 +4,9 @@ import type { SiteConfig } from '../config.ts';
 import type { ClientInfo, Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import type { RequestLimits } from './rate-limit.ts';
 import { runPipeline } from '../pipeline/index.ts';
-import { MAX_EVENT_BYTES, mayHoldLoneSurrogates } from '../pipeline/validate.ts';
+import { MAX_EVENT_BYTES, isPlausibleTime, mayHoldLoneSurrogates } from '../pipeline/validate.ts';
 import type { Sites } from '../sites.ts';
 import type { IdentityLink, Storage } from '../storage/storage.ts';
 
@@ -16,22 +16,19 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings) {
+export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings, limits: RequestLimits) {
   const { clock, newId } = deps;
-  const now = () => clock().getTime();
-  const perAddress = createRateLimiter(deps.config.rateLimit.perAddress, now, 'address');
-  const perSite = createRateLimiter(deps.config.rateLimit.perSite, now, 'site');
 
   // The address limit comes before the body is read: a flood costs as little as possible.
   const admit = async (c: Context<Env>) => {
     const client = deps.clientInfo?.(c) ?? {};
-    if (client.address) perAddress.take(client.address);
+    limits.admitClient(c);
     return { client, ...(await readJson(c)) };
   };
 
   const ingest = async (c: Context<Env>, client: ClientInfo, items: unknown[], { body, bytes: bodyBytes, text }: JsonBody) => {
     const site = authorize(c, body, sites);
-    perSite.take(site.id);
+    limits.admitSite(site.id);
     const receivedAt = clock();
     const { set, rejected, browser } = await runPipeline({
       items,
@@ -162,6 +159,6 @@ function basicUsername(header: string | undefined): string | undefined {
 function parseSentAt(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const time = Date.parse(value);
-  // An unreadable sentAt only means the skew cannot be corrected; the events are still good.
-  return Number.isNaN(time) ? undefined : new Date(time);
+  // An unreadable (or absurd) sentAt only means the skew cannot be corrected; the events are still good.
+  return isPlausibleTime(time) ? new Date(time) : undefined;
 }

@@ -5,17 +5,20 @@ import { KithError } from '../errors.ts';
 import type { Sites } from '../sites.ts';
 import { authorize, readJson } from './ingest.ts';
 import { LINKER_LIFETIME_MS, readLinker, signLinker } from './linker-token.ts';
+import type { RequestLimits } from './rate-limit.ts';
 
 /** POST /v1/linker (a token for a link to another of the site's domains) and /v1/linker/redeem (on arrival there). */
-export function linkerHandlers(deps: ResolvedDeps, sites: Sites) {
+export function linkerHandlers(deps: ResolvedDeps, sites: Sites, limits: RequestLimits) {
   const { clock } = deps;
   // Without a configured secret, tokens only hold on this instance (see AppDeps.secret).
   const secret = deps.secret ?? crypto.randomUUID();
 
   return {
     issue: async (c: Context<Env>) => {
+      limits.admitClient(c);
       const { body } = await readJson(c);
       const site = authorize(c, body, sites);
+      limits.admitSite(site.id);
       const anonymousId = requiredId(body.anonymousId, 'anonymousId');
       const target = typeof body.target === 'string' ? body.target.toLowerCase() : '';
       const allowed = site.linkerDomains.some((domain) => target === domain || target.endsWith(`.${domain}`));
@@ -28,8 +31,10 @@ export function linkerHandlers(deps: ResolvedDeps, sites: Sites) {
     },
 
     redeem: async (c: Context<Env>) => {
+      limits.admitClient(c);
       const { body } = await readJson(c);
       const site = authorize(c, body, sites);
+      limits.admitSite(site.id);
       const anonymousId = requiredId(body.anonymousId, 'anonymousId');
       const claims = typeof body.token === 'string' ? await readLinker(body.token, secret) : 'malformed';
       if (claims === 'malformed') throw new KithError('linker_invalid', 400, 'Send the "_kith" parameter of the address exactly as it arrived, as "token".');

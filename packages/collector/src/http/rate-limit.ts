@@ -1,4 +1,7 @@
+import type { Context } from 'hono';
+import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
+import { clientKey } from '../pipeline/ip.ts';
 
 export interface RateLimiter {
   /** Takes one request from `key`'s budget; throws 429 with Retry-After when it is spent. */
@@ -30,5 +33,25 @@ export function createRateLimiter(perSecond: number, now: () => number, what: st
       if (!buckets.has(key) && buckets.size >= MAX_KEYS) buckets.delete(buckets.keys().next().value!);
       buckets.set(key, bucket);
     },
+  };
+}
+
+/** The collector's limits, shared by every route that writes: per client (an IPv4 address or an IPv6 /64) and per site. */
+export interface RequestLimits {
+  /** Takes one request from the client's budget; throws 429 when it is spent. */
+  admitClient(c: Context<Env>): void;
+  admitSite(siteId: string): void;
+}
+
+export function createRequestLimits(deps: ResolvedDeps): RequestLimits {
+  const now = () => deps.clock().getTime();
+  const perClient = createRateLimiter(deps.config.rateLimit.perAddress, now, 'address');
+  const perSite = createRateLimiter(deps.config.rateLimit.perSite, now, 'site');
+  return {
+    admitClient(c) {
+      const address = deps.clientInfo?.(c).address;
+      if (address) perClient.take(clientKey(address));
+    },
+    admitSite: (siteId) => perSite.take(siteId),
   };
 }

@@ -2,6 +2,7 @@ import type { KithEvent } from '@kith/sdk/contract';
 import type { StoredEvent } from '../storage/storage.ts';
 import { applyIpMode, type IpMode } from './ip.ts';
 import { parseUserAgent } from './user-agent.ts';
+import { isPlausibleTime } from './validate.ts';
 
 /** Where the edge says the client is (Workers' request.cf); Segment's `context.location`. */
 export interface Geo {
@@ -30,7 +31,9 @@ export function correctTimestamp(original: string | undefined, arrival: Pick<Arr
   if (original === undefined) return arrival.receivedAt;
   const happened = Date.parse(original);
   const skew = arrival.sentAt ? arrival.sentAt.getTime() - received : 0;
-  return new Date(Math.min(happened - skew, received));
+  const corrected = Math.min(happened - skew, received);
+  // Shifted out of the range of dates (a time and a sentAt at opposite extremes): the time as sent.
+  return new Date(isPlausibleTime(corrected) ? corrected : Math.min(happened, received));
 }
 
 /**

@@ -6,6 +6,7 @@ import { checkUserIds } from './identity-ids.ts';
 import { learnIdentity, type IdentityLearnt } from './identity.ts';
 import { normalize } from './normalize.ts';
 import { REJECT_REASONS, isRejection, type RejectReason } from './reasons.ts';
+import { quarantined } from './quarantine.ts';
 import { MAX_EVENT_BYTES, validate } from './validate.ts';
 
 export interface PipelineInput extends Arrival {
@@ -33,10 +34,13 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
   const receivedAt = input.receivedAt.toISOString();
   const enrich = createEnricher(input);
 
+  let refusedWithoutConsent = 0;
   const quarantine = (index: number, item: unknown, reason: RejectReason) => {
     const message = REJECT_REASONS[reason];
     rejected.push({ index, reason, message });
-    set.rejected.push({ site: input.site, receivedAt, reason, message, payload: quarantinePayload(item, reason) });
+    // Without consent nothing of the event may be kept: only that so many were refused.
+    if (reason === 'no_consent') refusedWithoutConsent++;
+    else set.rejected.push(quarantined({ site: input.site, receivedAt, reason, message }, item));
   };
 
   for (const [index, item] of input.items.entries()) {
@@ -57,15 +61,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
     if (stored.type === 'consent') set.consents.push(consentRecord(stored));
     else set.events.push(stored);
   }
+  if (refusedWithoutConsent > 0) {
+    set.rejected.push({ site: input.site, receivedAt, reason: 'no_consent', message: REJECT_REASONS.no_consent, payload: JSON.stringify({ count: refusedWithoutConsent }) });
+  }
   const { links, traits, browser } = learnIdentity(accepted);
   if (links.length > 0) set.links = links;
   if (traits.length > 0) set.traits = traits;
   return { set, rejected, browser };
 }
-
-// Too deep to serialize (that is why it was refused): the reason is kept, the payload cannot be.
-const quarantinePayload = (item: unknown, reason: RejectReason) =>
-  reason === 'event_too_deep' ? '"(not kept: nested too deep to serialize)"' : (JSON.stringify(item) ?? 'null');
 
 function consentRecord(event: StoredEvent) {
   const record = {

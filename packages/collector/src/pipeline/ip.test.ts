@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyIpMode } from './ip.ts';
+import { applyIpMode, clientKey } from './ip.ts';
 
 describe('applyIpMode', () => {
   it.each([
@@ -10,7 +10,14 @@ describe('applyIpMode', () => {
     ['[2001:db8::1]', '2001:db8::'],
     ['fe80::1%eth0', 'fe80::'],
     ['::1', '::'],
-    ['64:ff9b::192.0.2.33', '64:ff9b::'],
+    // IPv4 carried inside IPv6: the client's IPv4 network, as for an IPv4 client.
+    ['64:ff9b::192.0.2.33', '192.0.2.0'],
+    ['2002:c633:6417::1', '198.51.100.0'],
+    ['2002:c633:6417:4:5:6:7:8', '198.51.100.0'],
+    // Teredo: server 65.54.227.120, client 198.51.100.23 (inverted: 39cc:9be8) behind port 40000.
+    ['2001:0:4136:e378:8000:63bf:39cc:9be8', '198.51.100.0'],
+    ['::ffff:c633:6417', '198.51.100.0'],
+    ['::ffff:198.51.100.23', '198.51.100.0'],
   ])('truncates %s to %s', (address, network) => {
     expect(applyIpMode(address, 'truncate')).toBe(network);
   });
@@ -27,4 +34,14 @@ describe('applyIpMode', () => {
       expect(applyIpMode(address, 'truncate')).toBeUndefined();
     },
   );
+
+  it.each([
+    ['2001:db8:1:2:aaaa::1', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:db8:1:2::/64'],
+    ['203.0.113.77', '203.0.113.77'],
+    ['::ffff:203.0.113.77', '203.0.113.77'],
+    ['2002:cb00:714d::1', '203.0.113.77'],
+  ])('limits %s as the client %s', (address, key) => {
+    expect(clientKey(address)).toBe(key);
+  });
 });

@@ -12,7 +12,16 @@ const plainObject = (code: Code) =>
 const boundedString = (code: Code, min: number, max: number) =>
   v.pipe(v.string(code), v.minLength(min, code), v.maxLength(max, code));
 
-const isoDate = (code: Code) => v.pipe(v.string(code), v.check((s) => s.length <= 64 && !Number.isNaN(Date.parse(s)), code));
+const isoDate = (code: Code) => v.pipe(v.string(code), v.check((s) => s.length <= 64 && isPlausibleTime(Date.parse(s)), code));
+
+// Years 1 to 9999, as ISO-8601 writes them without an expanded year: JavaScript dates reach further
+// (±271,821 years), but a time that far out is a client's bug, and shifting it by the clock skew
+// would leave the range of dates altogether.
+// (Date.UTC maps years 0-99 to 1900-1999, hence the year set apart.)
+const TIME_RANGE = [new Date(0).setUTCFullYear(1, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999)] as const;
+
+/** True for a time of the years 1 to 9999 (NaN, an unreadable date, is not). */
+export const isPlausibleTime = (time: number) => time >= TIME_RANGE[0] && time <= TIME_RANGE[1];
 
 // Segment's server libraries may send numeric IDs; normalize turns them into strings.
 const id = (code: Code) => v.optional(v.union([boundedString(code, 1, 256), v.pipe(v.number(code), v.safeInteger(code))], code));

@@ -12,6 +12,7 @@ import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
 import { startRetention } from '../retention.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
+import { listenFailure } from './operator-input.ts';
 
 export interface NodeOptions {
   storage: string;
@@ -96,8 +97,9 @@ export function listen(fetch: (request: Request, env?: unknown) => Response | Pr
     void settled.then(() => running.delete(settled));
     return handled;
   };
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve({ fetch: tracked, port: options.port, hostname: options.host }, (info: AddressInfo) => {
+      server.off('error', failed);
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       const shown = ['0.0.0.0', '::', 'localhost'].includes(options.host) ? 'localhost' : host;
       resolve({
@@ -108,6 +110,8 @@ export function listen(fetch: (request: Request, env?: unknown) => Response | Pr
         },
       });
     });
+    const failed = (error: unknown) => reject(listenFailure(error, options.port, options.host));
+    server.once('error', failed);
   });
 }
 

@@ -12,7 +12,11 @@ export async function openStorage(spec: string): Promise<Storage> {
   if (spec.startsWith('sqlite:')) {
     const path = spec.slice('sqlite:'.length);
     if (!path) throw new ConfigError('--storage: give a file after "sqlite:", e.g. sqlite:./data/kith.db');
-    storage = createSqliteStorage({ path });
+    try {
+      storage = createSqliteStorage({ path });
+    } catch (error) {
+      throw new ConfigError(`--storage: cannot open ${path} (${(error as Error).message}); choose a path in a folder this user may write to.`);
+    }
   } else if (/^postgres(ql)?:\/\//.test(spec)) {
     storage = createPostgresStorage({ url: spec });
   } else {
@@ -22,6 +26,10 @@ export async function openStorage(spec: string): Promise<Storage> {
     await storage.migrate();
   } catch (error) {
     await storage.close().catch(() => {});
+    if (spec.startsWith('sqlite:')) {
+      const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+      throw new ConfigError(`--storage: cannot write ${spec.slice('sqlite:'.length)} (${reason}); choose a path in a folder this user may write to.`);
+    }
     if (!(error instanceof KithError && error.code === 'storage_unavailable')) throw error;
     const reason = error.cause instanceof Error ? error.cause.message : String(error.cause);
     throw new ConfigError(`--storage: cannot reach ${withoutPassword(spec)} (${reason}); check that the server runs and that the URL, user and password are right.`);

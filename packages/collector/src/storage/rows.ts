@@ -1,6 +1,6 @@
 // Rows as every SQL adapter reads them back, mapped one way for all.
 import { encodeCursor } from './cursor.ts';
-import type { ConsentRecord, EdgeRecord, ErasureReceipt, EventPage, Person, StoredEvent } from './storage.ts';
+import type { ConsentRecord, EdgeRecord, ErasureReceipt, EventPage, Person, RejectedEvent, StoredEvent } from './storage.ts';
 
 export interface ConsentRow {
   site: string;
@@ -31,6 +31,23 @@ export function consentFromRow(row: ConsentRow): ConsentRecord {
   if (row.banner_text_hash) record.consent.bannerTextHash = row.banner_text_hash;
   if (row.locale) record.consent.locale = row.locale;
   return record;
+}
+
+export interface RejectedRow {
+  site: string;
+  received_at: string;
+  reason: string;
+  message: string;
+  payload: string;
+  anonymous_id: string | null;
+  user_id: string | null;
+}
+
+export function rejectedFromRow(row: RejectedRow): RejectedEvent {
+  const rejected: RejectedEvent = { site: row.site, receivedAt: row.received_at, reason: row.reason, message: row.message, payload: row.payload };
+  if (row.anonymous_id !== null) rejected.anonymousId = row.anonymous_id;
+  if (row.user_id !== null) rejected.userId = row.user_id;
+  return rejected;
 }
 
 export interface EventRow {
@@ -72,8 +89,20 @@ export function personFromRows(nodes: NodeRow[], traits: { traits: string | Reco
     userIds: of('user'),
     anonymousIds: of('anonymous'),
     deviceIds: of('device'),
-    traits: Object.assign({}, ...traits.map((row) => (typeof row.traits === 'string' ? JSON.parse(row.traits) : row.traits))),
+    traits: mergedTraits(traits.map((row) => (typeof row.traits === 'string' ? JSON.parse(row.traits) : row.traits))),
   };
+}
+
+/**
+ * Later objects' keys win. Defined, not assigned: a trait named `__proto__` (JSON.parse makes it an
+ * own key) would otherwise become the result's prototype and vanish from the person and the export.
+ */
+function mergedTraits(all: Record<string, unknown>[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const traits of all) {
+    for (const [key, value] of Object.entries(traits)) Object.defineProperty(merged, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return merged;
 }
 
 export interface EdgeRow {

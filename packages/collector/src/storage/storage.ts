@@ -31,8 +31,11 @@ export interface RejectedEvent {
   receivedAt: string;
   reason: string;
   message: string;
-  /** The event as received (JSON), so it can be inspected or replayed. */
+  /** The event as received (JSON), so it can be inspected or replayed; for a refusal without consent only a count. */
   payload: string;
+  /** The IDs the payload names, so that the person's export finds it and their erasure removes it. */
+  anonymousId?: string;
+  userId?: string;
 }
 
 export interface WriteSet {
@@ -142,7 +145,7 @@ export interface IdSet {
   anonymousIds: string[];
 }
 
-/** Events sent under any of the IDs, newest first. */
+/** Events sent under any of the IDs, newest first. An event that names a user ID is only that user's, whatever anonymous ID it also carries. */
 export interface EventQuery extends IdSet {
   limit: number;
   /** Cursor from a previous page (`EventPage.next`): only older events. */
@@ -169,6 +172,8 @@ export interface Storage extends ForwardStore {
   write(set: WriteSet): Promise<WriteResult>;
   events(query: EventQuery): Promise<EventPage>;
   rejected(site: string, limit: number): Promise<RejectedEvent[]>;
+  /** The quarantined events that name the IDs, oldest first (export); an event with a user ID belongs to that user only. */
+  rejectedOf(ids: IdSet): Promise<RejectedEvent[]>;
   /** How many events the IDs have, and the first and last event's time (null when none). */
   eventSummary(ids: IdSet): Promise<EventSummary>;
   /** The consent log of the IDs, oldest first. */
@@ -192,6 +197,8 @@ export interface Storage extends ForwardStore {
    * stored before `cutoff`; see retention.ts. Call again while a count comes back as `chunk`.
    */
   expire(cutoff: Date, chunk: number): Promise<ExpiredCounts>;
+  /** What stops storage from writing now (a sentence for the operator), or null when it can write: `/readyz`. */
+  writable(): Promise<string | null>;
   close(): Promise<void>;
 }
 

@@ -169,7 +169,7 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
       await write(storage(), {
         events: [event('e1', { anonymousId: 'a1' }), event('e2', { anonymousId: 'a1', userId: 'u1' }), event('other', { anonymousId: 'a9' })],
         consents: [{ site: SITE, messageId: 'c1', anonymousId: 'a1', timestamp: at(), receivedAt: at(), consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false }, method: 'accept-all' } }],
-        rejected: [{ site: SITE, receivedAt: at(), reason: 'missing_event', message: 'm', payload: JSON.stringify({ type: 'track', anonymousId: 'a1' }) }],
+        rejected: [{ site: SITE, receivedAt: at(), reason: 'missing_event', message: 'm', payload: JSON.stringify({ type: 'track', anonymousId: 'a1' }), anonymousId: 'a1' }],
         links: [link(device('d1'), anon('a1'), 'cookie'), link(anon('a1'), user('u1'))],
         traits: [{ site: SITE, node: user('u1'), traits: { email: 'kim@example.com' }, at: at() }],
         stitch: [{ site: SITE, anonymousId: 'a1', ip: '203.0.113.0', userAgent: 'Firefox', seenAt: 1_780_000_000 }],

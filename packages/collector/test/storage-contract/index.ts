@@ -3,6 +3,7 @@ import { KithError } from '../../src/errors.ts';
 import { idsOf, type IdKind, type Storage, type WriteSet } from '../../src/storage/storage.ts';
 import { describeForwardStoreContract } from './forward.ts';
 import { describeIdentityContract } from './identity.ts';
+import { describePrivacyContract } from './privacy.ts';
 import { describeRetentionContract } from './retention.ts';
 import { BANNER_A, BANNER_B, consent, event, expectNothingStored, HASH_A, HASH_B, messageIds, rejected, set, withoutBannerText, type StorageUnderTest } from './subject.ts';
 
@@ -46,6 +47,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     describeIdentityContract(adapter, () => subject);
     describeRetentionContract(() => subject);
     describeForwardStoreContract(adapter, () => subject);
+    describePrivacyContract(adapter, () => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });
@@ -55,7 +57,8 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
 
       expect(await storage.write({ events: [first, second], consents: [withText], rejected: [quarantined] })).toEqual({ inserted: 2, duplicates: 0 });
 
-      expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toStrictEqual([second, first]);
+      expect((await storage.events({ site: 'shop', userIds: ['user-1'], anonymousIds: ['anon-1'], limit: 10 })).events).toStrictEqual([second, first]);
+      expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toStrictEqual([second]);
       expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-1' }), limit: 10 })).events).toStrictEqual([first]);
       expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([withoutBannerText(withText)]);
       expect(await storage.bannerTexts([HASH_A])).toStrictEqual({ [HASH_A]: BANNER_A });
@@ -113,7 +116,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     it('stores IDs holding a NUL character or a lone surrogate, and finds the events by them', async () => {
       const odd = event('m\u0000', { anonymousId: 'anon\u0000', userId: 'user-\ud800', event: 'Odd\u0000', properties: { text: 'a\u0000b\ud800' } });
       expect(await storage.write(set({ events: [odd, event('m\ud800')], consents: [consent('c\u0000', { anonymousId: 'anon\u0000' })] }))).toEqual({ inserted: 2, duplicates: 0 });
-      expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon\u0000' }), limit: 10 })).events).toStrictEqual([odd]);
+      expect((await storage.events({ site: 'shop', userIds: ['user-\ud800'], anonymousIds: ['anon\u0000'], limit: 10 })).events).toStrictEqual([odd]);
       expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-\ud800' }), limit: 10 })).events).toStrictEqual([odd]);
       expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon\u0000' }))).toHaveLength(1);
     });
@@ -133,7 +136,8 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
 
     it.each<[string, IdKind]>([['a user ID', 'user'], ['an anonymous ID', 'anonymous']])('pages the events of %s newest first, by timestamp then by insertion, until next is null', async (_name, kind) => {
       const at = (second: number) => `2026-06-01T11:00:${String(second).padStart(2, '0')}.000Z`;
-      const person = { userId: 'user-1', anonymousId: 'anon-1' };
+      // An event that names a user ID is that user's: the anonymous ID's own events carry none.
+      const person = kind === 'user' ? { userId: 'user-1', anonymousId: 'anon-1' } : { anonymousId: 'anon-1' };
       await storage.write(set({ events: [event('a', { ...person, timestamp: at(10) }), event('b', { ...person, timestamp: at(30) }), event('c', { ...person, timestamp: at(20) })] }));
       // Within a write set, insertion order is the set's order, not the messageIds'.
       await storage.write(set({ events: [event('f', { ...person, timestamp: at(20) }), event('e', { ...person, timestamp: at(40) }), event('d', { ...person, timestamp: at(20) })] }));
@@ -169,13 +173,14 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       expect(await storage.rejected('blog', 10)).toEqual([{ ...rejected('elsewhere'), site: 'blog' }]);
     });
 
-    it('lists an ID\'s consent log oldest first, by user ID and by anonymous ID', async () => {
+    it('lists an ID\'s consent log oldest first, by user ID and by anonymous ID; a record naming a user is that user\'s', async () => {
       const granted = consent('c1', { locale: 'de-DE', bannerTextHash: HASH_A });
       const linked = { ...consent('c2', { method: 'withdraw', categories: { necessary: true, analytics: false, marketing: false } }), userId: 'user-1' };
       const other = { ...consent('c3'), anonymousId: 'anon-2' };
       await storage.write(set({ consents: [granted, other] }));
       await storage.write(set({ consents: [linked] }));
-      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([granted, linked]);
+      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([granted]);
+      expect(await storage.consents({ site: 'shop', userIds: ['user-1'], anonymousIds: ['anon-1'] })).toStrictEqual([granted, linked]);
       expect(await storage.consents(idsOf('shop', { kind: 'user', id: 'user-1' }))).toStrictEqual([linked]);
     });
 

@@ -14,6 +14,12 @@ export interface StorageUnderTest {
   /** Makes the database refuse the adapter (a lock held elsewhere, logins refused) until `restore`. */
   cutOff(): Promise<void>;
   restore(): Promise<void>;
+  /**
+   * What the database holds beyond the rows the adapter reads, as latin1 text, to search for erased
+   * values: every byte of the files (SQLite), every row version in the pages, dead ones included
+   * (PostgreSQL). Left out where neither is in reach (D1).
+   */
+  leftovers?(): Promise<string>;
   /** Closes every storage opened here and removes the database. */
   cleanup(): Promise<void>;
 }

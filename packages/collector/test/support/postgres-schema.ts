@@ -5,6 +5,8 @@ import { inject } from 'vitest';
 export interface TestSchema {
   /** Connects as the schema's own role, whose search_path finds the schema first. */
   url: string;
+  /** The role's name, which is also its schema's. */
+  role: string;
   /** Logs the role's connections out and refuses new ones, as a server that went away would. */
   refuseLogins(): Promise<void>;
   allowLogins(): Promise<void>;
@@ -36,6 +38,7 @@ export async function freshTestSchema(): Promise<TestSchema> {
   url.password = password;
   return {
     url: url.toString(),
+    role,
     refuseLogins: () => asAdmin(`alter role ${role} nologin; ${logOut}`),
     allowLogins: () => asAdmin(`alter role ${role} login`),
     drop: () => asAdmin(`${logOut}; drop schema ${role} cascade; drop role ${role}`),

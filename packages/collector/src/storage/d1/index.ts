@@ -1,7 +1,7 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
-import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
+import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
@@ -23,7 +23,7 @@ const EVENT_COLUMNS = ['site', 'message_id', 'type', 'event', 'user_id', 'anonym
 const CONSENT_COLUMNS = ['site', 'message_id', 'anonymous_id', 'user_id', 'timestamp', 'received_at',
   'policy_version', 'categories', 'method', 'banner_text_hash', 'locale'];
 const BANNER_TEXT_COLUMNS = ['hash', 'texts', 'first_seen'];
-const REJECTED_COLUMNS = ['site', 'received_at', 'reason', 'message', 'payload'];
+const REJECTED_COLUMNS = ['site', 'received_at', 'reason', 'message', 'payload', 'anonymous_id', 'user_id'];
 
 type Value = string | number | null;
 
@@ -92,7 +92,7 @@ export function createD1Storage(options: D1Options): Storage {
         const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
         return bannerText && bannerTextHash ? [[bannerTextHash, JSON.stringify(bannerText), c.receivedAt]] : [];
       }), 'on conflict (hash) do nothing');
-      const rejected = inserts('rejected', REJECTED_COLUMNS, set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload]), '');
+      const rejected = inserts('rejected', REJECTED_COLUMNS, set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload, r.anonymousId ?? null, r.userId ?? null]), '');
 
       const graph = [
         ...(set.links ?? []).flatMap((link) => linkStatements(link, newPersonId)),
@@ -118,10 +118,14 @@ export function createD1Storage(options: D1Options): Storage {
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
       const { results } = await read(() => db
-        .prepare('select site, received_at as receivedAt, reason, message, payload from rejected where site = ? order by seq desc limit ?')
+        .prepare('select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?')
         .bind(site, limit)
-        .all<RejectedEvent>());
-      return results;
+        .all<RejectedRow>());
+      return results.map(rejectedFromRow);
+    },
+
+    async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
+      return (await all<RejectedRow>(q.rejectedOf(ids))).map(rejectedFromRow);
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
@@ -177,6 +181,16 @@ export function createD1Storage(options: D1Options): Storage {
       return Object.fromEntries(results.flatMap((result) => result.results).map((row) => [row.hash, JSON.parse(row.texts) as Record<string, string>]));
     },
 
+    async writable() {
+      try {
+        // An UPDATE that changes nothing still takes the write lock, as every write must.
+        await db.prepare('update schema_migrations set version = version where version < 0').run();
+        return null;
+      } catch (error) {
+        return `D1 cannot be written (${error instanceof Error ? error.message : String(error)}).`;
+      }
+    },
+
     // The binding belongs to the Worker's env; there is no connection to close.
     async close() {},
   };
@@ -188,7 +202,8 @@ export function createD1Storage(options: D1Options): Storage {
  */
 function isRefusal(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
-  return /SQLITE_(CONSTRAINT|ERROR|MISMATCH|RANGE|TOOBIG)|constraint failed|no such (table|column)|syntax error|too many SQL variables/i.test(message);
+  // A missing table is not among them: the database was emptied or replaced under the Worker, so storage is gone (503).
+  return /SQLITE_(CONSTRAINT|MISMATCH|RANGE|TOOBIG)|constraint failed|no such column|syntax error|too many SQL variables/i.test(message);
 }
 
 function unavailable(error: unknown): never {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
-import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
+import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
@@ -112,7 +112,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(texts, 3));
         }
         if (set.rejected.length > 0) {
-          const rows = set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload]);
+          const rows = set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload, r.anonymousId, r.userId]);
           await client.query(INSERT_REJECTED, byColumn(rows, REJECTED_COLUMNS.length));
         }
         for (const statement of graph) await client.query(numbered(statement.sql), statement.params.map(storable));
@@ -131,10 +131,12 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
-      return read<RejectedEvent>(
-        'select site, received_at as "receivedAt", reason, message, payload from rejected where site = $1 order by seq desc limit $2',
-        [site, limit],
-      );
+      const rows = await read<RejectedRow>('select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = $1 order by seq desc limit $2', [site, limit]);
+      return rows.map(rejectedFromRow);
+    },
+
+    async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
+      return (await run<RejectedRow>(q.rejectedOf(ids, text))).map(rejectedFromRow);
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
@@ -171,7 +173,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async erase(site, person, receipt) {
-      return transaction(async (client) => {
+      const done = await transaction(async (client) => {
         await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [GRAPH_LOCK, site]);
         const changes: number[] = [];
         for (const statement of q.eraseStatements(person, receipt, text)) changes.push((await client.query(statement.sql, statement.values)).rowCount ?? 0);
@@ -180,6 +182,11 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           [done.receiptId, site, done.erasedAt, done.pseudonym, JSON.stringify(done.erased)]);
         return done;
       });
+      // A deleted row stays in the table's pages as a dead version until a vacuum removes it; the
+      // erasure answers once it has. INDEX_CLEANUP on: the indexes hold the IDs too, and vacuum
+      // would otherwise skip them when few rows died.
+      await pool.query(`vacuum (index_cleanup on) ${q.ERASED_TABLES.join(', ')}`).catch(unavailable);
+      return done;
     },
 
     async expire(cutoff: Date, chunk: number) {
@@ -193,6 +200,19 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async bannerTexts(hashes: string[]) {
       const rows = await read<{ hash: string; texts: Record<string, string> }>('select hash, texts from banner_texts where hash = any($1::text[])', [hashes]);
       return Object.fromEntries(rows.map((row) => [row.hash, row.texts]));
+    },
+
+    async writable() {
+      try {
+        // A standby after failover, or a database without the schema, reads but cannot take events.
+        const [row] = await read<{ standby: boolean; schema: string | null }>("select pg_is_in_recovery() as standby, to_regclass('events')::text as schema", []);
+        if (row?.standby) return 'PostgreSQL is a read-only standby; point --storage at the primary.';
+        if (!row?.schema) return 'The database has no Kith tables; run "kith migrate".';
+        return null;
+      } catch (error) {
+        const cause = (error as { cause?: unknown }).cause ?? error;
+        return `PostgreSQL cannot be reached (${cause instanceof Error ? cause.message : String(cause)}).`;
+      }
     },
 
     async close() {
@@ -212,7 +232,7 @@ const CONSENT_COLUMNS: readonly Column[] = [
   ['received_at', 'text'], ['policy_version', 'text'], ['categories', 'json'], ['method', 'text'],
   ['banner_text_hash', 'text'], ['locale', 'text'],
 ];
-const REJECTED_COLUMNS: readonly Column[] = [['site', 'text'], ['received_at', 'text'], ['reason', 'text'], ['message', 'text'], ['payload', 'text']];
+const REJECTED_COLUMNS: readonly Column[] = [['site', 'text'], ['received_at', 'text'], ['reason', 'text'], ['message', 'text'], ['payload', 'text'], ['anonymous_id', 'text'], ['user_id', 'text']];
 
 /**
  * One INSERT for all of a write set's rows, sent as one array per column. `seq` follows the rows'
@@ -261,7 +281,8 @@ function isUnreachable(error: unknown): boolean {
   if (!(error instanceof pg.DatabaseError)) return true;
   // Connection (08), login refused (28), deadlock or serialization (40), out of resources (53),
   // shutting down (57P), statement timeout (57014), a read-only standby after failover (25006).
-  return /^(08|28|40|53|57P|57014|25006)/.test(error.code ?? '');
+  // The database or its tables dropped under a running collector (3D000, 42P01): storage is gone, not the request wrong.
+  return /^(08|28|40|53|57P|57014|25006|3D000|42P01)/.test(error.code ?? '');
 }
 
 function unavailable(error: unknown): never {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ConfigError } from '../../config.ts';
 import { MIGRATIONS } from './schema.ts';
 import { describeStorageContract } from '../../../test/storage-contract/index.ts';
@@ -18,6 +18,36 @@ async function queryAs(url: string, sql: string): Promise<Record<string, unknown
   }
 }
 
+/**
+ * Every row version the schema's tables, their indexes and TOAST tables hold in their pages, dead
+ * ones included, as pageinspect reads them (as a superuser): what a vacuum must have removed.
+ */
+async function rowVersions(schema: string): Promise<string> {
+  const client = new pg.Client({ connectionString: inject('postgresUrl') });
+  await client.connect();
+  try {
+    await client.query('create extension if not exists pageinspect').catch(() => client.query('select 1'));
+    const { rows } = await client.query<{ data: Buffer }>(
+      `with relations as (
+         select c.oid, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relkind in ('r', 'i')
+         union select t.oid, t.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_class t on t.oid = c.reltoastrelid where n.nspname = $1
+         union select i.indexrelid, 'i' from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_index i on i.indrelid = c.reltoastrelid where n.nspname = $1
+       ),
+       pages as (
+         select r.oid, r.relkind, b::bigint as block from relations r
+         cross join lateral generate_series(case when r.relkind = 'i' then 1 else 0 end, pg_relation_size(r.oid) / current_setting('block_size')::bigint - 1) as b
+       )
+       select h.t_data as data from pages p cross join lateral heap_page_items(get_raw_page(p.oid::regclass::text, p.block)) h where p.relkind in ('r', 't') and h.t_data is not null
+       union all
+       select decode(replace(i.data, ' ', ''), 'hex') from pages p cross join lateral bt_page_items(p.oid::regclass::text, p.block) i where p.relkind = 'i' and i.data is not null`,
+      [schema],
+    );
+    return rows.map((row) => row.data.toString('latin1')).join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
 describeStorageContract('postgres', async () => {
   const schema = await freshTestSchema();
   const opened: Storage[] = [];
@@ -30,6 +60,7 @@ describeStorageContract('postgres', async () => {
     storage: open(),
     another: open,
     query: (sql) => queryAs(schema.url, sql),
+    leftovers: () => rowVersions(schema.role),
     cutOff: schema.refuseLogins,
     restore: schema.allowLogins,
     async cleanup() {
@@ -61,6 +92,22 @@ describe('postgres storage, beyond the contract', () => {
       }
       expect(await queryAs(schema.url, 'select max(version) as version from schema_migrations')).toEqual([{ version: MIGRATIONS.length }]);
     } finally {
+      await schema.drop();
+    }
+  });
+
+  it('answers 503, not 500, and says why not ready, once its tables are dropped under it', async () => {
+    const schema = await freshTestSchema();
+    const storage = createPostgresStorage({ url: schema.url });
+    try {
+      await storage.migrate();
+      expect(await storage.writable()).toBeNull();
+      await queryAs(schema.url, 'drop table events cascade');
+      await expect(storage.write({ events: [{ type: 'track', event: 'x', messageId: 'm', anonymousId: 'a', site: 's', timestamp: 't', receivedAt: 't' }], consents: [], rejected: [] }))
+        .rejects.toMatchObject({ code: 'storage_unavailable', status: 503 });
+      expect(await storage.writable()).toMatch(/no Kith tables; run "kith migrate"/);
+    } finally {
+      await storage.close();
       await schema.drop();
     }
   });

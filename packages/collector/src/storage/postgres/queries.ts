@@ -7,9 +7,10 @@ export interface PgStatement {
   values: unknown[];
 }
 
-const BY_IDS = 'site = $1 and (anonymous_id = any($2::text[]) or user_id = any($3::text[]))';
+// An event that names a user ID is that user's only (see sqlite/queries.ts).
+const BY_IDS = 'site = $1 and ((anonymous_id = any($2::text[]) and user_id is null) or user_id = any($3::text[]))';
 // The person's events through the two ID indexes (as in sqlite/queries.ts): cost follows the person's events.
-const EVENTS_OF = `site = $1 and seq in (select seq from events where anonymous_id = any($2::text[])
+const EVENTS_OF = `site = $1 and seq in (select seq from events where anonymous_id = any($2::text[]) and user_id is null
   union all select seq from events where user_id = any($3::text[]))`;
 const byIds = (set: IdSet, storable: (id: string) => string) => [set.site, set.anonymousIds.map(storable), set.userIds.map(storable)];
 
@@ -21,6 +22,11 @@ export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number 
 
 export const eventSummary = (set: IdSet, storable: (id: string) => string): PgStatement => ({
   sql: `select count(*)::integer as "eventCount", min(timestamp) as "firstSeen", max(timestamp) as "lastSeen" from events where ${EVENTS_OF}`,
+  values: byIds(set, storable),
+});
+
+export const rejectedOf = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+  sql: `select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where ${BY_IDS} order by seq`,
   values: byIds(set, storable),
 });
 
@@ -46,8 +52,9 @@ export const personTraits = (site: string, kind: string, id: string): PgStatemen
 const EDGE_COLUMNS = 'e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id, e.how, e.source, e.at, e.outcome';
 
 export const edgesOf = (site: string, personId: string): PgStatement => ({
+  // A login refused on one of the person's anonymous IDs names another user: it is that user's (see sqlite/queries.ts).
   sql: `select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
-      where i.site = $1 and i.person_id = $2
+      where i.site = $1 and i.person_id = $2 and e.outcome <> 'refused'
     union
     select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
       where i.site = $1 and i.person_id = $2
@@ -69,7 +76,11 @@ export const deviceAnonymousId = (site: string, deviceId: string): PgStatement =
 
 // The events in a dead letter keep their IDs exactly (JSON), not with NUL swapped like the columns.
 const DEAD_LETTER_MATCH = `(e.value->'event'->>'site' = $1
-  and (coalesce(e.value->'event'->>'anonymousId', '') = any($2::text[]) or coalesce(e.value->'event'->>'userId', '') = any($3::text[])))`;
+  and ((e.value->'event'->>'userId' is null and coalesce(e.value->'event'->>'anonymousId', '') = any($2::text[]))
+    or coalesce(e.value->'event'->>'userId', '') = any($3::text[])))`;
+
+/** The tables an erasure deletes from or rewrites: vacuumed after it, so no dead row version keeps the person. */
+export const ERASED_TABLES = ['events', 'rejected', 'consent_log', 'identity_traits', 'merge_moves', 'merge_log', 'identity_edges', 'identities', 'stitch_signals', 'stitch_candidates', 'dead_letters'];
 
 /** As sqlite/queries.ts eraseStatements, in the same order (erasedCounts reads the counts by index). */
 export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'erased'>, storable: (id: string) => string): PgStatement[] {
@@ -80,14 +91,15 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
     ...person.anonymousIds.map((id) => `anonymous:${id}`),
     ...person.deviceIds.map((id) => `device:${id}`),
   ].map(storable);
-  // The payload keeps a NUL as JSON's \u0000 escape, which is what JSON.stringify writes too.
-  const quoted = [...person.userIds, ...person.anonymousIds].map((id) => JSON.stringify(id));
   const edges = `select seq from identity_edges where site = $1
     and (from_kind || ':' || from_id = any($2::text[]) or to_kind || ':' || to_id = any($2::text[]))`;
   return [
     { sql: `delete from events where ${EVENTS_OF}`, values: byIds(set, storable) },
-    { sql: 'delete from rejected where site = $1 and exists (select 1 from unnest($2::text[]) as id where strpos(rejected.payload, id) > 0)', values: [site, quoted] },
-    { sql: 'update consent_log set anonymous_id = $1 where site = $2 and anonymous_id = any($3::text[])', values: [pseudonym, site, set.anonymousIds.map(storable)] },
+    { sql: `delete from rejected where ${BY_IDS}`, values: byIds(set, storable) },
+    {
+      sql: 'update consent_log set anonymous_id = $1 where site = $2 and anonymous_id = any($3::text[]) and (user_id is null or user_id = any($4::text[]))',
+      values: [pseudonym, site, set.anonymousIds.map(storable), set.userIds.map(storable)],
+    },
     { sql: 'update consent_log set user_id = $1 where site = $2 and user_id = any($3::text[])', values: [pseudonym, site, set.userIds.map(storable)] },
     { sql: `delete from identity_traits where site = $1 and kind || ':' || id = any($2::text[])`, values: [site, nodes] },
     { sql: `delete from merge_moves where edge_seq in (${edges})`, values: [site, nodes] },

@@ -206,4 +206,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   create index dead_letters_by_destination on dead_letters (destination, id);
   `,
+  // 4: a quarantined event keeps the IDs it names (see the sqlite adapter's schema); a refusal for lack of consent keeps no payload.
+  `
+  alter table rejected add column anonymous_id text;
+  alter table rejected add column user_id text;
+  create index rejected_by_anonymous on rejected (anonymous_id) where anonymous_id is not null;
+  create index rejected_by_user on rejected (user_id) where user_id is not null;
+  create function pg_temp.kith_id(payload text, key text) returns text language plpgsql as $$
+    begin
+      return case when json_typeof(payload::json -> key) in ('string', 'number') and length(payload::json ->> key) <= 256 then payload::json ->> key end;
+    exception when others then
+      return null;
+    end
+  $$;
+  update rejected set anonymous_id = pg_temp.kith_id(payload, 'anonymousId'), user_id = pg_temp.kith_id(payload, 'userId');
+  update rejected set payload = '{"count":1}', anonymous_id = null, user_id = null where reason = 'no_consent';
+  `,
 ];

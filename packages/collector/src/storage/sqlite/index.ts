@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
-import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
+import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
@@ -23,7 +23,9 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
   const busyTimeout = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
-  db.exec(`pragma journal_mode = wal; pragma synchronous = full; pragma busy_timeout = ${busyTimeout}; pragma foreign_keys = on;`);
+  // secure_delete: a deleted row's bytes are overwritten with zeros, so an erased person cannot be read back from the file.
+  db.exec(`pragma journal_mode = wal; pragma synchronous = full; pragma secure_delete = on; pragma busy_timeout = ${busyTimeout}; pragma foreign_keys = on;`);
+  const file = fileIdentity(options.path);
 
   const prepared = () => ({
     insertEvent: db.prepare(
@@ -37,7 +39,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     ),
     insertBannerText: db.prepare('insert into banner_texts (hash, texts, first_seen) values (?, ?, ?) on conflict (hash) do nothing'),
     insertRejected: db.prepare(
-      'insert into rejected (site, received_at, reason, message, payload) values (?, ?, ?, ?, ?)',
+      'insert into rejected (site, received_at, reason, message, payload, anonymous_id, user_id) values (?, ?, ?, ?, ?, ?, ?)',
     ),
   });
   let statements: ReturnType<typeof prepared> | undefined;
@@ -88,7 +90,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
       if (bannerText && bannerTextHash) s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
     }
-    for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload);
+    for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload, r.anonymousId ?? null, r.userId ?? null);
     for (const link of set.links ?? []) linkStatements(link, newPersonId).forEach(run);
     for (const update of set.traits ?? []) traitsStatements(update, newPersonId, SQLITE_GRAPH).forEach(run);
     for (const signal of set.stitch ?? []) stitchStatements(signal).forEach(run);
@@ -104,6 +106,9 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   const commitWaiting = () => {
     const group = waiting;
     waiting = [];
+    // A file deleted or replaced under a running collector still takes writes, into a file nobody will open again.
+    const gone = file && fileProblem(options.path, file);
+    if (gone) return group.forEach(({ reject }) => reject(storageUnavailable(new Error(gone))));
     try {
       const results = transaction(() => group.map(({ set }) => writeSet(set)));
       group.forEach(({ resolve }, i) => resolve(results[i]!));
@@ -118,6 +123,19 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
           reject(storageUnavailable(own));
         }
       }
+    }
+  };
+
+  // The WAL keeps the pages as they were before the erasure until a checkpoint: copy them into the
+  // file (where secure_delete has zeroed the rows) and empty the WAL. A reader of another process may
+  // hold the checkpoint back for a moment; the erasure answers only once the WAL is empty.
+  const truncateWal = async () => {
+    if (options.path === ':memory:') return;
+    for (let attempt = 0; ; attempt++) {
+      const [result] = db.prepare('pragma wal_checkpoint(truncate)').all() as { busy: number }[];
+      if (result?.busy === 0) return;
+      if (attempt >= 50) throw new Error('the WAL could not be checkpointed: another process keeps reading the database');
+      await new Promise((done) => setTimeout(done, 20));
     }
   };
 
@@ -153,9 +171,12 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
-      return db
-        .prepare('select site, received_at as receivedAt, reason, message, payload from rejected where site = ? order by seq desc limit ?')
-        .all(site, limit) as unknown as RejectedEvent[];
+      return all<RejectedRow>({ sql: 'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?', params: [site, String(limit)] })
+        .map(rejectedFromRow);
+    },
+
+    async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
+      return all<RejectedRow>(q.rejectedOf(asStored(ids))).map(rejectedFromRow);
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
@@ -188,12 +209,14 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async erase(site, person, receipt) {
       try {
-        return transaction(() => {
+        const done = transaction(() => {
           const erased = erasedCounts(q.eraseStatements({ ...asStored(person), deviceIds: person.deviceIds }, receipt).map(run));
           const done = { ...receipt, erased };
           run(q.receiptInsert(done));
           return done;
         });
+        await truncateWal();
+        return done;
       } catch (error) {
         throw storageUnavailable(error);
       }
@@ -217,6 +240,19 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       return texts;
     },
 
+    async writable() {
+      const gone = file && fileProblem(options.path, file);
+      if (gone) return gone;
+      try {
+        // Takes and lets go of the write lock: what every write needs.
+        db.exec('begin immediate; rollback');
+        return null;
+      } catch (error) {
+        if (db.isTransaction) db.exec('rollback');
+        return `${options.path} cannot be written (${(error as Error).message}).`;
+      }
+    },
+
     async close() {
       // The writes already taken are committed first.
       await committing;
@@ -230,3 +266,22 @@ const isBusy = (error: unknown): boolean => {
   const code = (error as { errcode?: unknown } | null)?.errcode;
   return typeof code === 'number' && ((code & 0xff) === 5 || (code & 0xff) === 6);
 };
+
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** The file as opened: a later stat that finds another (or none) means it was deleted or replaced. */
+function fileIdentity(path: string): FileIdentity | undefined {
+  if (path === ':memory:') return undefined;
+  const { dev, ino } = statSync(path);
+  return { dev, ino };
+}
+
+function fileProblem(path: string, opened: FileIdentity): string | null {
+  const now = statSync(path, { throwIfNoEntry: false });
+  if (!now) return `${path} was deleted while the collector ran; restore it from a backup or restart the collector to start a new one.`;
+  if (now.dev !== opened.dev || now.ino !== opened.ino) return `${path} was replaced while the collector ran; restart the collector to open the new file.`;
+  return null;
+}

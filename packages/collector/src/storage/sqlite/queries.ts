@@ -9,10 +9,12 @@ const IN = (column: string) => `${column} in (select value from json_each(?))`;
 // The person's events through the two ID indexes, then by rowid: cost follows the person's events,
 // not the table's. `+site` keeps the planner off the (site, message_id) index, which would scan a
 // whole site's events.
-const EVENTS_OF = `seq in (select seq from events where ${IN('anonymous_id')} and +site = ?
+// An event (or consent, or quarantined event) that names a user ID is that user's only: an anonymous ID
+// shared by two users (a shop computer without logout) must not hand one's data to the other.
+const EVENTS_OF = `seq in (select seq from events where ${IN('anonymous_id')} and +site = ? and user_id is null
   union all select seq from events where ${IN('user_id')} and +site = ?)`;
 const eventsOf = (set: IdSet) => [ids(set.anonymousIds), set.site, ids(set.userIds), set.site];
-const BY_IDS = `+site = ? and (${IN('anonymous_id')} or ${IN('user_id')})`;
+const BY_IDS = `+site = ? and ((${IN('anonymous_id')} and user_id is null) or ${IN('user_id')})`;
 const byIds = (set: IdSet) => [set.site, ids(set.anonymousIds), ids(set.userIds)];
 
 export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number): Statement => ({
@@ -24,6 +26,11 @@ export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number 
 export const eventSummary = (set: IdSet): Statement => ({
   sql: `select count(*) as eventCount, min(timestamp) as firstSeen, max(timestamp) as lastSeen from events where ${EVENTS_OF}`,
   params: eventsOf(set),
+});
+
+export const rejectedOf = (set: IdSet): Statement => ({
+  sql: `select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where ${BY_IDS} order by seq`,
+  params: byIds(set),
 });
 
 export const consentsOf = (set: IdSet): Statement => ({
@@ -51,8 +58,9 @@ const EDGE_COLUMNS = `e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id,
 
 export const edgesOf = (site: string, personId: string): Statement => ({
   // cross join: SQLite then starts from the person's nodes, not from every edge of the site.
+  // A login refused on one of the person's anonymous IDs names another user: it is that user's, not this person's.
   sql: `select ${EDGE_COLUMNS} from identities i cross join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
-      where i.site = ? and i.person_id = ?
+      where i.site = ? and i.person_id = ? and e.outcome <> 'refused'
     union
     select ${EDGE_COLUMNS} from identities i cross join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
       where i.site = ? and i.person_id = ?
@@ -81,7 +89,8 @@ export const claimNonce = (nonce: string, expiresAt: string, now: string): State
 ];
 
 // coalesce: an event without a userId must count as "not the person's", not as unknown (null).
-const DEAD_LETTER_MATCH = `(json_extract(e.value, '$.event.site') = ? and (coalesce(json_extract(e.value, '$.event.anonymousId'), '') in (select value from json_each(?))
+const DEAD_LETTER_MATCH = `(json_extract(e.value, '$.event.site') = ? and ((json_extract(e.value, '$.event.userId') is null
+    and coalesce(json_extract(e.value, '$.event.anonymousId'), '') in (select value from json_each(?)))
   or coalesce(json_extract(e.value, '$.event.userId'), '') in (select value from json_each(?))))`;
 
 /**
@@ -97,14 +106,16 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
     ...person.anonymousIds.map((id) => `anonymous:${id}`),
     ...person.deviceIds.map((id) => `device:${id}`),
   ]);
-  // A quarantined event is kept as received: it names an ID as a JSON string.
-  const quoted = ids([...person.userIds, ...person.anonymousIds].map((id) => JSON.stringify(id)));
   const edges = `select seq from identity_edges where site = ?
     and (from_kind || ':' || from_id in (select value from json_each(?)) or to_kind || ':' || to_id in (select value from json_each(?)))`;
   return [
     { sql: `delete from events where ${EVENTS_OF}`, params: eventsOf(set) },
-    { sql: 'delete from rejected where site = ? and exists (select 1 from json_each(?) j where instr(rejected.payload, j.value) > 0)', params: [site, quoted] },
-    { sql: `update consent_log set anonymous_id = ? where +site = ? and ${IN('anonymous_id')}`, params: [pseudonym, site, ids(set.anonymousIds)] },
+    // Quarantined events by the IDs they name, matched exactly (never by a substring of the payload).
+    { sql: `delete from rejected where ${BY_IDS}`, params: byIds(set) },
+    {
+      sql: `update consent_log set anonymous_id = ? where +site = ? and ${IN('anonymous_id')} and (user_id is null or ${IN('user_id')})`,
+      params: [pseudonym, site, ids(set.anonymousIds), ids(set.userIds)],
+    },
     { sql: `update consent_log set user_id = ? where +site = ? and ${IN('user_id')}`, params: [pseudonym, site, ids(set.userIds)] },
     { sql: `delete from identity_traits where site = ? and kind || ':' || id in (select value from json_each(?))`, params: [site, nodes] },
     { sql: `delete from merge_moves where edge_seq in (${edges})`, params: [site, nodes, nodes] },

@@ -187,4 +187,14 @@ export const MIGRATIONS: readonly string[] = [
   -- the epoch tells a forwarder that read a batch before the delete not to move its cursor (see forward.ts).
   create trigger events_seq_reuse after delete on events when old.seq > (select coalesce(max(seq), 0) from events) begin update forward_cursors set epoch = epoch + 1, seq = min(seq, (select coalesce(max(seq), 0) from events)); end;
   `,
+  // 4: a quarantined event keeps the IDs it names, so the person's export finds it and their erasure
+  // removes it by exact match; a refusal for lack of consent keeps no payload, only that it happened.
+  `
+  alter table rejected add column anonymous_id text;
+  alter table rejected add column user_id text;
+  create index rejected_by_anonymous on rejected (anonymous_id) where anonymous_id is not null;
+  create index rejected_by_user on rejected (user_id) where user_id is not null;
+  update rejected set anonymous_id = case when json_type(payload, '$.anonymousId') in ('text', 'integer') then cast(json_extract(payload, '$.anonymousId') as text) end, user_id = case when json_type(payload, '$.userId') in ('text', 'integer') then cast(json_extract(payload, '$.userId') as text) end where json_valid(payload) and json_type(payload) = 'object';
+  update rejected set payload = '{"count":1}', anonymous_id = null, user_id = null where reason = 'no_consent';
+  `,
 ];

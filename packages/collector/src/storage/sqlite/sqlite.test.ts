@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -29,6 +29,10 @@ describeStorageContract('sqlite', async () => {
       } finally {
         db.close();
       }
+    },
+    // The main file, the WAL and the shared-memory index, read while the storage stays open.
+    async leftovers() {
+      return ['', '-wal', '-shm'].map((suffix) => path + suffix).filter((file) => existsSync(file)).map((file) => readFileSync(file).toString('latin1')).join('\n');
     },
     // Another process holding the write lock is how an SQLite file becomes unavailable.
     async cutOff() {
