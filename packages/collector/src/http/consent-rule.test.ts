@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { idsOf } from '../storage/storage.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const GRANTED = { policyVersion: '1', categories: { necessary: true, analytics: true } };
 // What Chromium sends with a page's fetch to its own collector.

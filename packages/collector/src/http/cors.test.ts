@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const ORIGIN = 'https://www.shop.example';
 
