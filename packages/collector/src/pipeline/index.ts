@@ -70,8 +70,11 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
 }
 
 // Too deep to serialize (that is why it was refused): the reason is kept, the payload cannot be.
+// Refused for lack of consent: nothing of the event may be kept, only that it was refused.
 const quarantinePayload = (item: unknown, reason: RejectReason) =>
-  reason === 'event_too_deep' ? '"(not kept: nested too deep to serialize)"' : (JSON.stringify(item) ?? 'null');
+  reason === 'event_too_deep' ? '"(not kept: nested too deep to serialize)"'
+    : reason === 'no_consent' ? '"(not kept: refused for lack of consent)"'
+      : (JSON.stringify(item) ?? 'null');
 
 function consentRecord(event: StoredEvent) {
   const record = {
