@@ -1,17 +1,18 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { withDefaults, type AppDeps, type Env } from './deps.ts';
 import { KithError, errorBody, handleError } from './errors.ts';
 import { adminHandlers } from './http/admin.ts';
+import { publicCors } from './http/cors.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
 import { readinessHandler } from './http/readiness.ts';
 import { createRequestLimits } from './http/rate-limit.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
+import { SEGMENT_SHORT_PATHS, segmentHandlers } from './http/segment.ts';
 import { createSites } from './sites.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -25,12 +26,15 @@ export function createApp(given: AppDeps) {
   const ingest = ingestHandlers(deps, sites, bindings, limits);
   const linker = linkerHandlers(deps, sites, limits);
   const admin = adminHandlers(deps, sites, bindings);
+  const segment = segmentHandlers(sites);
   const app = new Hono<Env>();
 
   app.use(requestId());
   app.onError(handleError);
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404));
 
+  // Before any route, so errors and 404s carry CORS too; it answers preflights itself.
+  app.use('/v1/*', publicCors(sites));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', readinessHandler(deps));
   app.get('/kith.js', sdkScriptHandler(deps.sdkScript));
@@ -38,17 +42,18 @@ export function createApp(given: AppDeps) {
   const tooLarge = (): never => {
     throw new KithError('payload_too_large', 413, `A request body may be at most ${MAX_BATCH_BYTES / 1024} KB; send smaller batches.`);
   };
-  const publicApi = [
-    cors({ origin: (origin) => (sites.anyAllowsOrigin(origin) ? origin : null), credentials: true, maxAge: 86400 }),
-    limitBody(MAX_BATCH_BYTES, tooLarge),
-  ] as const;
-  app.post('/v1/batch', ...publicApi, ingest.batch);
+  const publicApi = limitBody(MAX_BATCH_BYTES, tooLarge);
+  app.post('/v1/batch', publicApi, ingest.batch);
   for (const type of ['track', 'page', 'identify', 'alias', 'group', 'screen'] as const) {
-    app.post(`/v1/${type}`, ...publicApi, ingest.single(type));
+    app.post(`/v1/${type}`, publicApi, ingest.single(type));
   }
-  app.post('/v1/linker', ...publicApi, linker.issue);
-  app.post('/v1/linker/redeem', ...publicApi, linker.redeem);
-  app.options('/v1/*', publicApi[0]);
+  // Segment's browser library (analytics-next): short paths, its batch path, its metrics, its settings.
+  for (const [path, type] of Object.entries(SEGMENT_SHORT_PATHS)) app.post(`/v1/${path}`, publicApi, ingest.single(type));
+  app.post('/v1/b', publicApi, ingest.batch);
+  app.post('/v1/m', segment.metrics);
+  app.get('/v1/projects/:writeKey/settings', segment.settings);
+  app.post('/v1/linker', publicApi, linker.issue);
+  app.post('/v1/linker/redeem', publicApi, linker.redeem);
 
   const hint = 'Send the admin token as "Authorization: Bearer <KITH_ADMIN_TOKEN>".';
   const unauthorized = { message: errorBody('unauthorized', hint) };

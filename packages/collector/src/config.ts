@@ -28,6 +28,15 @@ const SiteSchema = strict({
   origins: v.array(OriginPattern, 'must be a list of allowed origins'),
   cookieDomain: v.optional(v.string('must be a domain such as "shop.example"')),
   linkerDomains: v.optional(v.array(v.string('must be a domain such as "shop.example"'), 'must be a list of domains'), []),
+  // Another consent manager's category IDs (Segment's categoryPreferences, OneTrust's "C0002", RudderStack's
+  // allowedConsentIds) to Kith's categories, for pages that send that manager's consent instead of Kith's.
+  consentMapping: v.optional(
+    v.record(
+      v.pipe(v.string(), v.minLength(1, 'must map a category ID such as "C0002"')),
+      v.pipe(v.string('must be a Kith category such as "analytics"'), v.regex(/^[a-z][a-z0-9_-]{0,63}$/i, 'must be a Kith category such as "analytics"')),
+      'must be an object such as { "C0002": "analytics", "Analytics": "analytics" }',
+    ),
+  ),
 });
 
 // Every number has a ceiling: beyond it a value is a typo, and past 2^31 ms a timer fires at once.

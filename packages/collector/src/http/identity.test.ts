@@ -101,10 +101,10 @@ describe('identify, alias and traits', () => {
     const b = await browser();
     const res = await b.send({
       batch: [
-        trackEvent('i1', { type: 'identify', anonymousId: 'a1', userId: 'u1', traits: { email: 'kim@example.com', plan: 'free' } }),
-        trackEvent('i2', { type: 'identify', anonymousId: 'a1', userId: 'u1', traits: { plan: 'pro' } }),
-        trackEvent('al', { type: 'alias', anonymousId: 'a2', previousId: 'a2', userId: 'u1' }),
-        trackEvent('bad', { type: 'identify', anonymousId: 'a3', userId: 'undefined' }),
+        trackEvent('i1', { context: granted, type: 'identify', anonymousId: 'a1', userId: 'u1', traits: { email: 'kim@example.com', plan: 'free' } }),
+        trackEvent('i2', { context: granted, type: 'identify', anonymousId: 'a1', userId: 'u1', traits: { plan: 'pro' } }),
+        trackEvent('al', { context: granted, type: 'alias', anonymousId: 'a2', previousId: 'a2', userId: 'u1' }),
+        trackEvent('bad', { context: granted, type: 'identify', anonymousId: 'a3', userId: 'undefined' }),
       ],
     });
     expect(res.json).toMatchObject({ accepted: 3, rejected: [{ index: 3, reason: 'placeholder_user_id' }] });
@@ -115,8 +115,8 @@ describe('identify, alias and traits', () => {
 
   it('records an alias between two known users without merging them', async () => {
     const b = await browser();
-    await b.send({ batch: [trackEvent('i1', { type: 'identify', anonymousId: 'a1', userId: 'u1' }), trackEvent('i2', { type: 'identify', anonymousId: 'a2', userId: 'u2' })] });
-    await b.send({ batch: [trackEvent('al', { type: 'alias', anonymousId: 'a2', previousId: 'u1', userId: 'u2' })] });
+    await b.send({ batch: [trackEvent('i1', { context: granted, type: 'identify', anonymousId: 'a1', userId: 'u1' }), trackEvent('i2', { context: granted, type: 'identify', anonymousId: 'a2', userId: 'u2' })] });
+    await b.send({ batch: [trackEvent('al', { context: granted, type: 'alias', anonymousId: 'a2', previousId: 'u1', userId: 'u2' })] });
     expect((await b.person('user', 'u2')).person).toMatchObject({ userIds: ['u2'], anonymousIds: ['a2'] });
     const exported = (await (await b.admin('/v1/persons/user/u2/export?site=shop')).json()) as { links: { how: string; outcome: string }[] };
     expect(exported.links).toContainEqual(expect.objectContaining({ from: { kind: 'user', id: 'u1' }, how: 'alias', outcome: 'refused' }));

@@ -3,6 +3,7 @@ import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
 import type { ClientInfo, Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
+import { isBrowserRequest } from './browser-request.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import type { RequestLimits } from './rate-limit.ts';
 import { runPipeline } from '../pipeline/index.ts';
@@ -41,6 +42,8 @@ export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: Devic
       geo: client.geo,
       ipMode: deps.config.ip,
       newId,
+      fromBrowser: isBrowserRequest((name) => c.req.header(name)),
+      ...(site.consentMapping ? { consentMapping: site.consentMapping } : {}),
     });
     const device = await deviceStep({
       storage: deps.storage,

@@ -2,13 +2,16 @@ import type { KithEvent } from '@kith/sdk/contract';
 import type { Rejection } from './reasons.ts';
 
 /**
- * Browser events carry the visitor's consent; without analytics granted they are refused.
- * Events without `context.consent` come from server-side senders, who answer for their legal basis.
+ * An event is kept only with a consent that grants analytics (`=== true`: an empty, null or
+ * partial consent grants nothing). A browser's events must carry one, Kith's own or another
+ * consent manager's mapped by the site (see consent-mapping.ts). A server's events (no browser
+ * signals, see http/browser-request.ts) may carry none: the sender answers for its legal basis.
+ * Consent events are the record of the choice itself, a refusal included, so they pass.
  */
-export function checkConsent(event: KithEvent): Rejection | null {
+export function checkConsent(event: KithEvent, fromBrowser: boolean): Rejection | null {
   if (event.type === 'consent') return null;
   const consent = event.context?.consent;
-  if (consent === undefined) return null;
+  if (consent === undefined && !fromBrowser) return null;
   return consent?.categories?.analytics === true ? null : { reason: 'no_consent' };
 }
 

@@ -1,6 +1,8 @@
 import type { ConsentProperties, RejectedItem } from '@kith/sdk/contract';
 import type { StoredEvent, WriteSet } from '../storage/storage.ts';
+import { withoutUnsetFields } from './absent.ts';
 import { checkBannerText, checkConsent } from './consent.ts';
+import { mapConsent, type ConsentMapping } from './consent-mapping.ts';
 import { createEnricher, type Arrival } from './enrich.ts';
 import { checkUserIds } from './identity-ids.ts';
 import { learnIdentity, type IdentityLearnt } from './identity.ts';
@@ -16,6 +18,10 @@ export interface PipelineInput extends Arrival {
   /** False when the body's text cannot hold an unpaired surrogate, so no string needs checking. */
   checkText: boolean;
   newId: () => string;
+  /** The request came from a browser (http/browser-request.ts): its events must carry a consent. */
+  fromBrowser: boolean;
+  /** The site's map from another consent manager's categories to Kith's. */
+  consentMapping?: ConsentMapping;
 }
 
 export interface PipelineOutput {
@@ -45,13 +51,13 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
 
   for (const [index, item] of input.items.entries()) {
     const measure = () => (input.bodyBytes <= MAX_EVENT_BYTES ? 0 : utf8.encode(JSON.stringify(item)).byteLength);
-    const valid = validate(item, measure, input.checkText);
+    const valid = validate(withoutUnsetFields(item), measure, input.checkText);
     if (isRejection(valid)) {
       quarantine(index, item, valid.reason);
       continue;
     }
-    const event = normalize(valid, input.newId);
-    const refused = checkUserIds(event) ?? checkConsent(event) ?? (event.type === 'consent' ? await checkBannerText(event) : null);
+    const event = mapConsent(normalize(valid, input.newId), input.consentMapping);
+    const refused = checkUserIds(event) ?? checkConsent(event, input.fromBrowser) ?? (event.type === 'consent' ? await checkBannerText(event) : null);
     if (refused) {
       quarantine(index, item, refused.reason);
       continue;
