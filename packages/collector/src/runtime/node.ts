@@ -90,7 +90,10 @@ function loadSdkScript(): string {
 }
 
 export interface RunningServer {
+  /** The address it listens on, as a URL (a wildcard address is shown as it is: 0.0.0.0 or [::]). */
   url: string;
+  /** Listening on every network interface, not only one address. */
+  everyInterface: boolean;
   close(): Promise<void>;
 }
 
@@ -112,9 +115,11 @@ export function listen(fetch: (request: Request, env?: unknown) => Response | Pr
   return new Promise((resolve) => {
     const server = serve({ fetch: tracked, port: options.port, hostname: options.host }, (info: AddressInfo) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      const shown = ['0.0.0.0', '::', 'localhost'].includes(options.host) ? 'localhost' : host;
+      // "localhost" is kept as asked (it is what the operator typed and what a browser opens); anything else as bound.
+      const shown = options.host === 'localhost' ? 'localhost' : host;
       resolve({
         url: `http://${shown}:${info.port}`,
+        everyInterface: info.address === '0.0.0.0' || info.address === '::',
         close: async () => {
           await new Promise((done) => server.close(() => done(undefined)));
           while (running.size > 0) await Promise.all(running);
