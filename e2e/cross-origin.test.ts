@@ -19,7 +19,7 @@ beforeAll(async () => {
   pages = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/page.js') {
-      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end("(window.kith = window.kith || []).push(['page']);");
+      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end('window.kith.page();'); // deferred, so after the tag
       return;
     }
     const collector = url.searchParams.get('collector') ?? '';

@@ -9,7 +9,9 @@ import { adminHandlers } from './http/admin.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
+import { metricsHandler } from './http/metrics.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
+import { observe } from './observe/observe.ts';
 import { createSites } from './sites.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -24,6 +26,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<Env>();
 
   app.use(requestId());
+  app.use(observe(deps));
   app.onError(handleError);
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404));
 
@@ -47,15 +50,14 @@ export function createApp(deps: AppDeps) {
 
   const hint = 'Send the admin token as "Authorization: Bearer <KITH_ADMIN_TOKEN>".';
   const unauthorized = { message: errorBody('unauthorized', hint) };
-  app.use(
-    '/v1/persons/*',
-    bearerAuth({
-      token: deps.adminToken,
-      noAuthenticationHeader: unauthorized,
-      invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
-      invalidToken: unauthorized,
-    }),
-  );
+  const adminAuth = bearerAuth({
+    token: deps.adminToken,
+    noAuthenticationHeader: unauthorized,
+    invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
+    invalidToken: unauthorized,
+  });
+  app.use('/v1/persons/*', adminAuth);
+  app.get('/metrics', adminAuth, metricsHandler(deps));
   app.get('/v1/persons/:kind/:id', admin.person);
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);

@@ -11,6 +11,8 @@ import { ConfigError, devConfig, parseConfig, withForwardEnv, type KithConfig } 
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
 import { startRetention } from '../retention.ts';
+import { createNodeLogger } from './node-log.ts';
+import { createNodeMetrics } from './node-metrics.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 
 export interface NodeOptions {
@@ -32,9 +34,14 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const notices: string[] = [];
   const config = loadNodeConfig(options.configPath, notices);
   const sdkScript = loadSdkScript();
-  const opened = await openStorage(options.storage);
+  const log = createNodeLogger();
+  const metrics = createNodeMetrics();
+  const opened = metrics.timed(await openStorage(options.storage));
   const forwarding = config.forward && startForwarding(opened, config.forward, { owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` });
-  if (forwarding && forwarding.destinations.length > 0) notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
+  if (forwarding && forwarding.destinations.length > 0) {
+    notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
+    metrics.watchForwarding(opened, forwarding.destinations);
+  }
   const retention = config.retentionDays ? startRetention(opened, config.retentionDays) : undefined;
   if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
   // Forwarders and retention use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
@@ -49,7 +56,7 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (!options.secret && config.sites.some((site) => site.linkerDomains.length > 0)) {
     notices.push('KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.');
   }
-  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, notices };
+  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, log, metrics, notices };
 }
 
 /**
