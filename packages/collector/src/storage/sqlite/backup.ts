@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigError } from '../../config.ts';
 
@@ -20,7 +21,10 @@ export function backupSqlite(source: string, target: string): BackupResult {
   const db = new DatabaseSync(source);
   try {
     db.exec('pragma busy_timeout = 5000');
+    mkdirSync(dirname(target), { recursive: true });
     db.prepare('vacuum into ?').run(target);
+  } catch (error) {
+    throw new ConfigError(`kith backup: cannot write ${target} (${(error as Error).message}); choose a folder this user may write to, with room for the copy.`);
   } finally {
     db.close();
   }
