@@ -60,7 +60,7 @@ async function visit(context: BrowserContext, collector: string) {
   await eventsOf(anonymousId, 1);
   for (const name of ['First', 'Second']) {
     await page.evaluate((event) => {
-      const kith = window.kith as { track(name: string): void; flush(): void };
+      const kith = (window as unknown as { kith: { track(name: string): void; flush(): void } }).kith;
       kith.track(event);
       kith.flush();
     }, name);
