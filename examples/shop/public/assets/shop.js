@@ -1,9 +1,9 @@
 // The demo shop's own behaviour. It runs after /kith.js (both deferred, in order) and only
 // calls the SDK; what reaches the collector is decided by the visitor's consent.
 const PRODUCTS = {
-  'kith-mug': { name: 'Kith Mug', price: 12 },
-  'kith-tote': { name: 'Kith Tote Bag', price: 18 },
-  'kith-socks': { name: 'Kith Socks', price: 9 },
+  'kith-mug': { name: 'Kith Mug', price: 12, picture: 'A blue mug' },
+  'kith-tote': { name: 'Kith Tote Bag', price: 18, picture: 'A canvas tote bag' },
+  'kith-socks': { name: 'Kith Socks', price: 9, picture: 'A pair of striped socks' },
 };
 
 const status = (text) => {
@@ -81,7 +81,7 @@ const product = sku ? PRODUCTS[sku] : null;
 if (product) {
   document.getElementById('product-name').textContent = product.name;
   document.getElementById('product-price').textContent = euros(product.price);
-  document.getElementById('product-image').src = `/assets/products/${sku}.svg`;
+  Object.assign(document.getElementById('product-image'), { src: `/assets/products/${sku}.svg`, alt: product.picture });
   document.title = `${product.name} · Kith Demo Shop`;
 }
 

@@ -28,14 +28,16 @@ export function observe(deps: AppDeps): MiddlewareHandler<Env> {
     const route = matched === '*' || matched === '/*' ? 'unmatched' : matched;
     const status = c.res.status;
     const site = c.get('site');
-    const ip = applyIpMode(deps.clientInfo?.(c).address, deps.config.ip);
-    const line = {
-      method: c.req.method, route, status, ...(site ? { site } : {}), durationMs: Math.round(seconds * 10_000) / 10, requestId: c.get('requestId'), ...(ip ? { ip } : {}),
-    };
     const hungUp = c.get('hungUp');
-    if (hungUp) log.info({ ...line, hungUp: true }, 'client hung up before the request was read');
-    else if (status >= 500) log.error(line, 'request failed');
-    else log.info(line, 'request');
+    if (deps.log || status >= 500) {
+      const ip = applyIpMode(deps.clientInfo?.(c).address, deps.config.ip);
+      const line = {
+        method: c.req.method, route, status, ...(site ? { site } : {}), durationMs: Math.round(seconds * 10_000) / 10, requestId: c.get('requestId'), ...(ip ? { ip } : {}),
+      };
+      if (hungUp) log.info({ ...line, hungUp: true }, 'client hung up before the request was read');
+      else if (status >= 500) log.error(line, 'request failed');
+      else log.info(line, 'request');
+    }
 
     if (c.error instanceof KithError && REFUSALS_TO_REPORT.has(c.error.code) && route.startsWith('/v1/') && !route.startsWith('/v1/persons')) {
       const origin = c.req.header('origin')?.slice(0, 200);
