@@ -60,7 +60,7 @@ describe('the packages, installed with npm in a folder of their own', () => {
       expect(existsSync(join(modules, 'collector', file)), `@kith/collector/${file}`).toBe(true);
     }
     const collectorPkg = JSON.parse(readFileSync(join(modules, 'collector/package.json'), 'utf8'));
-    expect(collectorPkg.bin).toEqual({ kith: './dist/runtime/node.js' });
+    expect(collectorPkg.bin).toEqual({ kith: './dist/cli.js' });
     // Node strips no types under node_modules: every entry must be JavaScript.
     expect(JSON.stringify({ bin: collectorPkg.bin, exports: collectorPkg.exports })).not.toMatch(/[^d]\.ts"/);
   });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStorage } from './storage/open.ts';
 
-const KITH = fileURLToPath(new URL('./runtime/node.ts', import.meta.url));
+const KITH = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'kith-cli-'));

@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+// The `kith` command (the package's bin): a CLI over the Node runtime.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -49,7 +51,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return command === undefined && !values.help ? 2 : 0;
     }
     const storage = absoluteStorage(values.storage ?? env.KITH_STORAGE ?? DEFAULT_STORAGE);
-    const configPath = values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+    const configPath = configPathOf(values.config, env);
 
     if (command === 'serve') {
       const port = parsePort(values.port ?? env.KITH_PORT ?? env.PORT ?? '8787');
@@ -190,6 +192,11 @@ async function confirmed(question: string): Promise<boolean> {
   }
 }
 
+/** --config, else KITH_CONFIG, else ./kith.config.json if there is one; without any, the dev site. */
+function configPathOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return flag ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${value}" is not a port; use a number from 0 to 65535 (0 picks a free one).`);
@@ -202,3 +209,5 @@ function untilSignal(): Promise<void> {
     process.once('SIGTERM', () => resolve());
   });
 }
+
+if (import.meta.main) process.exitCode = await runCli(process.argv.slice(2));
