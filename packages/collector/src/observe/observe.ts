@@ -23,6 +23,8 @@ export function observe(deps: AppDeps): MiddlewareHandler<Env> {
     const started = performance.now();
     c.set('log', log);
     await next();
+    // Nothing to record (tests, benches, an embedding app without a logger): only failures are told.
+    if (!deps.log && !deps.metrics && !c.error) return;
     const seconds = (performance.now() - started) / 1000;
     const matched = routePath(c, -1);
     const route = matched === '*' || matched === '/*' ? 'unmatched' : matched;
