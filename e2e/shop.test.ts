@@ -70,7 +70,8 @@ describe('the demo shop in Chromium', () => {
     await page.waitForTimeout(2500);
 
     expect(await page.getByRole('button', { name: 'Accept all' }).count()).toBe(0);
-    expect(await deviceStorage(page)).toEqual({ cookies: ['kith_consent'], localStorage: [], sessionStorage: [], indexedDB: [] });
+    // Kith keeps only the choice; the cart is the shop's own (strictly necessary), in the tab's session.
+    expect(await deviceStorage(page)).toEqual({ cookies: ['kith_consent'], localStorage: [], sessionStorage: ['shop-cart'], indexedDB: [] });
     // The one request is the proof of the refusal, under a one-time ID the device does not keep.
     expect(requests).toHaveLength(1);
     const sent = requests[0]!.postDataJSON() as { batch: { type: string; anonymousId: string; properties: Record<string, unknown> }[] };
@@ -82,20 +83,56 @@ describe('the demo shop in Chromium', () => {
     await context.close();
   });
 
-  it('identifies a visitor who logs in', async () => {
+  it('identifies a visitor who logs in by their customer number, never their e-mail address', async () => {
     const context = await running.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${running.shop.url}/login`);
     await page.getByRole('button', { name: 'Accept all' }).click();
     await page.getByLabel('Email').fill('Ada@Example.com');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Welcome back').waitFor();
+    const welcome = await page.getByText(/Welcome back, ada@example\.com \(customer (C\d+)\)\./).textContent();
+    const customerId = welcome!.match(/customer (C\d+)/)![1]!;
 
     const events = await eventually(async () => {
-      const stored = await running.shop.eventsOf('user', 'ada@example.com');
+      const stored = await running.shop.eventsOf('user', customerId);
       return stored.some((e) => e.type === 'identify') && stored.some((e) => e.event === 'Signed In') ? stored : undefined;
     });
-    expect(events.find((e) => e.type === 'identify')).toMatchObject({ userId: 'ada@example.com', traits: { email: 'ada@example.com' } });
+    expect(events.find((e) => e.type === 'identify')).toMatchObject({ userId: customerId });
+    expect(JSON.stringify(events)).not.toContain('ada@example.com');
+    expect((await context.cookies()).find((c) => c.name === 'kith_uid')?.value).toBe(customerId);
+    await context.close();
+  });
+
+  it('shows what it knows about the visitor: IDs, consent, this visit\'s events, and a cart that lists what was added', async () => {
+    const context = await running.browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    const texts = (selector: string) => page.locator(selector).allTextContents();
+    const until = (selector: string, expected: string[]) =>
+      eventually(async () => (JSON.stringify(await texts(selector)) === JSON.stringify(expected) ? true : undefined));
+    await page.goto(`${running.shop.url}/product/kith-socks`);
+    await page.getByRole('complementary', { name: 'What this shop knows about you' }).waitFor();
+    expect(await texts('#known-anonymous-id')).toEqual(['none: nothing is kept before you choose']);
+    await page.getByRole('img', { name: 'A pair of striped socks' }).waitFor();
+
+    await page.getByRole('button', { name: 'Accept all' }).click();
+    const anonymousId = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value);
+    await until('#known-anonymous-id', [anonymousId]);
+    expect((await texts('#known-consent'))[0]).toMatch(/^necessary, analytics, marketing \(privacy policy version 1\)$/);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await until('#known-events li', ['Page viewed: /product/kith-socks', 'Product Added Kith Socks']);
+
+    await page.goto(`${running.shop.url}/product/kith-mug`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.getByRole('link', { name: 'Cart' }).click();
+    await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+    expect(await texts('#cart-items li')).toEqual(['Kith Socks, €9.00', 'Kith Mug, €12.00']);
+    expect(await texts('#cart-total')).toEqual(['Total: €21.00']);
+    await until('#known-events li', ['Page viewed: /product/kith-socks', 'Product Added Kith Socks', 'Page viewed: /product/kith-mug', 'Product Added Kith Mug', 'Page viewed: /cart']);
+    // Product images are the shop's own files.
+    await page.goto(`${running.shop.url}/`);
+    const images = await page.locator('.products img').evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).src));
+    expect(images).toHaveLength(3);
+    expect(images.every((src) => src.startsWith(`${running.shop.url}/assets/products/`))).toBe(true);
     await context.close();
   });
 });

@@ -6,13 +6,14 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import pkg from './package.json' with { type: 'json' };
 
-// Budgets guard against growth. Today's sizes (6,795 B and 4,233 B brotli) are still over the targets
+// Budgets guard against growth. Today's sizes (6,805 B and 4,246 B brotli) are still over the targets
 // of 6 KB and 3 KB (see bench/RESULTS.md); moving the start off the page's own (a task later, the
-// banner a frame later, the compile hint) took bytes the code then gave back. Lower them as it shrinks.
+// banner a frame later, the compile hint) took bytes the code then gave back; sending credentials to a
+// collector on another origin of the site took 10 more. Lower them as it shrinks.
 /** Everything in the script tag (banner, queue, identity, linker, Consent Mode, GPC), brotli-compressed. */
-const BROTLI_BUDGET = 6800;
+const BROTLI_BUDGET = 6810;
 /** The same without the banner and its texts: what a site with its own consent UI would still need. */
-const CORE_BROTLI_BUDGET = 4240;
+const CORE_BROTLI_BUDGET = 4250;
 
 const common = {
   bundle: true,

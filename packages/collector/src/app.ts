@@ -11,8 +11,10 @@ import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
 import { readinessHandler } from './http/readiness.ts';
 import { createRequestLimits } from './http/rate-limit.ts';
+import { metricsHandler } from './http/metrics.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
 import { SEGMENT_SHORT_PATHS, segmentHandlers } from './http/segment.ts';
+import { observe } from './observe/observe.ts';
 import { createSites } from './sites.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -30,6 +32,7 @@ export function createApp(given: AppDeps) {
   const app = new Hono<Env>();
 
   app.use(requestId());
+  app.use(observe(deps));
   app.onError(handleError);
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404));
 
@@ -57,15 +60,14 @@ export function createApp(given: AppDeps) {
 
   const hint = 'Send the admin token as "Authorization: Bearer <KITH_ADMIN_TOKEN>".';
   const unauthorized = { message: errorBody('unauthorized', hint) };
-  app.use(
-    '/v1/persons/*',
-    bearerAuth({
-      token: deps.adminToken,
-      noAuthenticationHeader: unauthorized,
-      invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
-      invalidToken: unauthorized,
-    }),
-  );
+  const adminAuth = bearerAuth({
+    token: deps.adminToken,
+    noAuthenticationHeader: unauthorized,
+    invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
+    invalidToken: unauthorized,
+  });
+  app.use('/v1/persons/*', adminAuth);
+  app.get('/metrics', adminAuth, metricsHandler(deps));
   app.get('/v1/persons/:kind/:id', admin.person);
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);

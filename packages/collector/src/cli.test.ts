@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStorage } from './storage/open.ts';
 
 const KITH = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const dirs: string[] = [];
@@ -16,10 +17,11 @@ const tempDir = () => {
 };
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-/** Runs the real `kith` bin; resolves with its exit code and output. */
-function kith(args: string[], env: Record<string, string> = {}, cwd = tempDir()) {
+/** Runs the real `kith` bin; resolves with its exit code and output. `input` is typed on its stdin, then closed. */
+function kith(args: string[], env: Record<string, string> = {}, cwd = tempDir(), input = '') {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [KITH, ...args], { cwd, env: { ...process.env, ...env } });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -28,7 +30,8 @@ function kith(args: string[], env: Record<string, string> = {}, cwd = tempDir())
   });
 }
 
-describe('kith CLI', () => {
+// Each test runs the real bin, a process or more: on a loaded machine one takes seconds.
+describe('kith CLI', { timeout: 60_000 }, () => {
   it('serves, stores a batch, then shows, exports and erases the person with "kith person"', async () => {
     const dir = tempDir();
     const storage = `sqlite:${join(dir, 'kith.db')}`;
@@ -46,6 +49,7 @@ describe('kith CLI', () => {
       child.on('exit', () => reject(new Error(output)));
     });
     expect(output).toMatch(/DEV MODE/);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const res = await fetch(`${url}/v1/batch`, {
       method: 'POST',
       headers: { Authorization: `Basic ${btoa('dev:')}`, 'Content-Type': 'application/json' },
@@ -61,13 +65,13 @@ describe('kith CLI', () => {
     expect(JSON.parse(shown.stdout)).toMatchObject({ site: 'dev', userIds: ['u-cli'], eventCount: 1 });
     const exported = await kith(['person', 'export', 'user', 'u-cli', '--site', 'dev', '--storage', storage]);
     expect(JSON.parse(exported.stdout).events).toEqual([expect.objectContaining({ messageId: 'cli-1', event: 'CLI Test' })]);
-    const erased = await kith(['person', 'erase', 'user', 'u-cli', '--storage', storage]);
+    const erased = await kith(['person', 'erase', 'user', 'u-cli', '--storage', storage, '--yes']);
     expect(JSON.parse(erased.stdout)).toMatchObject({ site: 'dev', erased: { events: 1 } });
     const gone = await kith(['person', 'show', 'user', 'u-cli', '--storage', storage]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/nothing is held on user ID "u-cli"/);
     // Five processes of the real bin, one after the other: give a loaded machine time.
-  }, 30_000);
+  }, 120_000);
 
   it.each([
     [['serve', '--port', 'eighty'], /--port: "eighty" is not a port/],
@@ -130,4 +134,66 @@ describe('kith CLI', () => {
     }
     // Nine processes of the real bin at once: give a loaded machine time.
   }, 180_000);
+  it('prints the address it really listens on: every interface is not "localhost"', async () => {
+    const child = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '0.0.0.0', '--storage', `sqlite:${join(tempDir(), 'kith.db')}`], { env: process.env });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        output += d;
+        if (/collector on/.test(output)) resolve();
+      });
+      child.on('exit', () => reject(new Error(output)));
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    expect(output).toMatch(/collector on http:\/\/0\.0\.0\.0:\d+ \(every network interface\)/);
+  });
+
+  it('takes relative paths from the current folder, and the only site of its config without --site', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'kith.config.json'), JSON.stringify({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: ['https://shop.example'] }] }));
+    const migrated = await kith(['migrate', '--storage', 'sqlite:./store/kith.db'], {}, dir);
+    expect(migrated.code).toBe(0);
+    // Each migration is reported as it starts, then the end.
+    expect(migrated.stdout).toMatch(/migration 1 of (\d+)[\s\S]*migration \1 of \1[\s\S]*up to date/);
+    expect(migrated.stdout).toContain(join(dir, 'store/kith.db'));
+    expect(existsSync(join(dir, 'store/kith.db'))).toBe(true);
+    const again = await kith(['migrate', '--storage', 'sqlite:./store/kith.db'], {}, dir);
+    expect(again.stdout).not.toMatch(/migration \d/);
+
+    const missing = await kith(['person', 'show', 'user', 'nobody', '--storage', 'sqlite:./store/kith.db'], {}, dir);
+    expect(missing.stderr).toMatch(/for site "shop"/);
+    writeFileSync(join(dir, 'two.json'), JSON.stringify({ sites: ['a', 'b'].map((id) => ({ id, writeKey: `${id}-key-1`, origins: ['https://shop.example'] })) }));
+    const two = await kith(['person', 'show', 'user', 'nobody', '--config', 'two.json', '--storage', 'sqlite:./store/kith.db'], {}, dir);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/--site: two\.json has 2 sites; give --site with one of a, b/);
+  });
+
+  it('erases a person only when asked to: a dry run shows what would go, no answer keeps everything, --yes or "erase" erases', async () => {
+    const dir = tempDir();
+    const storage = `sqlite:${join(dir, 'kith.db')}`;
+    const opened = await openStorage(storage);
+    await opened.write({
+      events: ['e-1', 'e-2'].map((messageId) => ({ type: 'track', event: 'Viewed', messageId, userId: 'customer-7', site: 'dev', timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.000Z' })),
+      consents: [], rejected: [],
+    });
+    await opened.close();
+    const erase = (...extra: string[]) => ['person', 'erase', 'user', 'customer-7', '--storage', storage, ...extra];
+
+    const dry = await kith(erase('--dry-run'));
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, wouldErase: { site: 'dev', userIds: ['customer-7'], events: 2 } });
+    const unanswered = await kith(erase());
+    expect(unanswered.code).toBe(1);
+    expect(unanswered.stderr).toMatch(/erase the person with user ID "customer-7" and 2 events on site "dev" for good\?[\s\S]*nothing erased/);
+    const declined = await kith(erase(), {}, dir, 'no\n');
+    expect(declined.code).toBe(1);
+    expect((await kith(['person', 'show', 'user', 'customer-7', '--storage', storage])).code).toBe(0);
+
+    const confirmedErase = await kith(erase(), {}, dir, 'erase\n');
+    expect(confirmedErase.code).toBe(0);
+    expect(JSON.parse(confirmedErase.stdout)).toMatchObject({ erased: { events: 2 } });
+    expect((await kith(['person', 'show', 'user', 'customer-7', '--storage', storage])).code).toBe(1);
+  }, 120_000);
 });

@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { KithConfig } from './config.ts';
 import type { Geo } from './pipeline/enrich.ts';
+import type { Logger } from './observe/log.ts';
+import type { Metrics } from './observe/metrics.ts';
 import type { Storage } from './storage/storage.ts';
 
 /** Everything a route needs; tests pass their own clock and ID generator. */
@@ -20,6 +22,10 @@ export interface AppDeps {
   clientInfo?: (c: Context) => ClientInfo;
   clock?: () => Date;
   newId?: () => string;
+  /** Structured logs (runtime/node-log.ts, or console JSON on Workers); without one, only errors, on the console. */
+  log?: Logger;
+  /** Request, event and storage metrics for /metrics; none on Workers. */
+  metrics?: Metrics;
 }
 
 /** AppDeps with the defaults filled in, once, by createApp: what the route handlers get. */
@@ -34,4 +40,17 @@ export interface ClientInfo {
   geo?: Geo;
 }
 
-export type Env = { Variables: { requestId: string } };
+export type Env = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** The site a write key named, for the access log. */
+    site?: string;
+    /** The write key a request sent, for the log when it is refused. */
+    writeKey?: string;
+    /** What an ingest request stored and refused, for the metrics. */
+    ingested?: { accepted: number; refusedReasons: string[] };
+    /** The client closed the connection before its request was read. */
+    hungUp?: boolean;
+  };
+};

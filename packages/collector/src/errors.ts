@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorResponse } from '@kith/sdk/contract';
+import { consoleLogger, type Logger } from './observe/log.ts';
 
 export type ErrorCode =
   | 'invalid_json'
@@ -52,6 +53,11 @@ export function errorBody(code: string, message: string): ErrorResponse {
 
 /** `app.onError`: client mistakes become the design's JSON error; anything else is logged, never leaked. */
 export function handleError(err: Error, c: Context): Response {
+  if (isHangUp(err, c)) {
+    // Nobody reads this answer; the access log says it in one line (observe/observe.ts).
+    c.set('hungUp' as never, true as never);
+    return c.json(errorBody('client_closed', 'The connection closed before the request body arrived; send it again.'), 400);
+  }
   if (err instanceof KithError) {
     if (err.code === 'storage_unavailable') logUnexpected(c, err.cause ?? err);
     return c.json(errorBody(err.code, err.message), err.status, err.headers);
@@ -69,5 +75,13 @@ function requestIdOf(c: Context): string {
 }
 
 function logUnexpected(c: Context, err: unknown): void {
-  console.error(`[kith] request ${requestIdOf(c)} ${c.req.method} ${c.req.path} failed:`, err);
+  const log = (c.get('log' as never) as Logger | undefined) ?? consoleLogger;
+  const error = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { message: String(err) };
+  log.error({ requestId: requestIdOf(c), method: c.req.method, path: c.req.path, error }, 'request failed unexpectedly');
+}
+
+/** The client closed the connection while its body was read (Node: "aborted", ECONNRESET): its doing, not the collector's. */
+function isHangUp(err: Error, c: Context): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || err.name === 'AbortError' || c.req.raw.signal?.aborted === true;
 }

@@ -60,8 +60,26 @@ export async function deviceStep(input: {
       };
     }
   }
+  // No usable cookie: a collector on another site gets none back (browsers keep no third-party
+  // cookie), so the browser's anonymous ID finds the device it was first given with.
+  const kept = await deviceOfAnonymousId(storage, input.bindings, site, anonymousId);
+  if (kept) return { deviceId: kept, forget: false };
   const deviceId = crypto.randomUUID();
   return { link: bind(deviceId), deviceId, forget: false };
+}
+
+/** The device an anonymous ID was first bound to (from the cache, else the graph); null for a new browser. */
+async function deviceOfAnonymousId(storage: Storage, bindings: DeviceBindings, site: string, anonymousId: string): Promise<string | null> {
+  const cached = bindings.deviceOf(site, anonymousId);
+  if (cached) return cached;
+  const person = await storage.person(site, { kind: 'anonymous', id: anonymousId });
+  for (const deviceId of person?.deviceIds ?? []) {
+    if ((await storage.deviceAnonymousId(site, deviceId)) === anonymousId) {
+      bindings.add(site, deviceId, anonymousId);
+      return deviceId;
+    }
+  }
+  return null;
 }
 
 /**
@@ -71,23 +89,33 @@ export async function deviceStep(input: {
  */
 export interface DeviceBindings {
   has(site: string, deviceId: string, anonymousId: string): boolean;
+  /** The device an anonymous ID was seen bound to, for a browser that sends no cookie. */
+  deviceOf(site: string, anonymousId: string): string | undefined;
   add(site: string, deviceId: string, anonymousId: string): void;
   clear(): void;
 }
 
 export function createDeviceBindings(ttlMs = 60_000, maxEntries = 100_000): DeviceBindings {
   const seenAt = new Map<string, number>();
+  const devices = new Map<string, { deviceId: string; at: number }>();
   const key = (site: string, deviceId: string, anonymousId: string) => `${site}\n${deviceId}\n${anonymousId}`;
+  const fresh = (at: number | undefined) => at !== undefined && Date.now() - at < ttlMs;
   return {
-    has(site, deviceId, anonymousId) {
-      const at = seenAt.get(key(site, deviceId, anonymousId));
-      return at !== undefined && Date.now() - at < ttlMs;
+    has: (site, deviceId, anonymousId) => fresh(seenAt.get(key(site, deviceId, anonymousId))),
+    deviceOf(site, anonymousId) {
+      const found = devices.get(`${site}\n${anonymousId}`);
+      return found && fresh(found.at) ? found.deviceId : undefined;
     },
     add(site, deviceId, anonymousId) {
       if (seenAt.size >= maxEntries) seenAt.delete(seenAt.keys().next().value!);
+      if (devices.size >= maxEntries) devices.delete(devices.keys().next().value!);
       seenAt.set(key(site, deviceId, anonymousId), Date.now());
+      devices.set(`${site}\n${anonymousId}`, { deviceId, at: Date.now() });
     },
-    clear: () => seenAt.clear(),
+    clear: () => {
+      seenAt.clear();
+      devices.clear();
+    },
   };
 }
 

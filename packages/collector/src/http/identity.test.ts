@@ -88,6 +88,21 @@ describe('device cookie', () => {
     expect(stored).toMatchObject({ messageId: 'm3', deviceId: deviceIds[0] });
   });
 
+  it('keeps one device for a browser that never sends the cookie back (a collector on another site), and a new one after a logout', async () => {
+    const b = await browser();
+    for (const messageId of ['m1', 'm2', 'm3']) {
+      b.wipe();
+      await b.send({ batch: [browserEvent(messageId, 'a1')] });
+    }
+    const { person } = await b.person('anonymous', 'a1');
+    expect(person.deviceIds).toHaveLength(1);
+    const stored = (await b.storage.events({ site: 'shop', userIds: [], anonymousIds: ['a1'], limit: 10 })).events;
+    expect(stored.map((event) => event.deviceId)).toEqual([0, 1, 2].map(() => (person.deviceIds as string[])[0]));
+    b.wipe();
+    await b.send({ batch: [browserEvent('m4', 'a2')] });
+    expect((await b.person('anonymous', 'a2')).person.deviceIds).not.toEqual(person.deviceIds);
+  });
+
   it('ignores a device cookie it did not make and gives the browser a new one', async () => {
     const b = await browser();
     b.setJar('kith_did=<script>');

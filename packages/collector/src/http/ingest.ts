@@ -64,6 +64,7 @@ export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: Devic
       set.stitch = [{ site: site.id, anonymousId: browser.anonymousId, ip: browser.ip, userAgent: browser.userAgent ?? '', seenAt: Math.floor(receivedAt.getTime() / 1000) }];
     }
     await deps.storage.write(set);
+    c.set('ingested', { accepted: set.events.length + set.consents.length, refusedReasons: rejected.map((refusal) => refusal.reason) });
     applyDeviceCookie(c, device);
     return {
       accepted: set.events.length + set.consents.length,
@@ -139,8 +140,10 @@ export function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig
   if (typeof writeKey !== 'string' || writeKey === '') {
     throw new KithError('unauthorized', 401, 'Send your write key as the HTTP Basic username or as "writeKey" in the body.');
   }
+  c.set('writeKey', writeKey);
   const site = sites.byWriteKey(writeKey);
   if (!site) throw new KithError('unauthorized', 401, 'Unknown write key; check the writeKey of your site in kith.config.json.');
+  c.set('site', site.id);
   const origin = c.req.header('origin');
   if (origin !== undefined && !sites.allowsOrigin(site, origin)) {
     throw new KithError('forbidden_origin', 403, `Origin ${origin.slice(0, 200)} is not allowed for this site; add it to the site's "origins".`);

@@ -11,6 +11,8 @@ import { loadConfig } from '../config-source.ts';
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
 import { startRetention } from '../retention.ts';
+import { createNodeLogger } from './node-log.ts';
+import { createNodeMetrics } from './node-metrics.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 import { listenFailure } from './operator-input.ts';
 
@@ -33,9 +35,14 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const notices: string[] = [];
   const config = loadNodeConfig(options.configPath, notices);
   const sdkScript = loadSdkScript();
-  const opened = await openStorage(options.storage);
+  const log = createNodeLogger();
+  const metrics = createNodeMetrics();
+  const opened = metrics.timed(await openStorage(options.storage));
   const forwarding = config.forward && startForwarding(opened, config.forward, { owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` });
-  if (forwarding && forwarding.destinations.length > 0) notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
+  if (forwarding && forwarding.destinations.length > 0) {
+    notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
+    metrics.watchForwarding(opened, forwarding.destinations);
+  }
   const retention = config.retentionDays ? startRetention(opened, config.retentionDays) : undefined;
   if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
   // Forwarders and retention use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
@@ -50,7 +57,7 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (!options.secret && config.sites.some((site) => site.linkerDomains.length > 0)) {
     notices.push('KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.');
   }
-  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, notices };
+  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, log, metrics, notices };
 }
 
 /**
@@ -78,7 +85,10 @@ function loadSdkScript(): string {
 }
 
 export interface RunningServer {
+  /** The address it listens on, as a URL (a wildcard address is shown as it is: 0.0.0.0 or [::]). */
   url: string;
+  /** Listening on every network interface, not only one address. */
+  everyInterface: boolean;
   close(): Promise<void>;
 }
 
@@ -101,9 +111,11 @@ export function listen(fetch: (request: Request, env?: unknown) => Response | Pr
     const server = serve({ fetch: tracked, port: options.port, hostname: options.host }, (info: AddressInfo) => {
       server.off('error', failed);
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      const shown = ['0.0.0.0', '::', 'localhost'].includes(options.host) ? 'localhost' : host;
+      // "localhost" is kept as asked (it is what the operator typed and what a browser opens); anything else as bound.
+      const shown = options.host === 'localhost' ? 'localhost' : host;
       resolve({
         url: `http://${shown}:${info.port}`,
+        everyInterface: info.address === '0.0.0.0' || info.address === '::',
         close: async () => {
           await new Promise((done) => server.close(() => done(undefined)));
           while (running.size > 0) await Promise.all(running);

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import sdkScript from '@kith/sdk/kith.js';
 import { createApp } from '../app.ts';
+import { consoleLogger } from '../observe/log.ts';
 import { ConfigError, type KithConfig } from '../config.ts';
 import { loadConfig } from '../config-source.ts';
 import type { ClientInfo } from '../deps.ts';
@@ -74,7 +75,7 @@ async function start(env: WorkersEnv): Promise<Started> {
   const config = loadConfig(env.KITH_CONFIG?.trim() ? env.KITH_CONFIG : undefined, 'KITH_CONFIG', (line) => console.warn(`[kith] ${line}`));
   if (config.forward?.nats) console.warn('[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.');
   const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
-    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo });
+    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo, log: consoleLogger });
   return { app, storage, config };
 }
 

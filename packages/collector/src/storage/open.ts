@@ -2,12 +2,12 @@ import { ConfigError } from '../config.ts';
 import { KithError } from '../errors.ts';
 import { createPostgresStorage } from './postgres/index.ts';
 import { createSqliteStorage } from './sqlite/index.ts';
-import type { Storage } from './storage.ts';
+import type { MigrationStep, Storage } from './storage.ts';
 
 export const DEFAULT_STORAGE = 'sqlite:./data/kith.db';
 
 /** Opens storage from a `--storage` / KITH_STORAGE value and brings its schema up to date. */
-export async function openStorage(spec: string): Promise<Storage> {
+export async function openStorage(spec: string, onMigration?: MigrationStep): Promise<Storage> {
   let storage: Storage;
   if (spec.startsWith('sqlite:')) {
     const path = spec.slice('sqlite:'.length);
@@ -23,7 +23,7 @@ export async function openStorage(spec: string): Promise<Storage> {
     throw new ConfigError(`--storage: "${spec}" is not a storage; use sqlite:<file> (e.g. ${DEFAULT_STORAGE}) or postgres://user@host/database`);
   }
   try {
-    await storage.migrate();
+    await storage.migrate(onMigration);
   } catch (error) {
     await storage.close().catch(() => {});
     if (spec.startsWith('sqlite:')) {

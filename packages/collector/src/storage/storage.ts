@@ -168,7 +168,8 @@ export interface EventPage {
  * transaction, store each (site, messageId) once, and throw (never half-write) when unavailable.
  */
 export interface Storage extends ForwardStore {
-  migrate(): Promise<void>;
+  /** Brings the schema up to date; `onStep` hears of each migration before it runs (kith migrate shows progress). */
+  migrate(onStep?: MigrationStep): Promise<void>;
   write(set: WriteSet): Promise<WriteResult>;
   events(query: EventQuery): Promise<EventPage>;
   rejected(site: string, limit: number): Promise<RejectedEvent[]>;
@@ -201,6 +202,9 @@ export interface Storage extends ForwardStore {
   writable(): Promise<string | null>;
   close(): Promise<void>;
 }
+
+/** Migration `version` of `latest` is about to run. */
+export type MigrationStep = (version: number, latest: number) => void;
 
 /** One ID alone as an IdSet: the person of an ID the identity graph has not seen. */
 export function idsOf(site: string, key: PersonKey): IdSet {

@@ -1,5 +1,7 @@
 import { createApp } from '../../src/app.ts';
 import { devConfig, parseConfig } from '../../src/config.ts';
+import type { Logger } from '../../src/observe/log.ts';
+import type { Metrics } from '../../src/observe/metrics.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/index.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -13,6 +15,10 @@ export interface TestAppOptions {
   stitching?: boolean;
   /** The client address the runtime would report (read per request from X-Test-Address). */
   addresses?: boolean;
+  /** What to keep client addresses as, in storage and logs (default truncate). */
+  ip?: 'truncate' | 'drop' | 'keep';
+  log?: Logger;
+  metrics?: Metrics;
 }
 
 /** A real app on a real (in-memory) SQLite, with a fixed clock for exact timestamps. */
@@ -32,6 +38,7 @@ export async function testApp(options: TestAppOptions = {}) {
     ],
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.stitching ? { stitching: true } : {}),
+    ...(options.ip ? { ip: options.ip } : {}),
   });
   let ids = 0;
   const app = createApp({
@@ -43,6 +50,8 @@ export async function testApp(options: TestAppOptions = {}) {
     clock: options.clock ?? (() => now),
     newId: () => `server-id-${++ids}`,
     ...(options.addresses ? { clientInfo: (c) => ({ address: c.req.header('x-test-address') }) } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -3,7 +3,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { createPostgresForwardStore } from './forward.ts';
@@ -69,13 +69,14 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
   return {
     ...createPostgresForwardStore(pool),
-    async migrate() {
+    async migrate(onStep?: MigrationStep) {
       await transaction(async (client) => {
         await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
         await client.query('create table if not exists schema_migrations (version integer primary key, applied_at timestamptz not null default now())');
         const { rows } = await client.query<{ version: number }>('select coalesce(max(version), 0)::integer as version from schema_migrations');
         const applied = rows[0]?.version ?? 0;
         for (const [offset, sql] of MIGRATIONS.slice(applied).entries()) {
+          onStep?.(applied + offset + 1, MIGRATIONS.length);
           await client.query(sql);
           await client.query('insert into schema_migrations (version) values ($1)', [applied + offset + 1]);
         }

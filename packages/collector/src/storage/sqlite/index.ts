@@ -5,7 +5,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
@@ -141,12 +141,13 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
   return {
     ...createSqliteForwardStore(db),
-    async migrate() {
+    async migrate(onStep?: MigrationStep) {
       // The version is read under the write lock, so a second instance starting at once waits and then finds it current.
       transaction(() => {
         db.exec('create table if not exists schema_migrations (version integer primary key, applied_at text not null)');
         const row = db.prepare('select coalesce(max(version), 0) as version from schema_migrations').get() as { version: number };
         MIGRATIONS.slice(row.version).forEach((sql, offset) => {
+          onStep?.(row.version + offset + 1, MIGRATIONS.length);
           db.exec(sql);
           db.prepare('insert into schema_migrations (version, applied_at) values (?, ?)').run(row.version + offset + 1, new Date().toISOString());
         });
