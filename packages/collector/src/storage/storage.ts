@@ -112,6 +112,15 @@ export interface EdgeRecord extends IdentityLink {
   outcome: LinkOutcome;
 }
 
+/** A node found by the console's search or recent list, with the person it belongs to. */
+export interface PersonHit {
+  personId: string;
+  kind: NodeKind;
+  id: string;
+  /** When the graph first saw the node (for an ID only events name: its first event). */
+  firstSeen: string;
+}
+
 /** Proof that a person was erased (GDPR Art. 17), kept after the person is gone. */
 export interface ErasureReceipt {
   receiptId: string;
@@ -185,6 +194,13 @@ export interface Storage extends ForwardStore {
   claimNonce(nonce: string, expiresAt: string, now: string): Promise<boolean>;
   /** Erases the person (events, quarantined events naming them, IDs, traits, edges); consent records are kept under a pseudonym. */
   erase(site: string, person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Promise<ErasureReceipt>;
+  /**
+   * The console's person search: nodes whose ID equals `text` or starts with it, or whose `email`
+   * trait does (ignoring case), and IDs that only events name (equal only); exact matches first.
+   */
+  findPersons(site: string, text: string, limit: number): Promise<PersonHit[]>;
+  /** The nodes the identity graph learnt last, newest first: the console's recent persons. */
+  recentPersons(site: string, limit: number): Promise<PersonHit[]>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**
