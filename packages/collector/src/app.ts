@@ -5,6 +5,8 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { AppDeps, Env } from './deps.ts';
 import { KithError, errorBody, handleError } from './errors.ts';
+import { consoleRoutes } from './console/index.ts';
+import { createLiveFeed } from './console/live-feed.ts';
 import { adminHandlers } from './http/admin.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
@@ -18,9 +20,10 @@ export type { AppDeps } from './deps.ts';
 export function createApp(deps: AppDeps) {
   const sites = createSites(deps.config);
   const bindings = createDeviceBindings();
-  const ingest = ingestHandlers(deps, sites, bindings);
+  const live = createLiveFeed();
+  const ingest = ingestHandlers(deps, sites, bindings, live);
   const linker = linkerHandlers(deps, sites);
-  const admin = adminHandlers(deps, sites, bindings);
+  const admin = adminHandlers(deps, sites, bindings, live);
   const app = new Hono<Env>();
 
   app.use(requestId());
@@ -60,6 +63,8 @@ export function createApp(deps: AppDeps) {
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);
   app.delete('/v1/persons/:kind/:id', admin.erase);
+
+  app.route('/console', consoleRoutes(deps, sites, live, bindings));
 
   return app;
 }

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
 import type { AppDeps, ClientInfo, Env } from '../deps.ts';
+import type { LiveFeed } from '../console/live-feed.ts';
 import { KithError } from '../errors.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -16,7 +17,7 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings) {
+export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings, live?: LiveFeed) {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const now = () => clock().getTime();
@@ -65,6 +66,7 @@ export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBind
       set.stitch = [{ site: site.id, anonymousId: browser.anonymousId, ip: browser.ip, userAgent: browser.userAgent ?? '', seenAt: Math.floor(receivedAt.getTime() / 1000) }];
     }
     await deps.storage.write(set);
+    live?.record(site.id, set.events[0]?.receivedAt ?? receivedAt.toISOString(), set.events, set.consents, rejected, items);
     applyDeviceCookie(c, device);
     return {
       accepted: set.events.length + set.consents.length,
