@@ -17,7 +17,7 @@ const USAGE = `Usage:
   kith forward dead-letters <destination> [--storage ...]   (e.g. "nats" or "webhook:crm")
   kith forward replay <destination> [--config ...] [--storage ...]   (sends them again; removes each one delivered)
 
-Environment: KITH_PORT, KITH_STORAGE, KITH_CONFIG, KITH_ADMIN_TOKEN, KITH_SECRET.
+Environment: KITH_PORT, KITH_STORAGE, KITH_CONFIG, KITH_ADMIN_TOKEN, KITH_VIEWER_TOKEN, KITH_SECRET.
 Without a config file, "kith serve" runs one dev site (write key "dev", origins http://localhost:*).`;
 
 /** Runs one CLI command; returns the exit code (bad flags or config exit 2 with the fix). */
@@ -50,10 +50,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         storage,
         ...(configPath ? { configPath } : {}),
         ...(env.KITH_ADMIN_TOKEN ? { adminToken: env.KITH_ADMIN_TOKEN } : {}),
+        ...(env.KITH_VIEWER_TOKEN ? { viewerToken: env.KITH_VIEWER_TOKEN } : {}),
         ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}),
       });
       const server = await listen(createApp(deps).fetch, { port, host });
-      console.log([`collector on ${server.url} (storage ${storage})`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
+      console.log([`collector on ${server.url} (storage ${storage})`, `console on ${server.url}/console: sign in with the admin token`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
       await untilSignal();
       await server.close();
       await deps.storage.close();
