@@ -51,3 +51,34 @@ export function describeConsoleContract(adapter: string, storage: () => Storage)
     });
   });
 }
+
+export function describeOverviewContract(adapter: string, storage: () => Storage): void {
+  describe(`${adapter} storage: the console's overview`, () => {
+    it('counts events, persons and user IDs per day, consents by choice and category, top events and refusals, in the period only', async () => {
+      const track = (messageId: string, timestamp: string, ids: { anonymousId: string; userId?: string }, name = 'Product Added') =>
+        ({ type: 'track' as const, event: name, messageId, ...ids, site: SITE, timestamp, receivedAt: timestamp });
+      const consent = (messageId: string, timestamp: string, method: 'accept-all' | 'reject-all', analytics: boolean) =>
+        ({ site: SITE, messageId, anonymousId: messageId, timestamp, receivedAt: timestamp, consent: { policyVersion: '2', method, categories: { necessary: true, analytics, marketing: false } } });
+      await write(storage(), {
+        events: [
+          track('e1', '2026-06-01T08:00:00.000Z', { anonymousId: 'a1' }),
+          track('e2', '2026-06-01T09:00:00.000Z', { anonymousId: 'a1', userId: 'u1' }, 'Order Completed'),
+          track('e3', '2026-06-01T10:00:00.000Z', { anonymousId: 'a2' }),
+          track('e4', '2026-06-02T10:00:00.000Z', { anonymousId: 'a2' }),
+          track('before', '2026-05-31T23:59:59.000Z', { anonymousId: 'a9' }),
+          track('after', '2026-06-03T00:00:00.000Z', { anonymousId: 'a9' }),
+          { ...track('other-site', '2026-06-01T10:00:00.000Z', { anonymousId: 'a1' }), site: 'other' },
+        ],
+        consents: [consent('c1', '2026-06-01T08:00:00.000Z', 'accept-all', true), consent('c2', '2026-06-01T09:00:00.000Z', 'accept-all', true), consent('c3', '2026-06-02T09:00:00.000Z', 'reject-all', false)],
+        rejected: [{ site: SITE, receivedAt: '2026-06-01T10:00:00.000Z', reason: 'no_consent', message: 'm', payload: '{}' }],
+      });
+      expect(await storage().overview(SITE, '2026-06-01T00:00:00.000Z', '2026-06-03T00:00:00.000Z')).toEqual({
+        days: [{ day: '2026-06-01', events: 3, persons: 3, identified: 1 }, { day: '2026-06-02', events: 1, persons: 1, identified: 0 }],
+        consentChoices: [{ method: 'accept-all', policyVersion: '2', count: 2 }, { method: 'reject-all', policyVersion: '2', count: 1 }],
+        consentCategories: [{ category: 'analytics', granted: 2, total: 3 }, { category: 'marketing', granted: 0, total: 3 }, { category: 'necessary', granted: 3, total: 3 }],
+        topEvents: [{ name: 'Product Added', count: 3 }, { name: 'Order Completed', count: 1 }],
+        refused: [{ reason: 'no_consent', count: 1 }],
+      });
+    });
+  });
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KithError } from '../errors.ts';
-import { describeConsoleContract } from './contract-console.ts';
+import { describeConsoleContract, describeOverviewContract } from './contract-console.ts';
 import { describeIdentityContract } from './contract-identity.ts';
 import { describeRetentionContract } from './contract-retention.ts';
 import { describeForwardStoreContract } from './forward-contract.ts';
@@ -62,6 +62,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     describeRetentionContract(() => subject);
     describeForwardStoreContract(adapter, () => subject);
     describeConsoleContract(adapter, () => storage);
+    describeOverviewContract(adapter, () => storage);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });

@@ -121,6 +121,20 @@ export interface PersonHit {
   firstSeen: string;
 }
 
+/** What the console's overview plots, for one site and period. */
+export interface SiteOverview {
+  /** Days (UTC, YYYY-MM-DD) with events: events, IDs seen (a user ID, else the anonymous ID), user IDs among them. */
+  days: { day: string; events: number; persons: number; identified: number }[];
+  /** Consent choices by how they were made and the policy version, most first. */
+  consentChoices: { method: string; policyVersion: string; count: number }[];
+  /** Per consent category: how many choices granted it, of all that named it. */
+  consentCategories: { category: string; granted: number; total: number }[];
+  /** Track events by name, the ten most frequent. */
+  topEvents: { name: string; count: number }[];
+  /** Refused and quarantined events by reason, most first. */
+  refused: { reason: string; count: number }[];
+}
+
 /** Proof that a person was erased (GDPR Art. 17), kept after the person is gone. */
 export interface ErasureReceipt {
   receiptId: string;
@@ -201,6 +215,8 @@ export interface Storage extends ForwardStore {
   findPersons(site: string, text: string, limit: number): Promise<PersonHit[]>;
   /** The nodes the identity graph learnt last, newest first: the console's recent persons. */
   recentPersons(site: string, limit: number): Promise<PersonHit[]>;
+  /** The console's overview of a site for events from `from` (inclusive) to `to` (exclusive), ISO times. */
+  overview(site: string, from: string, to: string): Promise<SiteOverview>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**

@@ -4,7 +4,7 @@ import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type 
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
-import { rankHits } from '../person-hits.ts';
+import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite/console-queries.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
 import { createD1ForwardStore } from './forward.ts';
@@ -192,6 +192,11 @@ export function createD1Storage(options: D1Options): Storage {
 
     async recentPersons(site: string, limit: number) {
       return all<PersonHit>(consoleQ.recentNodes(site, limit));
+    },
+
+    async overview(site: string, from: string, to: string) {
+      const results = await read(() => db.batch<Record<string, unknown>>(consoleQ.overviewQueries(site, from, to).map(bound)));
+      return overviewOf(results.map((result) => result.results));
     },
 
     async bannerTexts(hashes: string[]) {

@@ -7,7 +7,7 @@ import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, R
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import * as consoleQ from './console-queries.ts';
-import { rankHits } from '../person-hits.ts';
+import { overviewOf, rankHits } from '../console-rows.ts';
 import { createPostgresForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
@@ -201,6 +201,10 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
     async recentPersons(site: string, limit: number) {
       return run<PersonHit>(consoleQ.recentNodes(site, limit));
+    },
+
+    async overview(site: string, from: string, to: string) {
+      return overviewOf(await Promise.all(consoleQ.overviewQueries(site, from, to).map((statement) => run<Record<string, unknown>>(statement))));
     },
 
     async bannerTexts(hashes: string[]) {

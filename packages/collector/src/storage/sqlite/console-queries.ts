@@ -33,3 +33,31 @@ export const recentNodes = (site: string, limit: number): Statement => ({
     order by first_seen desc limit ?`,
   params: [site, String(limit)],
 });
+
+/** The overview's figures, each one statement over the period (see SiteOverview). */
+export const overviewQueries = (site: string, from: string, to: string): Statement[] => [
+  {
+    sql: `select substr(timestamp, 1, 10) as day, count(*) as events, count(distinct coalesce(user_id, anonymous_id)) as persons,
+      count(distinct user_id) as identified from events where site = ? and timestamp >= ? and timestamp < ? group by day order by day`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select method, policy_version as policyVersion, count(*) as count from consent_log where site = ? and timestamp >= ? and timestamp < ?
+      group by method, policy_version order by count desc, method`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select j.key as category, sum(case when j.value = 1 then 1 else 0 end) as granted, count(*) as total
+      from consent_log c, json_each(c.categories) j where c.site = ? and c.timestamp >= ? and c.timestamp < ? group by j.key order by j.key`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select event as name, count(*) as count from events where site = ? and type = 'track' and timestamp >= ? and timestamp < ?
+      group by event order by count desc, event limit 10`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select reason, count(*) as count from rejected where site = ? and received_at >= ? and received_at < ? group by reason order by count desc, reason`,
+    params: [site, from, to],
+  },
+];

@@ -8,7 +8,7 @@ import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, t
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
-import { rankHits } from '../person-hits.ts';
+import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from './console-queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -217,6 +217,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async recentPersons(site: string, limit: number) {
       return all<PersonHit>(consoleQ.recentNodes(site, limit));
+    },
+
+    async overview(site: string, from: string, to: string) {
+      return overviewOf(consoleQ.overviewQueries(site, from, to).map((query) => all<Record<string, unknown>>(query)));
     },
 
     async bannerTexts(hashes: string[]) {

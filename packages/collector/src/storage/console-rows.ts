@@ -1,4 +1,4 @@
-import type { PersonHit } from './storage.ts';
+import type { PersonHit, SiteOverview } from './storage.ts';
 
 /** Exact matches first, then the newest; each node once. */
 export function rankHits(text: string, hits: PersonHit[], limit: number): PersonHit[] {
@@ -9,4 +9,10 @@ export function rankHits(text: string, hits: PersonHit[], limit: number): Person
   });
   const exact = (hit: PersonHit) => (hit.id === text ? 0 : 1);
   return unique.sort((a, b) => exact(a) - exact(b) || b.firstSeen.localeCompare(a.firstSeen)).slice(0, limit);
+}
+
+/** The overview's five result sets (in the order of overviewQueries) as a SiteOverview. */
+export function overviewOf(results: Record<string, unknown>[][]): SiteOverview {
+  const [days = [], consentChoices = [], consentCategories = [], topEvents = [], refused = []] = results as never[][];
+  return { days, consentChoices, consentCategories, topEvents, refused } as SiteOverview;
 }
