@@ -6,6 +6,8 @@ import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import type { DeviceBindings } from '../http/device.ts';
+import { replayDeadLetters } from '../forward/replay.ts';
+import { webhookDestination } from '../forward/webhook.ts';
 import { erasePerson, exportPerson } from '../persons.ts';
 import type { Sites } from '../sites.ts';
 import type { NodeKind, NodeRef } from '../storage/storage.ts';
@@ -13,7 +15,9 @@ import { assetHandler } from './assets.ts';
 import type { Frame } from './layout.ts';
 import type { LiveFeed } from './live-feed.ts';
 import { homePage, loadHome } from './pages/home.ts';
+import { destinationsPage, loadDestinations } from './pages/destinations.ts';
 import { livePage } from './pages/live.ts';
+import { loadOverview, overviewPage, periodOf } from './pages/overview.ts';
 import { erasedPage, loadPerson, personKeyOf, personPage } from './pages/person.ts';
 import { signinPage } from './pages/signin.ts';
 import { createSessions, timingSafeEqual, type Session } from './session.ts';
@@ -152,6 +156,24 @@ export function consoleRoutes(deps: AppDeps, sites: Sites, live: LiveFeed, bindi
     bindings.clear();
     live.forget(site, data.person);
     return page(c, erasedPage(frame(c), receipt));
+  });
+
+  app.get('/overview', async (c) => {
+    const period = periodOf(c.req.query('from'), c.req.query('to'), clock());
+    return page(c, overviewPage(frame(c), period, await loadOverview(deps.storage, c.get('site'), period)));
+  });
+
+  app.get('/destinations', async (c) => page(c, destinationsPage(frame(c), await loadDestinations(deps.storage, deps.config.forward))));
+  app.post('/destinations/replay', adminOnly, async (c) => {
+    const form = await c.req.parseBody();
+    const webhook = deps.config.forward?.webhooks.find((w) => `webhook:${w.id}` === form.destination);
+    if (!webhook) throw new KithError('not_found', 404, 'No such webhook in the config; the console replays webhooks (NATS: kith forward replay nats).');
+    const destination = webhookDestination(webhook);
+    const result = await replayDeadLetters(deps.storage, destination).finally(() => destination.close());
+    const notice = result.failed
+      ? `Replayed ${result.replayed}; dead letter ${result.failed.id} failed again (${result.failed.error.slice(0, 200)}), so it and the later ones are kept.`
+      : `Replayed ${result.replayed} dead letters to ${destination.id}.`;
+    return page(c, destinationsPage(frame(c), await loadDestinations(deps.storage, deps.config.forward), notice));
   });
 
   app.get('/live', (c) => page(c, livePage(frame(c), liveMode)));
