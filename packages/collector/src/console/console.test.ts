@@ -9,11 +9,11 @@ const KEY = 'shop-key';
 const ORIGIN = 'http://localhost';
 
 /** A real app on in-memory SQLite, with a clock the test moves and the client address from a header. */
-async function consoleApp() {
+async function consoleApp(extra: Record<string, unknown> = {}) {
   let now = Date.parse('2026-06-01T12:00:00.000Z');
   const storage = createSqliteStorage({ path: ':memory:' });
   await storage.migrate();
-  const config = parseConfig({ sites: [...devConfig().sites, { id: 'shop', writeKey: KEY, origins: ['https://shop.example'] }] });
+  const config = parseConfig({ sites: [...devConfig().sites, { id: 'shop', writeKey: KEY, origins: ['https://shop.example'] }], ...extra });
   const app = createApp({
     storage, config, adminToken: ADMIN, viewerToken: VIEWER, secret: 'console-test-secret', sdkScript: '',
     clock: () => new Date(now), clientInfo: (c) => ({ address: c.req.header('x-test-address') ?? '192.0.2.1' }),
@@ -224,5 +224,48 @@ describe('console pages and hostile data', () => {
       expect(body, path).not.toContain('\u202E');
       expect(body.length, path).toBeLessThan(200_000);
     }
+  });
+});
+
+describe('console overview and destinations', () => {
+  it('plots the period asked for, and says so when the dates cannot be used', async () => {
+    const t = await consoleApp();
+    await t.ingest([
+      { type: 'track', messageId: 'e1', anonymousId: 'a1', event: 'Order Completed', timestamp: '2026-05-20T10:00:00.000Z' },
+      { type: 'track', messageId: 'e2', anonymousId: 'a2', event: '<b>Hostile</b>', timestamp: '2026-05-21T10:00:00.000Z' },
+    ]);
+    const { cookie } = await t.signIn(ADMIN);
+    const page = await (await t.get('/console/overview?site=shop&from=2026-05-20&to=2026-05-20', cookie)).text();
+    expect(page).toContain('1 events from 2026-05-20 to 2026-05-20');
+    expect(page).toContain('Order Completed');
+    expect(page).not.toContain('Hostile');
+    const defaulted = await (await t.get('/console/overview?site=shop', cookie)).text();
+    expect(defaulted).toContain('2 events from 2026-05-03 to 2026-06-01');
+    expect(defaulted).toContain('&lt;b&gt;Hostile&lt;/b&gt;');
+    const bad = await t.get('/console/overview?site=shop&from=2026-06-01&to=2025-01-01', cookie);
+    expect(bad.status).toBe(200);
+    expect(await bad.text()).toContain('showing the last 30 days');
+  });
+
+  it('shows each destination’s lag and dead letters with the last error, and replays them for the admin only', async () => {
+    const t = await consoleApp({ forward: { webhooks: [{ id: 'hook', url: 'http://127.0.0.1:1/kith', secret: 'webhook-secret-0123456789' }] } });
+    await t.ingest([{ type: 'track', messageId: 'e1', anonymousId: 'a1', event: 'Order Completed' }, { type: 'track', messageId: 'e2', anonymousId: 'a1', event: 'Viewed' }]);
+    expect(await t.storage.claimForwarding('webhook:hook', 'test', 60_000)).toBe(true);
+    const first = (await t.storage.pending('webhook:hook', 1));
+    await t.storage.deadLetter('webhook:hook', 'test', first, { error: 'HTTP 500 <script>x</script>', attempts: 3, at: '2026-06-01T11:00:00.000Z' });
+
+    const viewer = await t.signIn(VIEWER);
+    const seen = await (await t.get('/console/destinations', viewer.cookie)).text();
+    expect(seen).toMatch(/webhook:hook<\/td><td>1<\/td><td>1<\/td>/);
+    expect(seen).toContain('2026-06-01 11:00:00: HTTP 500 &lt;script&gt;x&lt;/script&gt;');
+    expect(seen).toContain('admin only');
+    const refused = await t.form('/console/destinations/replay', { csrf: await t.csrfOf(viewer.cookie), destination: 'webhook:hook' }, { Cookie: viewer.cookie });
+    expect(refused.status).toBe(403);
+
+    const { cookie } = await t.signIn(ADMIN);
+    const replayed = await t.form('/console/destinations/replay', { csrf: await t.csrfOf(cookie), destination: 'webhook:hook' }, { Cookie: cookie });
+    expect(replayed.status).toBe(200);
+    expect(await replayed.text()).toContain('failed again');
+    expect(await t.storage.deadLetters('webhook:hook', 10)).toHaveLength(1);
   });
 });
