@@ -120,6 +120,7 @@ describe('console actions', () => {
     expect((await erase({ confirm: 'customer-1' })).status).toBe(403);
     expect((await erase({ confirm: 'customer-1', csrf: 'forged' })).status).toBe(403);
     expect((await erase({ confirm: 'customer-1', csrf }, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await erase({ confirm: 'customer-1', csrf }, { 'Sec-Fetch-Site': 'same-site' })).status).toBe(403);
     expect((await erase({ confirm: 'customer', csrf })).status).toBe(400);
     expect(await t.storage.person('shop', { kind: 'user', id: 'customer-1' })).not.toBeNull();
 

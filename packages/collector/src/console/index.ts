@@ -49,7 +49,7 @@ export function consoleRoutes(deps: AppDeps, sites: Sites, live: LiveFeed, bindi
     c.header('Content-Security-Policy', CSP);
     c.header('X-Frame-Options', 'DENY');
     c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Referrer-Policy', 'same-origin');
     if (!c.req.path.startsWith('/console/assets/')) c.header('Cache-Control', 'no-store');
   });
   app.use(bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new KithError('payload_too_large', 413, 'A console form is at most 16 KB.'); } }));
@@ -205,9 +205,12 @@ function afterOf(c: C): number {
   return Math.max(0, ...values.filter((value) => Number.isSafeInteger(value)));
 }
 
+/** Sec-Fetch-Site where the browser sends it (all current ones), else the Origin's host against ours. */
 function sameOrigin(c: C): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
   const origin = c.req.header('origin');
-  if (origin === undefined) return c.req.header('sec-fetch-site') !== 'cross-site';
+  if (origin === undefined) return true;
   try {
     return new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
   } catch {

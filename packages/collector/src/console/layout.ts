@@ -33,7 +33,6 @@ export function layout(frame: Frame, main: Markup): Markup {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>${frame.title} · Kith console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
 ${(frame.scripts ?? []).map((name) => html`<script type="module" src="/console/assets/${name}"></script>`)}
