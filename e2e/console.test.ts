@@ -159,11 +159,12 @@ describe('the console in Chromium', () => {
       if (i === 0) await check(page, 'person-hostile');
     }
     await page.goto(`${running.shop.url}/console/live`);
-    await page.locator('#live-rows tr', { hasText: 'xss-anon-4' }).first().waitFor();
+    await page.locator('#live-rows tr', { hasText: 'xss-3-⟨U+202E⟩gnp.exe' }).first().waitFor();
     await inert('live');
-    for (const path of ['/console/overview', '/console/destinations']) {
-      await page.goto(running.shop.url + path);
+    for (const path of ['overview', 'destinations']) {
+      await page.goto(`${running.shop.url}/console/${path}`);
       await inert(path);
+      await check(page, path);
     }
     expect(alarms).toEqual([]);
     await context.close();

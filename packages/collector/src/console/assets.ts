@@ -36,10 +36,11 @@ label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
 .hint, .legend { color: var(--muted); font-size: .9rem; }
 .error { color: var(--danger); font-weight: 600; }
 .scroll { overflow-x: auto; max-width: 100%; margin: .5rem 0; }
+.scroll table.wide { min-width: 40rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 caption { text-align: left; font-weight: 700; padding: .5rem 0; }
 th, td { text-align: left; padding: .35rem .6rem .35rem 0; border-bottom: 1px solid var(--line); vertical-align: top; }
-td { overflow-wrap: anywhere; min-width: 6rem; }
+td { overflow-wrap: break-word; }
 td.props { max-width: 28rem; font-family: ui-monospace, monospace; font-size: .85rem; }
 .id, code { font-family: ui-monospace, "SFMono-Regular", monospace; overflow-wrap: anywhere; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }

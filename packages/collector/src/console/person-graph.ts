@@ -10,7 +10,7 @@ import { shown, when } from './text.ts';
 const COLUMNS: readonly NodeKind[] = ['user', 'anonymous', 'device'];
 const BOX_W = 250;
 const BOX_H = 46;
-const GAP_X = 130;
+const GAP_X = 220;
 const ROW_H = 92;
 const TOP = 40;
 
@@ -75,26 +75,25 @@ ${[...nodes.values()].map(drawNode)}
 }
 
 function drawLine(line: Line): Markup {
-  const a = { x: line.from.x + BOX_W, y: line.from.y + BOX_H / 2 };
-  const b = { x: line.to.x, y: line.to.y + BOX_H / 2 };
+  const { from, to } = line;
+  const middle = (node: Placed) => node.y + BOX_H / 2;
   let path: string;
-  let label: { x: number; y: number };
-  if (line.from.x === line.to.x) {
+  // The label sits at the edge's source end: every source has its own row, so labels never meet.
+  let label: { x: number; y: number; anchor: 'start' | 'end' };
+  if (from.x === to.x) {
     // Within a column (alias, linker, candidates): an arc out to the right.
-    const bend = a.x + 70;
-    const bx = line.to.x + BOX_W;
-    path = `M${a.x},${a.y} C${bend},${a.y} ${bend},${b.y} ${bx},${b.y}`;
-    label = { x: bend - 50, y: (a.y + b.y) / 2 };
-  } else if (line.from.x > line.to.x) {
-    const from = { x: line.from.x, y: a.y };
-    const to = { x: line.to.x + BOX_W, y: b.y };
-    path = `M${from.x},${from.y} L${to.x},${to.y}`;
-    label = { x: (from.x + to.x) / 2 - 60, y: (from.y + to.y) / 2 - 6 };
+    const right = from.x + BOX_W;
+    const bend = right + 80;
+    path = `M${right},${middle(from)} C${bend},${middle(from)} ${bend},${middle(to)} ${right},${middle(to)}`;
+    label = { x: bend - 14, y: (middle(from) + middle(to)) / 2 + 4, anchor: 'start' };
+  } else if (from.x > to.x) {
+    path = `M${from.x},${middle(from)} L${to.x + BOX_W},${middle(to)}`;
+    label = { x: from.x - 8, y: middle(from) - 8, anchor: 'end' };
   } else {
-    path = `M${a.x},${a.y} L${b.x},${b.y}`;
-    label = { x: (a.x + b.x) / 2 - 60, y: (a.y + b.y) / 2 - 6 };
+    path = `M${from.x + BOX_W},${middle(from)} L${to.x},${middle(to)}`;
+    label = { x: from.x + BOX_W + 8, y: middle(from) - 8, anchor: 'start' };
   }
-  return html`<g class="link ${line.kind}"><path d="${path}" marker-end="url(#arrow)"/><text x="${label.x}" y="${label.y}">${line.label}</text></g>`;
+  return html`<g class="link ${line.kind}"><path d="${path}" marker-end="url(#arrow)"/><text x="${label.x}" y="${label.y}" text-anchor="${label.anchor}">${line.label}</text></g>`;
 }
 
 function drawNode(node: Placed): Markup {

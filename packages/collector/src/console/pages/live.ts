@@ -18,7 +18,7 @@ export function livePage(frame: Frame, mode: 'push' | 'poll') {
 <button type="button" id="live-pause" aria-pressed="false">Pause</button>
 </form>
 <p id="live-status" role="status" aria-live="polite">Connecting…</p>
-${scrolling('Live events', html`<table>
+${scrolling('Live events', html`<table class="wide">
 <thead><tr><th scope="col">Received (UTC)</th><th scope="col">Status</th><th scope="col">Type</th><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Reason</th></tr></thead>
 <tbody id="live-rows"></tbody>
 </table>`)}

@@ -68,7 +68,7 @@ ${idList('User IDs', 'user', person.userIds, site)}
 ${idList('Anonymous IDs', 'anonymous', person.anonymousIds, site)}
 ${idList('Devices', 'device', person.deviceIds, site)}
 <h3>How the IDs were joined</h3>
-${data.edges.length === 0 ? html`<p>No links: one ID on its own.</p>` : scrolling('Merge log', html`<table>
+${data.edges.length === 0 ? html`<p>No links: one ID on its own.</p>` : scrolling('Merge log', html`<table class="wide">
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">From</th><th scope="col">To</th><th scope="col">How</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${data.edges.map((edge) => html`<tr><td>${when(edge.at)}</td><td>${edge.from.kind} <span class="id">${shown(edge.from.id, 80)}</span></td><td>${edge.to.kind} <span class="id">${shown(edge.to.id, 80)}</span></td><td>${edge.how}</td><td>${edge.outcome}</td></tr>`)}</tbody>
 </table>`)}
@@ -79,17 +79,20 @@ ${Object.keys(person.traits).length === 0 ? html`<p>No traits.</p>` : html`<dl c
 </section>
 
 <section aria-labelledby="consent-h"><h2 id="consent-h">Consent history</h2>
-${person.consents.length === 0 ? html`<p>No consent recorded.</p>` : html`<ol class="consents">${person.consents.map((record) => {
-    const text = record.consent.bannerTextHash ? data.bannerTexts[record.consent.bannerTextHash] : undefined;
+${person.consents.length === 0 ? html`<p>No consent recorded.</p>` : html`<ol class="consents">${person.consents.map((record, i) => {
+    const hash = record.consent.bannerTextHash;
+    const text = hash ? data.bannerTexts[hash] : undefined;
+    // A banner text given again is the same proof: it is shown once, at its first choice.
+    const earlier = hash ? person.consents.findIndex((other) => other.consent.bannerTextHash === hash) : i;
     const granted = Object.entries(record.consent.categories ?? {}).map(([name, on]) => `${shown(name, 40)}: ${on ? 'yes' : 'no'}`).join(', ');
     return html`<li><p><strong>${shown(record.consent.method, 30)}</strong> on ${when(record.timestamp)}, policy version ${shown(record.consent.policyVersion, 40)}${record.consent.locale ? html`, ${shown(record.consent.locale, 20)}` : ''}</p>
 <p>${granted}</p>
-${text ? html`<figure class="banner"><figcaption>The banner as shown</figcaption><dl>${Object.entries(text).map(([part, words]) => html`<dt>${shown(part, 40)}</dt><dd>${shown(words, 2000)}</dd>`)}</dl></figure>` : html`<p class="hint">No banner text kept for this choice.</p>`}</li>`;
+${earlier < i && text ? html`<p class="hint">On the same banner text as choice ${earlier + 1}.</p>` : text ? html`<figure class="banner"><figcaption>The banner as shown</figcaption><dl>${Object.entries(text).map(([part, words]) => html`<dt>${shown(part, 40)}</dt><dd>${shown(words, 2000)}</dd>`)}</dl></figure>` : html`<p class="hint">No banner text kept for this choice.</p>`}</li>`;
   })}</ol>`}
 </section>
 
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>
-${data.timeline.events.length === 0 ? html`<p>No events.</p>` : scrolling('Events, newest first', html`<table>
+${data.timeline.events.length === 0 ? html`<p>No events.</p>` : scrolling('Events, newest first', html`<table class="wide">
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Type</th><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Properties</th></tr></thead>
 <tbody>${data.timeline.events.map(eventRow)}</tbody>
 </table>`)}
