@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { IdentityLink, NodeRef, Storage, WriteSet } from './storage.ts';
+import type { IdentityLink, NodeRef, Storage, WriteSet } from '../../src/storage/storage.ts';
 
-// The console's part of the storage contract (see contract.ts, which runs it for every adapter).
+// The console's part of the storage contract (see index.ts, which runs it for every adapter).
 
 const SITE = 'shop';
 const anon = (id: string): NodeRef => ({ kind: 'anonymous', id });
