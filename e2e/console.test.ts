@@ -121,7 +121,7 @@ describe('the console in Chromium', () => {
     await page.getByText('Nobody matches').waitFor();
 
     await Promise.all([context.close(), phone.context.close(), laptop.context.close()]);
-  });
+  }, 240_000);
 
   it('renders the XSS corpus sent through ingest inert on every page', async () => {
     const corpus = ['<script>window.__xss=1</script>', '<img src=x onerror="window.__xss=1">', 'javascript:window.__xss=1', '\u202Egnp.exe', 'A'.repeat(10_240)];
@@ -168,7 +168,7 @@ describe('the console in Chromium', () => {
     }
     expect(alarms).toEqual([]);
     await context.close();
-  });
+  }, 240_000);
 
   it('lets the viewer token see a person but not export or erase', async () => {
     const { context, page } = await signIn(running.browser, VIEWER_TOKEN);
@@ -186,5 +186,5 @@ describe('the console in Chromium', () => {
     expect(tried).toBe(403);
     await check(page, 'person-viewer');
     await context.close();
-  });
+  }, 120_000);
 });
