@@ -23,7 +23,7 @@ export function barsAcross(title: string, bars: Bar[], format: (value: number) =
   return plot(title, bars, format, html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${title}">
 ${bars.map((bar, i) => {
     const top = y(String(i)) ?? 0;
-    return html`<text class="label" x="${labelWidth - 8}" y="${top + y.bandwidth() / 2 + 4}" text-anchor="end">${shown(bar.label, 28)}</text>
+    return html`<text class="label" x="${labelWidth - 8}" y="${top + y.bandwidth() / 2 + 4}" text-anchor="end">${shown(bar.label.length > 24 ? `${bar.label.slice(0, 23)}…` : bar.label)}</text>
 <rect class="bar" x="${labelWidth}" y="${top}" width="${Math.max(1, x(bar.value))}" height="${y.bandwidth()}"/>
 <text class="axis" x="${labelWidth + x(bar.value) + 6}" y="${top + y.bandwidth() / 2 + 4}">${format(bar.value)}</text>`;
   })}
