@@ -3,7 +3,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
-import type { AppDeps } from '../deps.ts';
+import type { ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import type { DeviceBindings } from '../http/device.ts';
 import { replayDeadLetters } from '../forward/replay.ts';
@@ -31,8 +31,8 @@ const KINDS: readonly string[] = ['user', 'anonymous', 'device'] satisfies NodeK
 // A live stream ends after this long; the browser's EventSource reconnects, and the session is checked again.
 const STREAM_MS = 5 * 60 * 1000;
 
-export function consoleRoutes(deps: AppDeps, sites: Sites, live: LiveFeed, bindings: DeviceBindings) {
-  const clock = deps.clock ?? (() => new Date());
+export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, bindings: DeviceBindings) {
+  const { clock } = deps;
   const now = () => clock().getTime();
   // Without KITH_SECRET, sessions hold on this instance only (as linker tokens do).
   const sessions = createSessions(deps.secret ?? crypto.randomUUID(), now);
