@@ -4,10 +4,11 @@ import { DEFAULT_STORAGE, createNodeDeps, listen } from '@kith/collector/node';
 import { shopRoutes } from './shop.ts';
 
 /** The demo shop and the collector on one origin, as a shop would run them. */
-export async function startShop(options: { port: number; host: string; storage: string; adminToken?: string; configPath?: string; secret?: string }) {
+export async function startShop(options: { port: number; host: string; storage: string; adminToken?: string; viewerToken?: string; configPath?: string; secret?: string }) {
   const deps = await createNodeDeps({
     storage: options.storage,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
     ...(options.configPath ? { configPath: options.configPath } : {}),
     ...(options.secret ? { secret: options.secret } : {}),
   });
@@ -34,12 +35,14 @@ if (import.meta.main) {
     host: process.env.HOST ?? 'localhost',
     storage,
     ...(process.env.KITH_ADMIN_TOKEN ? { adminToken: process.env.KITH_ADMIN_TOKEN } : {}),
+    ...(process.env.KITH_VIEWER_TOKEN ? { viewerToken: process.env.KITH_VIEWER_TOKEN } : {}),
     ...(process.env.KITH_CONFIG ? { configPath: process.env.KITH_CONFIG } : {}),
     ...(process.env.KITH_SECRET ? { secret: process.env.KITH_SECRET } : {}),
   });
   const lines = [
     `demo shop and collector on ${shop.url} (storage ${storage})`,
     ...shop.notices,
+    `console on ${shop.url}/console: sign in with the admin token (${process.env.KITH_ADMIN_TOKEN ? 'KITH_ADMIN_TOKEN' : 'printed above'})${process.env.KITH_VIEWER_TOKEN ? ', or read-only with KITH_VIEWER_TOKEN' : ''}`,
     `read what was stored: curl -H "Authorization: Bearer <token>" ${shop.url}/v1/persons/anonymous/<id>/events`,
   ];
   console.log(lines.map((line) => `kith: ${line}`).join('\n'));

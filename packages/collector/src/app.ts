@@ -4,6 +4,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { withDefaults, type AppDeps, type Env } from './deps.ts';
 import { KithError, errorBody, handleError } from './errors.ts';
+import { consoleRoutes } from './console/index.ts';
+import { createLiveFeed } from './console/live-feed.ts';
 import { adminHandlers } from './http/admin.ts';
 import { publicCors } from './http/cors.ts';
 import { createDeviceBindings } from './http/device.ts';
@@ -25,9 +27,10 @@ export function createApp(given: AppDeps) {
   const sites = createSites(deps.config);
   const bindings = createDeviceBindings();
   const limits = createRequestLimits(deps);
-  const ingest = ingestHandlers(deps, sites, bindings, limits);
+  const live = createLiveFeed();
+  const ingest = ingestHandlers(deps, sites, bindings, limits, live);
   const linker = linkerHandlers(deps, sites, limits);
-  const admin = adminHandlers(deps, sites, bindings);
+  const admin = adminHandlers(deps, sites, bindings, live);
   const segment = segmentHandlers(sites);
   const app = new Hono<Env>();
 
@@ -72,6 +75,8 @@ export function createApp(given: AppDeps) {
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);
   app.delete('/v1/persons/:kind/:id', admin.erase);
+
+  app.route('/console', consoleRoutes(deps, sites, live, bindings));
 
   return app;
 }

@@ -25,7 +25,7 @@ const USAGE = `Usage:
   kith forward dead-letters <destination> [--storage ...]   (e.g. "nats" or "webhook:crm")
   kith forward replay <destination> [--config ...] [--storage ...]   (sends them again; removes each one delivered)
 
-Environment: KITH_PORT, KITH_STORAGE, KITH_CONFIG, KITH_ADMIN_TOKEN, KITH_SECRET.
+Environment: KITH_PORT, KITH_STORAGE, KITH_CONFIG, KITH_ADMIN_TOKEN, KITH_VIEWER_TOKEN, KITH_SECRET.
 Without a config file, "kith serve" runs one dev site (write key "dev", origins http://localhost:*).
 Paths are relative to the current folder. --site may be left out when the config has one site.`;
 
@@ -62,13 +62,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         storage,
         ...(configPath ? { configPath } : {}),
         ...(env.KITH_ADMIN_TOKEN ? { adminToken: checkAdminToken(env.KITH_ADMIN_TOKEN) } : {}),
+        ...(env.KITH_VIEWER_TOKEN ? { viewerToken: checkAdminToken(env.KITH_VIEWER_TOKEN, 'KITH_VIEWER_TOKEN') } : {}),
         ...(env.KITH_SECRET ? { secret: checkSecret(env.KITH_SECRET) } : {}),
       });
       const server = await listen(createApp(deps).fetch, { port, host }).catch(async (error: unknown) => {
         await deps.storage.close();
         throw error;
       });
-      console.log([`collector on ${server.url}${server.everyInterface ? ' (every network interface)' : ''} (storage ${storage})`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
+      console.log([`collector on ${server.url}${server.everyInterface ? ' (every network interface)' : ''} (storage ${storage})`, `console on ${server.url}/console: sign in with the admin token`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
       await untilSignal();
       await server.close();
       await deps.storage.close();

@@ -11,8 +11,12 @@ export interface AppDeps {
   config: KithConfig;
   /** Bearer token of the admin API. */
   adminToken: string;
+  /** The console's read-only sign-in (KITH_VIEWER_TOKEN): sees everything, cannot export or erase. */
+  viewerToken?: string;
+  /** The console's live view: pushed as server-sent events (Node), or polled (Workers, the default). */
+  liveEvents?: 'push' | 'poll';
   /**
-   * Signs linker tokens (KITH_SECRET); every instance of a site needs the same. Without it each app
+   * Signs linker tokens and console sessions (KITH_SECRET); every instance of a site needs the same. Without it each app
    * makes its own, and a token only holds on the instance that made it.
    */
   secret?: string;

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { LiveFeed } from '../console/live-feed.ts';
 import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { erasePerson, exportPerson, personIds, resolvePerson, showPerson } from '../persons.ts';
@@ -9,7 +10,7 @@ import type { IdKind, PersonKey } from '../storage/storage.ts';
 const KINDS: readonly string[] = ['user', 'anonymous'] satisfies IdKind[];
 
 /** The person API (behind the bearer token, see app.ts): show, events, export (Art. 15), erase (Art. 17). */
-export function adminHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings) {
+export function adminHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings, live?: LiveFeed) {
   const { clock } = deps;
   const notFound = (key: PersonKey): never => {
     throw new KithError('not_found', 404, `Nothing is held on ${key.kind} ID "${key.id.slice(0, 200)}" for this site.`);
@@ -40,8 +41,11 @@ export function adminHandlers(deps: ResolvedDeps, sites: Sites, bindings: Device
 
     erase: async (c: Context<Env>) => {
       const key = personKey(c);
-      const receipt = (await erasePerson(deps.storage, siteOf(c, sites), key, clock())) ?? notFound(key);
+      const site = siteOf(c, sites);
+      const person = await resolvePerson(deps.storage, site, key);
+      const receipt = (await erasePerson(deps.storage, site, key, clock())) ?? notFound(key);
       bindings.clear();
+      live?.forget(site, person);
       return c.json({ ok: true, receipt });
     },
   };

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
 import type { ClientInfo, Env, ResolvedDeps } from '../deps.ts';
+import type { LiveFeed } from '../console/live-feed.ts';
 import { KithError } from '../errors.ts';
 import { isBrowserRequest } from './browser-request.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
@@ -17,7 +18,7 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings, limits: RequestLimits) {
+export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings, limits: RequestLimits, live?: LiveFeed) {
   const { clock, newId } = deps;
 
   // The address limit comes before the body is read: a flood costs as little as possible.
@@ -65,6 +66,7 @@ export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: Devic
     }
     await deps.storage.write(set);
     c.set('ingested', { accepted: set.events.length + set.consents.length, refusedReasons: rejected.map((refusal) => refusal.reason) });
+    live?.record(site.id, set.events[0]?.receivedAt ?? receivedAt.toISOString(), set.events, set.consents, rejected, items);
     applyDeviceCookie(c, device);
     return {
       accepted: set.events.length + set.consents.length,

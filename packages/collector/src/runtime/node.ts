@@ -21,6 +21,8 @@ export interface NodeOptions {
   /** Path of kith.config.json; without one, the dev site is used. */
   configPath?: string;
   adminToken?: string;
+  /** The console's read-only sign-in (KITH_VIEWER_TOKEN). */
+  viewerToken?: string;
   /** Signs linker tokens; several instances of one site need the same (KITH_SECRET). */
   secret?: string;
 }
@@ -57,7 +59,11 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (!options.secret && config.sites.some((site) => site.linkerDomains.length > 0)) {
     notices.push('KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.');
   }
-  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, log, metrics, notices };
+  if (!options.secret) notices.push('KITH_SECRET is not set: console sign-ins hold until this process ends.');
+  return {
+    storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
+    sdkScript, clientInfo: nodeClientInfo, liveEvents: 'push', log, metrics, notices,
+  };
 }
 
 /**
@@ -117,8 +123,12 @@ export function listen(fetch: (request: Request, env?: unknown) => Response | Pr
         url: `http://${shown}:${info.port}`,
         everyInterface: info.address === '0.0.0.0' || info.address === '::',
         close: async () => {
-          await new Promise((done) => server.close(() => done(undefined)));
+          const closed = new Promise((done) => server.close(() => done(undefined)));
           while (running.size > 0) await Promise.all(running);
+          // What is still open once every handler is done is a stream (the console's live view): it would hold the close for minutes.
+          const streams = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000);
+          await closed;
+          clearTimeout(streams);
         },
       });
     });

@@ -7,11 +7,11 @@ const TOKEN_MIN_LENGTH = 16;
 // RFC 6750's token68, which is what Hono's bearer auth accepts: anything else makes every admin call a 400.
 const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 
-export function checkAdminToken(token: string): string {
+export function checkAdminToken(token: string, name = 'KITH_ADMIN_TOKEN'): string {
   if (!BEARER_TOKEN.test(token)) {
-    throw new ConfigError('KITH_ADMIN_TOKEN: use only letters, digits and - . _ ~ + / (no spaces or quotes), e.g. from "openssl rand -hex 32".');
+    throw new ConfigError(`${name}: use only letters, digits and - . _ ~ + / (no spaces or quotes), e.g. from "openssl rand -hex 32".`);
   }
-  if (token.length < TOKEN_MIN_LENGTH) throw new ConfigError(`KITH_ADMIN_TOKEN: must be at least ${TOKEN_MIN_LENGTH} characters; make one with "openssl rand -hex 32".`);
+  if (token.length < TOKEN_MIN_LENGTH) throw new ConfigError(`${name}: must be at least ${TOKEN_MIN_LENGTH} characters; make one with "openssl rand -hex 32".`);
   return token;
 }
 

@@ -19,6 +19,8 @@ export interface WorkersEnv {
   /** kith.config.json as a JSON string; without it, the dev site. */
   KITH_CONFIG?: string;
   KITH_ADMIN_TOKEN?: string;
+  /** The console's read-only sign-in. */
+  KITH_VIEWER_TOKEN?: string;
   /** HMAC key for linker tokens ("wrangler secret put KITH_SECRET"); without it, a key per isolate. */
   KITH_SECRET?: string;
 }
@@ -75,7 +77,8 @@ async function start(env: WorkersEnv): Promise<Started> {
   const config = loadConfig(env.KITH_CONFIG?.trim() ? env.KITH_CONFIG : undefined, 'KITH_CONFIG', (line) => console.warn(`[kith] ${line}`));
   if (config.forward?.nats) console.warn('[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.');
   const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
-    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo, log: consoleLogger });
+    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), ...(env.KITH_VIEWER_TOKEN ? { viewerToken: env.KITH_VIEWER_TOKEN } : {}),
+    sdkScript, clientInfo: workersClientInfo, log: consoleLogger });
   return { app, storage, config };
 }
 

@@ -115,6 +115,29 @@ export interface EdgeRecord extends IdentityLink {
   outcome: LinkOutcome;
 }
 
+/** A node found by the console's search or recent list, with the person it belongs to. */
+export interface PersonHit {
+  personId: string;
+  kind: NodeKind;
+  id: string;
+  /** When the graph first saw the node (for an ID only events name: its first event). */
+  firstSeen: string;
+}
+
+/** What the console's overview plots, for one site and period. */
+export interface SiteOverview {
+  /** Days (UTC, YYYY-MM-DD) with events: events, IDs seen (a user ID, else the anonymous ID), user IDs among them. */
+  days: { day: string; events: number; persons: number; identified: number }[];
+  /** Consent choices by how they were made and the policy version, most first. */
+  consentChoices: { method: string; policyVersion: string; count: number }[];
+  /** Per consent category: how many choices granted it, of all that named it. */
+  consentCategories: { category: string; granted: number; total: number }[];
+  /** Track events by name, the ten most frequent. */
+  topEvents: { name: string; count: number }[];
+  /** Refused and quarantined events by reason, most first. */
+  refused: { reason: string; count: number }[];
+}
+
 /** Proof that a person was erased (GDPR Art. 17), kept after the person is gone. */
 export interface ErasureReceipt {
   receiptId: string;
@@ -191,6 +214,15 @@ export interface Storage extends ForwardStore {
   claimNonce(nonce: string, expiresAt: string, now: string): Promise<boolean>;
   /** Erases the person (events, quarantined events naming them, IDs, traits, edges); consent records are kept under a pseudonym. */
   erase(site: string, person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Promise<ErasureReceipt>;
+  /**
+   * The console's person search: nodes whose ID equals `text` or starts with it, or whose `email`
+   * trait does (ignoring case), and IDs that only events name (equal only); exact matches first.
+   */
+  findPersons(site: string, text: string, limit: number): Promise<PersonHit[]>;
+  /** The nodes the identity graph learnt last, newest first: the console's recent persons. */
+  recentPersons(site: string, limit: number): Promise<PersonHit[]>;
+  /** The console's overview of a site for events from `from` (inclusive) to `to` (exclusive), ISO times. */
+  overview(site: string, from: string, to: string): Promise<SiteOverview>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**

@@ -4,7 +4,9 @@ import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type 
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import { overviewOf, rankHits } from '../console-rows.ts';
+import * as consoleQ from '../sqlite/console-queries.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
 import { createD1ForwardStore } from './forward.ts';
 import type { D1Database, D1PreparedStatement } from './binding.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -167,6 +169,21 @@ export function createD1Storage(options: D1Options): Storage {
     async expire(cutoff: Date, chunk: number) {
       const results = await db.batch(expireStatements(cutoff, chunk).map(bound)).catch(unavailable);
       return expiredCounts(results.map((result) => result.meta.changes));
+    },
+
+    async findPersons(site: string, text: string, limit: number) {
+      const queries = [consoleQ.idsStartingWith(site, text, limit), consoleQ.emailsStartingWith(site, text.toLowerCase(), limit), consoleQ.eventIds(site, text)];
+      const results = await read(() => db.batch<PersonHit>(queries.map(bound)));
+      return rankHits(text, results.flatMap((result) => result.results), limit);
+    },
+
+    async recentPersons(site: string, limit: number) {
+      return all<PersonHit>(consoleQ.recentNodes(site, limit));
+    },
+
+    async overview(site: string, from: string, to: string) {
+      const results = await read(() => db.batch<Record<string, unknown>>(consoleQ.overviewQueries(site, from, to).map(bound)));
+      return overviewOf(results.map((result) => result.results));
     },
 
     async bannerTexts(hashes: string[]) {

@@ -3,9 +3,11 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
+import * as consoleQ from './console-queries.ts';
+import { overviewOf, rankHits } from '../console-rows.ts';
 import { createPostgresForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
@@ -196,6 +198,21 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         for (const { sql, params } of expireStatements(cutoff, chunk)) changes.push((await client.query(numbered(sql), params)).rowCount ?? 0);
         return expiredCounts(changes);
       });
+    },
+
+    async findPersons(site: string, query: string, limit: number) {
+      const searched = text(query);
+      const hits = await Promise.all([consoleQ.idsStartingWith(site, searched, limit), consoleQ.emailsStartingWith(site, searched.toLowerCase(), limit), consoleQ.eventIds(site, searched)]
+        .map((statement) => run<PersonHit>(statement)));
+      return rankHits(searched, hits.flat(), limit);
+    },
+
+    async recentPersons(site: string, limit: number) {
+      return run<PersonHit>(consoleQ.recentNodes(site, limit));
+    },
+
+    async overview(site: string, from: string, to: string) {
+      return overviewOf(await Promise.all(consoleQ.overviewQueries(site, from, to).map((statement) => run<Record<string, unknown>>(statement))));
     },
 
     async bannerTexts(hashes: string[]) {

@@ -5,9 +5,11 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
+import { overviewOf, rankHits } from '../console-rows.ts';
+import * as consoleQ from './console-queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
@@ -229,6 +231,20 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       } catch (error) {
         throw storageUnavailable(error);
       }
+    },
+
+    async findPersons(site: string, text: string, limit: number) {
+      const hits = [consoleQ.idsStartingWith(site, text, limit), consoleQ.emailsStartingWith(site, text.toLowerCase(), limit), consoleQ.eventIds(site, text)]
+        .flatMap((query) => all<PersonHit>(query));
+      return rankHits(text, hits, limit);
+    },
+
+    async recentPersons(site: string, limit: number) {
+      return all<PersonHit>(consoleQ.recentNodes(site, limit));
+    },
+
+    async overview(site: string, from: string, to: string) {
+      return overviewOf(consoleQ.overviewQueries(site, from, to).map((query) => all<Record<string, unknown>>(query)));
     },
 
     async bannerTexts(hashes: string[]) {
