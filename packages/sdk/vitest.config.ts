@@ -1,21 +1,34 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
-import { build } from 'esbuild';
 import { defineProject } from 'vitest/config';
 import type { CDPSession, Page } from 'playwright';
 import type { BrowserCommand } from 'vitest/node';
 import type { Answer, SiteOptions, SiteState } from './src/testing.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
-import { scriptBundle } from './build.ts';
+import { buildScripts, scriptBundle } from './build.ts';
 
-/** The script-tag bundle as build.ts makes it, so its tests run what ships. */
-async function bundle(root: string) {
-  const { outputFiles } = await build({ ...scriptBundle, absWorkingDir: root, write: false });
-  return outputFiles[0]!.text;
+/** The script-tag bundle and its banner module as build.ts makes them, so their tests run what ships. */
+const bundle = (root: string) => buildScripts(root);
+
+/** The files a collector serves for the script tag, by path. */
+async function scriptFiles(root: string): Promise<Record<string, string>> {
+  const { script, banner } = await bundle(root);
+  return { '/kith.js': script, '/kith-banner.js': banner };
 }
 
-const bundleScript: BrowserCommand<[]> = ({ project }) => bundle(project.config.root);
+/**
+ * Serves kith.js and kith-banner.js as built at those paths on any host the test page asks (the
+ * banner module to any origin, as the collector does), once per test file.
+ */
+const serveScripts: BrowserCommand<[]> = async ({ page, project }) => {
+  const scripts = await scriptFiles(project.config.root);
+  await page.context().unroute(isScript);
+  await page.context().route(isScript, (route) =>
+    route.fulfill({ contentType: 'text/javascript', headers: { 'access-control-allow-origin': '*' }, body: scripts[new URL(route.request().url()).pathname]! }),
+  );
+};
+const isScript = (address: URL) => address.pathname == '/kith.js' || address.pathname == '/kith-banner.js';
 
 const cookies: BrowserCommand<[]> = ({ context }) => context.cookies();
 
@@ -56,7 +69,7 @@ const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; req
  * `extraHtml` lets a test prove the report catches a violation.
  */
 const strictCspPage: BrowserCommand<[extraHtml?: string]> = async ({ context, project }, extraHtml = '') => {
-  const script = await bundle(project.config.root);
+  const scripts = await scriptFiles(project.config.root);
   const origin = `http://${CSP_HOST}`;
   const page = await context.newPage();
   const refused: string[] = [];
@@ -66,7 +79,7 @@ const strictCspPage: BrowserCommand<[extraHtml?: string]> = async ({ context, pr
   page.on('pageerror', (error) => refused.push(error.message));
   await page.route(`${origin}/**`, (route) => {
     const { pathname } = new URL(route.request().url());
-    if (pathname == '/kith.js') return route.fulfill({ contentType: 'text/javascript', body: script });
+    if (scripts[pathname]) return route.fulfill({ contentType: 'text/javascript', body: scripts[pathname] });
     if (pathname == '/v1/batch') return route.fulfill({ json: { ok: true, accepted: 1, rejected: [] } });
     return route.fulfill({
       contentType: 'text/html',
@@ -114,6 +127,7 @@ const siteState: BrowserCommand<[]> = async ({ context }): Promise<SiteState> =>
   url: site?.page.url() ?? '',
   requests: [...(site?.state.requests ?? [])],
   navigations: [...(site?.state.navigations ?? [])],
+  scripts: [...(site?.state.scripts ?? [])],
   cookies: (await context.cookies()).filter(({ domain }) => isSiteHost(domain.replace(/^\./, ''))),
 });
 
@@ -128,11 +142,12 @@ const siteClose: BrowserCommand<[]> = async ({ context }) => {
  * own, served by Playwright: a page with the built script tag, and a stand-in collector on the
  * same origin that records what it is sent. One site tab at a time; siteClose() ends it.
  */
-const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (command, url, { data = {}, body = '', answers = {} } = {}) => {
+const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (command, url, { data = {}, body = '', answers = {}, cookies = {} } = {}) => {
   await siteClose(command);
-  const script = await bundle(command.project.config.root);
+  const scripts = await scriptFiles(command.project.config.root);
   const page = await command.context.newPage();
-  const state: NonNullable<typeof site>['state'] = { requests: [], navigations: [] };
+  const state: NonNullable<typeof site>['state'] = { requests: [], navigations: [], scripts: [] };
+  await command.context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value, url })));
   site = { page, state };
   const attributes = Object.entries(data)
     .map(([name, value]) => ` data-${name.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase())}="${value.replaceAll('"', '&quot;')}"`)
@@ -149,7 +164,10 @@ const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (co
         if (answer == 'abort') return route.abort();
         return typeof answer == 'number' ? route.fulfill({ status: answer, json: { ok: false, error: 'test', message: 'test' } }) : route.fulfill({ json: answer });
       }
-      if (pathname == '/kith.js') return route.fulfill({ contentType: 'text/javascript', body: script });
+      if (scripts[pathname]) {
+        state.scripts.push(pathname);
+        return route.fulfill({ contentType: 'text/javascript', body: scripts[pathname] });
+      }
       state.navigations.push(request.url());
       return route.fulfill({
         contentType: 'text/html',
@@ -189,7 +207,7 @@ export default defineProject({
       screenshotFailures: false,
       provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
       instances: [{ browser: 'chromium' }],
-      commands: { bundleScript, cookies, screenshot, strictCspPage, zoom, siteOpen, siteState, siteClick, siteRun, siteClose },
+      commands: { serveScripts, cookies, screenshot, strictCspPage, zoom, siteOpen, siteState, siteClick, siteRun, siteClose },
     },
   },
 });

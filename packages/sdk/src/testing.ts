@@ -14,6 +14,8 @@ export interface SiteOptions {
   body?: string;
   /** By collector path (`/v1/batch`, `/v1/linker`, `/v1/linker/redeem`); each answers 200 with a plausible body by default. */
   answers?: Record<string, Answer>;
+  /** Cookies the browser holds for the site before the page opens, by name: a returning visitor's. */
+  cookies?: Record<string, string>;
 }
 
 type Cookie = { name: string; value: string; domain: string; path: string; expires: number; sameSite: string; secure: boolean };
@@ -24,6 +26,8 @@ export interface SiteState {
   requests: { url: string; body: unknown }[];
   /** Every page the tab asked for, at the exact address (a token stripped on arrival still shows here). */
   navigations: string[];
+  /** The Kith scripts the tab loaded, by path, in order: `/kith.js`, `/kith-banner.js`. */
+  scripts: string[];
   /** The cookies of every site host (not those of the test page's `localhost`). */
   cookies: Cookie[];
 }
@@ -37,7 +41,8 @@ declare module 'vitest/browser' {
     siteClick(selector: string): Promise<void>;
     siteRun(expression: string): Promise<unknown>;
     siteClose(): Promise<void>;
-    bundleScript(): Promise<string>;
+    /** Serves the built kith.js and kith-banner.js at /kith.js and /kith-banner.js on every host. */
+    serveScripts(): Promise<void>;
     cookies(): Promise<Cookie[]>;
     zoom(factor: number): Promise<void>;
     screenshot(name: string): Promise<string>;

@@ -31,7 +31,8 @@ export interface NodeDeps extends AppDeps {
 export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const notices: string[] = [];
   const config = loadNodeConfig(options.configPath, notices);
-  const sdkScript = loadSdkScript();
+  const sdkScript = loadSdkScript('kith.js');
+  const sdkBanner = loadSdkScript('kith-banner.js');
   const opened = await openStorage(options.storage);
   const forwarding = config.forward && startForwarding(opened, config.forward, { owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` });
   if (forwarding && forwarding.destinations.length > 0) notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
@@ -49,7 +50,7 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (!options.secret && config.sites.some((site) => site.linkerDomains.length > 0)) {
     notices.push('KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.');
   }
-  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, notices };
+  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, sdkBanner, clientInfo: nodeClientInfo, notices };
 }
 
 /**
@@ -83,8 +84,8 @@ function loadConfig(path: string | undefined, notices: string[]): KithConfig {
   return parseConfig(raw, path);
 }
 
-function loadSdkScript(): string {
-  const path = fileURLToPath(import.meta.resolve('@kith/sdk/kith.js'));
+function loadSdkScript(file: 'kith.js' | 'kith-banner.js'): string {
+  const path = fileURLToPath(import.meta.resolve(`@kith/sdk/${file}`));
   if (!existsSync(path)) throw new ConfigError(`The SDK bundle ${path} is missing; run "pnpm build" first.`);
   return readFileSync(path, 'utf8');
 }

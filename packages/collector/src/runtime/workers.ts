@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import sdkScript from '@kith/sdk/kith.js';
+import sdkBanner from '@kith/sdk/kith-banner.js';
 import { createApp } from '../app.ts';
 import { ConfigError, devConfig, parseConfig, type KithConfig } from '../config.ts';
 import type { ClientInfo } from '../deps.ts';
@@ -73,7 +74,7 @@ async function start(env: WorkersEnv): Promise<Started> {
   const config = loadConfig(env.KITH_CONFIG);
   if (config.forward?.nats) console.warn('[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.');
   const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
-    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo });
+    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, sdkBanner, clientInfo: workersClientInfo });
   return { app, storage, config };
 }
 
