@@ -1,6 +1,7 @@
 // Most page views come from visitors who already chose: the script tag leaves the banner, its texts
 // and styles out, and loads them from the collector (`/kith-banner.js`, an ES module, so a strict
 // `script-src 'self'` allows it) only when the banner must be shown. The npm build keeps it inline.
+import { afterFrame } from '../later.ts';
 import * as inline from './banner.ts';
 import type { BannerOptions } from './banner.ts';
 
@@ -17,11 +18,16 @@ export const loadBanner = (collector: string): Promise<typeof inline> =>
   // The chunk's name carries its hash, so a cached kith.js never meets a banner of another build.
   __KITH_BANNER_CHUNK__ ? import(collector + '../' + __KITH_BANNER_CHUNK__) : Promise.resolve(inline);
 
-/** Shows the banner once its module is there (it then waits for the next frame, as always); returns what closes it. */
+/**
+ * Shows the banner once its module is there and the page has rendered a frame, as the banner itself
+ * waits for: a module that arrives after that frame shows at once. Returns what closes it.
+ */
 export function openBanner(options: LazyBannerOptions): () => void {
   // What closes the banner once it is open; 0 once closed, so a module that arrives later opens nothing.
   let close: (() => void) | undefined | 0;
-  void loadBanner(options.collector).then(({ openBanner }) => (close ??= openBanner(options)));
+  let framed = false;
+  afterFrame(() => (framed = true));
+  void loadBanner(options.collector).then(({ openBanner }) => (close ??= openBanner({ ...options, framed })));
   return () => {
     if (close) close();
     close = 0;
