@@ -1,18 +1,20 @@
 // Collector throughput, side by side in one run on loopback: (a) a bare node:http server that
 // reads the same body, (b) the Node collector with its full pipeline on SQLite, (c) the same
-// collector on a throwaway PostgreSQL server. Same 20-event batches with unique messageIds from
-// 5,000 returning browsers (each sends the device cookie of its first visit); afterwards every
-// acknowledged event must be in storage.
+// collector on a throwaway PostgreSQL server. The traffic is what the SDK in real browsers sends:
+// 20-event batches of page views and product events with random v4 messageIds, from 5,000
+// returning browsers, each with the cookies of its first visit (the collector's device cookie, the
+// SDK's ID and consent cookies) and a browser's headers. Afterwards every acknowledged event is
+// read back from storage by its messageId.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, WRITE_KEY, writeBenchConfig } from './in-process.ts';
 import { postgresMissing, startThrowawayPostgres } from '../packages/collector/test/support/throwaway-postgres.ts';
-import { EVENTS_PER_BATCH, browserEvent } from './traffic.ts';
+import { BROWSER_HEADERS, EVENTS_PER_BATCH, browserBatch, browserEvent, createShop, seededRandom } from './traffic.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -45,9 +47,26 @@ export interface StorageCheck {
   missing: number;
 }
 
+/** The store's size and what it cost the disk, per event stored under load. */
+export interface DiskUse {
+  /** Growth of the store (files, indexes, WAL) per event stored under load. */
+  bytesPerEvent: number;
+  /** Bytes the store wrote (SQLite: the collector's block I/O; PostgreSQL: WAL) per event stored under load. */
+  writtenPerEvent: number;
+  /** Written per byte kept. */
+  writeAmplification: number;
+}
+
+/** What the store holds and has written so far, in bytes. */
+export interface DiskProbe {
+  size(): number;
+  written(): number;
+}
+
 export interface Phase {
   result: Result;
   check?: StorageCheck;
+  disk?: DiskUse;
   /** New browsers per second before the load: each one's first batch makes a device ID and links it. */
   firstVisitsPerSecond?: number;
 }
@@ -61,16 +80,11 @@ export interface CollectorBench {
 
 /** Browsers sending the load; request n comes from browser n % BROWSERS. */
 const BROWSERS = 5000;
-const anonymousId = (browser: number) => `anon-${browser}`;
-const messageId = (requestNumber: number, index: number) => `bench-${requestNumber}-${index}`;
+/** Anonymous IDs are v4 UUIDs too, as the SDK makes them. */
+const anonymousIds = Array.from({ length: BROWSERS }, () => crypto.randomUUID());
 
-/** A realistic browser batch: page views and product events with full context. */
-function batchBody(requestNumber: number): string {
-  const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, i) =>
-    browserEvent({ type: i % 4 === 0 ? 'page' : 'track', messageId: messageId(requestNumber, i), anonymousId: anonymousId(requestNumber % BROWSERS), sku: i }),
-  );
-  return JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY });
-}
+/** Says what the load is, in the bench's output. */
+export const TRAFFIC = `${EVENTS_PER_BATCH}-event browser batches (page views and product events, text/plain, Origin and Sec-Fetch headers), random v4 messageIds, ${BROWSERS} returning browsers sending their device, ID and consent cookies`;
 
 /**
  * Each browser's first visit, before the load: one page view, and the cookies the collector sets
@@ -81,15 +95,19 @@ async function firstVisits(url: string): Promise<string[]> {
   let next = 0;
   const browser = async () => {
     for (let n = next++; n < BROWSERS; n = next++) {
-      const batch = [browserEvent({ type: 'page', messageId: `first-visit-${n}`, anonymousId: anonymousId(n) })];
+      const anonymousId = anonymousIds[n]!;
+      // The SDK's first batch on a new browser asks the collector to restore an ID it may know.
+      const batch = [browserEvent({ type: 'page', messageId: crypto.randomUUID(), anonymousId })];
       const response = await fetch(`${url}/v1/batch`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY }),
+        headers: BROWSER_HEADERS,
+        body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY, restore: anonymousId }),
       });
       if (!response.ok) throw new Error(`a first visit was refused: ${response.status} ${await response.text()}`);
       await response.arrayBuffer();
-      cookies[n] = response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+      const set = response.headers.getSetCookie().map((line) => line.split(';')[0]);
+      // The script's own cookies, set on the shop's domain after the choice, go along on every request.
+      cookies[n] = [...set, `kith_aid=${anonymousId}`, 'kith_consent=v=1&a=1&m=0&t=1764748800'].join('; ');
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, browser));
@@ -126,29 +144,33 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-/** Loads the server for DURATION_S; returns its figures and the request numbers it acknowledged. */
-async function load(name: string, url: string, cookies: string[] = [], pid?: number): Promise<{ result: Result; acknowledged: number[] }> {
+/** Loads the server for DURATION_S; returns its figures and the messageIds it acknowledged. */
+async function load(name: string, url: string, cookies: string[] = [], pid?: number): Promise<{ result: Result; acknowledged: string[][] }> {
   const cpuBefore = cpuMs(pid);
+  const shop = createShop(18);
+  const random = seededRandom(18);
   let requestNumber = 0;
-  const acknowledged: number[] = [];
+  const acknowledged: string[][] = [];
   // autocannon keeps one context per connection, and a connection has one request in flight.
-  type Sent = { requestNumber?: number };
+  type Sent = { messageIds?: string[] };
   const result = await autocannon({
     url: `${url}/v1/batch`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: BROWSER_HEADERS,
     connections: CONNECTIONS,
     duration: DURATION_S,
     requests: [
       {
         setupRequest: (request, context) => {
-          (context as Sent).requestNumber = requestNumber;
-          const cookie = cookies[requestNumber % BROWSERS];
+          const browser = requestNumber++ % BROWSERS;
+          const { body, messageIds } = browserBatch(shop, anonymousIds[browser]!, WRITE_KEY, random);
+          (context as Sent).messageIds = messageIds;
+          const cookie = cookies[browser];
           const headers = cookie ? { ...request.headers, cookie } : request.headers;
-          return { ...request, headers, body: batchBody(requestNumber++) };
+          return { ...request, headers, body };
         },
         onResponse: (status, _body, context) => {
-          const sent = (context as Sent).requestNumber;
+          const sent = (context as Sent).messageIds;
           if (status >= 200 && status < 300 && sent !== undefined) acknowledged.push(sent);
         },
       },
@@ -171,17 +193,31 @@ async function load(name: string, url: string, cookies: string[] = [], pid?: num
   };
 }
 
-/** Every event of every acknowledged request must be among the stored messageIds. */
-function check(acknowledged: number[], storedIds: string[]): StorageCheck {
-  const stored = new Set(storedIds.filter((id) => id.startsWith('bench-')));
+/** Every event of every acknowledged request must be among the stored messageIds (first visits' included in `stored`). */
+function check(acknowledged: string[][], storedIds: string[]): StorageCheck {
+  const stored = new Set(storedIds);
   let missing = 0;
-  for (const requestNumber of acknowledged) {
-    for (let i = 0; i < EVENTS_PER_BATCH; i++) if (!stored.has(messageId(requestNumber, i))) missing++;
-  }
-  return { acknowledged: acknowledged.length * EVENTS_PER_BATCH, stored: stored.size, missing };
+  for (const messageIds of acknowledged) for (const id of messageIds) if (!stored.has(id)) missing++;
+  return { acknowledged: acknowledged.length * EVENTS_PER_BATCH, stored: stored.size - BROWSERS, missing };
 }
 
-async function collectorPhase(name: string, storage: string, config: string, storedIds: () => string[]): Promise<Phase> {
+/** Bytes a process has caused to be written to storage so far, from /proc (Linux); 0 elsewhere. */
+function blockWrites(pid: number | undefined): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/io`, 'utf8').match(/^write_bytes: (\d+)/m)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function diskUse(before: { size: number; written: number }, after: { size: number; written: number }, events: number): DiskUse | undefined {
+  if (events === 0) return undefined;
+  const kept = after.size - before.size;
+  const written = after.written - before.written;
+  return { bytesPerEvent: Math.round(kept / events), writtenPerEvent: Math.round(written / events), writeAmplification: Math.round((written / Math.max(kept, 1)) * 10) / 10 };
+}
+
+async function collectorPhase(name: string, storage: string, config: string, storedIds: () => string[], probe: (pid: number | undefined) => DiskProbe): Promise<Phase> {
   const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`] : [];
   const collector = await start(
     [...profile, 'packages/collector/src/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage, '--config', config],
@@ -190,11 +226,15 @@ async function collectorPhase(name: string, storage: string, config: string, sto
   const started = performance.now();
   const cookies = await firstVisits(collector.url);
   const firstVisitsPerSecond = Math.round(BROWSERS / ((performance.now() - started) / 1000));
+  const disk = probe(collector.child.pid);
+  const before = { size: disk.size(), written: disk.written() };
   const { result, acknowledged } = await load(name, collector.url, cookies, collector.child.pid);
+  const after = { size: disk.size(), written: disk.written() };
   // Requests whose connection autocannon dropped at the end are still being handled: the collector
   // lets them finish before it closes its storage (they were never acknowledged either way).
   await stop(collector.child);
-  return { result, check: check(acknowledged, storedIds()), firstVisitsPerSecond };
+  const stored = check(acknowledged, storedIds());
+  return { result, check: stored, firstVisitsPerSecond, disk: diskUse(before, after, stored.stored) };
 }
 
 export async function benchCollector(): Promise<CollectorBench> {
@@ -212,14 +252,22 @@ export async function benchCollector(): Promise<CollectorBench> {
       const rows = file.prepare('select message_id from events').all() as { message_id: string }[];
       file.close();
       return rows.map((row) => row.message_id);
-    });
+    }, (pid) => ({
+      size: () => [db, `${db}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0),
+      written: () => blockWrites(pid),
+    }));
 
     const missing = postgresMissing();
     let postgres: CollectorBench['postgres'] = { skipped: missing ?? '' };
     if (!missing) {
       const server = await startThrowawayPostgres({ database: 'kith_bench', durable: true });
       try {
-        postgres = await collectorPhase('(c) collector, PostgreSQL', server.url, config, () => server.psql('select message_id from events').split('\n').filter(Boolean));
+        postgres = await collectorPhase('(c) collector, PostgreSQL', server.url, config, () => server.psql('select message_id from events').split('\n').filter(Boolean), () => ({
+          // The database's files; what PostgreSQL must write before it acknowledges is its WAL (the
+          // tables' pages follow at checkpoints, about as many bytes again as they grew).
+          size: () => Number(server.psql('select pg_database_size(current_database())')),
+          written: () => Number(server.psql('select wal_bytes from pg_stat_wal')),
+        }));
       } finally {
         server.stop();
       }

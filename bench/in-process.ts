@@ -15,10 +15,10 @@ export interface InProcessCollector {
   storage: Storage;
 }
 
-/** The benches' kith.config.json, written in `dir`: one site, rate limits off. Returns its path. */
+/** The benches' kith.config.json, written in `dir`: one site, the shop's origin, rate limits off. Returns its path. */
 export function writeBenchConfig(dir: string): string {
   const configPath = join(dir, 'kith.config.json');
-  writeFileSync(configPath, JSON.stringify({ sites: [{ id: SITE, writeKey: WRITE_KEY, origins: [] }], rateLimit: { perAddress: 0, perSite: 0 } }));
+  writeFileSync(configPath, JSON.stringify({ sites: [{ id: SITE, writeKey: WRITE_KEY, origins: ['https://shop.example'] }], rateLimit: { perAddress: 0, perSite: 0 } }));
   return configPath;
 }
 

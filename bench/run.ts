@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { benchCollector, type Phase } from './collector.ts';
+import { TRAFFIC, benchCollector, type Phase } from './collector.ts';
 import { FLOOR_VARIANTS, sqliteFloor } from './sqlite-floor.ts';
 import { EVENTS_PER_BATCH } from './traffic.ts';
 
 console.log(`${cpus().length} cores, Node ${process.versions.node}`);
+console.log(`Traffic: ${TRAFFIC}.`);
 const { bare, sqlite, postgres } = await benchCollector();
 const phases = 'skipped' in postgres ? [bare, sqlite] : [bare, sqlite, postgres];
 console.table(Object.fromEntries(phases.map(({ result: { name, ...rest } }) => [name, rest])));
@@ -27,8 +28,9 @@ for (const phase of phases.slice(1)) {
   report(phase);
 }
 
-function report({ result: { name }, check, firstVisitsPerSecond }: Phase) {
+function report({ result: { name }, check, firstVisitsPerSecond, disk }: Phase) {
   if (firstVisitsPerSecond) console.log(`${name}: first visits before the load (new browser, device ID made and linked): ${firstVisitsPerSecond}/s`);
+  if (disk) console.log(`${name}: the store grew ${disk.bytesPerEvent} B per event stored and wrote ${disk.writtenPerEvent} B per event, ${disk.writeAmplification} bytes written per byte kept`);
   if (!check) return;
   const verdict = check.missing === 0 ? 'all acknowledged events are stored' : `${check.missing} ACKNOWLEDGED EVENTS MISSING`;
   // Requests still in flight when the load stops are stored but never acknowledged.
@@ -37,8 +39,15 @@ function report({ result: { name }, check, firstVisitsPerSecond }: Phase) {
   if (check.missing > 0) process.exitCode = 1;
 }
 
-const source = readFileSync(fileURLToPath(new URL('../packages/sdk/dist/kith.js', import.meta.url)));
-const brotli = brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+const sizes = (file: string) => {
+  const source = readFileSync(fileURLToPath(new URL(`../packages/sdk/dist/${file}`, import.meta.url)));
+  const brotli = brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+  return { minified: source.byteLength, gzip: gzipSync(source, { level: 9 }).byteLength, brotli: brotli.byteLength };
+};
+const script = sizes('kith.js');
+const banner = sizes('kith-banner.js');
 console.table({
-  'kith.js (script tag, everything)': { minified: source.byteLength, gzip: gzipSync(source, { level: 9 }).byteLength, brotli: brotli.byteLength },
+  "kith.js (a returning visitor's page)": script,
+  'kith-banner.js (loaded only to show the banner)': banner,
+  'first visit, both': { minified: script.minified + banner.minified, gzip: script.gzip + banner.gzip, brotli: script.brotli + banner.brotli },
 });

@@ -1,34 +1,43 @@
 // What kith.js costs a visitor's CPU: the same page with and without the script tag, in Debian's
-// Chromium at a 4x CPU throttle (a mid-range phone), read from Chromium's own metrics.
+// Chromium at a 4x CPU throttle (a mid-range phone), read from Chromium's own metrics. A first visit
+// is measured twice: with the banner in its own module, loaded from the collector when it must show
+// (what ships), and with the banner inside kith.js (as it was before), to compare when it shows.
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.ts';
+import { buildInlineBannerScript, buildScripts } from '../packages/sdk/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const THROTTLE = 4;
-const script = readFileSync(fileURLToPath(new URL('../packages/sdk/dist/kith.js', import.meta.url)));
+const sdk = fileURLToPath(new URL('../packages/sdk', import.meta.url));
+const { script, banner } = await buildScripts(sdk);
+/** kith.js with the banner bundled in: every visitor loaded it before. */
+const inline = await buildInlineBannerScript(sdk);
 
 // The page marks when kith.js has run (script evaluation plus createKith) in a second, CSP-safe script,
 // and when the work the SDK defers past that is done: the stored choice read and applied (`ready()`),
 // the banner in the page. Long tasks count over the whole visit, deferred work included.
-const page = (withKith: boolean) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
-<script src="/mark-start.js"></script>${withKith ? '<script src="/kith.js" data-write-key="bench"></script>' : ''}<script src="/mark-end.js"></script>
+const page = (kith?: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
+<script src="/mark-start.js"></script>${kith ? `<script src="${kith}" data-write-key="bench"></script>` : ''}<script src="/mark-end.js"></script>
 </head><body><h1>Product</h1><p>${'Some text. '.repeat(200)}</p></body></html>`;
 
 const files: Record<string, [string, string | Buffer]> = {
-  '/with': ['text/html', page(true)],
-  '/without': ['text/html', page(false)],
+  '/with': ['text/html', page('/kith.js')],
+  '/with-inline-banner': ['text/html', page('/kith-inline.js')],
+  '/without': ['text/html', page()],
   '/kith.js': ['text/javascript', script],
+  '/kith-banner.js': ['text/javascript', banner],
+  '/kith-inline.js': ['text/javascript', inline],
   '/mark-start.js': ['text/javascript', "performance.mark('kith-start');"],
   '/mark-end.js': ['text/javascript', "performance.mark('kith-end');window.kith?.ready?.().then(()=>performance.mark('kith-ready'));"],
   '/v1/batch': ['application/json', '{"ok":true,"accepted":0,"rejected":[]}'],
 };
 
 const server = createServer((req, res) => {
-  const [type, body] = files[req.url ?? ''] ?? ['text/plain', 'not found'];
-  res.writeHead(files[req.url ?? ''] ? 200 : 404, { 'Content-Type': type }).end(body);
+  const path = (req.url ?? '').split('?')[0]!;
+  const [type, body] = files[path] ?? ['text/plain', 'not found'];
+  res.writeHead(files[path] ? 200 : 404, { 'Content-Type': type }).end(body);
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const address = server.address();
@@ -66,7 +75,7 @@ async function measure(path: string, returning: boolean) {
     // A long animation frame names the scripts that ran in it (callbacks and promise reactions of 5 ms and more).
     new PerformanceObserver((list) => {
       for (const frame of list.getEntries() as (PerformanceEntry & { scripts: Script[] })[]) {
-        const own = frame.scripts.filter((script) => script.sourceURL.endsWith('/kith.js'));
+        const own = frame.scripts.filter((script) => /\/kith[-\w]*\.js/.test(script.sourceURL));
         if (!own.length) continue;
         page.kithFrames.push(own.reduce((sum, script) => sum + script.duration, 0));
         const scripts = frame.scripts.map((script) => `${script.invoker} ${Math.round(script.duration)} ms (layout ${Math.round(script.forcedStyleAndLayoutDuration)})`);
@@ -77,8 +86,19 @@ async function measure(path: string, returning: boolean) {
       if (document.querySelector('kith-consent')) {
         performance.mark('kith-banner');
         observer.disconnect();
+        // On screen in the frame after it was added: that frame's time, and how many frames the page had rendered before it.
+        requestAnimationFrame((at) => {
+          performance.mark('kith-banner-frame', { startTime: at });
+          (window as unknown as { bannerFrame: number }).bannerFrame = frames;
+        });
       }
     }).observe(document, { childList: true, subtree: true });
+    let frames = 0;
+    const count = () => {
+      frames++;
+      if (frames < 600) requestAnimationFrame(count);
+    };
+    requestAnimationFrame(count);
   });
   await tab.goto(origin + path, { waitUntil: 'load' });
   // Long enough for what waits for the load event (the stored queue is read then) to finish too.
@@ -93,6 +113,8 @@ async function measure(path: string, returning: boolean) {
     deferred: Math.max(
       ...['kith-ready', 'kith-banner'].map((mark) => (performance.getEntriesByName(mark).length ? performance.measure(mark, 'kith-start', mark).duration : 0)),
     ),
+    banner: performance.getEntriesByName('kith-banner-frame').length ? performance.measure('banner', 'kith-start', 'kith-banner-frame').duration : undefined,
+    bannerFrame: (window as unknown as { bannerFrame?: number }).bannerFrame,
     longTasks: (window as unknown as { longTasks: number[] }).longTasks,
     kithFrames: (window as unknown as { kithFrames: number[] }).kithFrames,
   }));
@@ -119,7 +141,7 @@ function mainThread(trace: TraceEvent[]) {
   const scripts = trace.filter((event) => event.name == 'EvaluateScript' && event.args?.data?.url);
   const start = scripts.find((event) => event.args!.data!.url!.endsWith('/mark-start.js'))!;
   const onMain = (event: TraceEvent) => event.pid == start.pid && event.tid == start.tid;
-  const evaluation = scripts.find((event) => onMain(event) && event.args!.data!.url!.endsWith('/kith.js'));
+  const evaluation = scripts.find((event) => onMain(event) && /\/kith(-inline)?\.js$/.test(event.args!.data!.url!));
   let busy = 0;
   let end = 0;
   for (const task of trace.filter((event) => onMain(event) && event.name == 'ThreadControllerImpl::RunTask' && event.ts + event.dur! > start.ts).sort((a, b) => a.ts - b.ts)) {
@@ -132,10 +154,13 @@ function mainThread(trace: TraceEvent[]) {
 
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 type Run = Awaited<ReturnType<typeof measure>>;
-const runs: Record<string, Run[]> = { 'page without kith.js': [], 'kith.js, first visit (banner)': [], 'kith.js, returning visitor': [] };
+const BEFORE = 'before: banner inside kith.js, first visit';
+const runs: Record<string, Run[]> = { 'page without kith.js': [], [BEFORE]: [], 'kith.js, first visit (banner module loaded)': [], 'kith.js, returning visitor': [] };
+// Alternating, so that what else the machine runs meets each variant alike.
 for (let i = 0; i < RUNS; i++) {
   runs['page without kith.js']!.push(await measure('/without', false));
-  runs['kith.js, first visit (banner)']!.push(await measure('/with', false));
+  runs[BEFORE]!.push(await measure('/with-inline-banner', false));
+  runs['kith.js, first visit (banner module loaded)']!.push(await measure('/with', false));
   runs['kith.js, returning visitor']!.push(await measure('/with', true));
 }
 await browser.close();
@@ -148,6 +173,9 @@ const summary = (runs: Run[]) => ({
   'one-line script ms (median)': +median(runs.map((r) => r.oneLiner)).toFixed(2),
   'next script after ms (median)': +median(runs.map((r) => r.span)).toFixed(2),
   'deferred work done at ms (median)': +median(runs.map((r) => r.deferred)).toFixed(2),
+  // The frame that first shows the banner: its time from the script before the tag, and the page's frame count then.
+  'banner on screen at ms (median)': runs.some((r) => r.banner !== undefined) ? +median(runs.map((r) => r.banner ?? Infinity)).toFixed(1) : '',
+  'banner in frame no. (median)': runs.some((r) => r.bannerFrame !== undefined) ? median(runs.map((r) => r.bannerFrame ?? Infinity)) : '',
   'JS heap KB (median)': Math.round(median(runs.map((r) => r.heap)) / 1024),
   'main thread busy ms (median)': Math.round(median(runs.map((r) => r.busy))),
   'long frames with kith.js (all runs)': runs.reduce((n, r) => n + r.kithFrames.length, 0),

@@ -1,6 +1,7 @@
 // The floor under (b): what node:sqlite alone costs to store the same 20-event batches, in this
 // process, with the collector's own schema and durability (WAL, synchronous=full), one transaction
-// per batch and no HTTP, validation or identity work. The collector cannot be cheaper than this.
+// per batch and no HTTP, validation or identity work, random v4 messageIds as real clients make
+// them. The collector cannot be cheaper than this.
 // Variants take away durability, then the person indexes and the JSON body, to show what each costs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ export function sqliteFloor(seconds: number, variant: FloorVariant = FLOOR_VARIA
       db.exec('begin immediate');
       for (let i = 0; i < EVENTS_PER_BATCH; i++) {
         // As stored: the event with the collector's fields, serialized for the body column.
-        const event = { ...browserEvent({ type: i % 4 === 0 ? 'page' : 'track', messageId: `floor-${batches}-${i}`, anonymousId: `anon-${batches % 5000}`, sku: i }), site: 'bench', receivedAt };
+        const event = { ...browserEvent({ type: i % 4 === 0 ? 'page' : 'track', messageId: crypto.randomUUID(), anonymousId: `anon-${batches % 5000}`, sku: i }), site: 'bench', receivedAt };
         insert.run(event.site, event.messageId, event.type, event.event ?? null, null, event.anonymousId ?? null, event.timestamp!, receivedAt, variant.body ? JSON.stringify(event) : '{}');
       }
       db.exec('commit');

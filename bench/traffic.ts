@@ -11,7 +11,7 @@ export const TRAITS = { email: 'kim@mail.example', firstName: 'Kim', plan: 'memb
 const PRODUCT_EVENTS = ['Product Viewed', 'Product Viewed', 'Product Added', 'Cart Viewed', 'Checkout Started', 'Order Completed'];
 
 /** One event as the SDK sends it from a product page, with its full browser context. */
-export function browserEvent(fields: { type: 'page' | 'track' | 'identify'; messageId: string; anonymousId: string; userId?: string; event?: string; sku?: number }): KithEvent {
+export function browserEvent(fields: { type: 'page' | 'track' | 'identify'; messageId: string; anonymousId: string; userId?: string; event?: string; sku?: number; timestamp?: string }): KithEvent {
   const sku = `sku-${fields.sku ?? 0}`;
   return {
     type: fields.type,
@@ -21,7 +21,7 @@ export function browserEvent(fields: { type: 'page' | 'track' | 'identify'; mess
     ...(fields.type === 'track' ? { event: fields.event ?? 'Product Viewed', properties: { sku, name: 'Kith Mug', price: 12.5, currency: 'EUR', category: 'kitchen' } } : {}),
     ...(fields.type === 'page' ? { properties: { path: `/product/${sku}`, title: 'Kith Mug' } } : {}),
     ...(fields.type === 'identify' ? { traits: TRAITS } : {}),
-    timestamp: new Date().toISOString(),
+    timestamp: fields.timestamp ?? new Date().toISOString(),
     context: {
       page: { url: `https://shop.example/product/${sku}?ref=home`, path: `/product/${sku}`, referrer: 'https://shop.example/', title: 'Kith Mug', search: '?ref=home' },
       userAgent: USER_AGENT,
@@ -132,3 +132,38 @@ export function firstVisitIdentity(site: string, visitor: Visitor, userId: strin
   }
   return { links, traits };
 }
+
+/** What the SDK's queue sends: a page view, then what the visitor did on it, each with a random v4 messageId (`crypto.randomUUID`). */
+export interface BrowserBatch {
+  body: string;
+  messageIds: string[];
+}
+
+/**
+ * One 20-event batch of one browser as the SDK sends it (`text/plain` JSON with the write key in the
+ * body): page views and product events in the order a visit makes them, over the seconds before
+ * `sentAt`, each with a random v4 messageId, so the `(site, messageId)` index is written in random order.
+ */
+export function browserBatch(shop: Shop, anonymousId: string, writeKey: string, random: () => number): BrowserBatch {
+  const sentAt = Date.now();
+  const messageIds: string[] = [];
+  const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
+    const messageId = crypto.randomUUID();
+    messageIds.push(messageId);
+    const timestamp = new Date(sentAt - (EVENTS_PER_BATCH - i) * 1500).toISOString();
+    return browserEvent({ ...shop.eventKind(i), messageId, anonymousId, sku: Math.floor(random() * 400), timestamp });
+  });
+  return { body: JSON.stringify({ batch, sentAt: new Date(sentAt).toISOString(), writeKey }), messageIds };
+}
+
+/** The headers a browser adds to the SDK's fetch from the shop's page, the collector on the shop's own origin. */
+export const BROWSER_HEADERS = {
+  'content-type': 'text/plain;charset=UTF-8',
+  origin: 'https://shop.example',
+  referer: 'https://shop.example/product/sku-1?ref=home',
+  'user-agent': USER_AGENT,
+  'accept-language': 'de-DE,de;q=0.9,en;q=0.8',
+  'sec-fetch-site': 'same-origin',
+  'sec-fetch-mode': 'cors',
+  'sec-fetch-dest': 'empty',
+};

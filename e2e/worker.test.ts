@@ -25,7 +25,7 @@ function startShopInFrontOf(collector: string): Promise<Server> {
     const path = req.url ?? '/';
     if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
     if (path === '/page.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(PAGE_SCRIPT);
-    if (path !== '/kith.js' && !path.startsWith('/v1/')) return res.writeHead(404).end();
+    if (path !== '/kith.js' && !path.startsWith('/kith-banner.js?') && !path.startsWith('/v1/')) return res.writeHead(404).end();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers: Record<string, string> = { 'CF-Connecting-IP': '203.0.113.9' };

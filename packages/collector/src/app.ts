@@ -44,6 +44,7 @@ export function createApp(given: AppDeps) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', readinessHandler(deps));
   app.get('/kith.js', sdkScriptHandler(deps.sdkScript));
+  app.get('/kith-banner.js', sdkScriptHandler(deps.sdkBanner, { module: true }));
 
   const tooLarge = (): never => {
     throw new KithError('payload_too_large', 413, `A request body may be at most ${MAX_BATCH_BYTES / 1024} KB; send smaller batches.`);

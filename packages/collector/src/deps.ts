@@ -22,6 +22,8 @@ export interface AppDeps {
   secret?: string;
   /** The SDK's script-tag bundle, served at /kith.js. */
   sdkScript: string;
+  /** The SDK's banner module, which kith.js loads only to show the banner; served at /kith-banner.js. */
+  sdkBanner: string;
   /** What the runtime knows of the client: its address (Node: the socket or a local proxy) and geo (Workers). */
   clientInfo?: (c: Context) => ClientInfo;
   clock?: () => Date;

@@ -1,4 +1,4 @@
-import { openBanner } from './consent/banner.ts';
+import { loadBanner, openBanner } from './consent/lazy-banner.ts';
 import { consentModeDefault, consentModeUpdate } from './consent/consent-mode.ts';
 import { consentState, optionalCategories, readChoice, saveChoice } from './consent/consent.ts';
 import { consentProperties, type BannerProof } from './consent/proof.ts';
@@ -109,6 +109,8 @@ export function createKith(options: KithOptions): Kith {
   let consent: ConsentState | null = null;
   const analytics = () => !!consent?.categories.analytics;
   const collector = host.replace(/\/$/, '') + '/v1/';
+  // Without a stored choice the banner will show: its module loads while the page is parsed, not after.
+  if (!readChoice(policyVersion, optional, lifetimeDays)) void loadBanner(collector);
   // Made on start: nothing reaches it before.
   let queue: Queue;
   // Taken out of the address bar at once; redeemed once analytics is granted, dropped if it is not.
@@ -216,6 +218,7 @@ export function createKith(options: KithOptions): Kith {
   const open = () => {
     closeBanner ??= openBanner({
       ...consentOptions,
+      collector,
       gpc: !!(navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl,
       current: consent?.categories,
       onChoice: decide,

@@ -1,7 +1,7 @@
 import { afterEach, assert, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import type { Kith } from './index.ts';
-import { gtagCommands, recordRequests, resetPage, shownBanner, teardown } from '../test/support.ts';
+import { banner, gtagCommands, recordRequests, resetPage, shownBanner, teardown } from '../test/support.ts';
 
 afterEach(() => {
   delete window.kith;
@@ -9,16 +9,26 @@ afterEach(() => {
   return resetPage();
 });
 
+let loads = 0;
+
 /** Runs the built script-tag bundle as a classic <script> with the given data-* attributes. */
 async function loadScript(data: Record<string, string>) {
+  if (!loads++) await commands.serveScripts();
   const script = document.createElement('script');
   Object.assign(script.dataset, data);
-  script.src = URL.createObjectURL(new Blob([await commands.bundleScript()], { type: 'text/javascript' }));
+  // A new address each time: the script runs again rather than from the cache.
+  script.src = `/kith.js?${loads}`;
   await new Promise((resolve, reject) => {
     script.onload = resolve;
     script.onerror = reject;
     document.head.append(script);
   });
+}
+
+/** The banner, once the script has loaded its module from the collector, shown and focused it. */
+async function loadedBanner() {
+  await expect.poll(() => banner().dialog).toBeTruthy();
+  return shownBanner();
 }
 
 function loadedKith(): Kith {
@@ -36,7 +46,7 @@ it('reads its data-* attributes and replays commands queued before it loaded', a
   ];
   await loadScript({ writeKey: 'site-key', host: 'https://collector.example', policyVersion: '7', flushAt: '2' });
   const kith = loadedKith();
-  expect((await shownBanner()).dialog).toBeTruthy();
+  expect((await loadedBanner()).dialog).toBeTruthy();
   expect(requests).toEqual([]);
   kith.consent.choose({ analytics: true });
   await kith.flush();
@@ -65,7 +75,7 @@ it('configures the consent banner from data-* attributes', async () => {
     categories: JSON.stringify({ video: { label: 'Videos', description: 'Embedded videos.' } }),
     texts: JSON.stringify({ title: 'Cookies?' }),
   });
-  const { root, settings, switches, save } = (await shownBanner());
+  const { root, settings, switches, save } = await loadedBanner();
 
   // The stored choice is 11 days old, past the 10-day lifetime: asked again.
   expect(root?.querySelector('h2')?.textContent).toBe('Cookies?');

@@ -2,10 +2,9 @@
 // tests run in, for what a page cannot do to itself (open other tabs, read HttpOnly cookies, zoom).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { build } from 'esbuild';
 import type { CDPSession, Page } from 'playwright';
 import type { BrowserCommand } from 'vitest/node';
-import { scriptBundle } from '../build.ts';
+import { buildScripts } from '../build.ts';
 
 /** What the collector answers on a site page: a JSON body, an HTTP status, a network error, or nothing ever. */
 export type Answer = object | number | 'abort' | 'hang';
@@ -17,6 +16,8 @@ export interface SiteOptions {
   body?: string;
   /** By collector path (`/v1/batch`, `/v1/linker`, `/v1/linker/redeem`); each answers 200 with a plausible body by default. */
   answers?: Record<string, Answer>;
+  /** Cookies the browser holds for the site before the page opens, by name: a returning visitor's. */
+  cookies?: Record<string, string>;
 }
 
 export type Cookie = { name: string; value: string; domain: string; path: string; expires: number; sameSite: string; secure: boolean };
@@ -27,6 +28,8 @@ export interface SiteState {
   requests: { url: string; body: unknown }[];
   /** Every page the tab asked for, at the exact address (a token stripped on arrival still shows here). */
   navigations: string[];
+  /** The Kith scripts the tab loaded, by path, in order: `/kith.js`, `/kith-banner.js`. */
+  scripts: string[];
   /** The cookies of every site host (not those of the test page's `localhost`). */
   cookies: Cookie[];
 }
@@ -40,7 +43,8 @@ declare module 'vitest/browser' {
     siteClick(selector: string): Promise<void>;
     siteRun(expression: string): Promise<unknown>;
     siteClose(): Promise<void>;
-    bundleScript(): Promise<string>;
+    /** Serves the built kith.js and kith-banner.js at /kith.js and /kith-banner.js on every host. */
+    serveScripts(): Promise<void>;
     cookies(): Promise<Cookie[]>;
     zoom(factor: number): Promise<void>;
     screenshot(name: string): Promise<string>;
@@ -50,13 +54,24 @@ declare module 'vitest/browser' {
   }
 }
 
-/** The script-tag bundle as build.ts makes it, so its tests run what ships. */
-async function bundle(root: string) {
-  const { outputFiles } = await build({ ...scriptBundle, absWorkingDir: root, write: false });
-  return outputFiles[0]!.text;
+/** The files a collector serves for the script tag, by path, as build.ts makes them, so their tests run what ships. */
+async function scriptFiles(root: string): Promise<Record<string, string>> {
+  const { script, banner } = await buildScripts(root);
+  return { '/kith.js': script, '/kith-banner.js': banner };
 }
 
-const bundleScript: BrowserCommand<[]> = ({ project }) => bundle(project.config.root);
+/**
+ * Serves kith.js and kith-banner.js as built at those paths on any host the test page asks (the
+ * banner module to any origin, as the collector does), once per test file.
+ */
+const serveScripts: BrowserCommand<[]> = async ({ page, project }) => {
+  const scripts = await scriptFiles(project.config.root);
+  await page.context().unroute(isScript);
+  await page.context().route(isScript, (route) =>
+    route.fulfill({ contentType: 'text/javascript', headers: { 'access-control-allow-origin': '*' }, body: scripts[new URL(route.request().url()).pathname]! }),
+  );
+};
+const isScript = (address: URL) => address.pathname == '/kith.js' || address.pathname == '/kith-banner.js';
 
 const cookies: BrowserCommand<[]> = ({ context }) => context.cookies();
 
@@ -97,7 +112,7 @@ const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; req
  * `extraHtml` lets a test prove the report catches a violation.
  */
 const strictCspPage: BrowserCommand<[extraHtml?: string]> = async ({ context, project }, extraHtml = '') => {
-  const script = await bundle(project.config.root);
+  const scripts = await scriptFiles(project.config.root);
   const origin = `http://${CSP_HOST}`;
   const page = await context.newPage();
   const refused: string[] = [];
@@ -107,7 +122,7 @@ const strictCspPage: BrowserCommand<[extraHtml?: string]> = async ({ context, pr
   page.on('pageerror', (error) => refused.push(error.message));
   await page.route(`${origin}/**`, (route) => {
     const { pathname } = new URL(route.request().url());
-    if (pathname == '/kith.js') return route.fulfill({ contentType: 'text/javascript', body: script });
+    if (scripts[pathname]) return route.fulfill({ contentType: 'text/javascript', body: scripts[pathname] });
     if (pathname == '/v1/batch') return route.fulfill({ json: { ok: true, accepted: 1, rejected: [] } });
     return route.fulfill({
       contentType: 'text/html',
@@ -155,6 +170,7 @@ const siteState: BrowserCommand<[]> = async ({ context }): Promise<SiteState> =>
   url: site?.page.url() ?? '',
   requests: [...(site?.state.requests ?? [])],
   navigations: [...(site?.state.navigations ?? [])],
+  scripts: [...(site?.state.scripts ?? [])],
   cookies: (await context.cookies()).filter(({ domain }) => isSiteHost(domain.replace(/^\./, ''))),
 });
 
@@ -169,11 +185,12 @@ const siteClose: BrowserCommand<[]> = async ({ context }) => {
  * own, served by Playwright: a page with the built script tag, and a stand-in collector on the
  * same origin that records what it is sent. One site tab at a time; siteClose() ends it.
  */
-const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (command, url, { data = {}, body = '', answers = {} } = {}) => {
+const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (command, url, { data = {}, body = '', answers = {}, cookies = {} } = {}) => {
   await siteClose(command);
-  const script = await bundle(command.project.config.root);
+  const scripts = await scriptFiles(command.project.config.root);
   const page = await command.context.newPage();
-  const state: NonNullable<typeof site>['state'] = { requests: [], navigations: [] };
+  const state: NonNullable<typeof site>['state'] = { requests: [], navigations: [], scripts: [] };
+  await command.context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value, url })));
   site = { page, state };
   const attributes = Object.entries(data)
     .map(([name, value]) => ` data-${name.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase())}="${value.replaceAll('"', '&quot;')}"`)
@@ -190,7 +207,10 @@ const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (co
         if (answer == 'abort') return route.abort();
         return typeof answer == 'number' ? route.fulfill({ status: answer, json: { ok: false, error: 'test', message: 'test' } }) : route.fulfill({ json: answer });
       }
-      if (pathname == '/kith.js') return route.fulfill({ contentType: 'text/javascript', body: script });
+      if (scripts[pathname]) {
+        state.scripts.push(pathname);
+        return route.fulfill({ contentType: 'text/javascript', body: scripts[pathname] });
+      }
       state.navigations.push(request.url());
       return route.fulfill({
         contentType: 'text/html',
@@ -210,4 +230,4 @@ const siteClick: BrowserCommand<[selector: string]> = async (_, selector) => {
 /** Evaluates `expression` in the site tab, e.g. `kith.reset()`; resolves to its (awaited) value. */
 const siteRun: BrowserCommand<[expression: string]> = (_, expression) => site!.page.evaluate(expression);
 
-export const browserCommands = { bundleScript, cookies, screenshot, strictCspPage, zoom, siteOpen, siteState, siteClick, siteRun, siteClose };
+export const browserCommands = { serveScripts, cookies, screenshot, strictCspPage, zoom, siteOpen, siteState, siteClick, siteRun, siteClose };

@@ -15,7 +15,7 @@ async function consoleApp(extra: Record<string, unknown> = {}) {
   await storage.migrate();
   const config = parseConfig({ sites: [...devConfig().sites, { id: 'shop', writeKey: KEY, origins: ['https://shop.example'] }], ...extra });
   const app = createApp({
-    storage, config, adminToken: ADMIN, viewerToken: VIEWER, secret: 'console-test-secret', sdkScript: '',
+    storage, config, adminToken: ADMIN, viewerToken: VIEWER, secret: 'console-test-secret', sdkScript: '', sdkBanner: '',
     clock: () => new Date(now), clientInfo: (c) => ({ address: c.req.header('x-test-address') ?? '192.0.2.1' }),
   });
   const ingest = (batch: unknown[]) => app.request('/v1/batch', {

@@ -73,6 +73,17 @@ describe('public routes', () => {
     expect(again.status).toBe(304);
   });
 
+  it('serves the banner module at /kith-banner.js to any origin, with an ETag and 304 on revalidation', async () => {
+    const { app } = await testApp();
+    const res = await app.request('/kith-banner.js', { headers: { origin: 'https://elsewhere.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await res.text()).toBe('/* kith test banner */');
+    const again = await app.request('/kith-banner.js', { headers: { 'If-None-Match': res.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const { app } = await testApp();
     const res = await app.request('/v1/nothing', { method: 'POST' });

@@ -1,8 +1,13 @@
 import type { Context } from 'hono';
 import type { Env } from '../deps.ts';
 
-/** GET /kith.js: the SDK bundle, revalidated by ETag so updates reach visitors within minutes. */
-export function sdkScriptHandler(source: string) {
+/**
+ * GET /kith.js: the SDK bundle, revalidated by ETag so updates reach visitors within minutes. Also
+ * GET /kith-banner.js (`module`): the banner, an ES module, which a browser fetches with CORS, so a
+ * collector on another origin than the shop's page answers it for any origin (it is public and
+ * fetched without credentials).
+ */
+export function sdkScriptHandler(source: string, { module = false } = {}) {
   let etag: Promise<string> | undefined;
   const computeEtag = async () => {
     const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(source));
@@ -16,6 +21,7 @@ export function sdkScriptHandler(source: string) {
       ETag: tag,
       'Cache-Control': 'public, max-age=300, stale-while-revalidate=86400',
       'X-Content-Type-Options': 'nosniff',
+      ...(module ? { 'Access-Control-Allow-Origin': '*' } : {}),
     };
     const match = c.req.header('if-none-match');
     if (match?.split(',').some((t) => t.trim().replace(/^W\//, '') === tag)) return c.body(null, 304, headers);

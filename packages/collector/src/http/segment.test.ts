@@ -17,7 +17,7 @@ async function segmentShop(site: Record<string, unknown> = {}) {
   const config = parseConfig({
     sites: [{ id: 'shop', writeKey: KEY, origins: [ORIGIN], consentMapping: { Analytics: 'analytics', C0002: 'analytics', Advertising: 'marketing' }, ...site }],
   });
-  const app = createApp({ storage, config, adminToken: 'admin-token', sdkScript: '', clock: () => new Date('2026-06-01T12:00:00.000Z') });
+  const app = createApp({ storage, config, adminToken: 'admin-token', sdkScript: '', sdkBanner: '', clock: () => new Date('2026-06-01T12:00:00.000Z') });
   const post = (path: string, body: unknown, headers: Record<string, string> = fromPage) =>
     app.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
   // Through the person API: the person's events under all their linked IDs.

@@ -54,7 +54,7 @@ describe('access log', () => {
     const { log, lines } = captureLog();
     const storage = createSqliteStorage({ path: ':memory:' });
     await storage.migrate();
-    const app = createApp({ storage, config: devConfig(), adminToken: ADMIN_TOKEN, sdkScript: '', log });
+    const app = createApp({ storage, config: devConfig(), adminToken: ADMIN_TOKEN, sdkScript: '', sdkBanner: '', log });
     const server = await listen(app.fetch, { port: 0, host: '127.0.0.1' });
     const errors: unknown[] = [];
     const originalError = console.error;

@@ -36,7 +36,8 @@ export interface NodeDeps extends AppDeps {
 export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const notices: string[] = [];
   const config = loadNodeConfig(options.configPath, notices);
-  const sdkScript = loadSdkScript();
+  const sdkScript = loadSdkScript('kith.js');
+  const sdkBanner = loadSdkScript('kith-banner.js');
   const log = createNodeLogger();
   const metrics = createNodeMetrics();
   const opened = metrics.timed(await openStorage(options.storage));
@@ -62,7 +63,7 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (!options.secret) notices.push('KITH_SECRET is not set: console sign-ins hold until this process ends.');
   return {
     storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
-    sdkScript, clientInfo: nodeClientInfo, liveEvents: 'push', log, metrics, notices,
+    sdkScript, sdkBanner, clientInfo: nodeClientInfo, liveEvents: 'push', log, metrics, notices,
   };
 }
 
@@ -84,8 +85,8 @@ export function loadNodeConfig(path: string | undefined, notices: string[] = [])
   return withForwardEnv(loadConfig(text, path ?? 'kith.config.json', (line) => notices.push(line)), process.env);
 }
 
-function loadSdkScript(): string {
-  const path = fileURLToPath(import.meta.resolve('@kith/sdk/kith.js'));
+function loadSdkScript(file: 'kith.js' | 'kith-banner.js'): string {
+  const path = fileURLToPath(import.meta.resolve(`@kith/sdk/${file}`));
   if (!existsSync(path)) throw new ConfigError(`The SDK bundle ${path} is missing; run "pnpm build" first.`);
   return readFileSync(path, 'utf8');
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import sdkScript from '@kith/sdk/kith.js';
+import sdkBanner from '@kith/sdk/kith-banner.js';
 import { createApp } from '../app.ts';
 import { consoleLogger } from '../observe/log.ts';
 import { ConfigError, type KithConfig } from '../config.ts';
@@ -78,7 +79,7 @@ async function start(env: WorkersEnv): Promise<Started> {
   if (config.forward?.nats) console.warn('[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.');
   const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
     ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), ...(env.KITH_VIEWER_TOKEN ? { viewerToken: env.KITH_VIEWER_TOKEN } : {}),
-    sdkScript, clientInfo: workersClientInfo, log: consoleLogger });
+    sdkScript, sdkBanner, clientInfo: workersClientInfo, log: consoleLogger });
   return { app, storage, config };
 }
 

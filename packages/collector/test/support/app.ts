@@ -46,6 +46,7 @@ export async function testApp(options: TestAppOptions = {}) {
     config,
     adminToken: ADMIN_TOKEN,
     sdkScript: '/* kith test bundle */',
+    sdkBanner: '/* kith test banner */',
     secret: 'test-secret',
     clock: options.clock ?? (() => now),
     newId: () => `server-id-${++ids}`,

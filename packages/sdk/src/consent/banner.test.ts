@@ -124,6 +124,13 @@ describe('first layer', () => {
     expect(host?.isConnected).toBe(true);
   });
 
+  it('shows itself at once when the page has rendered a frame since it was asked for (its module came later)', async () => {
+    const close = openBanner({ gpc: false, current: null, onChoice: vi.fn(), framed: true });
+    expect(banner().host?.isConnected).toBe(true);
+    close();
+    expect(banner().host).toBeNull();
+  });
+
   it('gives focus back to where it was when closed', async () => {
     const before = document.body.appendChild(document.createElement('button'));
     before.focus();

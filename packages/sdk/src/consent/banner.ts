@@ -17,6 +17,8 @@ export interface BannerOptions extends TextOptions {
   onChoice(categories: Partial<ConsentCategories>, method: ConsentMethod, proof: BannerProof): void;
   /** Given when the visitor already chose: Escape may then close the banner and keep that choice. */
   onDismiss?(): void;
+  /** The page has rendered a frame since the banner was asked for (its module came later): show it at once. */
+  framed?: boolean;
 }
 
 function create<K extends keyof HTMLElementTagNameMap>(
@@ -148,7 +150,7 @@ export function openBanner(options: BannerOptions): () => void {
     afterFrame(() => dialog.focus());
   };
   // Shown once the page has rendered a frame of its own. A script in <head> runs before <body> exists.
-  afterFrame(() => (document.body ? show() : addEventListener('DOMContentLoaded', show)));
+  (options.framed ? (step: () => void) => step() : afterFrame)(() => (document.body ? show() : addEventListener('DOMContentLoaded', show)));
 
   return () => {
     closed = true;
