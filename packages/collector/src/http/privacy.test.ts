@@ -105,7 +105,7 @@ describe('erasure on a running collector’s SQLite file', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     await storage.migrate();
-    const app = createApp({ storage, config: devConfig(), adminToken: ADMIN_TOKEN, sdkScript: '' });
+    const app = createApp({ storage, config: devConfig(), adminToken: ADMIN_TOKEN, sdkScript: '', sdkBanner: '' });
     const send = (batch: unknown[]) => app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'http://localhost:3000' }, body: JSON.stringify({ writeKey: 'dev', batch }) });
     const values = ['erasable-user-7q', 'erasable-anon-7q', 'erasable@mail.example', 'Erasable Name 7q'];
     const [userId, anonymousId, email, name] = values as [string, string, string, string];

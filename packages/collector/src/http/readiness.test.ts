@@ -16,7 +16,7 @@ async function collectorOnFile() {
     rmSync(dir, { recursive: true, force: true });
   });
   await storage.migrate();
-  const app = createApp({ storage, config: devConfig(), adminToken: ADMIN_TOKEN, sdkScript: '' });
+  const app = createApp({ storage, config: devConfig(), adminToken: ADMIN_TOKEN, sdkScript: '', sdkBanner: '' });
   const send = (messageId: string) =>
     app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ writeKey: 'dev', batch: [{ type: 'track', event: 'x', anonymousId: 'a', messageId }] }) });
   return { app, data, send };
