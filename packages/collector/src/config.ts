@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { DefinitionConfigError, SiteDefinitionsSchema, compileDefinitions } from './audiences/definitions.ts';
 
 const OriginPattern = v.pipe(
   v.string('must be a string such as "https://shop.example"'),
@@ -11,6 +12,8 @@ const SiteSchema = v.object({
   origins: v.array(OriginPattern, 'must be a list of allowed origins'),
   cookieDomain: v.optional(v.string('must be a domain such as "shop.example"')),
   linkerDomains: v.optional(v.array(v.string('must be a domain such as "shop.example"'), 'must be a list of domains'), []),
+  // Computed traits, audiences and journey stages (audiences/), checked at start.
+  ...SiteDefinitionsSchema,
 });
 
 const wholeNumber = (what: string, min: number) =>
@@ -92,10 +95,18 @@ export type WebhookConfig = ForwardConfig['webhooks'][number];
 
 export class ConfigError extends Error {}
 
-/** Validates a parsed config; the error names the field and what to write there. */
-export function parseConfig(raw: unknown, source = 'config'): KithConfig {
+/** Validates a parsed config; the error names the field and what to write there (and the line and column of a definition, given the file's text). */
+export function parseConfig(raw: unknown, source = 'config', text?: string): KithConfig {
   const result = v.safeParse(ConfigSchema, raw);
-  if (result.success) return result.output;
+  if (result.success) {
+    try {
+      compileDefinitions(result.output.sites, source, text);
+    } catch (error) {
+      if (error instanceof DefinitionConfigError) throw new ConfigError(error.message);
+      throw error;
+    }
+    return result.output;
+  }
   const problems = result.issues.map((issue) => {
     const path = v.getDotPath(issue);
     return path ? `${path}: ${issue.message}` : issue.message;

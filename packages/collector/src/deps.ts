@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { KithConfig } from './config.ts';
 import type { Geo } from './pipeline/enrich.ts';
 import type { Storage } from './storage/storage.ts';
+import type { AudienceEngine } from './audiences/engine.ts';
 
 /** Everything a route needs; tests pass their own clock and ID generator. */
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppDeps {
   /** What the runtime knows of the client: its address (Node: the socket or a local proxy) and geo (Workers). */
   clientInfo?: (c: Context) => ClientInfo;
   clock?: () => Date;
+  /** Evaluates audiences, computed traits and stages of the persons each stored batch touches (audiences/engine.ts). */
+  audiences?: AudienceEngine;
   newId?: () => string;
 }
 

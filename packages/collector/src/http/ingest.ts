@@ -65,6 +65,8 @@ export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBind
       set.stitch = [{ site: site.id, anonymousId: browser.anonymousId, ip: browser.ip, userAgent: browser.userAgent ?? '', seenAt: Math.floor(receivedAt.getTime() / 1000) }];
     }
     await deps.storage.write(set);
+    // After the write, off the request path: the answer does not wait for audiences.
+    deps.audiences?.touched(set);
     applyDeviceCookie(c, device);
     return {
       accepted: set.events.length + set.consents.length,

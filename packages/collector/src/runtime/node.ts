@@ -75,12 +75,13 @@ function loadConfig(path: string | undefined, notices: string[]): KithConfig {
   }
   if (!existsSync(path)) throw new ConfigError(`--config: ${path} does not exist; create it or leave --config out for the dev site.`);
   let raw: unknown;
+  const text = readFileSync(path, 'utf8');
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`${path} is not valid JSON (${(error as Error).message}); fix the syntax.`);
   }
-  return parseConfig(raw, path);
+  return parseConfig(raw, path, text);
 }
 
 function loadSdkScript(): string {

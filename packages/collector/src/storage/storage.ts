@@ -185,6 +185,8 @@ export interface Storage extends ForwardStore {
   claimNonce(nonce: string, expiresAt: string, now: string): Promise<boolean>;
   /** Erases the person (events, quarantined events naming them, IDs, traits, edges); consent records are kept under a pseudonym. */
   erase(site: string, person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Promise<ErasureReceipt>;
+  /** One ID per sender of the site's events (the user ID, else the anonymous ID): where a rebuild of audiences starts. */
+  personKeys(site: string): Promise<PersonKey[]>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**

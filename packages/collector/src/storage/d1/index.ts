@@ -4,7 +4,7 @@ import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type 
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
 import { createD1ForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
@@ -139,6 +139,10 @@ export function createD1Storage(options: D1Options): Storage {
         .bind(site, limit)
         .all<RejectedEvent>());
       return results;
+    },
+
+    async personKeys(site: string) {
+      return all<PersonKey>(q.personKeys(site));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

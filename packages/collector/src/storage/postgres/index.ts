@@ -3,7 +3,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonKey, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { createPostgresForwardStore } from './forward.ts';
@@ -135,6 +135,10 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         'select site, received_at as "receivedAt", reason, message, payload from rejected where site = $1 order by seq desc limit $2',
         [site, limit],
       );
+    },
+
+    async personKeys(site: string) {
+      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

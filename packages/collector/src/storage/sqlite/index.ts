@@ -5,7 +5,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
@@ -156,6 +156,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       return db
         .prepare('select site, received_at as receivedAt, reason, message, payload from rejected where site = ? order by seq desc limit ?')
         .all(site, limit) as unknown as RejectedEvent[];
+    },
+
+    async personKeys(site: string) {
+      return all<PersonKey>(q.personKeys(site));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
