@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, devConfig, parseConfig, withForwardEnv, type KithConfig } from '../config.ts';
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
+import { startAudiences } from '../audiences/schedule.ts';
 import { startRetention } from '../retention.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 
@@ -37,9 +38,11 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (forwarding && forwarding.destinations.length > 0) notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
   const retention = config.retentionDays ? startRetention(opened, config.retentionDays) : undefined;
   if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
-  // Forwarders and retention use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
-  const storage = forwarding || retention
-    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop()]).then(() => opened.close()) }
+  const audiences = startAudiences(opened, config);
+  if (audiences) notices.push('evaluating audiences, computed traits and stages as events are stored');
+  // Forwarders, retention and audiences use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
+  const storage = forwarding || retention || audiences
+    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop(), audiences?.stop()]).then(() => opened.close()) }
     : opened;
   let adminToken = options.adminToken;
   if (!adminToken) {
@@ -49,7 +52,16 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (!options.secret && config.sites.some((site) => site.linkerDomains.length > 0)) {
     notices.push('KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.');
   }
-  return { storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), sdkScript, clientInfo: nodeClientInfo, notices };
+  return {
+    storage,
+    config,
+    adminToken,
+    ...(options.secret ? { secret: options.secret } : {}),
+    ...(audiences ? { audiences: audiences.engine } : {}),
+    sdkScript,
+    clientInfo: nodeClientInfo,
+    notices,
+  };
 }
 
 /**
