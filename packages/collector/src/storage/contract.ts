@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KithError } from '../errors.ts';
+import { describeAudiencesContract } from './contract-audiences.ts';
 import { describeIdentityContract } from './contract-identity.ts';
 import { describeRetentionContract } from './contract-retention.ts';
 import { describeForwardStoreContract } from './forward-contract.ts';
@@ -60,6 +61,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     describeIdentityContract(adapter, () => subject);
     describeRetentionContract(() => subject);
     describeForwardStoreContract(adapter, () => subject);
+    describeAudiencesContract(() => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });
