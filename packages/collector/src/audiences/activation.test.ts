@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.ts';
 import { startForwarder } from '../forward/forwarder.ts';
-import { eventually, startWebhookReceiver } from '../forward/test-servers.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { startWebhookReceiver } from '../../test/support/webhook-receiver.ts';
 import { webhookDestination } from '../forward/webhook.ts';
 import { audienceApp, track } from '../../test/support/audiences.ts';
 

@@ -1,11 +1,11 @@
 // Audiences through the storage contract: what the audience engine needs of every adapter, and two
 // collectors on one database reaching the same change store it once and lose no exit.
 import { beforeEach, expect, it } from 'vitest';
-import { createAudienceEngine } from '../audiences/engine.ts';
-import { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '../audiences/reconcile.ts';
-import { parseConfig } from '../config.ts';
-import type { StorageUnderTest } from './contract.ts';
-import { idsOf, type Storage, type StoredEvent } from './storage.ts';
+import { createAudienceEngine } from '../../src/audiences/engine.ts';
+import { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '../../src/audiences/reconcile.ts';
+import { parseConfig } from '../../src/config.ts';
+import { idsOf, type Storage, type StoredEvent } from '../../src/storage/storage.ts';
+import type { StorageUnderTest } from './subject.ts';
 
 const config = parseConfig({
   sites: [{ id: 'shop', writeKey: 'shop-key', origins: [], audiences: [{ key: 'buyers', definition: "event('Order Completed').count() >= 1 AND NOT trait('plan') = 'staff'" }] }],
