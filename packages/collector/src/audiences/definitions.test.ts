@@ -25,7 +25,7 @@ function serveWith(configText: string) {
 const site = (extra: Record<string, unknown>) => ({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: ['https://shop.example'], ...extra }] });
 
 describe('definitions in kith.config.json', () => {
-  it('a mistake in a definition exits 2 with one line naming the key, the line and the column', async () => {
+  it('a mistake in a definition exits 2 with one line naming the key, the line and the column', { timeout: 60_000 }, async () => {
     const text = JSON.stringify(
       site({
         traits: [{ key: 'ltv', definition: "event('Order Completed').sum(property('revenue'))" }],
