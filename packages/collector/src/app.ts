@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import type { AppDeps, Env } from './deps.ts';
 import { KithError, errorBody, handleError } from './errors.ts';
 import { adminHandlers } from './http/admin.ts';
+import { audienceHandlers } from './http/audiences.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
@@ -21,6 +22,7 @@ export function createApp(deps: AppDeps) {
   const ingest = ingestHandlers(deps, sites, bindings);
   const linker = linkerHandlers(deps, sites);
   const admin = adminHandlers(deps, sites, bindings);
+  const audiences = audienceHandlers(deps, sites);
   const app = new Hono<Env>();
 
   app.use(requestId());
@@ -47,19 +49,19 @@ export function createApp(deps: AppDeps) {
 
   const hint = 'Send the admin token as "Authorization: Bearer <KITH_ADMIN_TOKEN>".';
   const unauthorized = { message: errorBody('unauthorized', hint) };
-  app.use(
-    '/v1/persons/*',
-    bearerAuth({
-      token: deps.adminToken,
-      noAuthenticationHeader: unauthorized,
-      invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
-      invalidToken: unauthorized,
-    }),
-  );
+  const adminAuth = bearerAuth({
+    token: deps.adminToken,
+    noAuthenticationHeader: unauthorized,
+    invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
+    invalidToken: unauthorized,
+  });
+  for (const path of ['/v1/persons/*', '/v1/audiences', '/v1/audiences/*']) app.use(path, adminAuth);
   app.get('/v1/persons/:kind/:id', admin.person);
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);
   app.delete('/v1/persons/:kind/:id', admin.erase);
+  app.get('/v1/audiences', audiences.list);
+  app.get('/v1/audiences/:key/members', audiences.members);
 
   return app;
 }

@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-describe('activation through the webhook forwarder', () => {
+describe('activation through the webhook forwarder', { timeout: 30_000 }, () => {
   it('a signature-checking receiver gets Audience Entered and the stage change once each, within a second of the qualifying order', async () => {
     const t = await audienceApp();
     const receiver = await startWebhookReceiver(SECRET);

@@ -7,7 +7,7 @@ const DAY = 86_400_000;
 const summary = (events: StoredEvent[]) =>
   events.map((e) => (e.type === 'identify' ? `identify ${JSON.stringify(e.traits)}` : `${e.event} ${JSON.stringify(e.properties)}`));
 
-describe('audiences on the person, as events are stored', () => {
+describe('audiences on the person, as events are stored', { timeout: 30_000 }, () => {
   it('a visitor who logs in on a second device and orders twice enters the repeat buyers once, with the stage change', async () => {
     const t = await audienceApp();
     const at = t.now().toISOString();

@@ -116,7 +116,7 @@ async function runStream(seed: number, steps: number) {
   return expected;
 }
 
-describe('incremental evaluation equals a rebuild', () => {
+describe('incremental evaluation equals a rebuild', { timeout: 60_000 }, () => {
   it.each([1, 2, 3, 4, 5, 6])('on a random stream of events, merges, consents and clock moves (seed %i)', async (seed) => {
     const standing = await runStream(seed, 70);
     // The stream is not trivial: someone ends in some audience.

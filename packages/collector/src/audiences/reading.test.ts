@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { audienceApp, track } from '../../test/support/audiences.ts';
+
+describe('reading audiences', { timeout: 30_000 }, () => {
+  it('the person API shows computed traits, audiences and stage; the members API pages an audience with its count', async () => {
+    const t = await audienceApp();
+    const at = t.now().toISOString();
+    for (const user of ['u1', 'u2', 'u3']) {
+      await t.send([track(`${user}-o1`, { userId: user }, 'Order Completed', { revenue: 60 }, at), track(`${user}-o2`, { userId: user }, 'Order Completed', { revenue: 60 }, at)]);
+    }
+    await t.send([track('u4-o1', { userId: 'u4' }, 'Order Completed', { revenue: 5 }, at)]);
+    const admin = (path: string, token = 'admin') => t.app.request(path, { headers: { Authorization: `Bearer ${token}` } });
+
+    const person = await (await admin('/v1/persons/user/u1')).json();
+    expect(person.person).toMatchObject({ computedTraits: { lifetime_revenue: 120 }, audiences: ['big_spenders', 'repeat_buyers'], stage: 'repeat_buyer' });
+
+    const first = await (await admin('/v1/audiences/repeat_buyers/members?limit=2')).json();
+    expect(first).toMatchObject({ ok: true, key: 'repeat_buyers', site: 'shop', count: 3 });
+    expect(first.members).toHaveLength(2);
+    const second = await (await admin(`/v1/audiences/repeat_buyers/members?limit=2&after=${first.next}`)).json();
+    expect(second).toMatchObject({ count: 3, next: null });
+    expect([...first.members, ...second.members].flatMap((m: { userIds: string[] }) => m.userIds).sort()).toEqual(['u1', 'u2', 'u3']);
+
+    const stage = await (await admin('/v1/audiences/stage:first_time_buyer/members')).json();
+    expect(stage.members.map((m: { userIds: string[] }) => m.userIds)).toEqual([['u4']]);
+    const counts = await (await admin('/v1/audiences')).json();
+    expect(counts.audiences).toContainEqual({ key: 'repeat_buyers', count: 3 });
+    expect(counts.stages).toContainEqual({ key: 'first_time_buyer', count: 1 });
+
+    expect((await admin('/v1/audiences/nope/members')).status).toBe(404);
+    expect(await (await admin('/v1/audiences/repeat_buyers/members?limit=0')).json()).toMatchObject({ ok: false, error: 'invalid_request' });
+    expect((await admin('/v1/audiences/repeat_buyers/members', 'wrong')).status).toBe(401);
+    expect((await t.app.request('/v1/audiences')).status).toBe(401);
+  });
+});
