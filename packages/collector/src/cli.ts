@@ -6,6 +6,7 @@ import { destinationsOf } from './forward/index.ts';
 import { replayDeadLetters } from './forward/replay.ts';
 import { DEFAULT_STORAGE, createNodeDeps, listen, loadNodeConfig } from './runtime/node.ts';
 import { openStorage } from './storage/open.ts';
+import { audiencesCommand } from './audiences/cli.ts';
 import { erasePerson, exportPerson, showPerson } from './persons.ts';
 
 const USAGE = `Usage:
@@ -14,6 +15,7 @@ const USAGE = `Usage:
   kith person show <user|anonymous> <id> [--site <id>] [--storage ...]
   kith person export <user|anonymous> <id> [--site <id>] [--storage ...]   (GDPR Art. 15, JSON on stdout)
   kith person erase <user|anonymous> <id> [--site <id>] [--storage ...]    (GDPR Art. 17, prints the receipt)
+  kith audiences list|members <key>|rebuild [--site <id>] [--config ...] [--storage ...]
   kith forward dead-letters <destination> [--storage ...]   (e.g. "nats" or "webhook:crm")
   kith forward replay <destination> [--config ...] [--storage ...]   (sends them again; removes each one delivered)
 
@@ -82,6 +84,18 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
           return 1;
         }
         console.log(JSON.stringify(result, null, 2));
+        return 0;
+      } finally {
+        await opened.close();
+      }
+    }
+
+    if (command === 'audiences') {
+      const configPath = values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+      const config = loadNodeConfig(configPath);
+      const opened = await openStorage(storage);
+      try {
+        console.log(JSON.stringify(await audiencesCommand(rest[0], rest[1], values.site, config, opened), null, 2));
         return 0;
       } finally {
         await opened.close();

@@ -33,3 +33,19 @@ describe('reading audiences', { timeout: 30_000 }, () => {
     expect((await t.app.request('/v1/audiences')).status).toBe(401);
   });
 });
+
+describe('kith audiences', { timeout: 30_000 }, () => {
+  it('rebuilds, lists counts and members with the same code as the collector', async () => {
+    const { audiencesCommand } = await import('./cli.ts');
+    const t = await audienceApp();
+    const at = t.now().toISOString();
+    await t.send([track('o1', { userId: 'u1' }, 'Order Completed', { revenue: 60 }, at), track('o2', { userId: 'u1' }, 'Order Completed', { revenue: 60 }, at)]);
+    const config = t.config;
+    expect(await audiencesCommand('rebuild', undefined, 'shop', config, t.storage)).toMatchObject([{ site: 'shop', persons: 1 }]);
+    const [list] = (await audiencesCommand('list', undefined, undefined, config, t.storage)) as { audiences: unknown[] }[];
+    expect(list!.audiences).toContainEqual({ key: 'repeat_buyers', count: 1 });
+    expect(await audiencesCommand('members', 'repeat_buyers', 'shop', config, t.storage)).toMatchObject({ count: 1, members: [{ userIds: ['u1'] }] });
+    await expect(audiencesCommand('members', undefined, 'shop', config, t.storage)).rejects.toThrow(/give the audience key/);
+    await expect(audiencesCommand('list', undefined, 'nope', config, t.storage)).rejects.toThrow(/no site "nope"/);
+  });
+});

@@ -50,6 +50,7 @@ export async function audienceApp(start = '2026-06-01T12:00:00.000Z') {
   };
   return {
     app,
+    config,
     storage,
     audiences,
     send,
