@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { audienceApp, track } from '../../test/support/audiences.ts';
 
+interface Answer {
+  person: object;
+  next: string | null;
+  members: { userIds: string[] }[];
+  audiences: unknown[];
+  stages: unknown[];
+}
+
 describe('reading audiences', { timeout: 30_000 }, () => {
   it('the person API shows computed traits, audiences and stage; the members API pages an audience with its count', async () => {
     const t = await audienceApp();
@@ -10,20 +18,21 @@ describe('reading audiences', { timeout: 30_000 }, () => {
     }
     await t.send([track('u4-o1', { userId: 'u4' }, 'Order Completed', { revenue: 5 }, at)]);
     const admin = (path: string, token = 'admin') => t.app.request(path, { headers: { Authorization: `Bearer ${token}` } });
+    const read = async (path: string) => (await (await admin(path)).json()) as Answer;
 
-    const person = await (await admin('/v1/persons/user/u1')).json();
+    const person = await read('/v1/persons/user/u1');
     expect(person.person).toMatchObject({ computedTraits: { lifetime_revenue: 120 }, audiences: ['big_spenders', 'repeat_buyers'], stage: 'repeat_buyer' });
 
-    const first = await (await admin('/v1/audiences/repeat_buyers/members?limit=2')).json();
+    const first = await read('/v1/audiences/repeat_buyers/members?limit=2');
     expect(first).toMatchObject({ ok: true, key: 'repeat_buyers', site: 'shop', count: 3 });
     expect(first.members).toHaveLength(2);
-    const second = await (await admin(`/v1/audiences/repeat_buyers/members?limit=2&after=${first.next}`)).json();
+    const second = await read(`/v1/audiences/repeat_buyers/members?limit=2&after=${first.next}`);
     expect(second).toMatchObject({ count: 3, next: null });
-    expect([...first.members, ...second.members].flatMap((m: { userIds: string[] }) => m.userIds).sort()).toEqual(['u1', 'u2', 'u3']);
+    expect([...first.members, ...second.members].flatMap((m) => m.userIds).sort()).toEqual(['u1', 'u2', 'u3']);
 
-    const stage = await (await admin('/v1/audiences/stage:first_time_buyer/members')).json();
-    expect(stage.members.map((m: { userIds: string[] }) => m.userIds)).toEqual([['u4']]);
-    const counts = await (await admin('/v1/audiences')).json();
+    const stage = await read('/v1/audiences/stage:first_time_buyer/members');
+    expect(stage.members.map((m) => m.userIds)).toEqual([['u4']]);
+    const counts = await read('/v1/audiences');
     expect(counts.audiences).toContainEqual({ key: 'repeat_buyers', count: 3 });
     expect(counts.stages).toContainEqual({ key: 'first_time_buyer', count: 1 });
 

@@ -1,51 +1,11 @@
 // Shared by the tests: what the SDK sent, what it left on the device, and a clean page.
 import { commands } from 'vitest/browser';
 import { expect, vi } from 'vitest';
-import type { BatchBody } from './contract.ts';
-import { forgetCookies } from './cookie.ts';
+import type { BatchBody } from '../src/contract.ts';
+import { forgetCookies } from '../src/cookie.ts';
+import { onThisPage, teardown } from './lifetime.ts';
 
-/** What the collector answers on a site page: a JSON body, an HTTP status, a network error, or nothing ever. */
-export type Answer = object | number | 'abort' | 'hang';
-
-export interface SiteOptions {
-  /** The script tag's data-* attributes, by dataset name: `{ writeKey: 'wk' }`. */
-  data?: Record<string, string>;
-  /** HTML after the script tag. */
-  body?: string;
-  /** By collector path (`/v1/batch`, `/v1/linker`, `/v1/linker/redeem`); each answers 200 with a plausible body by default. */
-  answers?: Record<string, Answer>;
-}
-
-type Cookie = { name: string; value: string; domain: string; path: string; expires: number; sameSite: string; secure: boolean };
-
-export interface SiteState {
-  url: string;
-  /** Every call to the collector, in order, with its JSON body. */
-  requests: { url: string; body: unknown }[];
-  /** Every page the tab asked for, at the exact address (a token stripped on arrival still shows here). */
-  navigations: string[];
-  /** The cookies of every site host (not those of the test page's `localhost`). */
-  cookies: Cookie[];
-}
-
-declare module 'vitest/browser' {
-  interface BrowserCommands {
-    /** Opens `url` (a host under `.localhost`) in a tab of its own, with the built script tag and a stand-in collector. */
-    siteOpen(url: string, options?: SiteOptions): Promise<SiteState>;
-    siteState(): Promise<SiteState>;
-    /** A Playwright selector in the site tab, e.g. `role=button[name="Accept all"]`. */
-    siteClick(selector: string): Promise<void>;
-    siteRun(expression: string): Promise<unknown>;
-    siteClose(): Promise<void>;
-    bundleScript(): Promise<string>;
-    cookies(): Promise<Cookie[]>;
-    zoom(factor: number): Promise<void>;
-    screenshot(name: string): Promise<string>;
-    strictCspPage(
-      extraHtml?: string,
-    ): Promise<{ refused: string[]; buttonColour: string; sentTypes: string[]; trustedTypesEnforced: boolean }>;
-  }
-}
+export { teardown };
 
 export interface Request {
   via: 'fetch' | 'beacon';
@@ -60,11 +20,11 @@ export interface Request {
  */
 export function recordRequests(...answers: (number | Response | 'offline')[]) {
   const requests: Request[] = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (url, init) => {
+  vi.spyOn(globalThis, 'fetch').mockImplementation((url, init) => {
     requests.push({ via: 'fetch', url: String(url), init, body: init?.body as string });
     const answer = answers.shift() ?? 200;
-    if (answer == 'offline') throw new TypeError('Failed to fetch');
-    return answer instanceof Response ? answer : new Response('{}', { status: answer });
+    if (answer == 'offline') return onThisPage(Promise.reject(new TypeError('Failed to fetch')));
+    return onThisPage(Promise.resolve(answer instanceof Response ? answer : new Response('{}', { status: answer })));
   });
   vi.spyOn(navigator, 'sendBeacon').mockImplementation((url, body) => {
     requests.push({ via: 'beacon', url: String(url), body: body as string });
@@ -182,33 +142,12 @@ export function offline() {
   };
 }
 
-// An SDK instance outlives its test; what it listens to is recorded so that teardown() can
-// silence it, as leaving the page would.
-const SDK_EVENTS = ['pagehide', 'visibilitychange', 'online', 'popstate', 'hashchange'];
-const listening: [string, EventListenerOrEventListenerObject][] = [];
-const addListener = window.addEventListener;
-window.addEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
-  if (SDK_EVENTS.includes(type)) listening.push([type, listener]);
-  addListener.call(this, type, listener, options);
-} as typeof window.addEventListener;
-const { pushState, replaceState } = history;
-
-/** Silences the SDK instances created so far, as a reload would: their listeners, timers and history wrappers go. */
-export function teardown() {
-  for (const [type, listener] of listening.splice(0)) removeEventListener(type, listener);
-  vi.clearAllTimers();
-  Object.assign(history, { pushState, replaceState });
-}
-
 const pageLang = document.documentElement.lang;
 
 export async function resetPage() {
   teardown();
   vi.restoreAllMocks();
   vi.useRealTimers();
-  // What the SDK deferred to after its start (the banner to the next frame, writing the IDs back
-  // to after load) happens before the cleaning up, not in the next test.
-  await shownBanner();
   document.documentElement.lang = pageLang;
   delete (window as { dataLayer?: unknown }).dataLayer;
   delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
