@@ -8,6 +8,7 @@ import { consoleRoutes } from './console/index.ts';
 import { createLiveFeed } from './console/live-feed.ts';
 import { adminHandlers } from './http/admin.ts';
 import { publicCors } from './http/cors.ts';
+import { audienceHandlers } from './http/audiences.ts';
 import { createDeviceBindings } from './http/device.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
@@ -32,6 +33,7 @@ export function createApp(given: AppDeps) {
   const linker = linkerHandlers(deps, sites, limits);
   const admin = adminHandlers(deps, sites, bindings, live);
   const segment = segmentHandlers(sites);
+  const audiences = audienceHandlers(deps, sites);
   const app = new Hono<Env>();
 
   app.use(requestId());
@@ -70,12 +72,14 @@ export function createApp(given: AppDeps) {
     invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
     invalidToken: unauthorized,
   });
-  app.use('/v1/persons/*', adminAuth);
+  for (const path of ['/v1/persons/*', '/v1/audiences', '/v1/audiences/*']) app.use(path, adminAuth);
   app.get('/metrics', adminAuth, metricsHandler(deps));
   app.get('/v1/persons/:kind/:id', admin.person);
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);
   app.delete('/v1/persons/:kind/:id', admin.erase);
+  app.get('/v1/audiences', audiences.list);
+  app.get('/v1/audiences/:key/members', audiences.members);
 
   app.route('/console', consoleRoutes(deps, sites, live, bindings));
 

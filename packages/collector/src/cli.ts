@@ -13,6 +13,7 @@ import { openStorage } from './storage/open.ts';
 import { checkAdminToken, checkSecret } from './runtime/operator-input.ts';
 import { backupSqlite } from './storage/sqlite/backup.ts';
 import { erasePerson, exportPerson, showPerson, type PersonView } from './persons.ts';
+import { audiencesCommand } from './audiences/cli.ts';
 
 const USAGE = `Usage:
   kith serve [--port 8787] [--host 0.0.0.0] [--storage sqlite:./data/kith.db] [--config kith.config.json]
@@ -22,6 +23,7 @@ const USAGE = `Usage:
   kith person export <user|anonymous> <id> [--site <id>] [--storage ...]   (GDPR Art. 15, JSON on stdout)
   kith person erase <user|anonymous> <id> [--site <id>] [--storage ...] [--dry-run] [--yes]
       (GDPR Art. 17, prints the receipt; asks first unless --yes; --dry-run shows what would go)
+  kith audiences list|members <key>|rebuild [--site <id>] [--config ...] [--storage ...]
   kith forward dead-letters <destination> [--storage ...]   (e.g. "nats" or "webhook:crm")
   kith forward replay <destination> [--config ...] [--storage ...]   (sends them again; removes each one delivered)
 
@@ -126,6 +128,18 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
           : await erasePerson(opened, site, key, new Date());
         if (!result) return notHeld();
         console.log(JSON.stringify(result, null, 2));
+        return 0;
+      } finally {
+        await opened.close();
+      }
+    }
+
+    if (command === 'audiences') {
+      const configPath = values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+      const config = loadNodeConfig(configPath);
+      const opened = await openStorage(storage);
+      try {
+        console.log(JSON.stringify(await audiencesCommand(rest[0], rest[1], values.site, config, opened), null, 2));
         return 0;
       } finally {
         await opened.close();

@@ -16,5 +16,5 @@ export function loadConfig(text: string | undefined, source: string, warn: (line
   } catch (error) {
     throw new ConfigError(`${source} is not valid JSON (${(error as Error).message}); fix the syntax.`);
   }
-  return parseConfig(raw, source);
+  return parseConfig(raw, source, text);
 }

@@ -4,7 +4,7 @@ import { ConfigError, parseConfig } from './config.ts';
 describe('parseConfig', () => {
   it('fills defaults for a minimal site', () => {
     expect(parseConfig({ sites: [{ id: 'shop', writeKey: 'key', origins: ['https://shop.example'] }] })).toEqual({
-      sites: [{ id: 'shop', writeKey: 'key', origins: ['https://shop.example'], linkerDomains: [] }],
+      sites: [{ id: 'shop', writeKey: 'key', origins: ['https://shop.example'], linkerDomains: [], traits: [], audiences: [], stages: [] }],
       ip: 'truncate',
       stitching: false,
       rateLimit: { perAddress: 50, perSite: 5000 },

@@ -14,6 +14,7 @@ function strict<const Entries extends v.ObjectEntries>(entries: Entries, what = 
     return `is not a known key${near ? `; did you mean "${near}"?` : ''} (known here: ${known.join(', ')})`;
   });
 }
+import { DefinitionConfigError, SiteDefinitionsSchema, compileDefinitions } from './audiences/definitions.ts';
 
 const OriginPattern = v.pipe(
   v.string('must be a string such as "https://shop.example"'),
@@ -37,6 +38,8 @@ const SiteSchema = strict({
       'must be an object such as { "C0002": "analytics", "Analytics": "analytics" }',
     ),
   ),
+  // Computed traits, audiences and journey stages (audiences/), checked at start.
+  ...SiteDefinitionsSchema,
 });
 
 // Every number has a ceiling: beyond it a value is a typo, and past 2^31 ms a timer fires at once.
@@ -122,10 +125,18 @@ export type WebhookConfig = ForwardConfig['webhooks'][number];
 
 export class ConfigError extends Error {}
 
-/** Validates a parsed config; the error names the field and what to write there. */
-export function parseConfig(raw: unknown, source = 'config'): KithConfig {
+/** Validates a parsed config; the error names the field and what to write there (and the line and column of a definition, given the file's text). */
+export function parseConfig(raw: unknown, source = 'config', text?: string): KithConfig {
   const result = v.safeParse(ConfigSchema, raw);
-  if (result.success) return result.output;
+  if (result.success) {
+    try {
+      compileDefinitions(result.output.sites, source, text);
+    } catch (error) {
+      if (error instanceof DefinitionConfigError) throw new ConfigError(error.message);
+      throw error;
+    }
+    return result.output;
+  }
   const problems = result.issues.map((issue) => {
     const path = v.getDotPath(issue);
     return path ? `${path}: ${issue.message}` : issue.message;

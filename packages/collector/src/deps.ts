@@ -4,6 +4,7 @@ import type { Geo } from './pipeline/enrich.ts';
 import type { Logger } from './observe/log.ts';
 import type { Metrics } from './observe/metrics.ts';
 import type { Storage } from './storage/storage.ts';
+import type { AudienceEngine } from './audiences/engine.ts';
 
 /** Everything a route needs; tests pass their own clock and ID generator. */
 export interface AppDeps {
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** What the runtime knows of the client: its address (Node: the socket or a local proxy) and geo (Workers). */
   clientInfo?: (c: Context) => ClientInfo;
   clock?: () => Date;
+  /** Evaluates audiences, computed traits and stages of the persons each stored batch touches (audiences/engine.ts). */
+  audiences?: AudienceEngine;
   newId?: () => string;
   /** Structured logs (runtime/node-log.ts, or console JSON on Workers); without one, only errors, on the console. */
   log?: Logger;

@@ -2,6 +2,7 @@
 // graph at read time, so a merge covers events stored before it without rewriting them.
 import type { ConsentRecord, ErasureReceipt, IdSet, Person, PersonKey, Storage, StoredEvent } from './storage/storage.ts';
 import { idsOf } from './storage/storage.ts';
+import { announcedState, personEvents } from './audiences/reconcile.ts';
 
 const EXPORT_PAGE = 1000;
 
@@ -17,6 +18,10 @@ export const personIds = (site: string, person: Person): IdSet => ({ site, userI
 
 export interface PersonView extends Person {
   site: string;
+  /** Computed traits, audiences and journey stage, as announced to the forwarders (audiences/). */
+  computedTraits: Record<string, unknown>;
+  audiences: string[];
+  stage: string | null;
   firstSeen: string | null;
   lastSeen: string | null;
   eventCount: number;
@@ -30,7 +35,9 @@ export async function showPerson(storage: Storage, site: string, key: PersonKey)
   const [summary, consents] = await Promise.all([storage.eventSummary(ids), storage.consents(ids)]);
   const known = person.deviceIds.length > 0 || person.userIds.length + person.anonymousIds.length > 1 || summary.eventCount > 0 || consents.length > 0 || Object.keys(person.traits).length > 0
     || (await storage.rejectedOf(ids)).length > 0;
-  return known ? { site, ...person, ...summary, consents } : null;
+  if (!known) return null;
+  const { traits: computedTraits, audiences, stage } = announcedState(await personEvents(storage, site, person));
+  return { site, ...person, computedTraits, audiences, stage, ...summary, consents };
 }
 
 /** GDPR Art. 15: everything held on the person, with the banner texts their consents refer to and how their IDs were linked. */

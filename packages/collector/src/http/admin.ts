@@ -58,7 +58,7 @@ function personKey(c: Context<Env>): PersonKey {
 }
 
 /** Persons belong to a site: `?site=<id>`, which may be left out when the collector has one site. */
-function siteOf(c: Context<Env>, sites: Sites): string {
+export function siteOf(c: Context<Env>, sites: Sites): string {
   const asked = c.req.query('site');
   const site = asked === undefined ? sites.only() : sites.byId(asked);
   if (!site) {
@@ -69,7 +69,7 @@ function siteOf(c: Context<Env>, sites: Sites): string {
   return site.id;
 }
 
-function parseLimit(value: string | undefined): number {
+export function parseLimit(value: string | undefined): number {
   if (value === undefined) return 100;
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {

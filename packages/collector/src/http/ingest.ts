@@ -67,6 +67,8 @@ export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: Devic
     await deps.storage.write(set);
     c.set('ingested', { accepted: set.events.length + set.consents.length, refusedReasons: rejected.map((refusal) => refusal.reason) });
     live?.record(site.id, set.events[0]?.receivedAt ?? receivedAt.toISOString(), set.events, set.consents, rejected, items);
+    // After the write, off the request path: the answer does not wait for audiences.
+    deps.audiences?.touched(set);
     applyDeviceCookie(c, device);
     return {
       accepted: set.events.length + set.consents.length,

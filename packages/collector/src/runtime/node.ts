@@ -10,6 +10,7 @@ import { ConfigError, withForwardEnv, type KithConfig } from '../config.ts';
 import { loadConfig } from '../config-source.ts';
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
+import { startAudiences } from '../audiences/schedule.ts';
 import { startRetention } from '../retention.ts';
 import { createNodeLogger } from './node-log.ts';
 import { createNodeMetrics } from './node-metrics.ts';
@@ -48,9 +49,11 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   }
   const retention = config.retentionDays ? startRetention(opened, config.retentionDays) : undefined;
   if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
-  // Forwarders and retention use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
-  const storage = forwarding || retention
-    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop()]).then(() => opened.close()) }
+  const audiences = startAudiences(opened, config);
+  if (audiences) notices.push('evaluating audiences, computed traits and stages as events are stored');
+  // Forwarders, retention and audiences use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
+  const storage = forwarding || retention || audiences
+    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop(), audiences?.stop()]).then(() => opened.close()) }
     : opened;
   let adminToken = options.adminToken;
   if (!adminToken) {
@@ -63,6 +66,7 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (!options.secret) notices.push('KITH_SECRET is not set: console sign-ins hold until this process ends.');
   return {
     storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
+    ...(audiences ? { audiences: audiences.engine } : {}),
     sdkScript, sdkBanner, clientInfo: nodeClientInfo, liveEvents: 'push', log, metrics, notices,
   };
 }

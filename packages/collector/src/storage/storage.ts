@@ -223,6 +223,8 @@ export interface Storage extends ForwardStore {
   recentPersons(site: string, limit: number): Promise<PersonHit[]>;
   /** The console's overview of a site for events from `from` (inclusive) to `to` (exclusive), ISO times. */
   overview(site: string, from: string, to: string): Promise<SiteOverview>;
+  /** One ID per sender of the site's events (the user ID, else the anonymous ID): where a rebuild of audiences starts. */
+  personKeys(site: string): Promise<PersonKey[]>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**

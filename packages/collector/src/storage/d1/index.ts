@@ -6,7 +6,7 @@ import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite/console-queries.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
 import { createD1ForwardStore } from './forward.ts';
 import type { D1Database, D1PreparedStatement } from './binding.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -128,6 +128,10 @@ export function createD1Storage(options: D1Options): Storage {
 
     async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
       return (await all<RejectedRow>(q.rejectedOf(ids))).map(rejectedFromRow);
+    },
+
+    async personKeys(site: string) {
+      return all<PersonKey>(q.personKeys(site));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

@@ -3,7 +3,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import * as consoleQ from './console-queries.ts';
@@ -140,6 +140,10 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
     async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
       return (await run<RejectedRow>(q.rejectedOf(ids, text))).map(rejectedFromRow);
+    },
+
+    async personKeys(site: string) {
+      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

@@ -30,6 +30,12 @@ export const rejectedOf = (set: IdSet, storable: (id: string) => string): PgStat
   values: byIds(set, storable),
 });
 
+export const personKeys = (site: string): PgStatement => ({
+  sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+    from events where site = $1 and coalesce(user_id, anonymous_id) is not null`,
+  values: [site],
+});
+
 export const consentsOf = (set: IdSet, storable: (id: string) => string): PgStatement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
   values: byIds(set, storable),

@@ -5,7 +5,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
+import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
@@ -180,6 +180,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
       return all<RejectedRow>(q.rejectedOf(asStored(ids))).map(rejectedFromRow);
+    },
+
+    async personKeys(site: string) {
+      return all<PersonKey>(q.personKeys(site));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

@@ -33,6 +33,12 @@ export const rejectedOf = (set: IdSet): Statement => ({
   params: byIds(set),
 });
 
+export const personKeys = (site: string): Statement => ({
+  sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+    from events where site = ? and coalesce(user_id, anonymous_id) is not null`,
+  params: [site],
+});
+
 export const consentsOf = (set: IdSet): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
   params: byIds(set),

@@ -1,0 +1,125 @@
+// Keeps audiences up to date: persons touched by a stored batch are evaluated off the request path,
+// coalesced (a person touched ten times while waiting is evaluated once); persons with a window
+// about to run out are evaluated when it does; a rebuild evaluates every person of a site.
+import type { KithConfig } from '../config.ts';
+import { resolvePerson } from '../persons.ts';
+import type { NodeRef, Person, Storage, WriteSet } from '../storage/storage.ts';
+import { compileDefinitions } from './definitions.ts';
+import type { Definitions } from './evaluate.ts';
+import { reconcilePerson } from './reconcile.ts';
+
+export interface AudienceEngine {
+  /** Queues the persons a stored set touched; returns at once. */
+  touched(set: WriteSet): void;
+  /** Queues the person of these nodes (a merge, a consent change made elsewhere). */
+  touch(site: string, nodes: NodeRef[]): void;
+  /** Resolves once every queued person has been evaluated. */
+  settled(): Promise<void>;
+  /** Evaluates the persons whose next change time has come (by the app's clock). */
+  runDue(): Promise<void>;
+  /** Evaluates every person of the site from stored events; returns how many persons and changes. */
+  rebuild(site: string): Promise<{ persons: number; changes: number }>;
+  /** The site's compiled definitions, or undefined when it has none. */
+  definitions(site: string): Definitions | undefined;
+}
+
+export interface AudienceEngineOptions {
+  storage: Storage;
+  config: KithConfig;
+  clock?: () => Date;
+  /** Where a failed evaluation is reported; the person is tried again on their next event. */
+  log?: (message: string, error: unknown) => void;
+}
+
+const nodeKey = (site: string, node: NodeRef) => `${site}\n${node.kind}\n${node.id}`;
+const isEmpty = (d: Definitions) => d.traits.length + d.audiences.length + d.stages.length === 0;
+
+export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine {
+  const { storage } = options;
+  const clock = options.clock ?? (() => new Date());
+  const log = options.log ?? ((message, error) => console.error(`kith: ${message}`, error));
+  const compiled = new Map([...compileDefinitions(options.config.sites)].filter(([, d]) => !isEmpty(d)));
+  const pending = new Map<string, { site: string; node: NodeRef }>();
+  /** Next change time per person, by `site\npersonId`. */
+  const due = new Map<string, { site: string; node: NodeRef; at: number }>();
+  let draining: Promise<void> | null = null;
+
+  const reconcile = async (site: string, person: Person) => {
+    const definitions = compiled.get(site)!;
+    const { evaluation, changes } = await reconcilePerson(storage, definitions, site, person, clock());
+    const key = `${site}\n${person.personId}`;
+    const node: NodeRef = person.userIds[0] !== undefined ? { kind: 'user', id: person.userIds[0] } : { kind: 'anonymous', id: person.anonymousIds[0]! };
+    if (evaluation.nextChangeAt === null) due.delete(key);
+    else due.set(key, { site, node, at: evaluation.nextChangeAt });
+    return changes.length;
+  };
+
+  const personOf = async (site: string, node: NodeRef): Promise<Person | null> => {
+    if (node.kind === 'device') return storage.person(site, node);
+    return resolvePerson(storage, site, { kind: node.kind, id: node.id });
+  };
+
+  const drain = async () => {
+    while (pending.size > 0) {
+      const batch = [...pending.values()];
+      pending.clear();
+      const seen = new Set<string>();
+      for (const { site, node } of batch) {
+        try {
+          const person = await personOf(site, node);
+          if (!person || seen.has(`${site}\n${person.personId}`)) continue;
+          seen.add(`${site}\n${person.personId}`);
+          await reconcile(site, person);
+        } catch (error) {
+          log(`evaluating audiences of ${node.kind} ${node.id} on site ${site} failed`, error);
+        }
+      }
+    }
+  };
+
+  const touch = (site: string, nodes: NodeRef[]) => {
+    if (!compiled.has(site)) return;
+    for (const node of nodes) pending.set(nodeKey(site, node), { site, node });
+    draining ??= drain().finally(() => (draining = null));
+  };
+
+  return {
+    touched(set) {
+      const nodes = new Map<string, NodeRef[]>();
+      const add = (site: string, node: NodeRef) => (nodes.get(site) ?? nodes.set(site, []).get(site)!).push(node);
+      for (const item of [...set.events, ...set.consents]) {
+        if (item.userId !== undefined) add(item.site, { kind: 'user', id: item.userId });
+        else if (item.anonymousId !== undefined) add(item.site, { kind: 'anonymous', id: item.anonymousId });
+      }
+      // A merge joins two persons: the merged person is evaluated from both sides' events.
+      for (const link of set.links ?? []) add(link.site, link.to);
+      for (const [site, list] of nodes) touch(site, list);
+    },
+    touch,
+    async settled() {
+      while (draining) await draining;
+    },
+    async runDue() {
+      const now = clock().getTime();
+      for (const [key, entry] of due) {
+        if (entry.at > now) continue;
+        due.delete(key);
+        touch(entry.site, [entry.node]);
+      }
+      while (draining) await draining;
+    },
+    async rebuild(site) {
+      if (!compiled.has(site)) return { persons: 0, changes: 0 };
+      const seen = new Set<string>();
+      let changes = 0;
+      for (const key of await storage.personKeys(site)) {
+        const person = await resolvePerson(storage, site, key);
+        if (seen.has(person.personId)) continue;
+        seen.add(person.personId);
+        changes += await reconcile(site, person);
+      }
+      return { persons: seen.size, changes };
+    },
+    definitions: (site) => compiled.get(site),
+  };
+}

@@ -1,0 +1,157 @@
+// One person, evaluated and brought up to date. What a person is in is kept as the events that
+// announced it (Audience Entered / Exited, Journey Stage Changed, identify with computed traits),
+// stored in the events table like any other: that table is the forwarders' outbox, so each change
+// goes on at least once, and a (site, messageId) is stored once, so two collectors that reach the
+// same change store it once.
+import type { Person, Storage, StoredEvent } from '../storage/storage.ts';
+import { evaluatePerson, type Definitions, type Evaluation, type FactEvent, type PersonFacts } from './evaluate.ts';
+
+/** Marks the collector's own events in `context`; a client's event cannot carry it (pipeline/normalize.ts). */
+export const COMPUTED_CONTEXT = 'kith';
+export const AUDIENCE_ENTERED = 'Audience Entered';
+export const AUDIENCE_EXITED = 'Audience Exited';
+export const STAGE_CHANGED = 'Journey Stage Changed';
+
+interface ComputedMark {
+  computed: true;
+  /** Which result the event changes: `audience:<key>`, `stage` or `trait:<key>`. */
+  slot: string;
+  /** The change's number in its slot: the same change reached twice gets the same messageId. */
+  seq: number;
+  personId: string;
+  userIds: string[];
+  anonymousIds: string[];
+}
+
+/** What the stored change events say the person is in now. */
+export interface AnnouncedState {
+  traits: Record<string, unknown>;
+  audiences: string[];
+  stage: string | null;
+  seqs: Map<string, number>;
+}
+
+export interface Reconciled {
+  evaluation: Evaluation;
+  /** The change events written (none when the person already stood as evaluated). */
+  changes: StoredEvent[];
+}
+
+const PAGE = 1000;
+
+/** Every event of the person across all their IDs, oldest first. */
+export async function personEvents(storage: Storage, site: string, person: Person): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  let before: string | undefined;
+  do {
+    const page = await storage.events({ site, userIds: person.userIds, anonymousIds: person.anonymousIds, limit: PAGE, ...(before ? { before } : {}) });
+    events.push(...page.events);
+    before = page.next ?? undefined;
+  } while (before);
+  return events.reverse();
+}
+
+const markOf = (event: StoredEvent): ComputedMark | null => {
+  const mark = event.context?.[COMPUTED_CONTEXT] as ComputedMark | undefined;
+  return mark && typeof mark === 'object' && mark.computed === true ? mark : null;
+};
+
+/** The facts the evaluator reads: the person's own track events (not the collector's), traits and last consent. */
+export async function personFacts(storage: Storage, site: string, person: Person, events: StoredEvent[]): Promise<PersonFacts> {
+  const consents = await storage.consents({ site, userIds: person.userIds, anonymousIds: person.anonymousIds });
+  const facts: FactEvent[] = [];
+  let hasEvents = false;
+  for (const event of events) {
+    if (markOf(event)) continue;
+    hasEvents = true;
+    if (event.type !== 'track' || typeof event.event !== 'string') continue;
+    facts.push({ name: event.event, at: Date.parse(event.timestamp), properties: event.properties ?? {}, context: event.context ?? {} });
+  }
+  const last = consents.at(-1);
+  return {
+    events: facts,
+    // `user_id` lets a definition (the default "identified" stage) ask whether the person has logged in.
+    traits: { user_id: person.userIds[0] ?? null, ...person.traits },
+    consent: last ? { ...last.consent.categories } : null,
+    hasEvents,
+  };
+}
+
+/** The person's standing as their stored change events announced it, the highest seq of each slot winning. */
+export function announcedState(events: StoredEvent[]): AnnouncedState {
+  const latest = new Map<string, { seq: number; messageId: string; event: StoredEvent }>();
+  for (const event of events) {
+    const mark = markOf(event);
+    if (!mark) continue;
+    const held = latest.get(mark.slot);
+    // Equal seqs (two collectors that decided differently at once): the larger messageId wins, the same everywhere.
+    if (!held || mark.seq > held.seq || (mark.seq === held.seq && event.messageId > held.messageId)) latest.set(mark.slot, { seq: mark.seq, messageId: event.messageId, event });
+  }
+  const state: AnnouncedState = { traits: {}, audiences: [], stage: null, seqs: new Map() };
+  for (const [slot, { seq, event }] of latest) {
+    state.seqs.set(slot, seq);
+    if (slot.startsWith('audience:')) {
+      if (event.event === AUDIENCE_ENTERED) state.audiences.push(slot.slice('audience:'.length));
+    } else if (slot === 'stage') {
+      state.stage = (event.properties?.stage_key as string | null | undefined) ?? null;
+    } else if (slot.startsWith('trait:')) {
+      const key = slot.slice('trait:'.length);
+      state.traits[key] = event.traits?.[key] ?? null;
+    }
+  }
+  state.audiences.sort();
+  return state;
+}
+
+/** Evaluates the person now and stores the change events that bring their announced standing to it. */
+export async function reconcilePerson(storage: Storage, definitions: Definitions, site: string, person: Person, now: Date): Promise<Reconciled> {
+  const events = await personEvents(storage, site, person);
+  const evaluation = evaluatePerson(definitions, await personFacts(storage, site, person, events), now.getTime());
+  const changes = await changeEvents(site, person, announcedState(events), evaluation, now);
+  if (changes.length > 0) await storage.write({ events: changes, consents: [], rejected: [] });
+  return { evaluation, changes };
+}
+
+/** The events announcing the difference between what was announced and what now holds. */
+export async function changeEvents(site: string, person: Person, announced: AnnouncedState, evaluation: Evaluation, now: Date): Promise<StoredEvent[]> {
+  const at = now.toISOString();
+  const changes: StoredEvent[] = [];
+  const make = async (slot: string, value: unknown, shape: Pick<StoredEvent, 'type' | 'event' | 'properties' | 'traits'>) => {
+    const seq = (announced.seqs.get(slot) ?? 0) + 1;
+    const mark: ComputedMark = { computed: true, slot, seq, personId: person.personId, userIds: person.userIds, anonymousIds: person.anonymousIds };
+    const event: StoredEvent = {
+      ...shape,
+      site,
+      messageId: await changeId(site, person.personId, slot, value, seq),
+      timestamp: at,
+      receivedAt: at,
+      context: { [COMPUTED_CONTEXT]: mark },
+    };
+    if (person.userIds[0] !== undefined) event.userId = person.userIds[0];
+    if (person.anonymousIds[0] !== undefined) event.anonymousId = person.anonymousIds[0];
+    changes.push(event);
+  };
+
+  for (const [key, value] of Object.entries(evaluation.traits)) {
+    if (JSON.stringify(value) === JSON.stringify(announced.traits[key] ?? null)) continue;
+    await make(`trait:${key}`, value, { type: 'identify', traits: { [key]: value } });
+  }
+  if (evaluation.stage !== announced.stage) {
+    await make('stage', evaluation.stage, { type: 'track', event: STAGE_CHANGED, properties: { stage_key: evaluation.stage, previous_stage_key: announced.stage } });
+  }
+  const now_ = new Set(evaluation.audiences);
+  const before = new Set(announced.audiences);
+  for (const key of evaluation.audiences) {
+    if (!before.has(key)) await make(`audience:${key}`, true, { type: 'track', event: AUDIENCE_ENTERED, properties: { audience_key: key } });
+  }
+  for (const key of announced.audiences) {
+    if (!now_.has(key)) await make(`audience:${key}`, false, { type: 'track', event: AUDIENCE_EXITED, properties: { audience_key: key } });
+  }
+  return changes;
+}
+
+/** A stable messageId: the site, the person, the slot, the new value and the change's number in its slot. */
+async function changeId(site: string, personId: string, slot: string, value: unknown, seq: number): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify([site, personId, slot, value, seq])));
+  return `kith-${[...new Uint8Array(digest)].slice(0, 16).map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
