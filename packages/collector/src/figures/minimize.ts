@@ -1,0 +1,22 @@
+// fmin 0.0.2: 0.0.4 declares itself an ES module but ships its UMD build, which then exports nothing under Node.
+import { nelderMead } from 'fmin';
+
+/**
+ * Minimises a function of positive parameters: Nelder-Mead (fmin) on their logarithms, so the
+ * search never leaves the domain. Restarted from its own answer until it stops improving, as a
+ * simplex can collapse early on a long, curved valley such as BG/NBD's likelihood.
+ */
+export function minimizePositive(objective: (params: number[]) => number, start: number[]): { params: number[]; value: number } {
+  const onLogs = (logs: number[]) => {
+    const value = objective(logs.map(Math.exp));
+    return Number.isFinite(value) ? value : Number.MAX_VALUE;
+  };
+  let best = nelderMead(onLogs, start.map(Math.log), { maxIterations: 4000, minErrorDelta: 1e-10 });
+  for (let restart = 0; restart < 8; restart++) {
+    const next = nelderMead(onLogs, best.x, { maxIterations: 4000, minErrorDelta: 1e-10 });
+    const improved = best.fx - next.fx > 1e-9;
+    best = next.fx <= best.fx ? next : best;
+    if (!improved) break;
+  }
+  return { params: best.x.map(Math.exp), value: best.fx };
+}
