@@ -17,7 +17,7 @@ describe('Gamma-Gamma on the CDNOW sample (Fader & Hardie 2013)', () => {
     expect(Math.abs(fit.p - 6.25)).toBeLessThan(0.05);
     expect(Math.abs(fit.q - 3.74)).toBeLessThan(0.05);
     expect(Math.abs(fit.gamma - 15.44)).toBeLessThan(0.05);
-  });
+  }, 60_000);
 
   // The note's own illustration: the population mean is p*gamma/(q-1) = 35.22 at its estimates;
   // one order of $100 moves a customer's expected value only part of the way (weight p/(p+q-1)).

@@ -1,9 +1,11 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
+import * as fq from '../sqlite/figures-queries.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
 import { createD1ForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -192,6 +194,23 @@ export function createD1Storage(options: D1Options): Storage {
       if (lookups.length === 0) return {};
       const results = await read(() => db.batch<{ hash: string; texts: string }>(lookups));
       return Object.fromEntries(results.flatMap((result) => result.results).map((row) => [row.hash, JSON.parse(row.texts) as Record<string, string>]));
+    },
+
+    async siteEvents(query) {
+      return (await all<PersonEventRow>(fq.siteEvents(query))).map(personEventFromRow);
+    },
+
+    async siteConsents(window) {
+      return (await all<{ method: string; categories: string }>(fq.siteConsents(window))).map(consentChoiceFromRow);
+    },
+
+    async savePredictions(site, fittedAt, model) {
+      await read(() => bound(fq.savePredictions(site, fittedAt, model)).run());
+    },
+
+    async predictions(site) {
+      const [row] = await all<{ fittedAt: string; model: string }>(fq.predictions(site));
+      return row ? { fittedAt: row.fittedAt, model: JSON.parse(row.model) as unknown } : null;
     },
 
     // The binding belongs to the Worker's env; there is no connection to close.

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
+import * as fq from './figures-queries.ts';
+import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
@@ -193,6 +195,23 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async bannerTexts(hashes: string[]) {
       const rows = await read<{ hash: string; texts: Record<string, string> }>('select hash, texts from banner_texts where hash = any($1::text[])', [hashes]);
       return Object.fromEntries(rows.map((row) => [row.hash, row.texts]));
+    },
+
+    async siteEvents(query) {
+      return (await run<PersonEventRow>(fq.siteEvents(query, text))).map(personEventFromRow);
+    },
+
+    async siteConsents(window) {
+      return (await run<{ method: string; categories: Record<string, boolean> }>(fq.siteConsents(window, text))).map(consentChoiceFromRow);
+    },
+
+    async savePredictions(site, fittedAt, model) {
+      await run(fq.savePredictions(site, fittedAt, model));
+    },
+
+    async predictions(site) {
+      const [row] = await run<{ fittedAt: string; model: unknown }>(fq.predictions(site));
+      return row ? { fittedAt: row.fittedAt, model: row.model } : null;
     },
 
     async close() {

@@ -206,4 +206,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   create index dead_letters_by_destination on dead_letters (destination, id);
   `,
+  // 4: predictions (figures/predict.ts): a site's latest fitted parameters with their data window and holdout check.
+  `
+  create table predictions (
+    site      text primary key,
+    fitted_at text collate "C" not null,
+    model     json not null
+  );
+  `,
 ];

@@ -4,10 +4,12 @@ import { DatabaseSync } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, type ConsentRow, type EdgeRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
+import * as fq from './figures-queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
@@ -215,6 +217,27 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
         if (row) texts[hash] = JSON.parse(row.texts);
       }
       return texts;
+    },
+
+    async siteEvents(query) {
+      return all<PersonEventRow>(fq.siteEvents(query)).map(personEventFromRow);
+    },
+
+    async siteConsents(window) {
+      return all<{ method: string; categories: string }>(fq.siteConsents(window)).map(consentChoiceFromRow);
+    },
+
+    async savePredictions(site, fittedAt, model) {
+      try {
+        run(fq.savePredictions(site, fittedAt, model));
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
+    },
+
+    async predictions(site) {
+      const [row] = all<{ fittedAt: string; model: string }>(fq.predictions(site));
+      return row ? { fittedAt: row.fittedAt, model: JSON.parse(row.model) as unknown } : null;
     },
 
     async close() {

@@ -187,4 +187,12 @@ export const MIGRATIONS: readonly string[] = [
   -- the epoch tells a forwarder that read a batch before the delete not to move its cursor (see forward.ts).
   create trigger events_seq_reuse after delete on events when old.seq > (select coalesce(max(seq), 0) from events) begin update forward_cursors set epoch = epoch + 1, seq = min(seq, (select coalesce(max(seq), 0) from events)); end;
   `,
+  // 4: predictions (figures/predict.ts): a site's latest fitted parameters with their data window and holdout check.
+  `
+  create table predictions (
+    site      text primary key,
+    fitted_at text not null,
+    model     text not null
+  );
+  `,
 ];
