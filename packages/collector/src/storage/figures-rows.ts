@@ -4,6 +4,8 @@ import type { Campaign, ConsentChoice, PersonEvent } from './storage.ts';
 export interface PersonEventRow {
   personId: string;
   identified: number | boolean;
+  userId: string | null;
+  anonymousId: string | null;
   type: string;
   event: string | null;
   timestamp: string;
@@ -39,6 +41,8 @@ export function personEventFromRow(row: PersonEventRow): PersonEvent {
   return {
     personId: row.personId,
     identified: Boolean(row.identified),
+    userId: row.userId,
+    anonymousId: row.anonymousId,
     type: row.type,
     event: row.event,
     timestamp: row.timestamp,

@@ -220,6 +220,9 @@ export interface PersonEvent {
   personId: string;
   /** The person has a user ID: logged in on some device, at some time. */
   identified: boolean;
+  /** The IDs the event was sent under (what a computed trait is written to). */
+  userId: string | null;
+  anonymousId: string | null;
   type: string;
   event: string | null;
   timestamp: string;

@@ -8,12 +8,12 @@ const FAR_FUTURE = '9999';
 export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): PgStatement => ({
   sql: `select p.person_id as "personId",
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
-      p.type, p.event, p.timestamp,
+      p.user_id as "userId", p.anonymous_id as "anonymousId", p.type, p.event, p.timestamp,
       p.body->'properties'->>'revenue' as revenue, p.body->'properties'->>'total' as total,
       p.body->'properties'->>'products' as products,
       p.body->'context'->'campaign'->>'source' as source, p.body->'context'->'campaign'->>'medium' as medium,
       p.body->'context'->'campaign'->>'name' as name
-    from (select e.seq, e.site, e.user_id, e.type, e.event, e.timestamp, e.body,
+    from (select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
       from events e
       left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
