@@ -7,6 +7,7 @@ import type { AppDeps, Env } from './deps.ts';
 import { KithError, errorBody, handleError } from './errors.ts';
 import { adminHandlers } from './http/admin.ts';
 import { createDeviceBindings } from './http/device.ts';
+import { figuresHandlers } from './http/figures.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
@@ -21,6 +22,7 @@ export function createApp(deps: AppDeps) {
   const ingest = ingestHandlers(deps, sites, bindings);
   const linker = linkerHandlers(deps, sites);
   const admin = adminHandlers(deps, sites, bindings);
+  const figures = figuresHandlers(deps, sites);
   const app = new Hono<Env>();
 
   app.use(requestId());
@@ -47,19 +49,21 @@ export function createApp(deps: AppDeps) {
 
   const hint = 'Send the admin token as "Authorization: Bearer <KITH_ADMIN_TOKEN>".';
   const unauthorized = { message: errorBody('unauthorized', hint) };
-  app.use(
-    '/v1/persons/*',
-    bearerAuth({
-      token: deps.adminToken,
-      noAuthenticationHeader: unauthorized,
-      invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
-      invalidToken: unauthorized,
-    }),
-  );
+  const adminOnly = bearerAuth({
+    token: deps.adminToken,
+    noAuthenticationHeader: unauthorized,
+    invalidAuthenticationHeader: { message: errorBody('invalid_request', hint) },
+    invalidToken: unauthorized,
+  });
+  app.use('/v1/persons/*', adminOnly);
   app.get('/v1/persons/:kind/:id', admin.person);
   app.get('/v1/persons/:kind/:id/events', admin.events);
   app.get('/v1/persons/:kind/:id/export', admin.export);
   app.delete('/v1/persons/:kind/:id', admin.erase);
+
+  app.get('/v1/figures', adminOnly, figures.figures);
+  app.get('/v1/predictions', adminOnly, figures.predictions);
+  app.post('/v1/predictions/fit', adminOnly, figures.fit);
 
   return app;
 }

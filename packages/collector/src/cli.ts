@@ -6,6 +6,7 @@ import { destinationsOf } from './forward/index.ts';
 import { replayDeadLetters } from './forward/replay.ts';
 import { DEFAULT_STORAGE, createNodeDeps, listen, loadNodeConfig } from './runtime/node.ts';
 import { openStorage } from './storage/open.ts';
+import { FIGURES_USAGE, runFiguresCommand } from './figures/commands.ts';
 import { erasePerson, exportPerson, showPerson } from './persons.ts';
 
 const USAGE = `Usage:
@@ -16,6 +17,7 @@ const USAGE = `Usage:
   kith person erase <user|anonymous> <id> [--site <id>] [--storage ...]    (GDPR Art. 17, prints the receipt)
   kith forward dead-letters <destination> [--storage ...]   (e.g. "nats" or "webhook:crm")
   kith forward replay <destination> [--config ...] [--storage ...]   (sends them again; removes each one delivered)
+${FIGURES_USAGE}
 
 Environment: KITH_PORT, KITH_STORAGE, KITH_CONFIG, KITH_ADMIN_TOKEN, KITH_SECRET.
 Without a config file, "kith serve" runs one dev site (write key "dev", origins http://localhost:*).`;
@@ -32,6 +34,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         storage: { type: 'string' },
         config: { type: 'string' },
         site: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        funnel: { type: 'string' },
+        'calibration-end': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -107,6 +113,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         await opened.close();
       }
     }
+
+    const figures = await runFiguresCommand([command, ...rest], values, () => openStorage(storage));
+    if (figures !== null) return figures;
 
     throw new ConfigError(`unknown command "${[command, ...rest].join(' ')}"\n\n${USAGE}`);
   } catch (error) {

@@ -54,7 +54,7 @@ function personKey(c: Context<Env>): PersonKey {
 }
 
 /** Persons belong to a site: `?site=<id>`, which may be left out when the collector has one site. */
-function siteOf(c: Context<Env>, sites: Sites): string {
+export function siteOf(c: Context<Env>, sites: Sites): string {
   const asked = c.req.query('site');
   const site = asked === undefined ? sites.only() : sites.byId(asked);
   if (!site) {
