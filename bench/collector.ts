@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, WRITE_KEY, writeBenchConfig } from './in-process.ts';
-import { postgresMissing, startThrowawayPostgres } from '../packages/collector/src/throwaway-postgres.ts';
+import { postgresMissing, startThrowawayPostgres } from '../packages/collector/test/support/throwaway-postgres.ts';
 import { EVENTS_PER_BATCH, browserEvent } from './traffic.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);

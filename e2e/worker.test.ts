@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startBundledWorker, type BundledWorker } from '../packages/collector/src/runtime/test-worker.ts';
+import { startBundledWorker, type BundledWorker } from '../packages/collector/test/support/worker.ts';
 import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { deviceStorage, eventually, launchChromium, recordCollectorRequests } from './harness.ts';
 

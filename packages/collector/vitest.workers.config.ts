@@ -1,7 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { webhookOutbound } from './src/forward/test-webhook-outbound.ts';
-import { d1LockService } from './src/storage/d1/test-lock.ts';
+import { d1LockService } from './test/support/d1-lock.ts';
+import { webhookOutbound } from './test/support/webhook-outbound.ts';
 
 /** The secret of the test site's webhook (workers.workers.test.ts). */
 const WEBHOOK_SECRET = 'worker-webhook-secret-0123456789';
@@ -30,6 +30,6 @@ export default defineConfig({
   ],
   test: {
     name: 'collector-workers',
-    include: ['src/**/*.workers.test.ts'],
+    include: ['src/**/*.workers.test.ts', 'test/**/*.workers.test.ts'],
   },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expireOld, startRetention } from './retention.ts';
 import { idsOf, type Storage, type StoredEvent } from './storage/storage.ts';
-import { testApp } from './test-support.ts';
+import { testApp } from '../test/support/app.ts';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 

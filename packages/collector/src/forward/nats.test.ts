@@ -3,10 +3,11 @@ import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type NatsConfig } from '../config.ts';
 import type { StoredEvent } from '../storage/storage.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 import { startForwarder } from './forwarder.ts';
 import { natsDestination } from './nats.ts';
-import { eventually, startNatsServer, type NatsServer } from './test-servers.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { startNatsServer, type NatsServer } from '../../test/support/nats.ts';
 
 const FAST = { batchSize: 50, pollMs: 10, retry: { initialMs: 10, maxMs: 200 } };
 

@@ -2,10 +2,11 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.ts';
 import { createPostgresStorage } from '../storage/postgres/index.ts';
-import { freshTestSchema } from '../storage/postgres/test-schema.ts';
+import { freshTestSchema } from '../../test/support/postgres-schema.ts';
 import type { Storage, StoredEvent } from '../storage/storage.ts';
 import { startForwarder } from './forwarder.ts';
-import { eventually, startWebhookReceiver } from './test-servers.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { startWebhookReceiver } from '../../test/support/webhook-receiver.ts';
 import { webhookDestination } from './webhook.ts';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startWebhookReceiver } from './test-servers.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { startWebhookReceiver } from '../../test/support/webhook-receiver.ts';
 
 const KITH = fileURLToPath(new URL('../runtime/node.ts', import.meta.url));
 const SECRET = 'serve-test-secret-0123456789';

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type WebhookConfig } from '../config.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 import { startForwarder, type Forwarder } from './forwarder.ts';
 import { replayDeadLetters } from './replay.ts';
-import { eventually, startWebhookReceiver, type WebhookReceiver } from './test-servers.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
 import { webhookDestination } from './webhook.ts';
 
 const SECRET = 'webhook-test-secret-0123456789';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventPage } from '../storage/storage.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 async function withEvents(count: number) {
   const t = await testApp();

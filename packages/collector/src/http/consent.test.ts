@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { idsOf } from '../storage/storage.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const bannerText = { title: 'Cookie consent', body: 'We would like to use cookies for analytics.', accept: 'Accept all', reject: 'Reject all' };
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { idsOf } from '../storage/storage.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 // Deterministic pseudo-random inputs, so a failure can be replayed.
 function random(seed: number) {

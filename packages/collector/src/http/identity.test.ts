@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signLinker } from './linker-token.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const granted = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } } };
 const denied = { consent: { policyVersion: '1', categories: { necessary: true, analytics: false, marketing: false } } };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchResponse } from '@kith/sdk/contract';
 import { idsOf } from '../storage/storage.ts';
-import { SHOP_KEY, testApp, trackEvent } from '../test-support.ts';
+import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const batchOf = (...batch: unknown[]) => ({ batch, sentAt: '2026-06-01T11:59:30.000Z' });
 

@@ -21,7 +21,7 @@ const testEnv: WorkersEnv = {
   KITH_SECRET: 'worker-test-secret',
 };
 
-/** What the webhook receiver in Node was sent (see test-webhook-outbound.ts). */
+/** What the webhook receiver in Node was sent (see test/support/webhook-outbound.ts). */
 interface Received {
   url: string;
   status: number;

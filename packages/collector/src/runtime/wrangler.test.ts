@@ -2,7 +2,7 @@
 // import workers.ts as a module and would not see what only the bundle shows (an export workerd
 // refuses as an entrypoint, a module that does not bundle).
 import { describe, expect, it } from 'vitest';
-import { startBundledWorker } from './test-worker.ts';
+import { startBundledWorker } from '../../test/support/worker.ts';
 
 const WRITE_KEY = 'bundle-key';
 const ADMIN_TOKEN = 'bundle-admin-token';

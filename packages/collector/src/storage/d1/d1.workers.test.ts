@@ -1,11 +1,11 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
 import { env } from 'cloudflare:test';
-import { describeStorageContract } from '../contract.ts';
+import { describeStorageContract } from '../../../test/storage-contract/index.ts';
 import { createD1Storage, type D1Database } from './index.ts';
 
 interface TestEnv {
   CONTRACT_DB: D1Database;
-  /** Node's hand on the database file (see test-lock.ts and vitest.workers.config.ts). */
+  /** Node's hand on the database file (see test/support/d1-lock.ts and vitest.workers.config.ts). */
   D1_LOCK: { fetch(url: string, init?: RequestInit): Promise<Response> };
 }
 const { CONTRACT_DB: db, D1_LOCK: lockService } = env as unknown as TestEnv;

@@ -2,11 +2,11 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config.ts';
 import { MIGRATIONS } from './schema.ts';
-import { describeStorageContract } from '../contract.ts';
+import { describeStorageContract } from '../../../test/storage-contract/index.ts';
 import { openStorage } from '../open.ts';
 import type { Storage } from '../storage.ts';
 import { createPostgresStorage } from './index.ts';
-import { freshTestSchema } from './test-schema.ts';
+import { freshTestSchema } from '../../../test/support/postgres-schema.ts';
 
 async function queryAs(url: string, sql: string): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: url });

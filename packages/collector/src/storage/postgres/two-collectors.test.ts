@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshTestSchema, type TestSchema } from './test-schema.ts';
+import { freshTestSchema, type TestSchema } from '../../../test/support/postgres-schema.ts';
 
 const KITH = fileURLToPath(new URL('../../runtime/node.ts', import.meta.url));
 const ADMIN_TOKEN = 'two-collectors-token';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { describeStorageContract } from '../contract.ts';
+import { describeStorageContract } from '../../../test/storage-contract/index.ts';
 import { describe, expect, it } from 'vitest';
 import type { Storage, StoredEvent } from '../storage.ts';
 import { createSqliteStorage } from './index.ts';

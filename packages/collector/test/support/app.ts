@@ -1,6 +1,6 @@
-import { createApp } from './app.ts';
-import { devConfig, parseConfig } from './config.ts';
-import { createSqliteStorage } from './storage/sqlite/index.ts';
+import { createApp } from '../../src/app.ts';
+import { devConfig, parseConfig } from '../../src/config.ts';
+import { createSqliteStorage } from '../../src/storage/sqlite/index.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const SHOP_KEY = 'shop-key';

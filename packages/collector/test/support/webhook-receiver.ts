@@ -1,62 +1,7 @@
-// Real servers on loopback for the forwarding tests: nats-server with JetStream, and a webhook receiver.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// A real webhook receiver on loopback for the forwarding tests.
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { freePort } from '../throwaway-postgres.ts';
-import { verifySignature } from './test-webhook-outbound.ts';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { inject } from 'vitest';
-import type { StoredEvent } from '../storage/storage.ts';
-
-export interface NatsServer {
-  url: string;
-  /** SIGKILL: no shutdown, no flush, as a crash. */
-  kill(): Promise<void>;
-  /** Starts it again on the same port and store folder. */
-  restart(): Promise<void>;
-  /** Stops it for good and removes its store. */
-  stop(): Promise<void>;
-}
-
-/** `nats-server -js` on a free loopback port with a store folder of its own (test-nats.ts found the program). */
-export async function startNatsServer(): Promise<NatsServer> {
-  const bin = inject('natsServer');
-  const port = await freePort();
-  const store = mkdtempSync(join(tmpdir(), 'kith-nats-'));
-  let child: ChildProcess | undefined;
-
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      const server = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
-      child = server;
-      let output = '';
-      server.stderr?.on('data', (chunk) => {
-        output += chunk;
-        if (output.includes('Server is ready')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`nats-server exited with ${code}:\n${output}`)));
-    });
-  const end = async (signal: NodeJS.Signals) => {
-    const server = child;
-    child = undefined;
-    if (!server || server.exitCode !== null || server.signalCode !== null) return;
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill(signal);
-    await exited;
-  };
-
-  await start();
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    kill: () => end('SIGKILL'),
-    restart: start,
-    async stop() {
-      await end('SIGTERM');
-      rmSync(store, { recursive: true, force: true });
-    },
-  };
-}
+import type { StoredEvent } from '../../src/storage/storage.ts';
+import { verifySignature } from './webhook-signature.ts';
 
 export interface WebhookRequest {
   /** What the receiver answered. */
@@ -134,13 +79,4 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
 
   await listen();
   return receiver;
-}
-
-/** Polls until `check` holds, or fails after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { StorageUnderTest } from './contract.ts';
-import type { OutboxEvent, Storage, StoredEvent } from './storage.ts';
+import type { OutboxEvent, Storage } from '../../src/storage/storage.ts';
+import { event, set, type StorageUnderTest } from './subject.ts';
 
 /**
  * The `ForwardStore` contract (the events table read as an outbox), as part of the storage
- * contract (contract.ts), on its migrated storage. Uses nothing but the interface, `query` and
+ * contract (index.ts), on its migrated storage. Uses nothing but the interface, `query` and
  * vitest, so it runs on Workers too.
  */
 export function describeForwardStoreContract(adapter: string, current: () => StorageUnderTest): void {
@@ -15,7 +15,7 @@ export function describeForwardStoreContract(adapter: string, current: () => Sto
     storage = subject.storage;
   });
 
-  const store = (...messageIds: string[]) => storage.write({ events: messageIds.map((id) => event(id)), consents: [], rejected: [] });
+  const store = (...messageIds: string[]) => storage.write(set({ events: messageIds.map((id) => event(id)) }));
   const ids = (batch: OutboxEvent[]) => batch.map((e) => e.event.messageId);
   const deliver = async (destination: string, owner: string, limit = 100) => {
     const batch = await storage.pending(destination, limit);
@@ -107,7 +107,7 @@ export function describeForwardStoreContract(adapter: string, current: () => Sto
       await store('m1', 'm2');
       expect(await deliver('hook', 'a')).toEqual(['m1', 'm2']);
       expect(await second.claimForwarding('hook', 'b', 30_000)).toBe(false);
-      await second.write({ events: [event('m3')], consents: [], rejected: [] });
+      await second.write(set({ events: [event('m3')] }));
       expect(ids(await second.pending('hook', 10))).toEqual(['m3']);
     });
 
@@ -168,15 +168,3 @@ export function describeForwardStoreContract(adapter: string, current: () => Sto
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function event(messageId: string): StoredEvent {
-  return {
-    type: 'track',
-    messageId,
-    anonymousId: 'anon-1',
-    event: 'Product Added',
-    properties: { sku: 'kith-mug', price: 12 },
-    site: 'shop',
-    timestamp: '2026-06-01T11:59:00.000Z',
-    receivedAt: '2026-06-01T12:00:00.000Z',
-  };
-}

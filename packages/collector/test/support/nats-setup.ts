@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The nats-server program: the forwarding tests start their own servers with it (forward/test-servers.ts). */
+    /** The nats-server program: the forwarding tests start their own servers with it (nats.ts). */
     natsServer: string;
   }
 }

@@ -1,6 +1,6 @@
 // Node side of the Worker's webhook tests: workerd hands the Worker's outgoing requests here (the
 // Worker may not reach loopback), where they are checked and recorded as a receiver would.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { verifySignature } from './webhook-signature.ts';
 
 export interface OutboundRequest {
   url: string;
@@ -36,13 +36,4 @@ export function webhookOutbound(secret: string) {
       return Response.json(requests);
     },
   };
-}
-
-/** The receiver side, written with node:crypto rather than sign.ts, as a receiver would. */
-export function verifySignature(secret: string, timestamp: unknown, signature: unknown, body: string): boolean {
-  if (typeof timestamp !== 'string' || typeof signature !== 'string') return false;
-  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
 }

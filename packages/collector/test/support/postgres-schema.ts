@@ -12,7 +12,7 @@ export interface TestSchema {
 }
 
 /**
- * A fresh role with a schema of its own name on the test server (see test-postgres.ts), so each
+ * A fresh role with a schema of its own name on the test server (see postgres-setup.ts), so each
  * test starts empty and sees no other test's rows, and can be cut off without touching the others.
  */
 export async function freshTestSchema(): Promise<TestSchema> {

@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
-import type { StorageUnderTest } from './contract.ts';
-import { idsOf, type Storage, type StoredEvent, type WriteSet } from './storage.ts';
+import { idsOf, type Storage, type StoredEvent } from '../../src/storage/storage.ts';
+import { event as storedEvent, messageIds as messageIdsOf, rejected as rejectedEvent, set, type StorageUnderTest } from './subject.ts';
 
 const OLD = '2025-01-10T12:00:00.000Z';
 const NEW = '2026-06-01T12:00:00.000Z';
 const CUTOFF = new Date('2026-01-01T00:00:00.000Z');
 
-/** Retention, as part of the storage contract (contract.ts): run by every adapter's test file. */
+/** Retention, as part of the storage contract (index.ts): run by every adapter's test file. */
 export function describeRetentionContract(subject: () => StorageUnderTest): void {
   const storage = (): Storage => subject().storage;
 
@@ -47,16 +47,8 @@ export function describeRetentionContract(subject: () => StorageUnderTest): void
   });
 }
 
-const set = (parts: Partial<WriteSet>): WriteSet => ({ events: [], consents: [], rejected: [], ...parts });
-
-function event(messageId: string, receivedAt: string): StoredEvent {
-  return { type: 'track', messageId, anonymousId: 'anon-r', event: 'Product Viewed', site: 'shop', timestamp: receivedAt, receivedAt };
-}
-
-function rejected(receivedAt: string) {
-  return { site: 'shop', receivedAt, reason: 'missing_event', message: 'A track event needs an "event" name.', payload: '{"type":"track"}' };
-}
-
-async function messageIds(storage: Storage): Promise<string[]> {
-  return (await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-r' }), limit: 100 })).events.map((e) => e.messageId);
-}
+// Received (and sent) at the time given, by anon-r, apart from the other suites' anon-1.
+const event = (messageId: string, receivedAt: string): StoredEvent =>
+  storedEvent(messageId, { anonymousId: 'anon-r', event: 'Product Viewed', timestamp: receivedAt, receivedAt });
+const rejected = (receivedAt: string) => ({ ...rejectedEvent('r'), receivedAt });
+const messageIds = (storage: Storage) => messageIdsOf(storage, { kind: 'anonymous', id: 'anon-r' });

@@ -2,9 +2,9 @@
 // initdb into a temporary folder, loopback only on a free port, stopped and deleted afterwards.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.ts';
 
 export interface ThrowawayPostgres {
   /** A superuser URL of the (empty) database asked for. */
@@ -65,18 +65,6 @@ export async function startThrowawayPostgres(options: { database: string; durabl
     const { stderr, message } = error as { stderr?: string; message?: string };
     throw new Error(`could not start a throwaway PostgreSQL server: ${stderr?.trim() || message}`, { cause: error });
   }
-}
-
-/** A port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 function findPostgresBin(): string | undefined {

@@ -1,24 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KithError } from '../errors.ts';
-import { describeIdentityContract } from './contract-identity.ts';
-import { describeRetentionContract } from './contract-retention.ts';
-import { describeForwardStoreContract } from './forward-contract.ts';
-import { idsOf, type ConsentRecord, type IdKind, type PersonKey, type RejectedEvent, type Storage, type StoredEvent, type WriteSet } from './storage.ts';
-
-/** What an adapter's test file hands the suite: per test, a fresh and empty database. */
-export interface StorageUnderTest {
-  /** A storage on the fresh database, not yet migrated. */
-  storage: Storage;
-  /** Another storage on the same database, as a second collector instance would open it. */
-  another(): Storage;
-  /** Runs SQL on the database past the adapter, to see what the database itself allows. */
-  query(sql: string): Promise<Record<string, unknown>[]>;
-  /** Makes the database refuse the adapter (a lock held elsewhere, logins refused) until `restore`. */
-  cutOff(): Promise<void>;
-  restore(): Promise<void>;
-  /** Closes every storage opened here and removes the database. */
-  cleanup(): Promise<void>;
-}
+import { KithError } from '../../src/errors.ts';
+import { idsOf, type IdKind, type Storage, type WriteSet } from '../../src/storage/storage.ts';
+import { describeForwardStoreContract } from './forward.ts';
+import { describeIdentityContract } from './identity.ts';
+import { describeRetentionContract } from './retention.ts';
+import { BANNER_A, BANNER_B, consent, event, expectNothingStored, HASH_A, HASH_B, messageIds, rejected, set, withoutBannerText, type StorageUnderTest } from './subject.ts';
 
 /**
  * The `Storage` contract, forwarding's included, run unchanged by every adapter's test file (sqlite, postgres, d1).
@@ -229,77 +215,4 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       expect(await storage.write(lost)).toEqual({ inserted: 2, duplicates: 0 });
     });
   });
-}
-
-const HASH_A = 'a'.repeat(64);
-const HASH_B = 'b'.repeat(64);
-const BANNER_A = { title: 'Wir verwenden Cookies', accept: 'Alle akzeptieren', reject: 'Alle ablehnen' };
-const BANNER_B = { title: 'We use cookies', accept: 'Accept all', reject: 'Reject all' };
-
-const set = (parts: Partial<WriteSet>): WriteSet => ({ events: [], consents: [], rejected: [], ...parts });
-
-function event(messageId: string, overrides: Partial<StoredEvent> = {}): StoredEvent {
-  return {
-    type: 'track',
-    messageId,
-    anonymousId: 'anon-1',
-    event: 'Product Added',
-    properties: { sku: 'kith-mug', price: 12 },
-    context: { page: { path: '/mug', title: 'Mug' }, locale: 'de-DE', ip: '203.0.113.0' },
-    site: 'shop',
-    timestamp: '2026-06-01T11:59:00.000Z',
-    originalTimestamp: '2026-06-01T11:58:58.000Z',
-    sentAt: '2026-06-01T11:59:58.000Z',
-    receivedAt: '2026-06-01T12:00:00.000Z',
-    ...overrides,
-  };
-}
-
-type ConsentOverrides = Partial<ConsentRecord['consent']> & { bannerText?: Record<string, string>; anonymousId?: string };
-
-function consent(messageId: string, overrides: ConsentOverrides = {}): ConsentRecord {
-  const { anonymousId = 'anon-1', ...properties } = overrides;
-  return {
-    site: 'shop',
-    messageId,
-    anonymousId,
-    timestamp: '2026-06-01T11:59:00.000Z',
-    receivedAt: '2026-06-01T12:00:00.000Z',
-    consent: { policyVersion: '2026-05', categories: { necessary: true, analytics: true, marketing: false }, method: 'custom', ...properties },
-  };
-}
-
-/** The consent log keeps the banner text's hash; the text itself is kept once, apart. */
-function withoutBannerText(record: ConsentRecord): ConsentRecord {
-  const { bannerText: _text, ...consent } = record.consent as ConsentRecord['consent'] & { bannerText?: unknown };
-  return { ...record, consent };
-}
-
-function rejected(messageId: string): RejectedEvent {
-  return {
-    site: 'shop',
-    receivedAt: '2026-06-01T12:00:00.000Z',
-    reason: 'missing_event',
-    message: 'A track event needs an "event" name.',
-    payload: JSON.stringify({ type: 'track', messageId }),
-  };
-}
-
-async function messageIds(storage: Storage, key: PersonKey): Promise<string[]> {
-  const person = idsOf('shop', key);
-  const ids: string[] = [];
-  let before: string | undefined;
-  do {
-    const page = await storage.events({ ...person, limit: 1000, ...(before ? { before } : {}) });
-    ids.push(...page.events.map((e) => e.messageId));
-    before = page.next ?? undefined;
-  } while (before);
-  return ids;
-}
-
-async function expectNothingStored(storage: Storage): Promise<void> {
-  expect(await messageIds(storage, { kind: 'anonymous', id: 'anon-1' })).toEqual([]);
-  expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toEqual([]);
-  expect(await storage.rejected('shop', 10)).toEqual([]);
-  expect(await storage.bannerTexts([HASH_A])).toEqual({});
 }
