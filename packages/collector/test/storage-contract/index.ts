@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KithError } from '../../src/errors.ts';
 import { idsOf, type IdKind, type Storage, type WriteSet } from '../../src/storage/storage.ts';
+import { describeFiguresContract } from './figures.ts';
 import { describeForwardStoreContract } from './forward.ts';
 import { describeIdentityContract } from './identity.ts';
 import { describeRetentionContract } from './retention.ts';
@@ -46,6 +47,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     describeIdentityContract(adapter, () => subject);
     describeRetentionContract(() => subject);
     describeForwardStoreContract(adapter, () => subject);
+    describeFiguresContract(() => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });
