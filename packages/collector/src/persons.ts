@@ -2,6 +2,7 @@
 // graph at read time, so a merge covers events stored before it without rewriting them.
 import type { ConsentRecord, ErasureReceipt, IdSet, Person, PersonKey, Storage, StoredEvent } from './storage/storage.ts';
 import { idsOf } from './storage/storage.ts';
+import { scoresBasis, type ScoresBasis } from './figures/beside-scores.ts';
 
 const EXPORT_PAGE = 1000;
 
@@ -21,15 +22,17 @@ export interface PersonView extends Person {
   lastSeen: string | null;
   eventCount: number;
   consents: ConsentRecord[];
+  /** With predicted scores among the traits: the fit they come from (figures/). */
+  predictions?: ScoresBasis;
 }
 
 /** The person with what is known of their events and their consent history; null when nothing is held on the ID. */
 export async function showPerson(storage: Storage, site: string, key: PersonKey): Promise<PersonView | null> {
   const person = await resolvePerson(storage, site, key);
   const ids = personIds(site, person);
-  const [summary, consents] = await Promise.all([storage.eventSummary(ids), storage.consents(ids)]);
+  const [summary, consents, predictions] = await Promise.all([storage.eventSummary(ids), storage.consents(ids), scoresBasis(storage, site, person.traits)]);
   const known = person.deviceIds.length > 0 || person.userIds.length + person.anonymousIds.length > 1 || summary.eventCount > 0 || consents.length > 0 || Object.keys(person.traits).length > 0;
-  return known ? { site, ...person, ...summary, consents } : null;
+  return known ? { site, ...person, ...summary, consents, ...(predictions ? { predictions } : {}) } : null;
 }
 
 /** GDPR Art. 15: everything held on the person, with the banner texts their consents refer to and how their IDs were linked. */

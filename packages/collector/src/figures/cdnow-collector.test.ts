@@ -73,7 +73,10 @@ describe('predictions through the collector, on the CDNOW sample', () => {
 
     // The scores are the person's traits, shown with the person.
     const shown = await kith(['person', 'show', 'user', 'cdnow-0001', '--storage', storage]);
-    const traits = JSON.parse(shown.stdout).traits;
+    const person = JSON.parse(shown.stdout);
+    const { traits } = person;
+    // Beside the scores, what they rest on.
+    expect(person.predictions).toMatchObject({ customers: 2357, window: { calibrationEnd: '1997-09-30' }, holdout: { weeks: 39, actual: 1882 } });
     expect(traits).toMatchObject({ rfm_segment: expect.any(String), likely_to_churn: expect.any(Boolean) });
     expect(traits.p_alive).toBeGreaterThan(0);
     expect(traits.p_alive).toBeLessThanOrEqual(1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SHOP_KEY, testApp } from '../../test/support/app.ts';
+import type { Figures } from '../figures/figures.ts';
 
 const page = (messageId: string, anonymousId: string, timestamp: string, campaign?: Record<string, string>) =>
   ({ type: 'page', messageId, anonymousId, timestamp, properties: { path: '/' }, ...(campaign ? { context: { campaign } } : {}) });
@@ -51,7 +52,7 @@ describe('GET /v1/figures', () => {
     const { admin } = await shop();
     const res = await admin(`/v1/figures?site=shop&from=2026-03-01&to=2026-03-31&funnel=${encodeURIComponent('Product Viewed,Order Completed')}`);
     expect(res.status).toBe(200);
-    const { figures } = await res.json();
+    const { figures } = (await res.json()) as { figures: Figures };
     expect(figures).toEqual({
       from: '2026-03-01T00:00:00.000Z',
       to: '2026-04-01T00:00:00.000Z',
@@ -88,7 +89,7 @@ describe('GET /v1/figures', () => {
 
   it('attributes the laptop order to the ad the same logged-in customer clicked on the phone', async () => {
     const { admin } = await shop();
-    const { figures } = await (await admin('/v1/figures?site=shop&from=2026-03-05&to=2026-03-05')).json();
+    const { figures } = (await (await admin('/v1/figures?site=shop&from=2026-03-05&to=2026-03-05')).json()) as { figures: Figures };
     expect(figures.orders).toBe(1);
     expect(figures.attribution.firstTouch).toEqual([{ source: 'insta', medium: 'social', name: 'spring', orders: 1, revenue: 40 }]);
     expect(figures.attribution.lastTouch).toEqual([{ source: 'insta', medium: 'social', name: 'spring', orders: 1, revenue: 40 }]);
@@ -105,7 +106,7 @@ describe('GET /v1/figures', () => {
     const { admin } = await shop();
     const res = await admin(path);
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as { message: string };
     expect(body).toMatchObject({ ok: false, error });
     expect(body.message).toMatch(message);
   });
@@ -125,7 +126,7 @@ describe('predictions on demand', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toMatchObject({ ok: true, model: null, unfitted: expect.stringMatching(/at least 10/), scored: 2 });
-    const ada = await (await admin('/v1/persons/user/ada?site=shop')).json();
+    const ada = (await (await admin('/v1/persons/user/ada?site=shop')).json()) as { person: { traits: Record<string, unknown> } };
     expect(ada.person.traits).toMatchObject({ rfm_segment: expect.any(String), next_best_product: null, next_best_channel: 'email' });
     expect((await admin('/v1/predictions?site=shop')).status).toBe(404);
   });
