@@ -11,6 +11,7 @@ import { ConfigError, devConfig, parseConfig, withForwardEnv, type KithConfig } 
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
 import { startRetention } from '../retention.ts';
+import { startRefits } from '../figures/schedule.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 
 export interface NodeOptions {
@@ -37,9 +38,12 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (forwarding && forwarding.destinations.length > 0) notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
   const retention = config.retentionDays ? startRetention(opened, config.retentionDays) : undefined;
   if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
-  // Forwarders and retention use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
-  const storage = forwarding || retention
-    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop()]).then(() => opened.close()) }
+  const { refitHours } = config.predictions;
+  const refits = refitHours > 0 ? startRefits(opened, config.sites.map((site) => site.id), refitHours) : undefined;
+  if (refits) notices.push(`refitting predictions every ${refitHours} hours`);
+  // Forwarders, retention and refits use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
+  const storage = forwarding || retention || refits
+    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop(), refits?.stop()]).then(() => opened.close()) }
     : opened;
   let adminToken = options.adminToken;
   if (!adminToken) {
