@@ -23,13 +23,24 @@ export interface Frequency {
 }
 
 /** The log-likelihood of one customer (the paper's equation 6, on logs to stay finite for large x). */
-export function bgnbdLogLikelihood({ r, alpha, a, b }: BgNbdParams, { x, tx, T }: Frequency): number {
-  const common = gammaln(r + x) - gammaln(r) + r * Math.log(alpha) + betaln(a, b + x) - betaln(a, b);
+export function bgnbdLogLikelihood(params: BgNbdParams, customer: Frequency): number {
+  return recencyTerms(params, customer, frequencyTerms(params, customer.x));
+}
+
+/** The part of the log-likelihood that depends on x alone. */
+function frequencyTerms({ r, alpha, a, b }: BgNbdParams, x: number) {
+  return {
+    common: gammaln(r + x) - gammaln(r) + r * Math.log(alpha) + betaln(a, b + x) - betaln(a, b),
+    droppedOut: x === 0 ? 0 : Math.log(a) - Math.log(b + x - 1),
+  };
+}
+
+function recencyTerms({ r, alpha }: BgNbdParams, { x, tx, T }: Frequency, terms: { common: number; droppedOut: number }): number {
   const survived = -(r + x) * Math.log(alpha + T);
-  if (x === 0) return common + survived;
-  const droppedOut = Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx);
+  if (x === 0) return terms.common + survived;
+  const droppedOut = terms.droppedOut - (r + x) * Math.log(alpha + tx);
   const top = Math.max(survived, droppedOut);
-  return common + top + Math.log(Math.exp(survived - top) + Math.exp(droppedOut - top));
+  return terms.common + top + Math.log(Math.exp(survived - top) + Math.exp(droppedOut - top));
 }
 
 /** Maximum-likelihood parameters for the customers. */
@@ -43,10 +54,13 @@ export function fitBgNbd(customers: readonly Frequency[]): BgNbdParams & { logLi
     else groups.set(key, { customer: c, count: 1 });
   }
   const distinct = [...groups.values()];
+  const xs = [...new Set(distinct.map(({ customer }) => customer.x))];
   const negative = ([r, alpha, a, b]: number[]) => {
     const params = { r: r!, alpha: alpha!, a: a!, b: b! };
+    // The log-gamma and log-beta terms depend on x alone: once per distinct x, not per customer.
+    const byX = new Map(xs.map((x) => [x, frequencyTerms(params, x)]));
     let sum = 0;
-    for (const { customer, count } of distinct) sum += count * bgnbdLogLikelihood(params, customer);
+    for (const { customer, count } of distinct) sum += count * recencyTerms(params, customer, byX.get(customer.x)!);
     return -sum;
   };
   const meanT = customers.reduce((sum, c) => sum + c.T, 0) / Math.max(1, customers.length);

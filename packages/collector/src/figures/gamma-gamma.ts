@@ -23,10 +23,15 @@ export function gammaGammaLogLikelihood({ p, q, gamma }: GammaGammaParams, { x, 
 }
 
 export function fitGammaGamma(customers: readonly Spend[]): GammaGammaParams & { logLikelihood: number } {
-  const spenders = customers.filter((c) => c.x > 0 && c.m > 0);
+  const spenders = customers.filter((c) => c.x > 0 && c.m > 0).map((c) => ({ ...c, logM: Math.log(c.m), logX: Math.log(c.x) }));
+  const xs = [...new Set(spenders.map((c) => c.x))];
   const negative = ([p, q, gamma]: number[]) => {
-    let sum = 0;
-    for (const c of spenders) sum += gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, c);
+    // The log-gamma terms depend on x alone: once per distinct x, not per customer.
+    const byX = new Map(xs.map((x) => [x, gammaln(p! * x + q!) - gammaln(p! * x)]));
+    let sum = spenders.length * (q! * Math.log(gamma!) - gammaln(q!));
+    for (const { x, m, logM, logX } of spenders) {
+      sum += byX.get(x)! + (p! * x - 1) * logM + p! * x * logX - (p! * x + q!) * Math.log(gamma! + m * x);
+    }
     return -sum;
   };
   const { params: [p, q, gamma], value } = minimizePositive(negative, [1, 1, 1]);
