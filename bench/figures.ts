@@ -111,8 +111,12 @@ try {
   if ('problem' in period) throw new Error(period.problem);
 
   started = performance.now();
+  const read = await storage.siteEvents({ site: 'shop', to: period.to });
+  const querySeconds = (performance.now() - started) / 1000;
+  started = performance.now();
   const figures = await siteFigures(storage, 'shop', period, ['Product Viewed', 'Order Completed']);
   const figuresSeconds = (performance.now() - started) / 1000;
+  console.log(`  of which the storage query: ${querySeconds.toFixed(2)} s (${read.length} rows)`);
   await storage.close();
 
   const db = new DatabaseSync(path);

@@ -61,11 +61,11 @@ export function fitBgNbd(customers: readonly Frequency[]): BgNbdParams & { logLi
     const byX = new Map(xs.map((x) => [x, frequencyTerms(params, x)]));
     let sum = 0;
     for (const { customer, count } of distinct) sum += count * recencyTerms(params, customer, byX.get(customer.x)!);
-    return -sum;
+    return -sum / Math.max(1, customers.length);
   };
   const meanT = customers.reduce((sum, c) => sum + c.T, 0) / Math.max(1, customers.length);
   const { params: [r, alpha, a, b], value } = minimizePositive(negative, [1, Math.max(1, meanT), 1, 1]);
-  return { r: r!, alpha: alpha!, a: a!, b: b!, logLikelihood: -value };
+  return { r: r!, alpha: alpha!, a: a!, b: b!, logLikelihood: -value * customers.length };
 }
 
 /** P(alive | x, t_x, T): the probability that the customer has not dropped out (the paper's equation 11 at t = 0). */

@@ -32,10 +32,10 @@ export function fitGammaGamma(customers: readonly Spend[]): GammaGammaParams & {
     for (const { x, m, logM, logX } of spenders) {
       sum += byX.get(x)! + (p! * x - 1) * logM + p! * x * logX - (p! * x + q!) * Math.log(gamma! + m * x);
     }
-    return -sum;
+    return -sum / Math.max(1, spenders.length);
   };
   const { params: [p, q, gamma], value } = minimizePositive(negative, [1, 1, 1]);
-  return { p: p!, q: q!, gamma: gamma!, logLikelihood: -value };
+  return { p: p!, q: q!, gamma: gamma!, logLikelihood: -value * spenders.length };
 }
 
 /** E[M | x, m]: the expected value of the customer's next order, shrunk towards the population mean. */

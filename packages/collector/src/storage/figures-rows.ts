@@ -1,7 +1,9 @@
 import type { Campaign, ConsentChoice, PersonEvent } from './storage.ts';
 
-/** A row of the adapters' siteEvents queries (sqlite/figures-queries.ts, postgres/figures-queries.ts). */
-export interface PersonEventRow {
+/** A row of the adapters' siteEvents queries: PostgreSQL names each field (postgres/figures-queries.ts), SQLite extracts them at once. */
+export type PersonEventRow = PersonEventColumns & (ExtractedFields | { extracted: string });
+
+interface PersonEventColumns {
   personId: string;
   identified: number | boolean;
   userId: string | null;
@@ -9,13 +11,23 @@ export interface PersonEventRow {
   type: string;
   event: string | null;
   timestamp: string;
+}
+
+interface ExtractedFields {
   revenue: unknown;
   total: unknown;
-  products: string | null;
-  source: string | null;
-  medium: string | null;
-  name: string | null;
+  products: unknown;
+  source: unknown;
+  medium: unknown;
+  name: unknown;
 }
+
+/** SQLite's json_extract of several paths: a JSON array in the order of sqlite/figures-queries.ts. */
+const fieldsOf = (row: PersonEventRow): ExtractedFields => {
+  if (!('extracted' in row)) return row;
+  const [revenue, total, products, source, medium, name] = JSON.parse(row.extracted) as unknown[];
+  return { revenue, total, products, source, medium, name };
+};
 
 const numberOf = (value: unknown): number | null => {
   if (value === null || value === undefined || value === '') return null;
@@ -23,21 +35,24 @@ const numberOf = (value: unknown): number | null => {
   return Number.isFinite(number) ? number : null;
 };
 
-const productsOf = (json: string | null): Record<string, unknown>[] => {
-  if (!json) return [];
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return Array.isArray(parsed) ? parsed.filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null) : [];
-  } catch {
-    return [];
+const productsOf = (value: unknown): Record<string, unknown>[] => {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return [];
+    }
   }
+  return Array.isArray(parsed) ? parsed.filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null && !Array.isArray(p)) : [];
 };
 
 export function personEventFromRow(row: PersonEventRow): PersonEvent {
+  const fields = fieldsOf(row);
   const campaign: Campaign = {};
-  if (typeof row.source === 'string' && row.source) campaign.source = row.source;
-  if (typeof row.medium === 'string' && row.medium) campaign.medium = row.medium;
-  if (typeof row.name === 'string' && row.name) campaign.name = row.name;
+  if (typeof fields.source === 'string' && fields.source) campaign.source = fields.source;
+  if (typeof fields.medium === 'string' && fields.medium) campaign.medium = fields.medium;
+  if (typeof fields.name === 'string' && fields.name) campaign.name = fields.name;
   return {
     personId: row.personId,
     identified: Boolean(row.identified),
@@ -46,8 +61,8 @@ export function personEventFromRow(row: PersonEventRow): PersonEvent {
     type: row.type,
     event: row.event,
     timestamp: row.timestamp,
-    value: numberOf(row.revenue) ?? numberOf(row.total),
-    products: productsOf(row.products),
+    value: numberOf(fields.revenue) ?? numberOf(fields.total),
+    products: productsOf(fields.products),
     campaign: Object.keys(campaign).length > 0 ? campaign : null,
   };
 }

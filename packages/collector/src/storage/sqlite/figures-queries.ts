@@ -13,10 +13,9 @@ export const siteEvents = (query: SiteEventQuery): Statement => ({
   sql: `select p.person_id as personId,
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
       p.user_id as userId, p.anonymous_id as anonymousId, p.type, p.event, p.timestamp,
-      json_extract(p.body, '$.properties.revenue') as revenue, json_extract(p.body, '$.properties.total') as total,
-      json_extract(p.body, '$.properties.products') as products,
-      json_extract(p.body, '$.context.campaign.source') as source, json_extract(p.body, '$.context.campaign.medium') as medium,
-      json_extract(p.body, '$.context.campaign.name') as name
+      -- One parse of the body for every field (json_extract with several paths answers a JSON array).
+      json_extract(p.body, '$.properties.revenue', '$.properties.total', '$.properties.products',
+        '$.context.campaign.source', '$.context.campaign.medium', '$.context.campaign.name') as extracted
     from (select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
       from events e
