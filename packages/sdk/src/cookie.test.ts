@@ -2,7 +2,7 @@
 // every `*.localhost` host on this machine and treats `localhost` itself like a public suffix).
 import { afterEach, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
-import type { SiteState } from './testing.ts';
+import type { SiteState } from '../test/commands.ts';
 
 afterEach(() => commands.siteClose());
 

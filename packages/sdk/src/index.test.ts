@@ -16,7 +16,7 @@ import {
   storeChoice,
   storedIds,
   teardown,
-} from './testing.ts';
+} from '../test/support.ts';
 
 afterEach(resetPage);
 

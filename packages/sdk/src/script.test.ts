@@ -1,7 +1,7 @@
 import { afterEach, assert, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import type { Kith } from './index.ts';
-import { gtagCommands, recordRequests, resetPage, shownBanner, teardown } from './testing.ts';
+import { gtagCommands, recordRequests, resetPage, shownBanner, teardown } from '../test/support.ts';
 
 afterEach(() => {
   delete window.kith;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { commands, page, userEvent } from 'vitest/browser';
 import type { ConsentCategories } from '../contract.ts';
 import { createKith } from '../index.ts';
-import { banner, focused, nextFrame, recordRequests, resetPage, shownBanner, storeChoice } from '../testing.ts';
+import { banner, focused, nextFrame, recordRequests, resetPage, shownBanner, storeChoice } from '../../test/support.ts';
 import { openBanner, type BannerOptions } from './banner.ts';
 
 afterEach(resetPage);

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { categories, gtagCommands, resetPage } from '../testing.ts';
+import { categories, gtagCommands, resetPage } from '../../test/support.ts';
 import { consentModeDefault, consentModeUpdate } from './consent-mode.ts';
 
 afterEach(resetPage);

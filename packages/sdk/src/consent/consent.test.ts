@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { categories, cookies, resetPage, single } from '../testing.ts';
+import { categories, cookies, resetPage, single } from '../../test/support.ts';
 import { consentState, optionalCategories, readChoice, saveChoice } from './consent.ts';
 
 afterEach(resetPage);

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { categories, resetPage } from '../testing.ts';
+import { categories, resetPage } from '../../test/support.ts';
 import { bannerProof, consentProperties } from './proof.ts';
 
 afterEach(resetPage);

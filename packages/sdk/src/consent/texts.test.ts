@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { resetPage } from '../testing.ts';
+import { resetPage } from '../../test/support.ts';
 import { bannerTexts } from './texts.ts';
 
 afterEach(resetPage);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cookies, resetPage } from '../testing.ts';
+import { cookies, resetPage } from '../../test/support.ts';
 import { createIdentity, type Identity } from './identity.ts';
 
 afterEach(resetPage);

@@ -2,7 +2,7 @@
 // (served by Playwright, with a stand-in collector on the same origin).
 import { afterEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
-import type { Answer, SiteState } from '../testing.ts';
+import type { Answer, SiteState } from '../../test/commands.ts';
 
 afterEach(() => commands.siteClose());
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KithEvent } from '../contract.ts';
-import { offline, recordRequests, resetPage, single, storedIds, teardown } from '../testing.ts';
+import { offline, recordRequests, resetPage, single, storedIds, teardown } from '../../test/support.ts';
 import { createQueue, type QueueOptions } from './queue.ts';
 
 afterEach(resetPage);

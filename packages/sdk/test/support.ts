@@ -1,51 +1,8 @@
 // Shared by the tests: what the SDK sent, what it left on the device, and a clean page.
 import { commands } from 'vitest/browser';
 import { expect, vi } from 'vitest';
-import type { BatchBody } from './contract.ts';
-import { forgetCookies } from './cookie.ts';
-
-/** What the collector answers on a site page: a JSON body, an HTTP status, a network error, or nothing ever. */
-export type Answer = object | number | 'abort' | 'hang';
-
-export interface SiteOptions {
-  /** The script tag's data-* attributes, by dataset name: `{ writeKey: 'wk' }`. */
-  data?: Record<string, string>;
-  /** HTML after the script tag. */
-  body?: string;
-  /** By collector path (`/v1/batch`, `/v1/linker`, `/v1/linker/redeem`); each answers 200 with a plausible body by default. */
-  answers?: Record<string, Answer>;
-}
-
-type Cookie = { name: string; value: string; domain: string; path: string; expires: number; sameSite: string; secure: boolean };
-
-export interface SiteState {
-  url: string;
-  /** Every call to the collector, in order, with its JSON body. */
-  requests: { url: string; body: unknown }[];
-  /** Every page the tab asked for, at the exact address (a token stripped on arrival still shows here). */
-  navigations: string[];
-  /** The cookies of every site host (not those of the test page's `localhost`). */
-  cookies: Cookie[];
-}
-
-declare module 'vitest/browser' {
-  interface BrowserCommands {
-    /** Opens `url` (a host under `.localhost`) in a tab of its own, with the built script tag and a stand-in collector. */
-    siteOpen(url: string, options?: SiteOptions): Promise<SiteState>;
-    siteState(): Promise<SiteState>;
-    /** A Playwright selector in the site tab, e.g. `role=button[name="Accept all"]`. */
-    siteClick(selector: string): Promise<void>;
-    siteRun(expression: string): Promise<unknown>;
-    siteClose(): Promise<void>;
-    bundleScript(): Promise<string>;
-    cookies(): Promise<Cookie[]>;
-    zoom(factor: number): Promise<void>;
-    screenshot(name: string): Promise<string>;
-    strictCspPage(
-      extraHtml?: string,
-    ): Promise<{ refused: string[]; buttonColour: string; sentTypes: string[]; trustedTypesEnforced: boolean }>;
-  }
-}
+import type { BatchBody } from '../src/contract.ts';
+import { forgetCookies } from '../src/cookie.ts';
 
 export interface Request {
   via: 'fetch' | 'beacon';
