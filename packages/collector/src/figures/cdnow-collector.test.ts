@@ -82,7 +82,14 @@ describe('predictions through the collector, on the CDNOW sample', () => {
     expect(traits.p_alive).toBeLessThanOrEqual(1);
     expect(traits.predicted_ltv_365d).toBeGreaterThan(0);
     expect(traits.expected_purchases_90d).toBeGreaterThan(0);
-  }, 180_000);
+
+    // The sample is the customers who first bought in the first quarter of 1997: every one of them a customer then.
+    const quarter = await kith(['figures', '--site', 'dev', '--from', '1997-01-01', '--to', '1997-03-31', '--storage', storage]);
+    expect(quarter.code).toBe(0);
+    const figures = JSON.parse(quarter.stdout);
+    expect(figures).toMatchObject({ visitors: 2357, customers: 2357, conversionRate: 1 });
+    expect(figures.cohorts.map((c: { customers: number }) => c.customers).reduce((sum: number, n: number) => sum + n, 0)).toBe(2357);
+  }, 240_000);
 
   it.each([
     [['predict', 'fit'], /predict fit: give --site <site id>/],
