@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SHOP_KEY, testApp } from '../../test/support/app.ts';
 import type { Figures } from '../figures/figures.ts';
+import type { PredictionModel } from '../figures/predict.ts';
 
 const page = (messageId: string, anonymousId: string, timestamp: string, campaign?: Record<string, string>) =>
   ({ type: 'page', messageId, anonymousId, timestamp, properties: { path: '/' }, ...(campaign ? { context: { campaign } } : {}) });
@@ -120,6 +121,34 @@ describe('GET /v1/figures', () => {
 });
 
 describe('predictions on demand', () => {
+  it('fits on POST /v1/predictions/fit, keeps the model for GET /v1/predictions and shows it beside the person\'s scores', async () => {
+    const t = await testApp();
+    const orders = [];
+    for (let customer = 0; customer < 30; customer++) {
+      for (let day = customer % 5; day < 150; day += 7 + customer) {
+        orders.push(track(`o-${customer}-${day}`, `a${customer}`, 'Order Completed', new Date(Date.UTC(2026, 0, 1 + day, 12)).toISOString(),
+          { userId: `c${customer}`, properties: { revenue: 10 + customer } }));
+      }
+    }
+    expect(await (await t.post('/v1/batch', { batch: orders }, t.basic(SHOP_KEY))).json()).toMatchObject({ rejected: [] });
+    const auth = { Authorization: 'Bearer test-admin-token' };
+    const fit = (await (await t.app.request('/v1/predictions/fit?site=shop&calibrationEnd=2026-04-15', { method: 'POST', headers: auth })).json()) as { model: PredictionModel };
+    expect(fit).toMatchObject({ ok: true, scored: 30, model: { customers: 30, window: { from: '2026-01-01', calibrationEnd: '2026-04-15' } } });
+    expect(fit.model.holdout!.actual).toBeGreaterThan(0);
+    const saved = await (await t.admin('/v1/predictions?site=shop')).json();
+    expect(saved).toMatchObject({ ok: true, fittedAt: '2026-06-01T12:00:00.000Z', model: fit.model });
+    const person = (await (await t.admin('/v1/persons/user/c3?site=shop')).json()) as { person: { traits: object; predictions: object } };
+    expect(person.person.traits).toMatchObject({ p_alive: expect.any(Number), expected_purchases_90d: expect.any(Number), likely_to_churn: expect.any(Boolean) });
+    expect(person.person.predictions).toEqual({ fittedAt: '2026-06-01T12:00:00.000Z', window: fit.model.window, customers: 30, holdout: fit.model.holdout });
+  }, 60_000);
+
+  it('answers a calibration end that is not a day with 400', async () => {
+    const { app } = await testApp();
+    const res = await app.request('/v1/predictions/fit?site=shop&calibrationEnd=2026-13-01', { method: 'POST', headers: { Authorization: 'Bearer test-admin-token' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_request', message: expect.stringMatching(/calibrationEnd "2026-13-01" is not a day/) });
+  });
+
   it('says a shop without repeat purchases cannot be fitted yet, and still writes RFM and next best product', async () => {
     const { app, admin } = await shop();
     const res = await app.request('/v1/predictions/fit?site=shop', { method: 'POST', headers: { Authorization: 'Bearer test-admin-token' } });
