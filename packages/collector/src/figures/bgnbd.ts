@@ -54,13 +54,48 @@ export function fitBgNbd(customers: readonly Frequency[]): BgNbdParams & { logLi
     else groups.set(key, { customer: c, count: 1 });
   }
   const distinct = [...groups.values()];
-  const xs = [...new Set(distinct.map(({ customer }) => customer.x))];
+  // The log terms depend on x, t_x or T alone, each of which takes few values: computed once per
+  // value and evaluation, then looked up per group, so a large shop costs a few operations per customer.
+  const indexer = (values: number[]) => {
+    const unique = [...new Set(values)];
+    const index = new Map(unique.map((value, i) => [value, i]));
+    return { unique, of: (value: number) => index.get(value)! };
+  };
+  const xs = indexer(distinct.map(({ customer }) => customer.x));
+  const ts = indexer(distinct.map(({ customer }) => customer.T));
+  const txs = indexer(distinct.map(({ customer }) => customer.tx));
+  const n = distinct.length;
+  const groupX = Float64Array.from(distinct, ({ customer }) => customer.x);
+  const groupXIndex = Int32Array.from(distinct, ({ customer }) => xs.of(customer.x));
+  const groupTIndex = Int32Array.from(distinct, ({ customer }) => ts.of(customer.T));
+  const groupTxIndex = Int32Array.from(distinct, ({ customer }) => txs.of(customer.tx));
+  const groupCount = Float64Array.from(distinct, ({ count }) => count);
+  const common = new Float64Array(xs.unique.length);
+  const dropped = new Float64Array(xs.unique.length);
+  const logT = new Float64Array(ts.unique.length);
+  const logTx = new Float64Array(txs.unique.length);
   const negative = ([r, alpha, a, b]: number[]) => {
     const params = { r: r!, alpha: alpha!, a: a!, b: b! };
-    // The log-gamma and log-beta terms depend on x alone: once per distinct x, not per customer.
-    const byX = new Map(xs.map((x) => [x, frequencyTerms(params, x)]));
+    xs.unique.forEach((x, i) => {
+      const terms = frequencyTerms(params, x);
+      common[i] = terms.common;
+      dropped[i] = terms.droppedOut;
+    });
+    ts.unique.forEach((T, i) => (logT[i] = Math.log(alpha! + T)));
+    txs.unique.forEach((tx, i) => (logTx[i] = Math.log(alpha! + tx)));
     let sum = 0;
-    for (const { customer, count } of distinct) sum += count * recencyTerms(params, customer, byX.get(customer.x)!);
+    for (let g = 0; g < n; g++) {
+      const x = groupX[g]!;
+      const xi = groupXIndex[g]!;
+      const survived = -(r! + x) * logT[groupTIndex[g]!]!;
+      if (x === 0) {
+        sum += groupCount[g]! * (common[xi]! + survived);
+        continue;
+      }
+      const droppedOut = dropped[xi]! - (r! + x) * logTx[groupTxIndex[g]!]!;
+      const top = Math.max(survived, droppedOut);
+      sum += groupCount[g]! * (common[xi]! + top + Math.log1p(Math.exp(-Math.abs(survived - droppedOut))));
+    }
     return -sum / Math.max(1, customers.length);
   };
   const meanT = customers.reduce((sum, c) => sum + c.T, 0) / Math.max(1, customers.length);

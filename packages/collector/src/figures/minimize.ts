@@ -11,9 +11,9 @@ export function minimizePositive(objective: (params: number[]) => number, start:
     const value = objective(logs.map(Math.exp));
     return Number.isFinite(value) ? value : Number.MAX_VALUE;
   };
-  // fmin reads minErrorDelta as its tolerance on the parameters too: 1e-9 on their logarithms is far finer than any
+  // fmin reads minErrorDelta as its tolerance on the parameters too: 1e-8 on their logarithms is far finer than any
   // estimate is published to. The objective should be per customer, so that this is relative, whatever the shop's size.
-  const settings = { maxIterations: 2000, minErrorDelta: 1e-9 };
+  const settings = { maxIterations: 2000, minErrorDelta: 1e-8 };
   let best = nelderMead(onLogs, start.map(Math.log), settings);
   for (let restart = 0; restart < 8; restart++) {
     const next = nelderMead(onLogs, best.x, settings);
