@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- fmin has no types; other packages type-check this file without reading the folder.
+/// <reference path="./fmin.d.ts" />
 // fmin 0.0.2: 0.0.4 declares itself an ES module but ships its UMD build, which then exports nothing under Node.
 import { nelderMead } from 'fmin';
 
