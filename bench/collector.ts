@@ -184,7 +184,7 @@ function check(acknowledged: number[], storedIds: string[]): StorageCheck {
 async function collectorPhase(name: string, storage: string, config: string, storedIds: () => string[]): Promise<Phase> {
   const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`] : [];
   const collector = await start(
-    [...profile, 'packages/collector/src/runtime/node.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage, '--config', config],
+    [...profile, 'packages/collector/src/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage, '--config', config],
     { KITH_ADMIN_TOKEN: ADMIN_TOKEN },
   );
   const started = performance.now();

@@ -3,7 +3,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import type { AppDeps, Env } from './deps.ts';
+import { withDefaults, type AppDeps, type Env } from './deps.ts';
 import { KithError, errorBody, handleError } from './errors.ts';
 import { adminHandlers } from './http/admin.ts';
 import { createDeviceBindings } from './http/device.ts';
@@ -16,7 +16,8 @@ import { createSites } from './sites.ts';
 export type { AppDeps } from './deps.ts';
 
 /** The collector's routes; runtimes (runtime/node.ts, runtime/workers.ts) only wire I/O to this. */
-export function createApp(deps: AppDeps) {
+export function createApp(given: AppDeps) {
+  const deps = withDefaults(given);
   const sites = createSites(deps.config);
   const bindings = createDeviceBindings();
   const ingest = ingestHandlers(deps, sites, bindings);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const KITH = fileURLToPath(new URL('./runtime/node.ts', import.meta.url));
+const KITH = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'kith-cli-'));

@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+// The `kith` command (the package's bin): a CLI over the Node runtime.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.ts';
@@ -49,7 +51,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     const storage = values.storage ?? env.KITH_STORAGE ?? DEFAULT_STORAGE;
 
     if (command === 'serve') {
-      const configPath = values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+      const configPath = configPathOf(values.config, env);
       const port = parsePort(values.port ?? env.KITH_PORT ?? env.PORT ?? '8787');
       const host = values.host ?? '0.0.0.0';
       const deps = await createNodeDeps({
@@ -102,8 +104,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
           console.log(JSON.stringify(await opened.deadLetters(destinationId, 1000), null, 2));
           return 0;
         }
-        const configPath = values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
-        const forward = loadNodeConfig(configPath).forward;
+        const forward = loadNodeConfig(configPathOf(values.config, env)).forward;
         const destination = forward && destinationsOf(forward).find((d) => d.id === destinationId);
         if (!destination) throw new ConfigError(`forward replay: no destination "${destinationId}" in the config's "forward" section.`);
         const result = await replayDeadLetters(opened, destination, 1000);
@@ -127,6 +128,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
 }
 
+/** --config, else KITH_CONFIG, else ./kith.config.json if there is one; without any, the dev site. */
+function configPathOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return flag ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${value}" is not a port; use a number from 0 to 65535 (0 picks a free one).`);
@@ -139,3 +145,5 @@ function untilSignal(): Promise<void> {
     process.once('SIGTERM', () => resolve());
   });
 }
+
+if (import.meta.main) process.exitCode = await runCli(process.argv.slice(2));

@@ -22,6 +22,13 @@ export interface AppDeps {
   newId?: () => string;
 }
 
+/** AppDeps with the defaults filled in, once, by createApp: what the route handlers get. */
+export type ResolvedDeps = AppDeps & Required<Pick<AppDeps, 'clock' | 'newId'>>;
+
+export function withDefaults(deps: AppDeps): ResolvedDeps {
+  return { ...deps, clock: deps.clock ?? (() => new Date()), newId: deps.newId ?? (() => crypto.randomUUID()) };
+}
+
 export interface ClientInfo {
   address?: string;
   geo?: Geo;

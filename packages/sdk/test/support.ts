@@ -3,6 +3,9 @@ import { commands } from 'vitest/browser';
 import { expect, vi } from 'vitest';
 import type { BatchBody } from '../src/contract.ts';
 import { forgetCookies } from '../src/cookie.ts';
+import { onThisPage, teardown } from './lifetime.ts';
+
+export { teardown };
 
 export interface Request {
   via: 'fetch' | 'beacon';
@@ -17,11 +20,11 @@ export interface Request {
  */
 export function recordRequests(...answers: (number | Response | 'offline')[]) {
   const requests: Request[] = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (url, init) => {
+  vi.spyOn(globalThis, 'fetch').mockImplementation((url, init) => {
     requests.push({ via: 'fetch', url: String(url), init, body: init?.body as string });
     const answer = answers.shift() ?? 200;
-    if (answer == 'offline') throw new TypeError('Failed to fetch');
-    return answer instanceof Response ? answer : new Response('{}', { status: answer });
+    if (answer == 'offline') return onThisPage(Promise.reject(new TypeError('Failed to fetch')));
+    return onThisPage(Promise.resolve(answer instanceof Response ? answer : new Response('{}', { status: answer })));
   });
   vi.spyOn(navigator, 'sendBeacon').mockImplementation((url, body) => {
     requests.push({ via: 'beacon', url: String(url), body: body as string });
@@ -139,33 +142,12 @@ export function offline() {
   };
 }
 
-// An SDK instance outlives its test; what it listens to is recorded so that teardown() can
-// silence it, as leaving the page would.
-const SDK_EVENTS = ['pagehide', 'visibilitychange', 'online', 'popstate', 'hashchange'];
-const listening: [string, EventListenerOrEventListenerObject][] = [];
-const addListener = window.addEventListener;
-window.addEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
-  if (SDK_EVENTS.includes(type)) listening.push([type, listener]);
-  addListener.call(this, type, listener, options);
-} as typeof window.addEventListener;
-const { pushState, replaceState } = history;
-
-/** Silences the SDK instances created so far, as a reload would: their listeners, timers and history wrappers go. */
-export function teardown() {
-  for (const [type, listener] of listening.splice(0)) removeEventListener(type, listener);
-  vi.clearAllTimers();
-  Object.assign(history, { pushState, replaceState });
-}
-
 const pageLang = document.documentElement.lang;
 
 export async function resetPage() {
   teardown();
   vi.restoreAllMocks();
   vi.useRealTimers();
-  // What the SDK deferred to after its start (the banner to the next frame, writing the IDs back
-  // to after load) happens before the cleaning up, not in the next test.
-  await shownBanner();
   document.documentElement.lang = pageLang;
   delete (window as { dataLayer?: unknown }).dataLayer;
   delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;

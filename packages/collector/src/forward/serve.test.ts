@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/eventually.ts';
 import { startWebhookReceiver } from '../../test/support/webhook-receiver.ts';
 
-const KITH = fileURLToPath(new URL('../runtime/node.ts', import.meta.url));
+const KITH = fileURLToPath(new URL('../cli.ts', import.meta.url));
 const SECRET = 'serve-test-secret-0123456789';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { AppDeps, Env } from '../deps.ts';
+import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { erasePerson, exportPerson, personIds, resolvePerson, showPerson } from '../persons.ts';
 import type { Sites } from '../sites.ts';
@@ -9,8 +9,8 @@ import type { IdKind, PersonKey } from '../storage/storage.ts';
 const KINDS: readonly string[] = ['user', 'anonymous'] satisfies IdKind[];
 
 /** The person API (behind the bearer token, see app.ts): show, events, export (Art. 15), erase (Art. 17). */
-export function adminHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings) {
-  const clock = deps.clock ?? (() => new Date());
+export function adminHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings) {
+  const { clock } = deps;
   const notFound = (key: PersonKey): never => {
     throw new KithError('not_found', 404, `Nothing is held on ${key.kind} ID "${key.id.slice(0, 200)}" for this site.`);
   };

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { BatchResponse, EventType } from '@kith/sdk/contract';
 import type { SiteConfig } from '../config.ts';
-import type { AppDeps, ClientInfo, Env } from '../deps.ts';
+import type { ClientInfo, Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -16,9 +16,8 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: AppDeps, sites: Sites, bindings: DeviceBindings) {
-  const clock = deps.clock ?? (() => new Date());
-  const newId = deps.newId ?? (() => crypto.randomUUID());
+export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings) {
+  const { clock, newId } = deps;
   const now = () => clock().getTime();
   const perAddress = createRateLimiter(deps.config.rateLimit.perAddress, now, 'address');
   const perSite = createRateLimiter(deps.config.rateLimit.perSite, now, 'site');

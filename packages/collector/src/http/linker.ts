@@ -1,14 +1,14 @@
 import type { Context } from 'hono';
 import type { LinkerRedeemResponse, LinkerResponse } from '@kith/sdk/contract';
-import type { AppDeps, Env } from '../deps.ts';
+import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import type { Sites } from '../sites.ts';
 import { authorize, readJson } from './ingest.ts';
 import { LINKER_LIFETIME_MS, readLinker, signLinker } from './linker-token.ts';
 
 /** POST /v1/linker (a token for a link to another of the site's domains) and /v1/linker/redeem (on arrival there). */
-export function linkerHandlers(deps: AppDeps, sites: Sites) {
-  const clock = deps.clock ?? (() => new Date());
+export function linkerHandlers(deps: ResolvedDeps, sites: Sites) {
+  const { clock } = deps;
   // Without a configured secret, tokens only hold on this instance (see AppDeps.secret).
   const secret = deps.secret ?? crypto.randomUUID();
 

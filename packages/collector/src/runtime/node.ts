@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
@@ -7,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, devConfig, parseConfig, withForwardEnv, type KithConfig } from '../config.ts';
+import { ConfigError, withForwardEnv, type KithConfig } from '../config.ts';
+import { loadConfig } from '../config-source.ts';
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
 import { startRetention } from '../retention.ts';
@@ -69,22 +69,9 @@ export function nodeClientInfo(c: Context): ClientInfo {
 
 /** kith.config.json (or the dev site without one), with the forwarding settings of the environment. */
 export function loadNodeConfig(path: string | undefined, notices: string[] = []): KithConfig {
-  return withForwardEnv(loadConfig(path, notices), process.env);
-}
-
-function loadConfig(path: string | undefined, notices: string[]): KithConfig {
-  if (path === undefined) {
-    notices.push('DEV MODE: no kith.config.json, so one site with write key "dev" accepts http://localhost:* and http://127.0.0.1:*. Do not expose this.');
-    return devConfig();
-  }
-  if (!existsSync(path)) throw new ConfigError(`--config: ${path} does not exist; create it or leave --config out for the dev site.`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON (${(error as Error).message}); fix the syntax.`);
-  }
-  return parseConfig(raw, path);
+  if (path !== undefined && !existsSync(path)) throw new ConfigError(`--config: ${path} does not exist; create it or leave --config out for the dev site.`);
+  const text = path === undefined ? undefined : readFileSync(path, 'utf8');
+  return withForwardEnv(loadConfig(text, path ?? 'kith.config.json', (line) => notices.push(line)), process.env);
 }
 
 function loadSdkScript(): string {
@@ -129,10 +116,3 @@ export function listen(fetch: (request: Request, env?: unknown) => Response | Pr
 }
 
 export { DEFAULT_STORAGE };
-
-// The `kith` bin. Not awaited at top level: cli.ts imports this module, which must finish first.
-if (import.meta.main) {
-  void import('../cli.ts')
-    .then(({ runCli }) => runCli(process.argv.slice(2)))
-    .then((code) => (process.exitCode = code));
-}

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import sdkScript from '@kith/sdk/kith.js';
 import { createApp } from '../app.ts';
-import { ConfigError, devConfig, parseConfig, type KithConfig } from '../config.ts';
+import { ConfigError, type KithConfig } from '../config.ts';
+import { loadConfig } from '../config-source.ts';
 import type { ClientInfo } from '../deps.ts';
 import { KithError, errorBody } from '../errors.ts';
 import { startForwarder } from '../forward/forwarder.ts';
@@ -71,7 +72,7 @@ export default {
 async function start(env: WorkersEnv): Promise<Started> {
   const storage = createD1Storage({ db: env.DB });
   await storage.migrate();
-  const config = loadConfig(env.KITH_CONFIG);
+  const config = loadConfig(env.KITH_CONFIG?.trim() ? env.KITH_CONFIG : undefined, 'KITH_CONFIG', (line) => console.warn(`[kith] ${line}`));
   if (config.forward?.nats) console.warn('[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.');
   const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
     ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), sdkScript, clientInfo: workersClientInfo });
@@ -116,20 +117,6 @@ function workersClientInfo(c: Context): ClientInfo {
     if (typeof value === 'string' && value !== '') geo[key] = value;
   }
   return { ...(address ? { address } : {}), ...(Object.keys(geo).length > 0 ? { geo } : {}) };
-}
-
-function loadConfig(json: string | undefined): KithConfig {
-  if (json === undefined || json.trim() === '') {
-    console.warn('[kith] DEV MODE: no KITH_CONFIG, so one site with write key "dev" accepts http://localhost:* and http://127.0.0.1:*. Do not expose this.');
-    return devConfig();
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    throw new ConfigError(`KITH_CONFIG is not valid JSON (${(error as Error).message}); fix the syntax.`);
-  }
-  return parseConfig(raw, 'KITH_CONFIG');
 }
 
 function adminToken(token: string | undefined): string {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshTestSchema, type TestSchema } from '../../../test/support/postgres-schema.ts';
 
-const KITH = fileURLToPath(new URL('../../runtime/node.ts', import.meta.url));
+const KITH = fileURLToPath(new URL('../../cli.ts', import.meta.url));
 const ADMIN_TOKEN = 'two-collectors-token';
 
 interface Collector {
