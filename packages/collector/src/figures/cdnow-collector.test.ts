@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cdnowPurchases } from '../../test/support/cdnow.ts';
 
-const KITH = fileURLToPath(new URL('../runtime/node.ts', import.meta.url));
+const KITH = fileURLToPath(new URL('../cli.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kith-cdnow-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
