@@ -10,6 +10,7 @@ import { adminHandlers } from './http/admin.ts';
 import { publicCors } from './http/cors.ts';
 import { audienceHandlers } from './http/audiences.ts';
 import { createDeviceBindings } from './http/device.ts';
+import { figuresHandlers } from './http/figures.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
 import { readinessHandler } from './http/readiness.ts';
@@ -34,6 +35,7 @@ export function createApp(given: AppDeps) {
   const admin = adminHandlers(deps, sites, bindings, live);
   const segment = segmentHandlers(sites);
   const audiences = audienceHandlers(deps, sites);
+  const figures = figuresHandlers(deps, sites);
   const app = new Hono<Env>();
 
   app.use(requestId());
@@ -82,6 +84,10 @@ export function createApp(given: AppDeps) {
   app.get('/v1/audiences/:key/members', audiences.members);
 
   app.route('/console', consoleRoutes(deps, sites, live, bindings));
+
+  app.get('/v1/figures', adminAuth, figures.figures);
+  app.get('/v1/predictions', adminAuth, figures.predictions);
+  app.post('/v1/predictions/fit', adminAuth, figures.fit);
 
   return app;
 }

@@ -14,6 +14,7 @@ import { checkAdminToken, checkSecret } from './runtime/operator-input.ts';
 import { backupSqlite } from './storage/sqlite/backup.ts';
 import { erasePerson, exportPerson, showPerson, type PersonView } from './persons.ts';
 import { audiencesCommand } from './audiences/cli.ts';
+import { FIGURES_USAGE, runFiguresCommand } from './figures/commands.ts';
 
 const USAGE = `Usage:
   kith serve [--port 8787] [--host 0.0.0.0] [--storage sqlite:./data/kith.db] [--config kith.config.json]
@@ -26,6 +27,7 @@ const USAGE = `Usage:
   kith audiences list|members <key>|rebuild [--site <id>] [--config ...] [--storage ...]
   kith forward dead-letters <destination> [--storage ...]   (e.g. "nats" or "webhook:crm")
   kith forward replay <destination> [--config ...] [--storage ...]   (sends them again; removes each one delivered)
+${FIGURES_USAGE}
 
 Environment: KITH_PORT, KITH_STORAGE, KITH_CONFIG, KITH_ADMIN_TOKEN, KITH_VIEWER_TOKEN, KITH_SECRET.
 Without a config file, "kith serve" runs one dev site (write key "dev", origins http://localhost:*).
@@ -45,6 +47,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         site: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         'dry-run': { type: 'boolean' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        funnel: { type: 'string' },
+        'calibration-end': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -164,6 +170,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         await opened.close();
       }
     }
+
+    const figures = await runFiguresCommand([command, ...rest], values, () => openStorage(storage));
+    if (figures !== null) return figures;
 
     throw new ConfigError(`unknown command "${[command, ...rest].join(' ')}"\n\n${USAGE}`);
   } catch (error) {

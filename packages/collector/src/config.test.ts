@@ -8,6 +8,7 @@ describe('parseConfig', () => {
       ip: 'truncate',
       stitching: false,
       rateLimit: { perAddress: 50, perSite: 5000 },
+      predictions: { refitHours: 24 },
     });
   });
 

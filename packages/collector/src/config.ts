@@ -111,6 +111,11 @@ const ConfigSchema = v.pipe(
       { perAddress: 50, perSite: 5000 },
     ),
     forward: v.optional(ForwardSchema),
+    // figures/: BG/NBD and Gamma-Gamma refitted, and every customer's scores rewritten, this often; 0 turns it off.
+    predictions: v.optional(
+      strict({ refitHours: v.optional(wholeNumber('a number of hours', 0, 24 * 7), 24) }),
+      { refitHours: 24 },
+    ),
   }),
   v.check((c) => new Set(c.sites.map((s) => s.writeKey)).size === c.sites.length, 'sites: each site needs its own writeKey'),
   v.check((c) => new Set(c.forward?.webhooks.map((w) => w.id)).size === (c.forward?.webhooks.length ?? 0), 'forward.webhooks: each webhook needs its own id'),

@@ -3,6 +3,7 @@
 import type { ConsentRecord, ErasureReceipt, IdSet, Person, PersonKey, Storage, StoredEvent } from './storage/storage.ts';
 import { idsOf } from './storage/storage.ts';
 import { announcedState, personEvents } from './audiences/reconcile.ts';
+import { scoresBasis, type ScoresBasis } from './figures/beside-scores.ts';
 
 const EXPORT_PAGE = 1000;
 
@@ -26,18 +27,20 @@ export interface PersonView extends Person {
   lastSeen: string | null;
   eventCount: number;
   consents: ConsentRecord[];
+  /** With predicted scores among the traits: the fit they come from (figures/). */
+  predictions?: ScoresBasis;
 }
 
 /** The person with what is known of their events and their consent history; null when nothing is held on the ID. */
 export async function showPerson(storage: Storage, site: string, key: PersonKey): Promise<PersonView | null> {
   const person = await resolvePerson(storage, site, key);
   const ids = personIds(site, person);
-  const [summary, consents] = await Promise.all([storage.eventSummary(ids), storage.consents(ids)]);
+  const [summary, consents, predictions] = await Promise.all([storage.eventSummary(ids), storage.consents(ids), scoresBasis(storage, site, person.traits)]);
   const known = person.deviceIds.length > 0 || person.userIds.length + person.anonymousIds.length > 1 || summary.eventCount > 0 || consents.length > 0 || Object.keys(person.traits).length > 0
     || (await storage.rejectedOf(ids)).length > 0;
   if (!known) return null;
   const { traits: computedTraits, audiences, stage } = announcedState(await personEvents(storage, site, person));
-  return { site, ...person, computedTraits, audiences, stage, ...summary, consents };
+  return { site, ...person, computedTraits, audiences, stage, ...summary, consents, ...(predictions ? { predictions } : {}) };
 }
 
 /** GDPR Art. 15: everything held on the person, with the banner texts their consents refer to and how their IDs were linked. */

@@ -3,5 +3,5 @@
 
 /** Each minute: forward what was stored to the webhooks. */
 export const FORWARD_CRON = '* * * * *';
-/** Each hour: delete what is older than retentionDays. */
+/** Each hour: delete what is older than retentionDays; every predictions.refitHours, refit the predictions. */
 export const RETENTION_CRON = '0 * * * *';

@@ -14,6 +14,7 @@ import { startAudiences } from '../audiences/schedule.ts';
 import { startRetention } from '../retention.ts';
 import { createNodeLogger } from './node-log.ts';
 import { createNodeMetrics } from './node-metrics.ts';
+import { startRefits } from '../figures/schedule.ts';
 import { DEFAULT_STORAGE, openStorage } from '../storage/open.ts';
 import { listenFailure } from './operator-input.ts';
 
@@ -51,9 +52,12 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
   const audiences = startAudiences(opened, config);
   if (audiences) notices.push('evaluating audiences, computed traits and stages as events are stored');
-  // Forwarders, retention and audiences use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
-  const storage = forwarding || retention || audiences
-    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop(), audiences?.stop()]).then(() => opened.close()) }
+  const { refitHours } = config.predictions;
+  const refits = refitHours > 0 ? startRefits(opened, config.sites.map((site) => site.id), refitHours) : undefined;
+  if (refits) notices.push(`refitting predictions every ${refitHours} hours`);
+  // Forwarders, retention, audiences and refits use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
+  const storage = forwarding || retention || audiences || refits
+    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop(), audiences?.stop(), refits?.stop()]).then(() => opened.close()) }
     : opened;
   let adminToken = options.adminToken;
   if (!adminToken) {

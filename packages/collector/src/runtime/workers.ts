@@ -9,6 +9,7 @@ import type { ClientInfo } from '../deps.ts';
 import { KithError, errorBody } from '../errors.ts';
 import { startForwarder } from '../forward/forwarder.ts';
 import { expireOld } from '../retention.ts';
+import { refitAll, refitDue } from '../figures/schedule.ts';
 import { RETENTION_CRON } from './crons.ts';
 import { webhookDestination } from '../forward/webhook.ts';
 import { createD1Storage, type D1Database } from '../storage/d1/index.ts';
@@ -87,6 +88,11 @@ async function start(env: WorkersEnv): Promise<Started> {
 async function expireStored(env: WorkersEnv): Promise<void> {
   const { storage, config } = await startOnce(env);
   if (config.retentionDays) await expireOld(storage, config.retentionDays, new Date());
+  // Predictions ride on the same hourly cron, every refitHours hours.
+  const now = new Date();
+  if (refitDue(now, config.predictions.refitHours)) {
+    await refitAll(storage, config.sites.map((site) => site.id), now, (message) => console.warn(`[kith] predictions: ${message}`));
+  }
 }
 
 /**

@@ -234,11 +234,61 @@ export interface Storage extends ForwardStore {
   expire(cutoff: Date, chunk: number): Promise<ExpiredCounts>;
   /** What stops storage from writing now (a sentence for the operator), or null when it can write: `/readyz`. */
   writable(): Promise<string | null>;
+  /** A site's events in a window, oldest first, each with the person it belongs to now (figures/). */
+  siteEvents(query: SiteEventQuery): Promise<PersonEvent[]>;
+  /** The consent choices made on a site in a window (figures/). */
+  siteConsents(window: SiteWindow): Promise<ConsentChoice[]>;
+  /** Keeps the site's latest fitted predictions (figures/predict.ts), replacing the previous ones. */
+  savePredictions(site: string, fittedAt: string, model: unknown): Promise<void>;
+  /** The site's latest fitted predictions; null before the first fit. */
+  predictions(site: string): Promise<{ fittedAt: string; model: unknown } | null>;
   close(): Promise<void>;
 }
 
 /** Migration `version` of `latest` is about to run. */
 export type MigrationStep = (version: number, latest: number) => void;
+
+/** A site and a window of event time: from inclusive, to exclusive (ISO-8601); open when left out. */
+export interface SiteWindow {
+  site: string;
+  from?: string;
+  to?: string;
+}
+
+export interface SiteEventQuery extends SiteWindow {
+  /** Only track events of these names (e.g. `Order Completed`); every event when left out. */
+  events?: string[];
+}
+
+/** An event as figures read it: its person, and the few properties they need. */
+export interface PersonEvent {
+  personId: string;
+  /** The person has a user ID: logged in on some device, at some time. */
+  identified: boolean;
+  /** The IDs the event was sent under (what a computed trait is written to). */
+  userId: string | null;
+  anonymousId: string | null;
+  type: string;
+  event: string | null;
+  timestamp: string;
+  /** `properties.revenue`, else `properties.total`: an order's value; null when neither is a number. */
+  value: number | null;
+  /** `properties.products` (Segment's e-commerce spec); empty when absent. */
+  products: Record<string, unknown>[];
+  /** `context.campaign`'s source, medium and name (UTM), when any is set. */
+  campaign: Campaign | null;
+}
+
+export interface Campaign {
+  source?: string;
+  medium?: string;
+  name?: string;
+}
+
+export interface ConsentChoice {
+  method: string;
+  categories: Record<string, boolean>;
+}
 
 /** One ID alone as an IdSet: the person of an ID the identity graph has not seen. */
 export function idsOf(site: string, key: PersonKey): IdSet {

@@ -3,6 +3,7 @@ import { KithError } from '../../src/errors.ts';
 import { idsOf, type IdKind, type Storage, type WriteSet } from '../../src/storage/storage.ts';
 import { describeConsoleContract, describeOverviewContract } from './console.ts';
 import { describeAudiencesContract } from './audiences.ts';
+import { describeFiguresContract } from './figures.ts';
 import { describeForwardStoreContract } from './forward.ts';
 import { describeIdentityContract } from './identity.ts';
 import { describePrivacyContract } from './privacy.ts';
@@ -53,6 +54,7 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     describeConsoleContract(adapter, () => storage);
     describeOverviewContract(adapter, () => storage);
     describeAudiencesContract(() => subject);
+    describeFiguresContract(() => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });

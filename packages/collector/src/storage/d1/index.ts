@@ -1,12 +1,14 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite/console-queries.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import * as fq from '../sqlite/figures-queries.ts';
 import { createD1ForwardStore } from './forward.ts';
 import type { D1Database, D1PreparedStatement } from './binding.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -210,6 +212,23 @@ export function createD1Storage(options: D1Options): Storage {
       } catch (error) {
         return `D1 cannot be written (${error instanceof Error ? error.message : String(error)}).`;
       }
+    },
+
+    async siteEvents(query) {
+      return (await all<PersonEventRow>(fq.siteEvents(query))).map(personEventFromRow);
+    },
+
+    async siteConsents(window) {
+      return (await all<{ method: string; categories: string }>(fq.siteConsents(window))).map(consentChoiceFromRow);
+    },
+
+    async savePredictions(site, fittedAt, model) {
+      await read(() => bound(fq.savePredictions(site, fittedAt, model)).run());
+    },
+
+    async predictions(site) {
+      const [row] = await all<{ fittedAt: string; model: string }>(fq.predictions(site));
+      return row ? { fittedAt: row.fittedAt, model: JSON.parse(row.model) as unknown } : null;
     },
 
     // The binding belongs to the Worker's env; there is no connection to close.

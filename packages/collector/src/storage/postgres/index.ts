@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
+import * as fq from './figures-queries.ts';
+import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
@@ -235,6 +237,23 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         const cause = (error as { cause?: unknown }).cause ?? error;
         return `PostgreSQL cannot be reached (${cause instanceof Error ? cause.message : String(cause)}).`;
       }
+    },
+
+    async siteEvents(query) {
+      return (await run<PersonEventRow>(fq.siteEvents(query, text))).map(personEventFromRow);
+    },
+
+    async siteConsents(window) {
+      return (await run<{ method: string; categories: Record<string, boolean> }>(fq.siteConsents(window, text))).map(consentChoiceFromRow);
+    },
+
+    async savePredictions(site, fittedAt, model) {
+      await run(fq.savePredictions(site, fittedAt, model));
+    },
+
+    async predictions(site) {
+      const [row] = await run<{ fittedAt: string; model: unknown }>(fq.predictions(site));
+      return row ? { fittedAt: row.fittedAt, model: row.model } : null;
     },
 
     async close() {

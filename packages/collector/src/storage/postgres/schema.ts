@@ -222,4 +222,12 @@ export const MIGRATIONS: readonly string[] = [
   update rejected set anonymous_id = pg_temp.kith_id(payload, 'anonymousId'), user_id = pg_temp.kith_id(payload, 'userId');
   update rejected set payload = '{"count":1}', anonymous_id = null, user_id = null where reason = 'no_consent';
   `,
+  // 5: predictions (figures/predict.ts): a site's latest fitted parameters with their data window and holdout check.
+  `
+  create table predictions (
+    site      text primary key,
+    fitted_at text collate "C" not null,
+    model     json not null
+  );
+  `,
 ];

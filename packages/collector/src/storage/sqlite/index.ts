@@ -4,12 +4,14 @@ import { DatabaseSync } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
 import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from './console-queries.ts';
+import * as fq from './figures-queries.ts';
 import { createSqliteForwardStore } from './forward.ts';
 import { MIGRATIONS } from './schema.ts';
 
@@ -272,6 +274,27 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
         if (db.isTransaction) db.exec('rollback');
         return `${options.path} cannot be written (${(error as Error).message}).`;
       }
+    },
+
+    async siteEvents(query) {
+      return all<PersonEventRow>(fq.siteEvents(query)).map(personEventFromRow);
+    },
+
+    async siteConsents(window) {
+      return all<{ method: string; categories: string }>(fq.siteConsents(window)).map(consentChoiceFromRow);
+    },
+
+    async savePredictions(site, fittedAt, model) {
+      try {
+        run(fq.savePredictions(site, fittedAt, model));
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
+    },
+
+    async predictions(site) {
+      const [row] = all<{ fittedAt: string; model: string }>(fq.predictions(site));
+      return row ? { fittedAt: row.fittedAt, model: JSON.parse(row.model) as unknown } : null;
     },
 
     async close() {

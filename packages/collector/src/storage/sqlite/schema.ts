@@ -197,4 +197,12 @@ export const MIGRATIONS: readonly string[] = [
   update rejected set anonymous_id = case when json_type(payload, '$.anonymousId') in ('text', 'integer') then cast(json_extract(payload, '$.anonymousId') as text) end, user_id = case when json_type(payload, '$.userId') in ('text', 'integer') then cast(json_extract(payload, '$.userId') as text) end where json_valid(payload) and json_type(payload) = 'object';
   update rejected set payload = '{"count":1}', anonymous_id = null, user_id = null where reason = 'no_consent';
   `,
+  // 5: predictions (figures/predict.ts): a site's latest fitted parameters with their data window and holdout check.
+  `
+  create table predictions (
+    site      text primary key,
+    fitted_at text not null,
+    model     text not null
+  );
+  `,
 ];

@@ -1,0 +1,135 @@
+// `pnpm bench:figures`: a report, not a test. BG/NBD + Gamma-Gamma fitted on 100,000 simulated
+// customers, and a month's shop figures over 1,000,000 stored events (SQLite), each beside what
+// the same machine takes in the same run for the bare part underneath it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { fitPredictions } from '../packages/collector/src/figures/predict.ts';
+import { siteFigures } from '../packages/collector/src/figures/service.ts';
+import { parsePeriod } from '../packages/collector/src/figures/period.ts';
+import type { Order } from '../packages/collector/src/figures/transactions.ts';
+import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
+import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
+
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+
+/** A seeded generator (mulberry32): the same shop on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const next = random(7);
+/** Gamma(shape, scale) by Marsaglia and Tsang (shape < 1 boosted). */
+function gamma(shape: number, scale: number): number {
+  if (shape < 1) return gamma(shape + 1, scale) * Math.pow(next(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      const u1 = next();
+      const u2 = next();
+      x = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = next();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v * scale;
+  }
+}
+
+/** Customers who buy and drop out as BG/NBD says, with the CDNOW paper's parameters; 78 weeks from their first order. */
+function simulatedOrders(customers: number): Order[] {
+  const orders: Order[] = [];
+  for (let i = 0; i < customers; i++) {
+    const rate = gamma(0.243, 1 / 4.414);
+    const x1 = gamma(0.793, 1);
+    const dropout = x1 / (x1 + gamma(2.426, 1));
+    const first = Math.floor(next() * 84);
+    const value = 15 + gamma(6.25, 1) * 4;
+    orders.push({ customer: `c${i}`, day: first, value });
+    let week = first / 7;
+    for (;;) {
+      if (next() < dropout) break;
+      week += -Math.log(next()) / rate;
+      if (week * 7 >= 84 + 546) break;
+      orders.push({ customer: `c${i}`, day: Math.floor(week * 7), value: value * (0.5 + next()) });
+    }
+  }
+  return orders;
+}
+
+console.log(`${cpus().length} cores, Node ${process.versions.node}`);
+
+const orders = simulatedOrders(CUSTOMERS);
+let started = performance.now();
+const model = fitPredictions(orders, 84 + 273);
+const fitSeconds = (performance.now() - started) / 1000;
+started = performance.now();
+let sum = 0;
+for (const order of orders) sum += order.value * order.day;
+const passSeconds = (performance.now() - started) / 1000;
+console.log(`fit on ${model.customers} customers (${orders.length} orders): ${fitSeconds.toFixed(2)} s; one pass over the orders alone ${(passSeconds * 1000).toFixed(1)} ms (${sum > 0 ? 'checked' : ''})`);
+console.log(`  recovered BG/NBD ${JSON.stringify(round(model.bgnbd))} (simulated r 0.243, alpha 4.414, a 0.793, b 2.426); holdout ${JSON.stringify(round(model.holdout ?? {}))}`);
+
+// 1,000,000 events in June: 50,000 visitors on 1.3 devices each, a quarter logged in, 4% ordering.
+const dir = mkdtempSync(join(tmpdir(), 'kith-bench-figures-'));
+try {
+  const path = join(dir, 'kith.db');
+  const storage = createSqliteStorage({ path });
+  await storage.migrate();
+  const shopEvents = function* (): Generator<StoredEvent> {
+    for (let i = 0; i < EVENTS; i++) {
+      const visitor = Math.floor(next() * 50_000);
+      const device = visitor % 10 < 3 ? `d${visitor}-${i % 2}` : `d${visitor}`;
+      const timestamp = new Date(Date.UTC(2026, 5, 1) + Math.floor(next() * 30 * 86_400_000)).toISOString();
+      const roll = next();
+      const base = { messageId: `e${i}`, anonymousId: device, site: 'shop', timestamp, receivedAt: timestamp, ...(visitor % 4 === 0 ? { userId: `u${visitor}` } : {}) };
+      if (roll < 0.6) yield { ...base, type: 'page', properties: { path: '/' }, ...(roll < 0.1 ? { context: { campaign: { source: 'news', medium: 'email', name: `n${visitor % 5}` } } } : {}) };
+      else if (roll < 0.96) yield { ...base, type: 'track', event: 'Product Viewed', properties: { product_id: `p${visitor % 40}` } };
+      else yield { ...base, type: 'track', event: 'Order Completed', properties: { revenue: 20 + (visitor % 50), products: [{ product_id: `p${visitor % 40}` }] } };
+    }
+  };
+  let batch: StoredEvent[] = [];
+  for (const event of shopEvents()) {
+    batch.push(event);
+    if (batch.length === 10_000) {
+      await storage.write({ events: batch, consents: [], rejected: [] });
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await storage.write({ events: batch, consents: [], rejected: [] });
+  const period = parsePeriod('2026-06-01', '2026-06-30');
+  if ('problem' in period) throw new Error(period.problem);
+
+  started = performance.now();
+  const read = await storage.siteEvents({ site: 'shop', to: period.to });
+  const querySeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  const figures = await siteFigures(storage, 'shop', period, ['Product Viewed', 'Order Completed']);
+  const figuresSeconds = (performance.now() - started) / 1000;
+  console.log(`  of which the storage query: ${querySeconds.toFixed(2)} s (${read.length} rows)`);
+  await storage.close();
+
+  const db = new DatabaseSync(path);
+  started = performance.now();
+  const rows = db.prepare(`select body from events where site = 'shop' and timestamp >= ? and timestamp < ?`).all(period.from, period.to);
+  const readSeconds = (performance.now() - started) / 1000;
+  db.close();
+  console.log(`a month's figures over ${rows.length} events: ${figuresSeconds.toFixed(2)} s; reading the same rows' bodies alone ${readSeconds.toFixed(2)} s (${(figuresSeconds / readSeconds).toFixed(1)}x)`);
+  console.log(`  ${figures.visitors} visitors, ${figures.customers} customers, ${figures.orders} orders, revenue ${figures.revenue}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function round(values: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Math.round(Number(value) * 1000) / 1000]));
+}

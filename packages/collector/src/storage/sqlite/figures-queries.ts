@@ -1,0 +1,44 @@
+// Figures' reads in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
+import type { Statement } from '../graph.ts';
+import type { SiteEventQuery, SiteWindow } from '../storage.ts';
+
+const FAR_PAST = '0000';
+const FAR_FUTURE = '9999';
+
+/**
+ * Each event's person now: the user's person when the event names a user (as everywhere, see
+ * DESIGN.md), else its anonymous ID's; an ID the graph has never seen is a person of its own.
+ */
+export const siteEvents = (query: SiteEventQuery): Statement => ({
+  sql: `select p.person_id as personId,
+      (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
+      p.user_id as userId, p.anonymous_id as anonymousId, p.type, p.event, p.timestamp,
+      -- One parse of the body for every field (json_extract with several paths answers a JSON array).
+      json_extract(p.body, '$.properties.revenue', '$.properties.total', '$.properties.products',
+        '$.context.campaign.source', '$.context.campaign.medium', '$.context.campaign.name') as extracted
+    from (select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body,
+        coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
+      from events e
+      left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
+      left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
+      where e.site = ? and e.timestamp >= ? and e.timestamp < ?
+        ${query.events ? `and e.type = 'track' and e.event in (select value from json_each(?))` : ''}) p
+    order by p.timestamp, p.seq`,
+  params: [query.site, query.from ?? FAR_PAST, query.to ?? FAR_FUTURE, ...(query.events ? [JSON.stringify(query.events)] : [])],
+});
+
+export const siteConsents = (window: SiteWindow): Statement => ({
+  sql: 'select method, categories from consent_log where site = ? and timestamp >= ? and timestamp < ? order by seq',
+  params: [window.site, window.from ?? FAR_PAST, window.to ?? FAR_FUTURE],
+});
+
+export const savePredictions = (site: string, fittedAt: string, model: unknown): Statement => ({
+  sql: `insert into predictions (site, fitted_at, model) values (?, ?, ?)
+    on conflict (site) do update set fitted_at = excluded.fitted_at, model = excluded.model`,
+  params: [site, fittedAt, JSON.stringify(model)],
+});
+
+export const predictions = (site: string): Statement => ({
+  sql: 'select fitted_at as fittedAt, model from predictions where site = ?',
+  params: [site],
+});
