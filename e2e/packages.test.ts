@@ -72,7 +72,7 @@ describe('the packages, installed with npm in a folder of their own', () => {
     }));
     collector = spawn('npx', ['kith', 'serve', '--port', '0', '--host', '127.0.0.1', '--config', 'kith.config.json', '--storage', 'sqlite:./data/kith.db'], {
       cwd: shop,
-      env: { ...cleanEnv(), KITH_ADMIN_TOKEN: 'adopt-token' },
+      env: { ...cleanEnv(), KITH_ADMIN_TOKEN: 'adopt-admin-token-0123' },
     });
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
@@ -125,7 +125,7 @@ describe('the packages, installed with npm in a folder of their own', () => {
     await page.goto(`http://127.0.0.1:${pagePort}/?collector=${encodeURIComponent(url)}`);
     const anonymousId = await eventually(async () => (await page.title()) || undefined);
     const events = await eventually(async () => {
-      const res = await fetch(`${url}/v1/persons/anonymous/${anonymousId}/events?site=shop`, { headers: { Authorization: 'Bearer adopt-token' } });
+      const res = await fetch(`${url}/v1/persons/anonymous/${anonymousId}/events?site=shop`, { headers: { Authorization: 'Bearer adopt-admin-token-0123' } });
       const body = res.ok ? ((await res.json()) as { events: { event?: string }[] }) : undefined;
       return body?.events.some((event) => event.event === 'Page Built') ? body.events : undefined;
     });

@@ -113,6 +113,7 @@ it('keeps the first instance when the tag is on the page twice', async () => {
   await loadScript({ writeKey: 'site-key' });
 
   expect(window.kith).toBe(first);
+  await shownBanner();
   expect(document.querySelectorAll('kith-consent')).toHaveLength(1);
 });
 

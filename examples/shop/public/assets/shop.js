@@ -104,7 +104,8 @@ document.getElementById('checkout')?.addEventListener('click', () => {
 });
 
 // The shop's server looks the account up and answers its customer number: that, never the
-// e-mail address, is the user ID (it sits in a cookie scripts can read, for months).
+// e-mail address, is the user ID (it sits in a cookie scripts can read, for months). The e-mail
+// goes as a trait, kept by the collector only, where the console finds the customer by it.
 document.getElementById('login')?.addEventListener('submit', async (event) => {
   event.preventDefault();
   const email = new FormData(event.target).get('email').trim().toLowerCase();
@@ -114,7 +115,7 @@ document.getElementById('login')?.addEventListener('submit', async (event) => {
     status(answer.message);
     return;
   }
-  kith.identify(answer.customerId);
+  kith.identify(answer.customerId, { email });
   track('Signed In', {});
   status(`Welcome back, ${email} (customer ${answer.customerId}).`);
 });

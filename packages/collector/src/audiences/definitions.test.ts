@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../config.ts';
 
-const KITH = fileURLToPath(new URL('../runtime/node.ts', import.meta.url));
+const KITH = fileURLToPath(new URL('../cli.ts', import.meta.url));
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 

@@ -1,4 +1,5 @@
 import type { RejectedEvent } from '../storage/storage.ts';
+import { isPlaceholderId } from './identity-ids.ts';
 import { MAX_EVENT_DEPTH, unstorable } from './validate.ts';
 
 const MAX_ID_LENGTH = 256;
@@ -16,7 +17,8 @@ export function quarantined(refusal: Omit<RejectedEvent, 'payload'>, item: unkno
   const anonymous = namedId(anonymousId);
   const user = namedId(userId);
   if (anonymous !== undefined) entry.anonymousId = anonymous;
-  if (user !== undefined) entry.userId = user;
+  // A placeholder ("undefined", "guest", …) names nobody: it must not make a person of its own.
+  if (user !== undefined && !isPlaceholderId(user)) entry.userId = user;
   return entry;
 }
 

@@ -27,7 +27,7 @@ describe('kith backup', () => {
     dirs.push(dir);
     const storage = `sqlite:${join(dir, 'live/kith.db')}`;
     const server = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage], {
-      cwd: dir, env: { ...process.env, KITH_LOG_LEVEL: 'warn', KITH_ADMIN_TOKEN: 'backup-token' },
+      cwd: dir, env: { ...process.env, KITH_LOG_LEVEL: 'warn', KITH_ADMIN_TOKEN: 'backup-admin-token-0123' },
     });
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
