@@ -8,7 +8,7 @@ import type { Storage } from '../packages/collector/src/storage/storage.ts';
 
 export const SITE = 'bench';
 export const WRITE_KEY = 'bench-key';
-export const ADMIN_TOKEN = 'bench';
+export const ADMIN_TOKEN = 'bench-admin-token-0123';
 
 export interface InProcessCollector {
   app: ReturnType<typeof createApp>;
