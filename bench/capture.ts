@@ -27,7 +27,12 @@ const anonymousIds = Array.from({ length: 5000 }, () => crypto.randomUUID());
 function storedBatch(n: number) {
   const receivedAt = new Date().toISOString();
   return Array.from({ length: EVENTS_PER_BATCH }, (_, i) => ({
-    ...browserEvent({ ...shop.eventKind(i), messageId: crypto.randomUUID(), anonymousId: anonymousIds[n % 5000]!, sku: Math.floor(random() * 400) }),
+    ...browserEvent({
+      ...shop.eventKind(i),
+      messageId: crypto.randomUUID(),
+      anonymousId: anonymousIds[n % 5000]!,
+      sku: Math.floor(random() * 400),
+    }),
     site: 'bench',
     receivedAt,
   }));
@@ -39,7 +44,8 @@ const pool = Array.from({ length: POOL }, (_, n) => {
 });
 
 const writtenBytes = () => Number(readFileSync('/proc/self/io', 'utf8').match(/^write_bytes: (\d+)/m)?.[1] ?? 0);
-const fileBytes = (file: string) => [file, `${file}-wal`].reduce((sum, path) => sum + (existsSync(path) ? statSync(path).size : 0), 0);
+const fileBytes = (file: string) =>
+  [file, `${file}-wal`].reduce((sum, path) => sum + (existsSync(path) ? statSync(path).size : 0), 0);
 
 function open(file: string, synchronous: 'full' | 'normal') {
   const fresh = !existsSync(file);
@@ -47,7 +53,9 @@ function open(file: string, synchronous: 'full' | 'normal') {
   db.exec(`pragma journal_mode = wal; pragma synchronous = ${synchronous};`);
   if (fresh) {
     MIGRATIONS.forEach((sql) => db.exec(sql));
-    db.exec('create table captured (seq integer primary key, site text not null, received_at text not null, batch text not null)');
+    db.exec(
+      'create table captured (seq integer primary key, site text not null, received_at text not null, batch text not null)',
+    );
   }
   return db;
 }
@@ -58,7 +66,17 @@ function insertEvents(db: DatabaseSync) {
      values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
   );
   return (event: StoredEvent) =>
-    insert.run(event.site, event.messageId, event.type, event.event ?? null, null, event.anonymousId ?? null, event.timestamp!, event.receivedAt, JSON.stringify(event));
+    insert.run(
+      event.site,
+      event.messageId,
+      event.type,
+      event.event ?? null,
+      null,
+      event.anonymousId ?? null,
+      event.timestamp!,
+      event.receivedAt,
+      JSON.stringify(event),
+    );
 }
 
 interface Figures {
@@ -132,18 +150,26 @@ try {
   const insert = insertEvents(materialize);
   const take = materialize.prepare(`select seq, batch from captured order by seq limit ${CHUNK / EVENTS_PER_BATCH}`);
   const done = materialize.prepare('delete from captured where seq <= ?');
-  results['materialize: sorted chunks, synchronous=normal'] = measure(file, () => {
-    materialize.exec('begin immediate');
-    const rows = take.all() as { seq: number; batch: string }[];
-    const events = rows.flatMap((row) => JSON.parse(row.batch) as StoredEvent[]).sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
-    events.forEach(insert);
-    if (rows.length) done.run(rows.at(-1)!.seq);
-    materialize.exec('commit');
-    return events.length;
-  }, true);
+  results['materialize: sorted chunks, synchronous=normal'] = measure(
+    file,
+    () => {
+      materialize.exec('begin immediate');
+      const rows = take.all() as { seq: number; batch: string }[];
+      const events = rows
+        .flatMap((row) => JSON.parse(row.batch) as StoredEvent[])
+        .sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+      events.forEach(insert);
+      if (rows.length) done.run(rows.at(-1)!.seq);
+      materialize.exec('commit');
+      return events.length;
+    },
+    true,
+  );
   materialize.close();
 
-  console.log(`node:sqlite alone, the collector's schema, random v4 messageIds, ${GROUP} requests of ${EVENTS_PER_BATCH} events per commit, ${SECONDS} s each:`);
+  console.log(
+    `node:sqlite alone, the collector's schema, random v4 messageIds, ${GROUP} requests of ${EVENTS_PER_BATCH} events per commit, ${SECONDS} s each:`,
+  );
   console.table(results);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -115,7 +115,11 @@ async function firstVisits(url: string): Promise<string[]> {
 }
 
 function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -137,7 +141,9 @@ async function stop(child: ChildProcess) {
 function cpuMs(pid: number | undefined): number | undefined {
   try {
     // Fields 14 and 15 (utime, stime) after the command name, in clock ticks (USER_HZ, 100 on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
     return undefined;
@@ -145,7 +151,12 @@ function cpuMs(pid: number | undefined): number | undefined {
 }
 
 /** Loads the server for DURATION_S; returns its figures and the messageIds it acknowledged. */
-async function load(name: string, url: string, cookies: string[] = [], pid?: number): Promise<{ result: Result; acknowledged: string[][] }> {
+async function load(
+  name: string,
+  url: string,
+  cookies: string[] = [],
+  pid?: number,
+): Promise<{ result: Result; acknowledged: string[][] }> {
   const cpuBefore = cpuMs(pid);
   const shop = createShop(18);
   const random = seededRandom(18);
@@ -187,7 +198,9 @@ async function load(name: string, url: string, cookies: string[] = [], pid?: num
       p99: result.latency.p99,
       ok,
       errors: result.non2xx + result.errors + result.timeouts,
-      ...(cpuBefore !== undefined && cpuAfter !== undefined && ok > 0 ? { cpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / ok) * 1000) / 1000 } : {}),
+      ...(cpuBefore !== undefined && cpuAfter !== undefined && ok > 0
+        ? { cpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / ok) * 1000) / 1000 }
+        : {}),
     },
     acknowledged,
   };
@@ -210,17 +223,49 @@ function blockWrites(pid: number | undefined): number {
   }
 }
 
-function diskUse(before: { size: number; written: number }, after: { size: number; written: number }, events: number): DiskUse | undefined {
+function diskUse(
+  before: { size: number; written: number },
+  after: { size: number; written: number },
+  events: number,
+): DiskUse | undefined {
   if (events === 0) return undefined;
   const kept = after.size - before.size;
   const written = after.written - before.written;
-  return { bytesPerEvent: Math.round(kept / events), writtenPerEvent: Math.round(written / events), writeAmplification: Math.round((written / Math.max(kept, 1)) * 10) / 10 };
+  return {
+    bytesPerEvent: Math.round(kept / events),
+    writtenPerEvent: Math.round(written / events),
+    writeAmplification: Math.round((written / Math.max(kept, 1)) * 10) / 10,
+  };
 }
 
-async function collectorPhase(name: string, storage: string, config: string, storedIds: () => string[], probe: (pid: number | undefined) => DiskProbe): Promise<Phase> {
-  const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`] : [];
+async function collectorPhase(
+  name: string,
+  storage: string,
+  config: string,
+  storedIds: () => string[],
+  probe: (pid: number | undefined) => DiskProbe,
+): Promise<Phase> {
+  const profile = CPU_PROFILE_DIR
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${CPU_PROFILE_DIR}`,
+        `--cpu-prof-name=${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`,
+      ]
+    : [];
   const collector = await start(
-    [...profile, 'packages/collector/src/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage, '--config', config],
+    [
+      ...profile,
+      'packages/collector/src/cli.ts',
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--storage',
+      storage,
+      '--config',
+      config,
+    ],
     { KITH_ADMIN_TOKEN: ADMIN_TOKEN },
   );
   const started = performance.now();
@@ -247,27 +292,39 @@ export async function benchCollector(): Promise<CollectorBench> {
     const config = writeBenchConfig(dir);
 
     const db = join(dir, 'kith.db');
-    const sqlite = await collectorPhase('(b) collector, SQLite', `sqlite:${db}`, config, () => {
-      const file = new DatabaseSync(db, { readOnly: true });
-      const rows = file.prepare('select message_id from events').all() as { message_id: string }[];
-      file.close();
-      return rows.map((row) => row.message_id);
-    }, (pid) => ({
-      size: () => [db, `${db}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0),
-      written: () => blockWrites(pid),
-    }));
+    const sqlite = await collectorPhase(
+      '(b) collector, SQLite',
+      `sqlite:${db}`,
+      config,
+      () => {
+        const file = new DatabaseSync(db, { readOnly: true });
+        const rows = file.prepare('select message_id from events').all() as { message_id: string }[];
+        file.close();
+        return rows.map((row) => row.message_id);
+      },
+      (pid) => ({
+        size: () => [db, `${db}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0),
+        written: () => blockWrites(pid),
+      }),
+    );
 
     const missing = postgresMissing();
     let postgres: CollectorBench['postgres'] = { skipped: missing ?? '' };
     if (!missing) {
       const server = await startThrowawayPostgres({ database: 'kith_bench', durable: true });
       try {
-        postgres = await collectorPhase('(c) collector, PostgreSQL', server.url, config, () => server.psql('select message_id from events').split('\n').filter(Boolean), () => ({
-          // The database's files; what PostgreSQL must write before it acknowledges is its WAL (the
-          // tables' pages follow at checkpoints, about as many bytes again as they grew).
-          size: () => Number(server.psql('select pg_database_size(current_database())')),
-          written: () => Number(server.psql('select wal_bytes from pg_stat_wal')),
-        }));
+        postgres = await collectorPhase(
+          '(c) collector, PostgreSQL',
+          server.url,
+          config,
+          () => server.psql('select message_id from events').split('\n').filter(Boolean),
+          () => ({
+            // The database's files; what PostgreSQL must write before it acknowledges is its WAL (the
+            // tables' pages follow at checkpoints, about as many bytes again as they grew).
+            size: () => Number(server.psql('select pg_database_size(current_database())')),
+            written: () => Number(server.psql('select wal_bytes from pg_stat_wal')),
+          }),
+        );
       } finally {
         server.stop();
       }

@@ -25,23 +25,61 @@ try {
       const anonymousId = `anon-${p}`;
       const userId = p % 3 === 0 ? `customer-${p}` : undefined;
       for (let e = 0; e < EVENTS_PER_PERSON; e++) {
-        const event: StoredEvent = { type: 'track', event: e % 4 === 0 ? 'Order Completed' : 'Product Viewed', messageId: `m-${p}-${e}`, anonymousId, site: SITE, timestamp: day(p + e), receivedAt: day(p + e), properties: { sku: `sku-${e}` } };
+        const event: StoredEvent = {
+          type: 'track',
+          event: e % 4 === 0 ? 'Order Completed' : 'Product Viewed',
+          messageId: `m-${p}-${e}`,
+          anonymousId,
+          site: SITE,
+          timestamp: day(p + e),
+          receivedAt: day(p + e),
+          properties: { sku: `sku-${e}` },
+        };
         if (userId) event.userId = userId;
         set.events.push(event);
       }
-      set.consents.push({ site: SITE, messageId: `c-${p}`, anonymousId, timestamp: day(p), receivedAt: day(p), consent: { policyVersion: '1', method: p % 5 === 0 ? 'reject-all' : 'accept-all', categories: { necessary: true, analytics: p % 5 !== 0, marketing: false } } });
+      set.consents.push({
+        site: SITE,
+        messageId: `c-${p}`,
+        anonymousId,
+        timestamp: day(p),
+        receivedAt: day(p),
+        consent: {
+          policyVersion: '1',
+          method: p % 5 === 0 ? 'reject-all' : 'accept-all',
+          categories: { necessary: true, analytics: p % 5 !== 0, marketing: false },
+        },
+      });
       if (userId) {
-        set.links!.push({ site: SITE, from: { kind: 'anonymous', id: anonymousId }, to: { kind: 'user', id: userId }, how: 'login', source: `m-${p}-0`, at: day(p) });
-        set.traits!.push({ site: SITE, node: { kind: 'user', id: userId }, traits: { email: `customer-${p}@example.com` }, at: day(p) });
+        set.links!.push({
+          site: SITE,
+          from: { kind: 'anonymous', id: anonymousId },
+          to: { kind: 'user', id: userId },
+          how: 'login',
+          source: `m-${p}-0`,
+          at: day(p),
+        });
+        set.traits!.push({
+          site: SITE,
+          node: { kind: 'user', id: userId },
+          traits: { email: `customer-${p}@example.com` },
+          at: day(p),
+        });
       }
     }
     await storage.write(set);
   }
-  console.log(`filled ${PERSONS} persons, ${PERSONS * EVENTS_PER_PERSON} events in ${Math.round((performance.now() - started) / 1000)} s`);
+  console.log(
+    `filled ${PERSONS} persons, ${PERSONS * EVENTS_PER_PERSON} events in ${Math.round((performance.now() - started) / 1000)} s`,
+  );
 
-  const signIn = await app.request('/console/signin', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${ADMIN_TOKEN}` });
+  const signIn = await app.request('/console/signin', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `token=${ADMIN_TOKEN}`,
+  });
   const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-  const someone = PERSONS - PERSONS % 3 - 3;
+  const someone = PERSONS - (PERSONS % 3) - 3;
   const pages = {
     'persons (recent)': `/console`,
     'search by e-mail': `/console?q=customer-${someone}%40example.com`,
@@ -65,11 +103,23 @@ try {
   console.table(rows);
 
   // Ingest's CPU per batch: nobody watching, then one viewer's live stream open and read.
-  const batch = (n: number) => JSON.stringify({ batch: Array.from({ length: 10 }, (_, i) => ({ type: 'track', event: 'Product Viewed', messageId: `live-${n}-${i}-${Math.random()}`, anonymousId: `live-${n % 100}` })) });
+  const batch = (n: number) =>
+    JSON.stringify({
+      batch: Array.from({ length: 10 }, (_, i) => ({
+        type: 'track',
+        event: 'Product Viewed',
+        messageId: `live-${n}-${i}-${Math.random()}`,
+        anonymousId: `live-${n % 100}`,
+      })),
+    });
   const ingest = async (label: string) => {
     const cpu = process.cpuUsage();
     for (let n = 0; n < INGEST_BATCHES; n++) {
-      const res = await app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` }, body: batch(n) });
+      const res = await app.request('/v1/batch', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` },
+        body: batch(n),
+      });
       await res.arrayBuffer();
     }
     const used = process.cpuUsage(cpu);
@@ -91,7 +141,9 @@ try {
   await reading.catch(() => {});
   const idleAgain = await ingest('nobody watching, again');
   console.table([idle, watched, idleAgain]);
-  console.log(`one viewer: ${(watched.cpuMsPerBatch / ((idle.cpuMsPerBatch + idleAgain.cpuMsPerBatch) / 2)).toFixed(3)}x the CPU per batch of nobody watching (${received} bytes streamed)`);
+  console.log(
+    `one viewer: ${(watched.cpuMsPerBatch / ((idle.cpuMsPerBatch + idleAgain.cpuMsPerBatch) / 2)).toFixed(3)}x the CPU per batch of nobody watching (${received} bytes streamed)`,
+  );
   await storage.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -77,8 +77,12 @@ started = performance.now();
 let sum = 0;
 for (const order of orders) sum += order.value * order.day;
 const passSeconds = (performance.now() - started) / 1000;
-console.log(`fit on ${model.customers} customers (${orders.length} orders): ${fitSeconds.toFixed(2)} s; one pass over the orders alone ${(passSeconds * 1000).toFixed(1)} ms (${sum > 0 ? 'checked' : ''})`);
-console.log(`  recovered BG/NBD ${JSON.stringify(round(model.bgnbd))} (simulated r 0.243, alpha 4.414, a 0.793, b 2.426); holdout ${JSON.stringify(round(model.holdout ?? {}))}`);
+console.log(
+  `fit on ${model.customers} customers (${orders.length} orders): ${fitSeconds.toFixed(2)} s; one pass over the orders alone ${(passSeconds * 1000).toFixed(1)} ms (${sum > 0 ? 'checked' : ''})`,
+);
+console.log(
+  `  recovered BG/NBD ${JSON.stringify(round(model.bgnbd))} (simulated r 0.243, alpha 4.414, a 0.793, b 2.426); holdout ${JSON.stringify(round(model.holdout ?? {}))}`,
+);
 
 // 1,000,000 events in June: 50,000 visitors on 1.3 devices each, a quarter logged in, 4% ordering.
 const dir = mkdtempSync(join(tmpdir(), 'kith-bench-figures-'));
@@ -92,10 +96,32 @@ try {
       const device = visitor % 10 < 3 ? `d${visitor}-${i % 2}` : `d${visitor}`;
       const timestamp = new Date(Date.UTC(2026, 5, 1) + Math.floor(next() * 30 * 86_400_000)).toISOString();
       const roll = next();
-      const base = { messageId: `e${i}`, anonymousId: device, site: 'shop', timestamp, receivedAt: timestamp, ...(visitor % 4 === 0 ? { userId: `u${visitor}` } : {}) };
-      if (roll < 0.6) yield { ...base, type: 'page', properties: { path: '/' }, ...(roll < 0.1 ? { context: { campaign: { source: 'news', medium: 'email', name: `n${visitor % 5}` } } } : {}) };
-      else if (roll < 0.96) yield { ...base, type: 'track', event: 'Product Viewed', properties: { product_id: `p${visitor % 40}` } };
-      else yield { ...base, type: 'track', event: 'Order Completed', properties: { revenue: 20 + (visitor % 50), products: [{ product_id: `p${visitor % 40}` }] } };
+      const base = {
+        messageId: `e${i}`,
+        anonymousId: device,
+        site: 'shop',
+        timestamp,
+        receivedAt: timestamp,
+        ...(visitor % 4 === 0 ? { userId: `u${visitor}` } : {}),
+      };
+      if (roll < 0.6)
+        yield {
+          ...base,
+          type: 'page',
+          properties: { path: '/' },
+          ...(roll < 0.1
+            ? { context: { campaign: { source: 'news', medium: 'email', name: `n${visitor % 5}` } } }
+            : {}),
+        };
+      else if (roll < 0.96)
+        yield { ...base, type: 'track', event: 'Product Viewed', properties: { product_id: `p${visitor % 40}` } };
+      else
+        yield {
+          ...base,
+          type: 'track',
+          event: 'Order Completed',
+          properties: { revenue: 20 + (visitor % 50), products: [{ product_id: `p${visitor % 40}` }] },
+        };
     }
   };
   let batch: StoredEvent[] = [];
@@ -121,15 +147,23 @@ try {
 
   const db = new DatabaseSync(path);
   started = performance.now();
-  const rows = db.prepare(`select body from events where site = 'shop' and timestamp >= ? and timestamp < ?`).all(period.from, period.to);
+  const rows = db
+    .prepare(`select body from events where site = 'shop' and timestamp >= ? and timestamp < ?`)
+    .all(period.from, period.to);
   const readSeconds = (performance.now() - started) / 1000;
   db.close();
-  console.log(`a month's figures over ${rows.length} events: ${figuresSeconds.toFixed(2)} s; reading the same rows' bodies alone ${readSeconds.toFixed(2)} s (${(figuresSeconds / readSeconds).toFixed(1)}x)`);
-  console.log(`  ${figures.visitors} visitors, ${figures.customers} customers, ${figures.orders} orders, revenue ${figures.revenue}`);
+  console.log(
+    `a month's figures over ${rows.length} events: ${figuresSeconds.toFixed(2)} s; reading the same rows' bodies alone ${readSeconds.toFixed(2)} s (${(figuresSeconds / readSeconds).toFixed(1)}x)`,
+  );
+  console.log(
+    `  ${figures.visitors} visitors, ${figures.customers} customers, ${figures.orders} orders, revenue ${figures.revenue}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
 function round(values: object): Record<string, number> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Math.round(Number(value) * 1000) / 1000]));
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, Math.round(Number(value) * 1000) / 1000]),
+  );
 }

@@ -13,10 +13,21 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DEVICE_COOKIE } from '../packages/collector/src/http/device.ts';
 import type { Storage, StoredEvent, WriteSet } from '../packages/collector/src/storage/storage.ts';
-import { SITE, WRITE_KEY, adminGet, describeFailures, inProcessCollector, quantiles, timeEach, type InProcessCollector } from './in-process.ts';
+import {
+  SITE,
+  WRITE_KEY,
+  adminGet,
+  describeFailures,
+  inProcessCollector,
+  quantiles,
+  timeEach,
+  type InProcessCollector,
+} from './in-process.ts';
 import { EVENTS_PER_BATCH, browserEvent, createShop, firstVisitIdentity, type Session, type Shop } from './traffic.ts';
 
-const SIZES = (process.env.BENCH_GROWTH_SIZES ?? `1000,100000,1000000${process.env.BENCH_GROWTH_10M === '1' ? ',10000000' : ''}`)
+const SIZES = (
+  process.env.BENCH_GROWTH_SIZES ?? `1000,100000,1000000${process.env.BENCH_GROWTH_10M === '1' ? ',10000000' : ''}`
+)
   .split(',')
   .map(Number);
 /** Batches posted at each size (one at a time), and lookups of each kind. */
@@ -44,7 +55,9 @@ try {
   const shop = createShop(1);
   const fill = filler(collector.storage, shop, templates);
 
-  console.log(`${cpus().length} cores, Node ${process.versions.node}; SQLite; up to ${BATCHES} batches of ${EVENTS_PER_BATCH} events and ${LOOKUPS} lookups of each kind per size`);
+  console.log(
+    `${cpus().length} cores, Node ${process.versions.node}; SQLite; up to ${BATCHES} batches of ${EVENTS_PER_BATCH} events and ${LOOKUPS} lookups of each kind per size`,
+  );
   const rows = [];
   let stored = 0;
   let slowest: { size: number; seconds: number } | undefined;
@@ -59,9 +72,12 @@ try {
     // A synchronous SQLite read cannot be interrupted: when one lookup would take longer than a
     // whole measurement (it grew in step with history so far), it is reported, not waited for.
     const projected = slowest ? (slowest.seconds * size) / slowest.size : 0;
-    const lookups = projected > LIMITS.maxSeconds
-      ? { skipped: `one lookup took ${slowest!.seconds.toFixed(1)} s at ${slowest!.size} events; here it would take about ${Math.round(projected)} s` }
-      : await lookupPersons(collector, shop);
+    const lookups =
+      projected > LIMITS.maxSeconds
+        ? {
+            skipped: `one lookup took ${slowest!.seconds.toFixed(1)} s at ${slowest!.size} events; here it would take about ${Math.round(projected)} s`,
+          }
+        : await lookupPersons(collector, shop);
     if ('eventsP50' in lookups) slowest = { size, seconds: Math.max(lookups.eventsP50, lookups.personP50) / 1000 };
     stored = countEvents(database);
     rows.push({ events: size, fillSeconds, databaseMB, ...ingest, ...lookups });
@@ -81,15 +97,27 @@ async function storedTemplates(parent: string): Promise<Record<Kind, StoredEvent
   const database = join(scratch, 'kith.db');
   const { app, storage } = await inProcessCollector(scratch, `sqlite:${database}`);
   const kinds: Kind[] = ['page', 'track', 'identify'];
-  const batch = kinds.map((type) => browserEvent({ type, messageId: `template-${type}`, anonymousId: 'template-anonymous', ...(type === 'identify' ? { userId: 'template-user' } : {}) }));
-  const response = await app.request('/v1/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY }) });
+  const batch = kinds.map((type) =>
+    browserEvent({
+      type,
+      messageId: `template-${type}`,
+      anonymousId: 'template-anonymous',
+      ...(type === 'identify' ? { userId: 'template-user' } : {}),
+    }),
+  );
+  const response = await app.request('/v1/batch', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY }),
+  });
   if (!response.ok) throw new Error(`the template batch was refused: ${response.status} ${await response.text()}`);
   await storage.close();
   const file = new DatabaseSync(database, { readOnly: true });
   const rows = file.prepare('select type, body from events').all() as { type: Kind; body: string }[];
   file.close();
   const templates = Object.fromEntries(rows.map((row) => [row.type, JSON.parse(row.body) as StoredEvent]));
-  for (const kind of kinds) if (!templates[kind]) throw new Error(`the collector did not store the ${kind} template event`);
+  for (const kind of kinds)
+    if (!templates[kind]) throw new Error(`the collector did not store the ${kind} template event`);
   return templates as Record<Kind, StoredEvent>;
 }
 
@@ -97,12 +125,26 @@ async function storedTemplates(parent: string): Promise<Record<Kind, StoredEvent
 function filler(storage: Storage, shop: Shop, templates: Record<Kind, StoredEvent>) {
   // History ends a day ago, one event every 3 s (10M events: about a year).
   let clock = Date.now() - DAY_MS - 3000 * 10_000_000;
-  const empty = (): WriteSet & Required<Pick<WriteSet, 'links' | 'traits'>> => ({ events: [], consents: [], rejected: [], links: [], traits: [] });
+  const empty = (): WriteSet & Required<Pick<WriteSet, 'links' | 'traits'>> => ({
+    events: [],
+    consents: [],
+    rejected: [],
+    links: [],
+    traits: [],
+  });
   let set = empty();
 
   const event = (kind: Kind, anonymousId: string, userId: string | undefined, name?: string): StoredEvent => {
     const at = new Date((clock += 3000)).toISOString();
-    const stored: StoredEvent = { ...templates[kind], messageId: crypto.randomUUID(), anonymousId, timestamp: at, originalTimestamp: at, sentAt: at, receivedAt: at };
+    const stored: StoredEvent = {
+      ...templates[kind],
+      messageId: crypto.randomUUID(),
+      anonymousId,
+      timestamp: at,
+      originalTimestamp: at,
+      sentAt: at,
+      receivedAt: at,
+    };
     if (userId) stored.userId = userId;
     else delete stored.userId;
     if (name) stored.event = name;
@@ -119,7 +161,10 @@ function filler(storage: Storage, shop: Shop, templates: Record<Kind, StoredEven
       set.events.push(stored);
       if (first && i === Math.min(1, count - 1)) {
         const loggedIn = stored.type === 'identify' ? userId : undefined;
-        const learnt = firstVisitIdentity(SITE, visitor, loggedIn, stored.timestamp, { request: crypto.randomUUID(), identify: stored.messageId });
+        const learnt = firstVisitIdentity(SITE, visitor, loggedIn, stored.timestamp, {
+          request: crypto.randomUUID(),
+          identify: stored.messageId,
+        });
         set.links.push(...learnt.links);
         set.traits.push(...learnt.traits);
       }
@@ -128,7 +173,7 @@ function filler(storage: Storage, shop: Shop, templates: Record<Kind, StoredEven
   }
 
   return async (events: number) => {
-    for (let written = 0; written < events; ) {
+    for (let written = 0; written < events;) {
       written += session(shop.nextSession(), events - written);
       if (set.events.length >= FILL_SET || written >= events) {
         await storage.write(set);
@@ -147,34 +192,61 @@ async function ingestBatches({ app }: InProcessCollector, shop: Shop) {
     const userId = visitor.user >= 0 ? shop.users[visitor.user] : undefined;
     const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
       const messageId = crypto.randomUUID();
-      if (login && i === 1) return browserEvent({ type: 'identify', messageId, anonymousId: visitor.anonymousId, userId: userId! });
-      return browserEvent({ ...shop.eventKind(i), messageId, anonymousId: visitor.anonymousId, ...(userId && (!login || i > 1) ? { userId } : {}), sku: i });
+      if (login && i === 1)
+        return browserEvent({ type: 'identify', messageId, anonymousId: visitor.anonymousId, userId: userId! });
+      return browserEvent({
+        ...shop.eventKind(i),
+        messageId,
+        anonymousId: visitor.anonymousId,
+        ...(userId && (!login || i > 1) ? { userId } : {}),
+        sku: i,
+      });
     });
     const response = await app.request('/v1/batch', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(first ? {} : { cookie: `${DEVICE_COOKIE}=${visitor.deviceId}` }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(first ? {} : { cookie: `${DEVICE_COOKIE}=${visitor.deviceId}` }),
+      },
       body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY }),
     });
     const answer = (await response.json()) as { ok: boolean; accepted?: number };
     if (!answer.ok) throw new Error(`a batch was refused: ${response.status} ${JSON.stringify(answer)}`);
     events += answer.accepted ?? 0;
     // The browser keeps the device ID the collector gave it.
-    const given = response.headers.getSetCookie().join(';').match(new RegExp(`${DEVICE_COOKIE}=([^;]+)`))?.[1];
+    const given = response.headers
+      .getSetCookie()
+      .join(';')
+      .match(new RegExp(`${DEVICE_COOKIE}=([^;]+)`))?.[1];
     if (given) visitor.deviceId = given;
   });
   const seconds = (performance.now() - started) / 1000;
   const { p50, p99 } = quantiles(latencies);
-  return { ingestEventsPerSecond: Math.round(events / seconds), ingestP50: p50, ingestP99: p99, batches: latencies.length };
+  return {
+    ingestEventsPerSecond: Math.round(events / seconds),
+    ingestP50: p50,
+    ingestP99: p99,
+    batches: latencies.length,
+  };
 }
 
 /** A random customer's latest 100 events, and the customer as a person. */
 async function lookupPersons({ app }: InProcessCollector, shop: Shop) {
   const failures = new Map<number, number>();
   const user = () => encodeURIComponent(shop.pick(shop.users));
-  const events = quantiles(await timeEach(LOOKUPS, LIMITS, () => adminGet(app, `/v1/persons/user/${user()}/events?limit=100`, failures)));
+  const events = quantiles(
+    await timeEach(LOOKUPS, LIMITS, () => adminGet(app, `/v1/persons/user/${user()}/events?limit=100`, failures)),
+  );
   const persons = await timeEach(LOOKUPS, LIMITS, () => adminGet(app, `/v1/persons/user/${user()}`, failures));
   const person = quantiles(persons);
-  return { eventsP50: events.p50, eventsP99: events.p99, personP50: person.p50, personP99: person.p99, lookups: persons.length, failed: describeFailures(failures) };
+  return {
+    eventsP50: events.p50,
+    eventsP99: events.p99,
+    personP50: person.p50,
+    personP99: person.p99,
+    lookups: persons.length,
+    failed: describeFailures(failures),
+  };
 }
 
 /** The database file's size once the WAL's pages are in it. */

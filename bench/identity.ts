@@ -32,7 +32,9 @@ try {
     return n;
   };
 
-  console.log(`${cpus().length} cores, Node ${process.versions.node}; SQLite; up to ${LOOKUPS} lookups and ${BATCHES} first-visit batches per size`);
+  console.log(
+    `${cpus().length} cores, Node ${process.versions.node}; SQLite; up to ${LOOKUPS} lookups and ${BATCHES} first-visit batches per size`,
+  );
   const rows = [];
   let ids = 0;
   for (const size of SIZES) {
@@ -47,7 +49,9 @@ try {
       // Two IDs per browser, and a user ID for a new customer.
       added += 2 + shop.users.length - customers;
       const userId = session.visitor.user >= 0 ? shop.users[session.visitor.user] : undefined;
-      const learnt = firstVisitIdentity(SITE, session.visitor, userId, new Date().toISOString(), { request: crypto.randomUUID() });
+      const learnt = firstVisitIdentity(SITE, session.visitor, userId, new Date().toISOString(), {
+        request: crypto.randomUUID(),
+      });
       set.links.push(...learnt.links);
       set.traits.push(...learnt.traits);
       if (set.links.length >= FILL_SET) {
@@ -59,8 +63,12 @@ try {
     const fillSeconds = Math.round((performance.now() - started) / 1000);
 
     const failures = new Map<number, number>();
-    const anonymous = await timeEach(LOOKUPS, LIMITS, () => adminGet(app, `/v1/persons/anonymous/${shop.pick(shop.visitors).anonymousId}`, failures));
-    const user = await timeEach(LOOKUPS, LIMITS, () => adminGet(app, `/v1/persons/user/${encodeURIComponent(shop.pick(shop.users))}`, failures));
+    const anonymous = await timeEach(LOOKUPS, LIMITS, () =>
+      adminGet(app, `/v1/persons/anonymous/${shop.pick(shop.visitors).anonymousId}`, failures),
+    );
+    const user = await timeEach(LOOKUPS, LIMITS, () =>
+      adminGet(app, `/v1/persons/user/${encodeURIComponent(shop.pick(shop.users))}`, failures),
+    );
 
     // A new browser's first batch: a device cookie to bind and, for a customer, a login to link.
     const firstBatch = await timeEach(BATCHES, LIMITS, async () => {
@@ -70,10 +78,21 @@ try {
       const userId = visitor.user >= 0 ? shop.users[visitor.user] : undefined;
       const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
         const messageId = crypto.randomUUID();
-        if (userId && i === 1) return browserEvent({ type: 'identify', messageId, anonymousId: visitor.anonymousId, userId });
-        return browserEvent({ ...shop.eventKind(i), messageId, anonymousId: visitor.anonymousId, ...(userId && i > 1 ? { userId } : {}), sku: i });
+        if (userId && i === 1)
+          return browserEvent({ type: 'identify', messageId, anonymousId: visitor.anonymousId, userId });
+        return browserEvent({
+          ...shop.eventKind(i),
+          messageId,
+          anonymousId: visitor.anonymousId,
+          ...(userId && i > 1 ? { userId } : {}),
+          sku: i,
+        });
       });
-      const response = await app.request('/v1/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY }) });
+      const response = await app.request('/v1/batch', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey: WRITE_KEY }),
+      });
       if (!response.ok) throw new Error(`a batch was refused: ${response.status} ${await response.text()}`);
       await response.arrayBuffer();
     });

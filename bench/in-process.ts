@@ -18,7 +18,13 @@ export interface InProcessCollector {
 /** The benches' kith.config.json, written in `dir`: one site, the shop's origin, rate limits off. Returns its path. */
 export function writeBenchConfig(dir: string): string {
   const configPath = join(dir, 'kith.config.json');
-  writeFileSync(configPath, JSON.stringify({ sites: [{ id: SITE, writeKey: WRITE_KEY, origins: ['https://shop.example'] }], rateLimit: { perAddress: 0, perSite: 0 } }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      sites: [{ id: SITE, writeKey: WRITE_KEY, origins: ['https://shop.example'] }],
+      rateLimit: { perAddress: 0, perSite: 0 },
+    }),
+  );
   return configPath;
 }
 
@@ -30,7 +36,11 @@ export async function inProcessCollector(dir: string, storage: string): Promise<
 }
 
 /** Milliseconds of each call, sorted; stops after `count` calls, or after `maxSeconds` once it has `minSamples`. */
-export async function timeEach(count: number, limits: { maxSeconds: number; minSamples: number }, call: (n: number) => Promise<void>): Promise<number[]> {
+export async function timeEach(
+  count: number,
+  limits: { maxSeconds: number; minSamples: number },
+  call: (n: number) => Promise<void>,
+): Promise<number[]> {
   const times: number[] = [];
   const started = performance.now();
   for (let n = 0; n < count; n++) {
@@ -51,10 +61,15 @@ function percentile(sortedMs: number[], p: number): number {
 }
 
 /** GETs an admin path; counts answers other than 200 by status in `failures`. */
-export async function adminGet(app: InProcessCollector['app'], path: string, failures: Map<number, number>): Promise<void> {
+export async function adminGet(
+  app: InProcessCollector['app'],
+  path: string,
+  failures: Map<number, number>,
+): Promise<void> {
   const response = await app.request(path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   await response.arrayBuffer();
   if (response.status !== 200) failures.set(response.status, (failures.get(response.status) ?? 0) + 1);
 }
 
-export const describeFailures = (failures: Map<number, number>) => [...failures].map(([status, times]) => `${times}x ${status}`).join(', ') || 'none';
+export const describeFailures = (failures: Map<number, number>) =>
+  [...failures].map(([status, times]) => `${times}x ${status}`).join(', ') || 'none';

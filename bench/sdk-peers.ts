@@ -16,12 +16,42 @@ interface Peer {
 }
 
 const PEERS: Peer[] = [
-  { label: 'Segment analytics-next (standalone)', pkg: '@segment/analytics-next', version: '1.84.3', files: ['dist/umd/standalone.js'] },
-  { label: 'RudderStack v3 (core, plugins load later)', pkg: '@rudderstack/analytics-js', version: '3.34.1', files: ['dist/npm/modern/umd/index.js'] },
-  { label: 'PostHog (array.js, extensions load later)', pkg: 'posthog-js', version: '1.449.2', files: ['dist/array.js'] },
-  { label: 'Snowplow browser tracker', pkg: '@snowplow/browser-tracker', version: '4.10.1', files: ['dist/index.umd.min.js'] },
-  { label: 'vanilla-cookieconsent (JS + CSS)', pkg: 'vanilla-cookieconsent', version: '3.1.0', files: ['dist/cookieconsent.umd.js', 'dist/cookieconsent.css'] },
-  { label: 'Osano cookieconsent (JS + CSS)', pkg: 'cookieconsent', version: '3.1.1', files: ['build/cookieconsent.min.js', 'build/cookieconsent.min.css'] },
+  {
+    label: 'Segment analytics-next (standalone)',
+    pkg: '@segment/analytics-next',
+    version: '1.84.3',
+    files: ['dist/umd/standalone.js'],
+  },
+  {
+    label: 'RudderStack v3 (core, plugins load later)',
+    pkg: '@rudderstack/analytics-js',
+    version: '3.34.1',
+    files: ['dist/npm/modern/umd/index.js'],
+  },
+  {
+    label: 'PostHog (array.js, extensions load later)',
+    pkg: 'posthog-js',
+    version: '1.449.2',
+    files: ['dist/array.js'],
+  },
+  {
+    label: 'Snowplow browser tracker',
+    pkg: '@snowplow/browser-tracker',
+    version: '4.10.1',
+    files: ['dist/index.umd.min.js'],
+  },
+  {
+    label: 'vanilla-cookieconsent (JS + CSS)',
+    pkg: 'vanilla-cookieconsent',
+    version: '3.1.0',
+    files: ['dist/cookieconsent.umd.js', 'dist/cookieconsent.css'],
+  },
+  {
+    label: 'Osano cookieconsent (JS + CSS)',
+    pkg: 'cookieconsent',
+    version: '3.1.1',
+    files: ['build/cookieconsent.min.js', 'build/cookieconsent.min.css'],
+  },
 ];
 
 export interface Size {
@@ -44,7 +74,14 @@ export function measurePeers(): Record<string, Size> {
     const sizes: Record<string, Size> = {};
     for (const peer of PEERS) {
       // npm pack fetches the published tarball without running any of its install scripts.
-      const tarball = execFileSync('npm', ['pack', `${peer.pkg}@${peer.version}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+      const tarball = execFileSync(
+        'npm',
+        ['pack', `${peer.pkg}@${peer.version}`, '--silent', '--pack-destination', dir],
+        { encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .at(-1)!;
       const into = join(dir, peer.pkg.replace(/[@/]/g, '_'));
       execFileSync('mkdir', ['-p', into]);
       execFileSync('tar', ['xzf', join(dir, tarball), '-C', into]);

@@ -30,7 +30,10 @@ const files: Record<string, [string, string | Buffer]> = {
   '/kith-banner.js': ['text/javascript', banner],
   '/kith-inline.js': ['text/javascript', inline],
   '/mark-start.js': ['text/javascript', "performance.mark('kith-start');"],
-  '/mark-end.js': ['text/javascript', "performance.mark('kith-end');window.kith?.ready?.().then(()=>performance.mark('kith-ready'));"],
+  '/mark-end.js': [
+    'text/javascript',
+    "performance.mark('kith-end');window.kith?.ready?.().then(()=>performance.mark('kith-ready'));",
+  ],
   '/v1/batch': ['application/json', '{"ok":true,"accepted":0,"rejected":[]}'],
 };
 
@@ -57,28 +60,41 @@ async function measure(path: string, returning: boolean) {
   }
   const tab = await context.newPage();
   // BENCH_FRAMES=1: what ran in each long frame with kith.js in it.
-  if (process.env.BENCH_FRAMES) tab.on('console', (message) => message.type() == 'debug' && console.log(returning ? 'returning:' : 'first visit:', message.text()));
+  if (process.env.BENCH_FRAMES)
+    tab.on(
+      'console',
+      (message) => message.type() == 'debug' && console.log(returning ? 'returning:' : 'first visit:', message.text()),
+    );
   const cdp = await context.newCDPSession(tab);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
   await cdp.send('Performance.enable');
   const trace: TraceEvent[] = [];
   cdp.on('Tracing.dataCollected', ({ value }) => trace.push(...(value as unknown as TraceEvent[])));
   const traced = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'toplevel'] } });
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['devtools.timeline', 'toplevel'] },
+  });
   await tab.addInitScript(() => {
     const page = window as unknown as { longTasks: number[]; kithFrames: number[] };
     // Per long frame with kith.js in it, the time its own scripts took (forced style and layout included).
     type Script = { sourceURL: string; invoker: string; duration: number; forcedStyleAndLayoutDuration: number };
     page.longTasks = [];
     page.kithFrames = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => page.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => page.longTasks.push(e.duration))).observe({
+      type: 'longtask',
+      buffered: true,
+    });
     // A long animation frame names the scripts that ran in it (callbacks and promise reactions of 5 ms and more).
     new PerformanceObserver((list) => {
       for (const frame of list.getEntries() as (PerformanceEntry & { scripts: Script[] })[]) {
         const own = frame.scripts.filter((script) => /\/kith[-\w]*\.js/.test(script.sourceURL));
         if (!own.length) continue;
         page.kithFrames.push(own.reduce((sum, script) => sum + script.duration, 0));
-        const scripts = frame.scripts.map((script) => `${script.invoker} ${Math.round(script.duration)} ms (layout ${Math.round(script.forcedStyleAndLayoutDuration)})`);
+        const scripts = frame.scripts.map(
+          (script) =>
+            `${script.invoker} ${Math.round(script.duration)} ms (layout ${Math.round(script.forcedStyleAndLayoutDuration)})`,
+        );
         console.debug(`long frame, ${Math.round(frame.duration)} ms: ${scripts.join(', ')}`);
       }
     }).observe({ type: 'long-animation-frame', buffered: true });
@@ -111,9 +127,13 @@ async function measure(path: string, returning: boolean) {
     span: performance.measure('kith', 'kith-start', 'kith-end').duration,
     // From the start of the tag to the last of the deferred steps: ready() and, on a first visit, the banner shown.
     deferred: Math.max(
-      ...['kith-ready', 'kith-banner'].map((mark) => (performance.getEntriesByName(mark).length ? performance.measure(mark, 'kith-start', mark).duration : 0)),
+      ...['kith-ready', 'kith-banner'].map((mark) =>
+        performance.getEntriesByName(mark).length ? performance.measure(mark, 'kith-start', mark).duration : 0,
+      ),
     ),
-    banner: performance.getEntriesByName('kith-banner-frame').length ? performance.measure('banner', 'kith-start', 'kith-banner-frame').duration : undefined,
+    banner: performance.getEntriesByName('kith-banner-frame').length
+      ? performance.measure('banner', 'kith-start', 'kith-banner-frame').duration
+      : undefined,
     bannerFrame: (window as unknown as { bannerFrame?: number }).bannerFrame,
     longTasks: (window as unknown as { longTasks: number[] }).longTasks,
     kithFrames: (window as unknown as { kithFrames: number[] }).kithFrames,
@@ -144,7 +164,11 @@ function mainThread(trace: TraceEvent[]) {
   const evaluation = scripts.find((event) => onMain(event) && /\/kith(-inline)?\.js$/.test(event.args!.data!.url!));
   let busy = 0;
   let end = 0;
-  for (const task of trace.filter((event) => onMain(event) && event.name == 'ThreadControllerImpl::RunTask' && event.ts + event.dur! > start.ts).sort((a, b) => a.ts - b.ts)) {
+  for (const task of trace
+    .filter(
+      (event) => onMain(event) && event.name == 'ThreadControllerImpl::RunTask' && event.ts + event.dur! > start.ts,
+    )
+    .sort((a, b) => a.ts - b.ts)) {
     // Tasks nest: count each stretch of time once.
     busy += Math.max(0, task.ts + task.dur! - Math.max(task.ts, end));
     end = Math.max(end, task.ts + task.dur!);
@@ -155,7 +179,12 @@ function mainThread(trace: TraceEvent[]) {
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 type Run = Awaited<ReturnType<typeof measure>>;
 const BEFORE = 'before: banner inside kith.js, first visit';
-const runs: Record<string, Run[]> = { 'page without kith.js': [], [BEFORE]: [], 'kith.js, first visit (banner module loaded)': [], 'kith.js, returning visitor': [] };
+const runs: Record<string, Run[]> = {
+  'page without kith.js': [],
+  [BEFORE]: [],
+  'kith.js, first visit (banner module loaded)': [],
+  'kith.js, returning visitor': [],
+};
 // Alternating, so that what else the machine runs meets each variant alike.
 for (let i = 0; i < RUNS; i++) {
   runs['page without kith.js']!.push(await measure('/without', false));
@@ -174,8 +203,12 @@ const summary = (runs: Run[]) => ({
   'next script after ms (median)': +median(runs.map((r) => r.span)).toFixed(2),
   'deferred work done at ms (median)': +median(runs.map((r) => r.deferred)).toFixed(2),
   // The frame that first shows the banner: its time from the script before the tag, and the page's frame count then.
-  'banner on screen at ms (median)': runs.some((r) => r.banner !== undefined) ? +median(runs.map((r) => r.banner ?? Infinity)).toFixed(1) : '',
-  'banner in frame no. (median)': runs.some((r) => r.bannerFrame !== undefined) ? median(runs.map((r) => r.bannerFrame ?? Infinity)) : '',
+  'banner on screen at ms (median)': runs.some((r) => r.banner !== undefined)
+    ? +median(runs.map((r) => r.banner ?? Infinity)).toFixed(1)
+    : '',
+  'banner in frame no. (median)': runs.some((r) => r.bannerFrame !== undefined)
+    ? median(runs.map((r) => r.bannerFrame ?? Infinity))
+    : '',
   'JS heap KB (median)': Math.round(median(runs.map((r) => r.heap)) / 1024),
   'main thread busy ms (median)': Math.round(median(runs.map((r) => r.busy))),
   'long frames with kith.js (all runs)': runs.reduce((n, r) => n + r.kithFrames.length, 0),

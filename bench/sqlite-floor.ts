@@ -30,7 +30,10 @@ export const FLOOR_VARIANTS: Record<string, FloorVariant> = {
   'synchronous=off, no person indexes, no body': { synchronous: 'off', personIndexes: false, body: false },
 };
 
-export function sqliteFloor(seconds: number, variant: FloorVariant = FLOOR_VARIANTS['as the collector stores']!): Floor {
+export function sqliteFloor(
+  seconds: number,
+  variant: FloorVariant = FLOOR_VARIANTS['as the collector stores']!,
+): Floor {
   const dir = mkdtempSync(join(tmpdir(), 'kith-floor-'));
   const db = new DatabaseSync(join(dir, 'floor.db'));
   try {
@@ -49,14 +52,36 @@ export function sqliteFloor(seconds: number, variant: FloorVariant = FLOOR_VARIA
       db.exec('begin immediate');
       for (let i = 0; i < EVENTS_PER_BATCH; i++) {
         // As stored: the event with the collector's fields, serialized for the body column.
-        const event = { ...browserEvent({ type: i % 4 === 0 ? 'page' : 'track', messageId: crypto.randomUUID(), anonymousId: `anon-${batches % 5000}`, sku: i }), site: 'bench', receivedAt };
-        insert.run(event.site, event.messageId, event.type, event.event ?? null, null, event.anonymousId ?? null, event.timestamp!, receivedAt, variant.body ? JSON.stringify(event) : '{}');
+        const event = {
+          ...browserEvent({
+            type: i % 4 === 0 ? 'page' : 'track',
+            messageId: crypto.randomUUID(),
+            anonymousId: `anon-${batches % 5000}`,
+            sku: i,
+          }),
+          site: 'bench',
+          receivedAt,
+        };
+        insert.run(
+          event.site,
+          event.messageId,
+          event.type,
+          event.event ?? null,
+          null,
+          event.anonymousId ?? null,
+          event.timestamp!,
+          receivedAt,
+          variant.body ? JSON.stringify(event) : '{}',
+        );
       }
       db.exec('commit');
       batches++;
     }
     const used = process.cpuUsage(cpu);
-    return { eventsPerSecond: Math.round((batches * EVENTS_PER_BATCH) / seconds), cpuMsPerBatch: Math.round((used.user + used.system) / batches) / 1000 };
+    return {
+      eventsPerSecond: Math.round((batches * EVENTS_PER_BATCH) / seconds),
+      cpuMsPerBatch: Math.round((used.user + used.system) / batches) / 1000,
+    };
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -6,24 +6,51 @@ import type { KithEvent } from '../packages/sdk/src/contract.ts';
 
 export const EVENTS_PER_BATCH = 20;
 
-const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
 export const TRAITS = { email: 'kim@mail.example', firstName: 'Kim', plan: 'member' };
-const PRODUCT_EVENTS = ['Product Viewed', 'Product Viewed', 'Product Added', 'Cart Viewed', 'Checkout Started', 'Order Completed'];
+const PRODUCT_EVENTS = [
+  'Product Viewed',
+  'Product Viewed',
+  'Product Added',
+  'Cart Viewed',
+  'Checkout Started',
+  'Order Completed',
+];
 
 /** One event as the SDK sends it from a product page, with its full browser context. */
-export function browserEvent(fields: { type: 'page' | 'track' | 'identify'; messageId: string; anonymousId: string; userId?: string; event?: string; sku?: number; timestamp?: string }): KithEvent {
+export function browserEvent(fields: {
+  type: 'page' | 'track' | 'identify';
+  messageId: string;
+  anonymousId: string;
+  userId?: string;
+  event?: string;
+  sku?: number;
+  timestamp?: string;
+}): KithEvent {
   const sku = `sku-${fields.sku ?? 0}`;
   return {
     type: fields.type,
     messageId: fields.messageId,
     anonymousId: fields.anonymousId,
     ...(fields.userId ? { userId: fields.userId } : {}),
-    ...(fields.type === 'track' ? { event: fields.event ?? 'Product Viewed', properties: { sku, name: 'Kith Mug', price: 12.5, currency: 'EUR', category: 'kitchen' } } : {}),
+    ...(fields.type === 'track'
+      ? {
+          event: fields.event ?? 'Product Viewed',
+          properties: { sku, name: 'Kith Mug', price: 12.5, currency: 'EUR', category: 'kitchen' },
+        }
+      : {}),
     ...(fields.type === 'page' ? { properties: { path: `/product/${sku}`, title: 'Kith Mug' } } : {}),
     ...(fields.type === 'identify' ? { traits: TRAITS } : {}),
     timestamp: fields.timestamp ?? new Date().toISOString(),
     context: {
-      page: { url: `https://shop.example/product/${sku}?ref=home`, path: `/product/${sku}`, referrer: 'https://shop.example/', title: 'Kith Mug', search: '?ref=home' },
+      page: {
+        url: `https://shop.example/product/${sku}?ref=home`,
+        path: `/product/${sku}`,
+        referrer: 'https://shop.example/',
+        title: 'Kith Mug',
+        search: '?ref=home',
+      },
       userAgent: USER_AGENT,
       locale: 'de-DE',
       timezone: 'Europe/Berlin',
@@ -48,7 +75,10 @@ export function seededRandom(seed: number): () => number {
 
 /** A UUID-shaped ID, as the SDK (anonymous IDs) and the collector (device IDs) make them. */
 function uuid(random: () => number): string {
-  const hex = (n: number) => Math.floor(random() * 16 ** n).toString(16).padStart(n, '0');
+  const hex = (n: number) =>
+    Math.floor(random() * 16 ** n)
+      .toString(16)
+      .padStart(n, '0');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(6)}${hex(6)}`;
 }
 
@@ -121,9 +151,17 @@ export type Shop = ReturnType<typeof createShop>;
  * What the collector learns on a browser's first session, as its ingest writes it: the device
  * cookie bound to the anonymous ID, and on a login, the anonymous ID linked to the user with traits.
  */
-export function firstVisitIdentity(site: string, visitor: Visitor, userId: string | undefined, at: string, source: { request: string; identify?: string }) {
+export function firstVisitIdentity(
+  site: string,
+  visitor: Visitor,
+  userId: string | undefined,
+  at: string,
+  source: { request: string; identify?: string },
+) {
   const anonymous = { kind: 'anonymous', id: visitor.anonymousId } as const;
-  const links: IdentityLink[] = [{ site, from: { kind: 'device', id: visitor.deviceId }, to: anonymous, how: 'cookie', source: source.request, at }];
+  const links: IdentityLink[] = [
+    { site, from: { kind: 'device', id: visitor.deviceId }, to: anonymous, how: 'cookie', source: source.request, at },
+  ];
   const traits: TraitsUpdate[] = [];
   if (userId) {
     const user = { kind: 'user', id: userId } as const;

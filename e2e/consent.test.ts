@@ -16,11 +16,14 @@ async function withScriptAttributes(context: BrowserContext, attributes: string)
   });
 }
 
-const cookieValue = async (context: BrowserContext, name: string) => (await context.cookies()).find((c) => c.name === name)?.value;
+const cookieValue = async (context: BrowserContext, name: string) =>
+  (await context.cookies()).find((c) => c.name === name)?.value;
 
 interface ExportedPerson {
   events: { type: string; event?: string }[];
-  consents: { consent: { method: string; policyVersion: string; categories: Record<string, boolean>; bannerTextHash?: string } }[];
+  consents: {
+    consent: { method: string; policyVersion: string; categories: Record<string, boolean>; bannerTextHash?: string };
+  }[];
   bannerTexts: Record<string, Record<string, string>>;
 }
 // Until the collector has stored something for the ID, the export answers 404: read that as nothing yet.
@@ -28,7 +31,9 @@ const exportOf = async (anonymousId: string): Promise<ExportedPerson> => ({
   events: [],
   consents: [],
   bannerTexts: {},
-  ...((await (await running.shop.admin(`/v1/persons/anonymous/${anonymousId}/export`)).json()) as Partial<ExportedPerson>),
+  ...((await (
+    await running.shop.admin(`/v1/persons/anonymous/${anonymousId}/export`)
+  ).json()) as Partial<ExportedPerson>),
 });
 
 describe('consent in the demo shop', () => {
@@ -45,7 +50,11 @@ describe('consent in the demo shop', () => {
       return person.consents.length && person.events.length ? person : undefined;
     });
     const [record] = exported.consents;
-    expect(record!.consent).toMatchObject({ method: 'accept-all', policyVersion: '1', categories: { analytics: true, marketing: true } });
+    expect(record!.consent).toMatchObject({
+      method: 'accept-all',
+      policyVersion: '1',
+      categories: { analytics: true, marketing: true },
+    });
     const text = exported.bannerTexts[record!.consent.bannerTextHash!];
     // The stored version is the one the visitor saw: its texts are what the banner showed.
     expect(text).toMatchObject({ title: 'Privacy settings', acceptAll: 'Accept all', rejectAll: 'Reject all' });
@@ -71,13 +80,20 @@ describe('consent in the demo shop', () => {
 
   it('honours Global Privacy Control: "Accept all" grants no marketing, recorded as gpc', async () => {
     const context = await running.browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
-    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+    await context.addInitScript(() =>
+      Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
+    );
     const page = await context.newPage();
     await page.goto(`${running.shop.url}/`);
     await page.getByRole('button', { name: 'Accept all' }).click();
     const anonymousId = await eventually(() => cookieValue(context, 'kith_aid'));
-    const exported = await eventually(async () => ((await exportOf(anonymousId)).consents.length ? exportOf(anonymousId) : undefined));
-    expect(exported.consents[0]!.consent).toMatchObject({ method: 'gpc', categories: { analytics: true, marketing: false } });
+    const exported = await eventually(async () =>
+      (await exportOf(anonymousId)).consents.length ? exportOf(anonymousId) : undefined,
+    );
+    expect(exported.consents[0]!.consent).toMatchObject({
+      method: 'gpc',
+      categories: { analytics: true, marketing: false },
+    });
     await context.close();
   });
 
@@ -87,12 +103,33 @@ describe('consent in the demo shop', () => {
     const page = await context.newPage();
     await page.goto(`${running.shop.url}/`);
     await page.getByRole('button', { name: 'Accept all' }).waitFor();
-    const dataLayer = () => page.evaluate(() => ((window as unknown as { dataLayer: IArguments[] }).dataLayer ?? []).map((entry) => Array.from(entry)));
+    const dataLayer = () =>
+      page.evaluate(() =>
+        ((window as unknown as { dataLayer: IArguments[] }).dataLayer ?? []).map((entry) => Array.from(entry)),
+      );
     const before = await dataLayer();
-    expect(before[0]).toEqual(['consent', 'default', expect.objectContaining({ analytics_storage: 'denied', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' })]);
+    expect(before[0]).toEqual([
+      'consent',
+      'default',
+      expect.objectContaining({
+        analytics_storage: 'denied',
+        ad_storage: 'denied',
+        ad_user_data: 'denied',
+        ad_personalization: 'denied',
+      }),
+    ]);
     await page.getByRole('button', { name: 'Accept all' }).click();
     const after = await dataLayer();
-    expect(after.at(-1)).toEqual(['consent', 'update', expect.objectContaining({ analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' })]);
+    expect(after.at(-1)).toEqual([
+      'consent',
+      'update',
+      expect.objectContaining({
+        analytics_storage: 'granted',
+        ad_storage: 'granted',
+        ad_user_data: 'granted',
+        ad_personalization: 'granted',
+      }),
+    ]);
     await context.close();
   });
 
@@ -130,8 +167,15 @@ describe('consent in the demo shop', () => {
     await page.addScriptTag({ content: axeSource });
     const violations = (target: Page) =>
       target.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string }[] }> } }).axe;
-        const result = await axe.run({ include: [['kith-consent']] }, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
+        const axe = (
+          window as unknown as {
+            axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string }[] }> };
+          }
+        ).axe;
+        const result = await axe.run(
+          { include: [['kith-consent']] },
+          { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+        );
         return result.violations.map((v) => v.id);
       });
     expect(await violations(page)).toEqual([]);

@@ -32,7 +32,11 @@ afterAll(async () => {
 
 /** A shop's backend sending for a customer (no browser signals, so no consent is asked of it). */
 const send = (batch: unknown[]) =>
-  fetch(`${worker.url}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` }, body: JSON.stringify({ batch }) });
+  fetch(`${worker.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` },
+    body: JSON.stringify({ batch }),
+  });
 
 describe('the console on the Worker, in Chromium', () => {
   it('signs in, shows events live by polling, finds the customer by e-mail, draws both devices, exports and erases', async () => {
@@ -45,11 +49,21 @@ describe('the console on the Worker, in Chromium', () => {
 
     await page.getByRole('link', { name: 'Live events' }).click();
     await page.getByText(/events shown/).waitFor();
-    expect((await send([
-      { type: 'identify', messageId: 'w1', anonymousId: 'phone-anon', userId: 'customer-7', traits: { email: 'bo@example.com' } },
-      { type: 'track', messageId: 'w2', anonymousId: 'phone-anon', event: 'Product Added' },
-      { type: 'identify', messageId: 'w3', anonymousId: 'laptop-anon', userId: 'customer-7' },
-    ])).status).toBe(200);
+    expect(
+      (
+        await send([
+          {
+            type: 'identify',
+            messageId: 'w1',
+            anonymousId: 'phone-anon',
+            userId: 'customer-7',
+            traits: { email: 'bo@example.com' },
+          },
+          { type: 'track', messageId: 'w2', anonymousId: 'phone-anon', event: 'Product Added' },
+          { type: 'identify', messageId: 'w3', anonymousId: 'laptop-anon', userId: 'customer-7' },
+        ])
+      ).status,
+    ).toBe(200);
     const sentAt = Date.now();
     await page.locator('#live-rows tr', { hasText: 'Product Added' }).waitFor({ timeout: 2500 });
     expect(Date.now() - sentAt).toBeLessThan(2500);
@@ -59,11 +73,17 @@ describe('the console on the Worker, in Chromium', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'customer-7' }).click();
     const graph = page.locator('svg.graph');
-    for (const id of ['customer-7', 'phone-anon', 'laptop-anon']) expect(await graph.getByText(id, { exact: true }).count()).toBe(1);
+    for (const id of ['customer-7', 'phone-anon', 'laptop-anon'])
+      expect(await graph.getByText(id, { exact: true }).count()).toBe(1);
     expect(await graph.locator('.link', { hasText: /^login · / }).count()).toBe(2);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Export/ }).click()]);
-    expect(JSON.parse(readFileSync((await download.path())!, 'utf8'))).toMatchObject({ person: { userIds: ['customer-7'] } });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /^Export/ }).click(),
+    ]);
+    expect(JSON.parse(readFileSync((await download.path())!, 'utf8'))).toMatchObject({
+      person: { userIds: ['customer-7'] },
+    });
 
     await page.getByLabel(/To erase this person/).fill('customer-7');
     await page.getByRole('button', { name: 'Erase' }).click();

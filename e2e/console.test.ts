@@ -29,7 +29,16 @@ async function check(page: Page, name: string) {
   // Evaluated, not added as a script tag: the console's CSP (rightly) refuses inline script.
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: unknown,
+            options: unknown,
+          ): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
     return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target)).slice(0, 300)}`);
   });
@@ -99,15 +108,21 @@ describe('the console in Chromium', () => {
     await page.getByRole('heading', { name: new RegExp(`^Person ${customer}`) }).waitFor();
 
     const graph = page.locator('svg.graph');
-    for (const id of [phone.anonymousId, laptop.anonymousId, customer]) await expect(graph.getByText(id, { exact: true }).count()).resolves.toBeGreaterThan(0);
+    for (const id of [phone.anonymousId, laptop.anonymousId, customer])
+      await expect(graph.getByText(id, { exact: true }).count()).resolves.toBeGreaterThan(0);
     expect(await graph.locator('.node.device').count()).toBe(2);
     expect(await graph.locator('.link', { hasText: /^login · / }).count()).toBe(2);
     expect(await graph.locator('.link', { hasText: /^cookie · / }).count()).toBe(2);
     expect(await page.locator('.banner').first().getByText('Privacy settings', { exact: true }).isVisible()).toBe(true);
     await check(page, 'person');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Export/ }).click()]);
-    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { person: { userIds: string[]; anonymousIds: string[] } };
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /^Export/ }).click(),
+    ]);
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+      person: { userIds: string[]; anonymousIds: string[] };
+    };
     expect(exported.person.userIds).toEqual([customer]);
     expect(exported.person.anonymousIds.sort()).toEqual([phone.anonymousId, laptop.anonymousId].sort());
 
@@ -126,28 +141,66 @@ describe('the console in Chromium', () => {
   }, 240_000);
 
   it('renders the XSS corpus sent through ingest inert on every page', async () => {
-    const corpus = ['<script>window.__xss=1</script>', '<img src=x onerror="window.__xss=1">', 'javascript:window.__xss=1', '\u202Egnp.exe', 'A'.repeat(10_240)];
+    const corpus = [
+      '<script>window.__xss=1</script>',
+      '<img src=x onerror="window.__xss=1">',
+      'javascript:window.__xss=1',
+      '\u202Egnp.exe',
+      'A'.repeat(10_240),
+    ];
     const batch = corpus.flatMap((value, i) => [
-      { type: 'identify', messageId: `xi${i}`, anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`, userId: `xss-${i}-${value.slice(0, 200)}`, traits: { email: `xss${i}@example.com`, name: value, [value.slice(0, 40)]: value } },
-      { type: 'track', messageId: `xt${i}`, anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`, event: value, properties: { value, url: value } },
-      { type: 'page', messageId: `xp${i}`, anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`, name: value, properties: { path: value } },
+      {
+        type: 'identify',
+        messageId: `xi${i}`,
+        anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`,
+        userId: `xss-${i}-${value.slice(0, 200)}`,
+        traits: { email: `xss${i}@example.com`, name: value, [value.slice(0, 40)]: value },
+      },
+      {
+        type: 'track',
+        messageId: `xt${i}`,
+        anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`,
+        event: value,
+        properties: { value, url: value },
+      },
+      {
+        type: 'page',
+        messageId: `xp${i}`,
+        anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`,
+        name: value,
+        properties: { path: value },
+      },
     ]);
-    const res = await fetch(`${running.shop.url}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa('dev:')}` }, body: JSON.stringify({ batch }) });
+    const res = await fetch(`${running.shop.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa('dev:')}` },
+      body: JSON.stringify({ batch }),
+    });
     expect(res.status).toBe(200);
 
     const { context, page } = await signIn(running.browser, running.shop.adminToken);
     const alarms: string[] = [];
     page.on('dialog', (dialog) => void dialog.dismiss().then(() => alarms.push(`dialog: ${dialog.message()}`)));
-    page.on('console', (message) => { if (/Content Security Policy|Refused to/.test(message.text())) alarms.push(message.text()); });
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/.test(message.text())) alarms.push(message.text());
+    });
     const inert = async (where: string) => {
       const found = await page.evaluate(() => ({
         xss: (window as unknown as { __xss?: number }).__xss ?? null,
         images: document.querySelectorAll('img').length,
         scripts: [...document.scripts].map((script) => script.src || 'inline'),
-        hrefs: [...document.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? '').filter((href) => !href.startsWith('/') && !href.startsWith('#')),
+        hrefs: [...document.querySelectorAll('a')]
+          .map((a) => a.getAttribute('href') ?? '')
+          .filter((href) => !href.startsWith('/') && !href.startsWith('#')),
         rtl: document.body.innerText.includes('\u202E'),
       }));
-      expect(found, where).toEqual({ xss: null, images: 0, scripts: found.scripts.filter((src) => src.includes('/console/assets/')), hrefs: [], rtl: false });
+      expect(found, where).toEqual({
+        xss: null,
+        images: 0,
+        scripts: found.scripts.filter((src) => src.includes('/console/assets/')),
+        hrefs: [],
+        rtl: false,
+      });
     };
 
     await page.goto(`${running.shop.url}/console?q=xss-`);
@@ -182,7 +235,10 @@ describe('the console in Chromium', () => {
     expect(await page.getByRole('button', { name: /^Export|^Erase/ }).count()).toBe(0);
     const tried = await page.evaluate(async () => {
       const csrf = document.querySelector<HTMLInputElement>('input[name="csrf"]')!.value;
-      const answer = await fetch(location.pathname + '/erase' + location.search, { method: 'POST', body: new URLSearchParams({ csrf, confirm: 'x' }) });
+      const answer = await fetch(location.pathname + '/erase' + location.search, {
+        method: 'POST',
+        body: new URLSearchParams({ csrf, confirm: 'x' }),
+      });
       return answer.status;
     });
     expect(tried).toBe(403);

@@ -23,9 +23,11 @@ beforeAll(async () => {
       return;
     }
     const collector = url.searchParams.get('collector') ?? '';
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end(
-      `<!doctype html><html lang="en"><title>shop</title><script src="${collector}/kith.js" data-write-key="shop-key" data-host="${collector}" data-flush-interval="200" defer></script><script src="/page.js" defer></script>`,
-    );
+    res
+      .writeHead(200, { 'Content-Type': 'text/html' })
+      .end(
+        `<!doctype html><html lang="en"><title>shop</title><script src="${collector}/kith.js" data-write-key="shop-key" data-host="${collector}" data-flush-interval="200" defer></script><script src="/page.js" defer></script>`,
+      );
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pagePort = (pages.address() as { port: number }).port;
@@ -56,7 +58,9 @@ async function visit(context: BrowserContext, collector: string) {
   const url = `http://${SHOP}:${pagePort}/?collector=${encodeURIComponent(collector)}`;
   await page.goto(url);
   await page.getByRole('button', { name: 'Accept all' }).click();
-  const anonymousId = await eventually(async () => (await context.cookies(`http://${SHOP}:${pagePort}`)).find((c) => c.name === 'kith_aid')?.value);
+  const anonymousId = await eventually(
+    async () => (await context.cookies(`http://${SHOP}:${pagePort}`)).find((c) => c.name === 'kith_aid')?.value,
+  );
   await eventsOf(anonymousId, 1);
   for (const name of ['First', 'Second']) {
     await page.evaluate((event) => {
@@ -81,7 +85,9 @@ describe('a collector on another origin than the page, in Chromium', () => {
     const deviceCookie = (await context.cookies(collector)).find((c) => c.name === 'kith_did');
     expect(deviceCookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', domain: SAME_SITE_COLLECTOR });
     expect(events.map((event) => event.deviceId)).toEqual(events.map(() => deviceCookie!.value));
-    const person = (await (await running.shop.admin(`/v1/persons/anonymous/${anonymousId}?site=shop`)).json()) as { person: { deviceIds: string[] } };
+    const person = (await (await running.shop.admin(`/v1/persons/anonymous/${anonymousId}?site=shop`)).json()) as {
+      person: { deviceIds: string[] };
+    };
     expect(person.person.deviceIds).toEqual([deviceCookie!.value]);
     await context.close();
   });
@@ -95,7 +101,9 @@ describe('a collector on another origin than the page, in Chromium', () => {
     const deviceIds = new Set(events.map((event) => event.deviceId));
     expect(deviceIds.size).toBe(1);
     expect([...deviceIds][0]).toMatch(/^[0-9a-f-]{36}$/);
-    const person = (await (await running.shop.admin(`/v1/persons/anonymous/${anonymousId}?site=shop`)).json()) as { person: { deviceIds: string[] } };
+    const person = (await (await running.shop.admin(`/v1/persons/anonymous/${anonymousId}?site=shop`)).json()) as {
+      person: { deviceIds: string[] };
+    };
     expect(person.person.deviceIds).toEqual([...deviceIds]);
     await context.close();
   });

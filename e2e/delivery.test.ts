@@ -20,7 +20,8 @@ async function consentedPage(context: BrowserContext, path = '/'): Promise<{ pag
 const track = (page: Page, run: string, numbers: number[]) =>
   page.evaluate(
     ({ run, numbers }) => {
-      for (const n of numbers) (window as unknown as { kith: { track(e: string, p: object): void } }).kith.track('Delivery Check', { run, n });
+      for (const n of numbers)
+        (window as unknown as { kith: { track(e: string, p: object): void } }).kith.track('Delivery Check', { run, n });
     },
     { run, numbers },
   );
@@ -30,10 +31,14 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 /** Waits until `expected` numbers of `run` are stored, then proves each is stored exactly once. */
 async function expectStoredOnce(anonymousId: string, run: string, expected: number[], timeoutMs = 30_000) {
   const stored = await eventually(async () => {
-    const events = (await running.shop.eventsOf('anonymous', anonymousId)).filter((e) => e.event === 'Delivery Check' && e.properties?.run === run);
+    const events = (await running.shop.eventsOf('anonymous', anonymousId)).filter(
+      (e) => e.event === 'Delivery Check' && e.properties?.run === run,
+    );
     const numbers = new Set(events.map((e) => e.properties?.n));
     return expected.every((n) => numbers.has(n)) ? events : undefined;
-  }, timeoutMs).catch(async () => (await running.shop.eventsOf('anonymous', anonymousId)).filter((e) => e.properties?.run === run));
+  }, timeoutMs).catch(async () =>
+    (await running.shop.eventsOf('anonymous', anonymousId)).filter((e) => e.properties?.run === run),
+  );
   const numbers = stored.map((e) => e.properties?.n as number).sort((a, b) => a - b);
   expect(numbers).toEqual(expected);
   expect(new Set(stored.map((e) => e.messageId)).size).toBe(stored.length);

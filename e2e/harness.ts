@@ -35,11 +35,21 @@ export async function startShop(options: { config?: object } = {}): Promise<Runn
   const config: Record<string, string> = {};
   if (options.config) {
     writeFileSync(join(dir, 'kith.config.json'), JSON.stringify(options.config));
-    Object.assign(config, { KITH_CONFIG: join(dir, 'kith.config.json'), KITH_SECRET: `secret-${Math.random().toString(36).slice(2)}` });
+    Object.assign(config, {
+      KITH_CONFIG: join(dir, 'kith.config.json'),
+      KITH_SECRET: `secret-${Math.random().toString(36).slice(2)}`,
+    });
   }
   const launch = (port: string) =>
     spawn(process.execPath, [SHOP_ENTRY], {
-      env: { ...process.env, ...config, PORT: port, HOST: '127.0.0.1', KITH_STORAGE: `sqlite:${dbPath}`, KITH_ADMIN_TOKEN: adminToken },
+      env: {
+        ...process.env,
+        ...config,
+        PORT: port,
+        HOST: '127.0.0.1',
+        KITH_STORAGE: `sqlite:${dbPath}`,
+        KITH_ADMIN_TOKEN: adminToken,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   let child = launch('0');
@@ -93,7 +103,10 @@ function waitForUrl(child: ChildProcess): Promise<string> {
 }
 
 /** The shop process and a Chromium for one test file: started before its tests, stopped after. */
-export function useShopInChromium(options: { config?: object; chromiumArgs?: (shopUrl: string) => string[] } = {}): { shop: RunningShop; browser: Browser } {
+export function useShopInChromium(options: { config?: object; chromiumArgs?: (shopUrl: string) => string[] } = {}): {
+  shop: RunningShop;
+  browser: Browser;
+} {
   const running = {} as { shop: RunningShop; browser: Browser };
   beforeAll(async () => {
     if (options.chromiumArgs) {

@@ -8,12 +8,14 @@ const HOSTS = ['shop-a.test', 'shop-b.test'];
 const WWW = 'www.shop-a.test';
 const running = useShopInChromium({
   config: {
-    sites: [{
-      id: 'shop',
-      writeKey: 'shop-key',
-      origins: [...HOSTS, WWW].map((host) => `http://${host}:*`),
-      linkerDomains: HOSTS,
-    }],
+    sites: [
+      {
+        id: 'shop',
+        writeKey: 'shop-key',
+        origins: [...HOSTS, WWW].map((host) => `http://${host}:*`),
+        linkerDomains: HOSTS,
+      },
+    ],
   },
   chromiumArgs: (shopUrl) => {
     const origins = [...HOSTS, WWW].map((host) => `http://${host}:${new URL(shopUrl).port}`);
@@ -117,7 +119,9 @@ describe('identity across devices, logins and domains, in Chromium', () => {
     // What Safari does to script-set cookies after seven days.
     await visit.context.clearCookies({ name: 'kith_aid' });
     await visit.page.goto(on(HOSTS[0]!, '/cart'));
-    await eventually(async () => ((await cookie(visit.context, 'kith_aid'))?.value === visit.anonymousId ? true : undefined));
+    await eventually(async () =>
+      (await cookie(visit.context, 'kith_aid'))?.value === visit.anonymousId ? true : undefined,
+    );
 
     const restored = await eventually(async () => {
       const found = await person('anonymous', visit.anonymousId);
@@ -136,7 +140,7 @@ describe('identity across devices, logins and domains, in Chromium', () => {
       const value = (await cookie(shared.context, 'kith_aid'))?.value;
       return value !== shared.anonymousId ? value : undefined;
     });
-    expect((await cookie(shared.context, 'kith_uid'))).toBeUndefined();
+    expect(await cookie(shared.context, 'kith_uid')).toBeUndefined();
     await logIn(shared.page, 'ben@example.com');
     // No logout in between: a third customer on the same profile.
     await logIn(shared.page, 'cem@example.com');
@@ -164,7 +168,9 @@ describe('identity across devices, logins and domains, in Chromium', () => {
     const redeemed = visit.page.waitForResponse((res) => new URL(res.url()).pathname === '/v1/linker/redeem');
     await visit.page.getByRole('button', { name: 'Accept all' }).click();
     expect(await (await redeemed).json()).toEqual({ ok: true, linkedTo: visit.anonymousId });
-    const arrived = await eventually(async () => (await visit.context.cookies(on(HOSTS[1]!))).find((c) => c.name === 'kith_aid')?.value);
+    const arrived = await eventually(
+      async () => (await visit.context.cookies(on(HOSTS[1]!))).find((c) => c.name === 'kith_aid')?.value,
+    );
     expect(arrived).not.toBe(visit.anonymousId);
     const joined = await eventually(async () => {
       const found = await person('anonymous', arrived);
@@ -185,7 +191,9 @@ describe('identity across devices, logins and domains, in Chromium', () => {
     await visit.page.getByRole('link', { name: 'Our sister shop' }).click();
     await visit.page.waitForURL((url) => url.hostname === HOSTS[1]);
     await visit.page.getByRole('button', { name: 'Accept all' }).click();
-    await eventually(async () => (await person('anonymous', visit.anonymousId))?.anonymousIds.length === 2 || undefined);
+    await eventually(
+      async () => (await person('anonymous', visit.anonymousId))?.anonymousIds.length === 2 || undefined,
+    );
     expect(new URL(decorated).searchParams.get('_kith')).toMatch(/\./);
 
     const answerTo = async (url: string) => {
@@ -200,7 +208,9 @@ describe('identity across devices, logins and domains, in Chromium', () => {
     };
     const replayed = await answerTo(decorated);
     expect(replayed).toMatchObject({ status: 409, body: { error: 'linker_replayed' } });
-    const forged = await answerTo(on(HOSTS[1]!, `/?_kith=${encodeURIComponent('eyJmb3JnZWQiOnRydWV9.' + 'A'.repeat(43))}`));
+    const forged = await answerTo(
+      on(HOSTS[1]!, `/?_kith=${encodeURIComponent('eyJmb3JnZWQiOnRydWV9.' + 'A'.repeat(43))}`),
+    );
     expect(forged).toMatchObject({ status: 400, body: { error: 'linker_forged' } });
     // Neither arrival was joined to the visitor whose token it carried.
     expect((await person('anonymous', visit.anonymousId))?.anonymousIds).toHaveLength(2);
@@ -209,10 +219,19 @@ describe('identity across devices, logins and domains, in Chromium', () => {
 
   it('refuses placeholder user IDs from a shop that identifies with an unset variable', async () => {
     const visit = await device('/');
-    const answered = visit.page.waitForResponse(async (res) => new URL(res.url()).pathname === '/v1/batch' && res.request().postData()?.includes('"identify"') === true);
-    await visit.page.evaluate(() => (window as unknown as { kith: { identify(id: string): void; flush(): Promise<void> } }).kith.identify(String(undefined)));
+    const answered = visit.page.waitForResponse(
+      async (res) =>
+        new URL(res.url()).pathname === '/v1/batch' && res.request().postData()?.includes('"identify"') === true,
+    );
+    await visit.page.evaluate(() =>
+      (window as unknown as { kith: { identify(id: string): void; flush(): Promise<void> } }).kith.identify(
+        String(undefined),
+      ),
+    );
     await visit.page.evaluate(() => (window as unknown as { kith: { flush(): Promise<void> } }).kith.flush());
-    expect(await (await answered).json()).toMatchObject({ rejected: [expect.objectContaining({ reason: 'placeholder_user_id' })] });
+    expect(await (await answered).json()).toMatchObject({
+      rejected: [expect.objectContaining({ reason: 'placeholder_user_id' })],
+    });
     expect(await person('user', 'undefined')).toBeUndefined();
     await visit.context.close();
   });

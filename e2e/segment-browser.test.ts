@@ -8,7 +8,11 @@ import { eventually, useShopInChromium } from './harness.ts';
 const WRITE_KEY = 'segment-shop-key';
 // The shop's pages are on localhost; its collector on 127.0.0.1: another origin, so every call is CORS.
 const running = useShopInChromium({
-  config: { sites: [{ id: 'shop', writeKey: WRITE_KEY, origins: ['http://localhost:*'], consentMapping: { Analytics: 'analytics' } }] },
+  config: {
+    sites: [
+      { id: 'shop', writeKey: WRITE_KEY, origins: ['http://localhost:*'], consentMapping: { Analytics: 'analytics' } },
+    ],
+  },
 });
 
 let page: Server;
@@ -16,13 +20,24 @@ let pageOrigin = '';
 beforeAll(async () => {
   // analytics-next as a shop's build bundles it from npm: nothing of it comes from Segment's CDN.
   const bundled = await build({
-    stdin: { contents: "import { AnalyticsBrowser } from '@segment/analytics-next'; window.AnalyticsBrowser = AnalyticsBrowser;", resolveDir: fileURLToPath(new URL('.', import.meta.url)) },
-    bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'silent',
+    stdin: {
+      contents:
+        "import { AnalyticsBrowser } from '@segment/analytics-next'; window.AnalyticsBrowser = AnalyticsBrowser;",
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+    },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
   });
   const script = bundled.outputFiles[0]!.text;
   page = createServer((req, res) => {
     if (req.url === '/analytics.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
-    else res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Shop</title><script src="/analytics.js"></script>');
+    else
+      res
+        .writeHead(200, { 'Content-Type': 'text/html' })
+        .end('<!doctype html><title>Shop</title><script src="/analytics.js"></script>');
   });
   await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
   pageOrigin = `http://localhost:${(page.address() as AddressInfo).port}`;
@@ -32,8 +47,18 @@ afterAll(() => new Promise<void>((resolve) => page.close(() => resolve())));
 type Call = (...args: unknown[]) => Promise<{ event: { messageId: string } }>;
 /** The part of analytics-next's API the page uses. */
 interface SegmentClient {
-  page: Call; track: Call; screen: Call; alias: Call; identify: Call; group: Call;
-  addSourceMiddleware(middleware: (input: { payload: { obj: { context: Record<string, unknown> } }; next: (payload: unknown) => void }) => void): void;
+  page: Call;
+  track: Call;
+  screen: Call;
+  alias: Call;
+  identify: Call;
+  group: Call;
+  addSourceMiddleware(
+    middleware: (input: {
+      payload: { obj: { context: Record<string, unknown> } };
+      next: (payload: unknown) => void;
+    }) => void,
+  ): void;
 }
 interface PageGlobals {
   AnalyticsBrowser: { load(settings: { writeKey: string; cdnURL: string }): Promise<[SegmentClient]> };
@@ -47,15 +72,18 @@ async function visitor(analytics: boolean) {
   context.on('request', (request) => requests.push(request.url()));
   const tab = await context.newPage();
   await tab.goto(`${pageOrigin}/`);
-  await tab.evaluate(async ({ writeKey, cdnURL, analytics }) => {
-    const w = window as unknown as PageGlobals;
-    const [client] = await w.AnalyticsBrowser.load({ writeKey, cdnURL });
-    client.addSourceMiddleware(({ payload, next }) => {
-      payload.obj.context.consent = { categoryPreferences: { Analytics: analytics, Advertising: false } };
-      next(payload);
-    });
-    w.client = client;
-  }, { writeKey: WRITE_KEY, cdnURL: running.shop.url, analytics });
+  await tab.evaluate(
+    async ({ writeKey, cdnURL, analytics }) => {
+      const w = window as unknown as PageGlobals;
+      const [client] = await w.AnalyticsBrowser.load({ writeKey, cdnURL });
+      client.addSourceMiddleware(({ payload, next }) => {
+        payload.obj.context.consent = { categoryPreferences: { Analytics: analytics, Advertising: false } };
+        next(payload);
+      });
+      w.client = client;
+    },
+    { writeKey: WRITE_KEY, cdnURL: running.shop.url, analytics },
+  );
   return { context, tab, requests };
 }
 
@@ -92,7 +120,9 @@ describe('Segment analytics-next in Chromium, pointed at Kith by cdnURL alone', 
   it('refuses an event whose Segment consent does not grant analytics, with an answer the page can read, and keeps nothing', async () => {
     const { tab, context } = await visitor(false);
     const answered = tab.waitForResponse((res) => new URL(res.url()).pathname === '/v1/i');
-    await tab.evaluate(() => (window as unknown as PageGlobals).client.identify('cust-refused', { email: 'kim@example.com' }));
+    await tab.evaluate(() =>
+      (window as unknown as PageGlobals).client.identify('cust-refused', { email: 'kim@example.com' }),
+    );
     const res = await answered;
     expect(res.status()).toBe(400);
     expect(await res.json()).toMatchObject({ ok: false, error: 'no_consent' });

@@ -18,7 +18,9 @@ describe('the demo shop in Chromium', () => {
     expect(requests.map((r) => r.url())).toEqual([]);
 
     await accept.click();
-    const anonymousId = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value);
+    const anonymousId = await eventually(
+      async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value,
+    );
 
     await page.getByRole('link', { name: 'Kith Mug' }).click();
     await page.getByRole('heading', { name: 'Kith Mug' }).waitFor();
@@ -29,10 +31,15 @@ describe('the demo shop in Chromium', () => {
 
     const events = await eventually(async () => {
       const stored = await running.shop.eventsOf('anonymous', anonymousId);
-      return stored.filter((e) => e.type === 'page').length >= 3 && stored.some((e) => e.event === 'Product Added') ? stored : undefined;
+      return stored.filter((e) => e.type === 'page').length >= 3 && stored.some((e) => e.event === 'Product Added')
+        ? stored
+        : undefined;
     });
 
-    const paths = events.filter((e) => e.type === 'page').map((e) => e.context?.page?.path).reverse();
+    const paths = events
+      .filter((e) => e.type === 'page')
+      .map((e) => e.context?.page?.path)
+      .reverse();
     expect(paths).toEqual(['/', '/product/kith-mug', '/cart']);
     const added = events.find((e) => e.event === 'Product Added')!;
     expect(added).toMatchObject({
@@ -41,7 +48,12 @@ describe('the demo shop in Chromium', () => {
       anonymousId,
       properties: { sku: 'kith-mug', name: 'Kith Mug', price: 12, currency: 'EUR', quantity: 1 },
       context: {
-        page: { path: '/product/kith-mug', url: `${running.shop.url}/product/kith-mug`, title: 'Kith Mug · Kith Demo Shop', referrer: `${running.shop.url}/` },
+        page: {
+          path: '/product/kith-mug',
+          url: `${running.shop.url}/product/kith-mug`,
+          title: 'Kith Mug · Kith Demo Shop',
+          referrer: `${running.shop.url}/`,
+        },
         locale: 'en-GB',
         timezone: 'Europe/Berlin',
         library: { name: 'kith' },
@@ -71,14 +83,29 @@ describe('the demo shop in Chromium', () => {
 
     expect(await page.getByRole('button', { name: 'Accept all' }).count()).toBe(0);
     // Kith keeps only the choice; the cart is the shop's own (strictly necessary), in the tab's session.
-    expect(await deviceStorage(page)).toEqual({ cookies: ['kith_consent'], localStorage: [], sessionStorage: ['shop-cart'], indexedDB: [] });
+    expect(await deviceStorage(page)).toEqual({
+      cookies: ['kith_consent'],
+      localStorage: [],
+      sessionStorage: ['shop-cart'],
+      indexedDB: [],
+    });
     // The one request is the proof of the refusal, under a one-time ID the device does not keep.
     expect(requests).toHaveLength(1);
-    const sent = requests[0]!.postDataJSON() as { batch: { type: string; anonymousId: string; properties: Record<string, unknown> }[] };
+    const sent = requests[0]!.postDataJSON() as {
+      batch: { type: string; anonymousId: string; properties: Record<string, unknown> }[];
+    };
     expect(sent.batch).toEqual([
-      expect.objectContaining({ type: 'consent', properties: expect.objectContaining({ method: 'reject-all', categories: expect.objectContaining({ analytics: false, marketing: false }) }) }),
+      expect.objectContaining({
+        type: 'consent',
+        properties: expect.objectContaining({
+          method: 'reject-all',
+          categories: expect.objectContaining({ analytics: false, marketing: false }),
+        }),
+      }),
     ]);
-    const exported = await (await running.shop.admin(`/v1/persons/anonymous/${sent.batch[0]!.anonymousId}/export`)).json();
+    const exported = await (
+      await running.shop.admin(`/v1/persons/anonymous/${sent.batch[0]!.anonymousId}/export`)
+    ).json();
     expect(exported).toMatchObject({ events: [], consents: [{ consent: { method: 'reject-all' } }] });
     await context.close();
   });
@@ -95,7 +122,9 @@ describe('the demo shop in Chromium', () => {
 
     const events = await eventually(async () => {
       const stored = await running.shop.eventsOf('user', customerId);
-      return stored.some((e) => e.type === 'identify') && stored.some((e) => e.event === 'Signed In') ? stored : undefined;
+      return stored.some((e) => e.type === 'identify') && stored.some((e) => e.event === 'Signed In')
+        ? stored
+        : undefined;
     });
     expect(events.find((e) => e.type === 'identify')).toMatchObject({ userId: customerId });
     // The e-mail is a trait the collector keeps, never an ID: no event names it as a user or anonymous ID.
@@ -105,7 +134,7 @@ describe('the demo shop in Chromium', () => {
     await context.close();
   });
 
-  it('shows what it knows about the visitor: IDs, consent, this visit\'s events, and a cart that lists what was added', async () => {
+  it("shows what it knows about the visitor: IDs, consent, this visit's events, and a cart that lists what was added", async () => {
     const context = await running.browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     const texts = (selector: string) => page.locator(selector).allTextContents();
@@ -117,9 +146,13 @@ describe('the demo shop in Chromium', () => {
     await page.getByRole('img', { name: 'A pair of striped socks' }).waitFor();
 
     await page.getByRole('button', { name: 'Accept all' }).click();
-    const anonymousId = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value);
+    const anonymousId = await eventually(
+      async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value,
+    );
     await until('#known-anonymous-id', [anonymousId]);
-    expect((await texts('#known-consent'))[0]).toMatch(/^necessary, analytics, marketing \(privacy policy version 1\)$/);
+    expect((await texts('#known-consent'))[0]).toMatch(
+      /^necessary, analytics, marketing \(privacy policy version 1\)$/,
+    );
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await until('#known-events li', ['Page viewed: /product/kith-socks', 'Product Added Kith Socks']);
 
@@ -129,10 +162,18 @@ describe('the demo shop in Chromium', () => {
     await page.getByRole('heading', { name: 'Your cart' }).waitFor();
     expect(await texts('#cart-items li')).toEqual(['Kith Socks, €9.00', 'Kith Mug, €12.00']);
     expect(await texts('#cart-total')).toEqual(['Total: €21.00']);
-    await until('#known-events li', ['Page viewed: /product/kith-socks', 'Product Added Kith Socks', 'Page viewed: /product/kith-mug', 'Product Added Kith Mug', 'Page viewed: /cart']);
+    await until('#known-events li', [
+      'Page viewed: /product/kith-socks',
+      'Product Added Kith Socks',
+      'Page viewed: /product/kith-mug',
+      'Product Added Kith Mug',
+      'Page viewed: /cart',
+    ]);
     // Product images are the shop's own files.
     await page.goto(`${running.shop.url}/`);
-    const images = await page.locator('.products img').evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).src));
+    const images = await page
+      .locator('.products img')
+      .evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).src));
     expect(images).toHaveLength(3);
     expect(images.every((src) => src.startsWith(`${running.shop.url}/assets/products/`))).toBe(true);
     await context.close();

@@ -25,12 +25,18 @@ function startShopInFrontOf(collector: string): Promise<Server> {
     const path = req.url ?? '/';
     if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
     if (path === '/page.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(PAGE_SCRIPT);
-    if (path !== '/kith.js' && !path.startsWith('/kith-banner.js?') && !path.startsWith('/v1/')) return res.writeHead(404).end();
+    if (path !== '/kith.js' && !path.startsWith('/kith-banner.js?') && !path.startsWith('/v1/'))
+      return res.writeHead(404).end();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers: Record<string, string> = { 'CF-Connecting-IP': '203.0.113.9' };
-    for (const name of ['cookie', 'content-type', 'origin', 'authorization']) if (req.headers[name]) headers[name] = String(req.headers[name]);
-    const answer = await fetch(collector + path, { method: req.method, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+    for (const name of ['cookie', 'content-type', 'origin', 'authorization'])
+      if (req.headers[name]) headers[name] = String(req.headers[name]);
+    const answer = await fetch(collector + path, {
+      method: req.method,
+      headers,
+      ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+    });
     const passed: Record<string, string | string[]> = { 'Set-Cookie': answer.headers.getSetCookie() };
     for (const name of ['content-type', 'cache-control', 'etag', 'retry-after']) {
       const value = answer.headers.get(name);
@@ -59,7 +65,9 @@ afterAll(async () => {
 });
 
 const eventsOf = async (anonymousId: string): Promise<StoredEvent[]> => {
-  const res = await fetch(`${worker.url}/v1/persons/anonymous/${anonymousId}/events`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const res = await fetch(`${worker.url}/v1/persons/anonymous/${anonymousId}/events`, {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   return res.status === 200 ? ((await res.json()) as { events: StoredEvent[] }).events : [];
 };
 
@@ -78,19 +86,30 @@ describe('the SDK against the Worker, in Chromium', () => {
     expect(requests.map((r) => r.url())).toEqual([]);
 
     await accept.click();
-    const anonymousId = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value);
+    const anonymousId = await eventually(
+      async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value,
+    );
     const events = await eventually(async () => {
       const stored = await eventsOf(anonymousId);
-      return stored.some((e) => e.type === 'page') && stored.some((e) => e.event === 'Product Added') ? stored : undefined;
+      return stored.some((e) => e.type === 'page') && stored.some((e) => e.event === 'Product Added')
+        ? stored
+        : undefined;
     });
     expect(events.find((e) => e.event === 'Product Added')).toMatchObject({
-      site: 'shop', anonymousId, properties: { sku: 'kith-mug' }, context: { ip: '203.0.113.0', consent: { categories: { analytics: true } } },
+      site: 'shop',
+      anonymousId,
+      properties: { sku: 'kith-mug' },
+      context: { ip: '203.0.113.0', consent: { categories: { analytics: true } } },
     });
     const device = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_did'));
     expect(device).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
     expect(events.every((e) => e.deviceId === device.value)).toBe(true);
 
-    const exported = (await (await fetch(`${worker.url}/v1/persons/anonymous/${anonymousId}/export`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { consents: { consent: { method: string } }[] };
+    const exported = (await (
+      await fetch(`${worker.url}/v1/persons/anonymous/${anonymousId}/export`, {
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json()) as { consents: { consent: { method: string } }[] };
     expect(exported.consents.map((c) => c.consent.method)).toEqual(['accept-all']);
     await context.close();
   });

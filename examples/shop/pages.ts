@@ -18,8 +18,16 @@ export function renderPage(path: string, site: ShopSite, url: URL): string | und
   const linker = site.linkerDomains.length > 0 ? ` data-linker-domains="${site.linkerDomains.join(',')}"` : '';
   return page
     .replace('data-write-key="dev"', `data-write-key="${site.writeKey}"${linker}`)
-    .replace('<!--console-->', site.consoleUrl ? ` <a href="${site.consoleUrl}">See it as the shop does, in the console</a>.` : '')
-    .replace('<!--sister-->', sister ? ` · <a id="sister-shop" href="${url.protocol}//${sister}${url.port ? `:${url.port}` : ''}/">Our sister shop</a>` : '');
+    .replace(
+      '<!--console-->',
+      site.consoleUrl ? ` <a href="${site.consoleUrl}">See it as the shop does, in the console</a>.` : '',
+    )
+    .replace(
+      '<!--sister-->',
+      sister
+        ? ` · <a id="sister-shop" href="${url.protocol}//${sister}${url.port ? `:${url.port}` : ''}/">Our sister shop</a>`
+        : '',
+    );
 }
 
 const layout = (title: string, main: string) => `<!doctype html>

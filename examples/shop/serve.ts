@@ -4,7 +4,15 @@ import { DEFAULT_STORAGE, createNodeDeps, listen } from '@kith/collector/node';
 import { shopRoutes } from './shop.ts';
 
 /** The demo shop and the collector on one origin, as a shop would run them. */
-export async function startShop(options: { port: number; host: string; storage: string; adminToken?: string; viewerToken?: string; configPath?: string; secret?: string }) {
+export async function startShop(options: {
+  port: number;
+  host: string;
+  storage: string;
+  adminToken?: string;
+  viewerToken?: string;
+  configPath?: string;
+  secret?: string;
+}) {
   const deps = await createNodeDeps({
     storage: options.storage,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),

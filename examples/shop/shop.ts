@@ -6,7 +6,8 @@ import { PAGES, renderPage, type ShopSite } from './pages.ts';
 const root = fileURLToPath(new URL('./public', import.meta.url));
 
 // A strict policy on purpose: the SDK and its banner must work without inline script or eval.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function shopRoutes(site: ShopSite = { writeKey: 'dev', linkerDomains: [] }) {
   const shop = new Hono();
@@ -17,7 +18,8 @@ export function shopRoutes(site: ShopSite = { writeKey: 'dev', linkerDomains: []
   shop.get('/assets/*', serveStatic({ root }));
   shop.post('/account/login', async (c) => {
     const { email } = (await c.req.json().catch(() => ({}))) as { email?: unknown };
-    if (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(email.trim())) return c.json({ ok: false, message: 'Enter your e-mail address.' }, 400);
+    if (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(email.trim()))
+      return c.json({ ok: false, message: 'Enter your e-mail address.' }, 400);
     return c.json({ ok: true, customerId: accounts.customerNumber(email.trim().toLowerCase()) });
   });
   return shop;

@@ -41,7 +41,12 @@ export const scriptBundle = { ...scriptTag, entryPoints: ['src/script.ts'], form
 
 /** The banner, its texts and styles: an ES module kith.js imports from the collector when it must show it. */
 // A module is always read as UTF-8, so the German texts' umlauts need no escapes.
-export const bannerChunk = { ...scriptTag, entryPoints: ['src/consent/banner.ts'], format: 'esm', charset: 'utf8' } satisfies BuildOptions;
+export const bannerChunk = {
+  ...scriptTag,
+  entryPoints: ['src/consent/banner.ts'],
+  format: 'esm',
+  charset: 'utf8',
+} satisfies BuildOptions;
 
 /** kith.js and kith-banner.js as they ship, in memory; the tests and the benches serve these. */
 export async function buildScripts(root: string): Promise<{ script: string; banner: string }> {
@@ -49,7 +54,13 @@ export async function buildScripts(root: string): Promise<{ script: string; bann
   const { text, hash } = banner.outputFiles[0]!;
   // The script asks for the banner of its own build, whose mangled names it shares.
   const chunk = JSON.stringify(`kith-banner.js?${hash.slice(0, 8)}`);
-  const script = await build({ ...scriptBundle, absWorkingDir: root, write: false, mangleCache: banner.mangleCache, define: { ...scriptBundle.define, __KITH_BANNER_CHUNK__: chunk } });
+  const script = await build({
+    ...scriptBundle,
+    absWorkingDir: root,
+    write: false,
+    mangleCache: banner.mangleCache,
+    define: { ...scriptBundle.define, __KITH_BANNER_CHUNK__: chunk },
+  });
   return { script: script.outputFiles[0]!.text, banner: text };
 }
 
@@ -77,8 +88,12 @@ if (import.meta.main) {
   };
   const returning = sizes(script);
   const chunk = sizes(banner);
-  console.log(`dist/kith.js: ${returning.min} B min, ${returning.gzip} B gzip, ${returning.brotli} B brotli (a returning visitor's page)`);
-  console.log(`dist/kith-banner.js: ${chunk.min} B min, ${chunk.gzip} B gzip, ${chunk.brotli} B brotli (loaded only to show the banner)`);
+  console.log(
+    `dist/kith.js: ${returning.min} B min, ${returning.gzip} B gzip, ${returning.brotli} B brotli (a returning visitor's page)`,
+  );
+  console.log(
+    `dist/kith-banner.js: ${chunk.min} B min, ${chunk.gzip} B gzip, ${chunk.brotli} B brotli (loaded only to show the banner)`,
+  );
   // Every visitor downloads these: growing past a budget fails the build, and so CI.
   for (const [what, size, budget] of [
     ["A returning visitor's page (kith.js)", returning.brotli, RETURNING_BROTLI_BUDGET],

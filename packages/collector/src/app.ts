@@ -41,7 +41,9 @@ export function createApp(given: AppDeps) {
   app.use(requestId());
   app.use(observe(deps));
   app.onError(handleError);
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}; see the HTTP API in the README.`), 404),
+  );
 
   // Before any route, so errors and 404s carry CORS too; it answers preflights itself.
   app.use('/v1/*', publicCors(sites));
@@ -51,7 +53,11 @@ export function createApp(given: AppDeps) {
   app.get('/kith-banner.js', sdkScriptHandler(deps.sdkBanner, { module: true }));
 
   const tooLarge = (): never => {
-    throw new KithError('payload_too_large', 413, `A request body may be at most ${MAX_BATCH_BYTES / 1024} KB; send smaller batches.`);
+    throw new KithError(
+      'payload_too_large',
+      413,
+      `A request body may be at most ${MAX_BATCH_BYTES / 1024} KB; send smaller batches.`,
+    );
   };
   const publicApi = limitBody(MAX_BATCH_BYTES, tooLarge);
   app.post('/v1/batch', publicApi, ingest.batch);
@@ -59,7 +65,8 @@ export function createApp(given: AppDeps) {
     app.post(`/v1/${type}`, publicApi, ingest.single(type));
   }
   // Segment's browser library (analytics-next): short paths, its batch path, its metrics, its settings.
-  for (const [path, type] of Object.entries(SEGMENT_SHORT_PATHS)) app.post(`/v1/${path}`, publicApi, ingest.single(type));
+  for (const [path, type] of Object.entries(SEGMENT_SHORT_PATHS))
+    app.post(`/v1/${path}`, publicApi, ingest.single(type));
   app.post('/v1/b', publicApi, ingest.batch);
   app.post('/v1/m', segment.metrics);
   app.get('/v1/projects/:writeKey/settings', segment.settings);
@@ -102,7 +109,8 @@ function limitBody(maxSize: number, tooLarge: () => never): MiddlewareHandler<En
   const streaming = bodyLimit({ maxSize, onError: tooLarge });
   return (c, next) => {
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined || !/^\d+$/.test(length)) return streaming(c, next);
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined || !/^\d+$/.test(length))
+      return streaming(c, next);
     return Number(length) > maxSize ? tooLarge() : next();
   };
 }

@@ -64,7 +64,9 @@ describe('kith CLI', { timeout: 60_000 }, () => {
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ site: 'dev', userIds: ['u-cli'], eventCount: 1 });
     const exported = await kith(['person', 'export', 'user', 'u-cli', '--site', 'dev', '--storage', storage]);
-    expect(JSON.parse(exported.stdout).events).toEqual([expect.objectContaining({ messageId: 'cli-1', event: 'CLI Test' })]);
+    expect(JSON.parse(exported.stdout).events).toEqual([
+      expect.objectContaining({ messageId: 'cli-1', event: 'CLI Test' }),
+    ]);
     const erased = await kith(['person', 'erase', 'user', 'u-cli', '--storage', storage, '--yes']);
     expect(JSON.parse(erased.stdout)).toMatchObject({ site: 'dev', erased: { events: 1 } });
     const gone = await kith(['person', 'show', 'user', 'u-cli', '--storage', storage]);
@@ -87,7 +89,7 @@ describe('kith CLI', { timeout: 60_000 }, () => {
     expect(result.stderr).toMatch(message);
   });
 
-  it('lists a destination\'s dead letters as JSON', async () => {
+  it("lists a destination's dead letters as JSON", async () => {
     const result = await kith(['forward', 'dead-letters', 'webhook:crm']);
     expect(result).toMatchObject({ code: 0 });
     expect(JSON.parse(result.stdout)).toEqual([]);
@@ -95,7 +97,10 @@ describe('kith CLI', { timeout: 60_000 }, () => {
 
   it('refuses an invalid kith.config.json, naming the field', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'kith.config.json'), JSON.stringify({ sites: [{ id: 'shop', writeKey: 'k', origins: [] }] }));
+    writeFileSync(
+      join(dir, 'kith.config.json'),
+      JSON.stringify({ sites: [{ id: 'shop', writeKey: 'k', origins: [] }] }),
+    );
     const result = await kith(['serve', '--port', '0'], {}, dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/kith\.config\.json is invalid: sites\.0\.writeKey: must be at least 3 characters/);
@@ -103,23 +108,49 @@ describe('kith CLI', { timeout: 60_000 }, () => {
 
   it('exits 2 with one line that says what to change, for each mistake an operator makes on start', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'misspelt.json'), JSON.stringify({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: [] }], retentionDay: 30 }));
-    writeFileSync(join(dir, 'absurd.json'), JSON.stringify({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: [] }], retentionDays: 1e15 }));
+    writeFileSync(
+      join(dir, 'misspelt.json'),
+      JSON.stringify({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: [] }], retentionDay: 30 }),
+    );
+    writeFileSync(
+      join(dir, 'absurd.json'),
+      JSON.stringify({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: [] }], retentionDays: 1e15 }),
+    );
     writeFileSync(join(dir, 'a-file'), '');
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const busyPort = String((busy.address() as AddressInfo).port);
     const storage = ['--storage', `sqlite:${join(dir, 'kith.db')}`];
     const cases: [string[], Record<string, string>, RegExp][] = [
-      [['serve', '--config', 'misspelt.json', ...storage], {}, /retentionDay: is not a known key; did you mean "retentionDays"\?/],
+      [
+        ['serve', '--config', 'misspelt.json', ...storage],
+        {},
+        /retentionDay: is not a known key; did you mean "retentionDays"\?/,
+      ],
       [['serve', '--config', 'absurd.json', ...storage], {}, /retentionDays: must be at most 36500/],
-      [['serve', ...storage], { KITH_ADMIN_TOKEN: 'has a space in it, long enough' }, /KITH_ADMIN_TOKEN: use only letters, digits/],
+      [
+        ['serve', ...storage],
+        { KITH_ADMIN_TOKEN: 'has a space in it, long enough' },
+        /KITH_ADMIN_TOKEN: use only letters, digits/,
+      ],
       [['serve', ...storage], { KITH_ADMIN_TOKEN: 'x' }, /KITH_ADMIN_TOKEN: must be at least 16 characters/],
       [['serve', ...storage], { KITH_SECRET: 'short' }, /KITH_SECRET: must be at least 16 characters/],
-      [['serve', '--port', busyPort, '--host', '127.0.0.1', ...storage], {}, new RegExp(`--port: ${busyPort} is already in use`)],
-      [['serve', '--port', '0', '--host', 'no-such-host.invalid', ...storage], {}, /--host: cannot listen on "no-such-host\.invalid"/],
+      [
+        ['serve', '--port', busyPort, '--host', '127.0.0.1', ...storage],
+        {},
+        new RegExp(`--port: ${busyPort} is already in use`),
+      ],
+      [
+        ['serve', '--port', '0', '--host', 'no-such-host.invalid', ...storage],
+        {},
+        /--host: cannot listen on "no-such-host\.invalid"/,
+      ],
       [['serve', '--port', '0', '--host', 'bad host!', ...storage], {}, /--host: "bad host!" is not a host/],
-      [['serve', '--port', '0', '--storage', `sqlite:${join(dir, 'a-file', 'kith.db')}`], {}, /--storage: cannot open .*kith\.db .*; choose a path in a folder this user may write to/],
+      [
+        ['serve', '--port', '0', '--storage', `sqlite:${join(dir, 'a-file', 'kith.db')}`],
+        {},
+        /--storage: cannot open .*kith\.db .*; choose a path in a folder this user may write to/,
+      ],
     ];
     try {
       const results = await Promise.all(cases.map(([args, env]) => kith(args, env, dir)));
@@ -135,7 +166,11 @@ describe('kith CLI', { timeout: 60_000 }, () => {
     // Nine processes of the real bin at once: give a loaded machine time.
   }, 180_000);
   it('prints the address it really listens on: every interface is not "localhost"', async () => {
-    const child = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '0.0.0.0', '--storage', `sqlite:${join(tempDir(), 'kith.db')}`], { env: process.env });
+    const child = spawn(
+      process.execPath,
+      [KITH, 'serve', '--port', '0', '--host', '0.0.0.0', '--storage', `sqlite:${join(tempDir(), 'kith.db')}`],
+      { env: process.env },
+    );
     let output = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d) => {
@@ -152,7 +187,10 @@ describe('kith CLI', { timeout: 60_000 }, () => {
 
   it('takes relative paths from the current folder, and the only site of its config without --site', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'kith.config.json'), JSON.stringify({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: ['https://shop.example'] }] }));
+    writeFileSync(
+      join(dir, 'kith.config.json'),
+      JSON.stringify({ sites: [{ id: 'shop', writeKey: 'shop-key', origins: ['https://shop.example'] }] }),
+    );
     const migrated = await kith(['migrate', '--storage', 'sqlite:./store/kith.db'], {}, dir);
     expect(migrated.code).toBe(0);
     // Each migration is reported as it starts, then the end.
@@ -164,8 +202,17 @@ describe('kith CLI', { timeout: 60_000 }, () => {
 
     const missing = await kith(['person', 'show', 'user', 'nobody', '--storage', 'sqlite:./store/kith.db'], {}, dir);
     expect(missing.stderr).toMatch(/for site "shop"/);
-    writeFileSync(join(dir, 'two.json'), JSON.stringify({ sites: ['a', 'b'].map((id) => ({ id, writeKey: `${id}-key-1`, origins: ['https://shop.example'] })) }));
-    const two = await kith(['person', 'show', 'user', 'nobody', '--config', 'two.json', '--storage', 'sqlite:./store/kith.db'], {}, dir);
+    writeFileSync(
+      join(dir, 'two.json'),
+      JSON.stringify({
+        sites: ['a', 'b'].map((id) => ({ id, writeKey: `${id}-key-1`, origins: ['https://shop.example'] })),
+      }),
+    );
+    const two = await kith(
+      ['person', 'show', 'user', 'nobody', '--config', 'two.json', '--storage', 'sqlite:./store/kith.db'],
+      {},
+      dir,
+    );
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/--site: two\.json has 2 sites; give --site with one of a, b/);
   });
@@ -175,18 +222,32 @@ describe('kith CLI', { timeout: 60_000 }, () => {
     const storage = `sqlite:${join(dir, 'kith.db')}`;
     const opened = await openStorage(storage);
     await opened.write({
-      events: ['e-1', 'e-2'].map((messageId) => ({ type: 'track', event: 'Viewed', messageId, userId: 'customer-7', site: 'dev', timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.000Z' })),
-      consents: [], rejected: [],
+      events: ['e-1', 'e-2'].map((messageId) => ({
+        type: 'track',
+        event: 'Viewed',
+        messageId,
+        userId: 'customer-7',
+        site: 'dev',
+        timestamp: '2026-01-01T00:00:00.000Z',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+      })),
+      consents: [],
+      rejected: [],
     });
     await opened.close();
     const erase = (...extra: string[]) => ['person', 'erase', 'user', 'customer-7', '--storage', storage, ...extra];
 
     const dry = await kith(erase('--dry-run'));
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, wouldErase: { site: 'dev', userIds: ['customer-7'], events: 2 } });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      dryRun: true,
+      wouldErase: { site: 'dev', userIds: ['customer-7'], events: 2 },
+    });
     const unanswered = await kith(erase());
     expect(unanswered.code).toBe(1);
-    expect(unanswered.stderr).toMatch(/erase the person with user ID "customer-7" and 2 events on site "dev" for good\?[\s\S]*nothing erased/);
+    expect(unanswered.stderr).toMatch(
+      /erase the person with user ID "customer-7" and 2 events on site "dev" for good\?[\s\S]*nothing erased/,
+    );
     const declined = await kith(erase(), {}, dir, 'no\n');
     expect(declined.code).toBe(1);
     expect((await kith(['person', 'show', 'user', 'customer-7', '--storage', storage])).code).toBe(0);

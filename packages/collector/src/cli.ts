@@ -65,7 +65,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (command === 'serve') {
       const port = parsePort(values.port ?? env.KITH_PORT ?? env.PORT ?? '8787');
       const host = values.host ?? '0.0.0.0';
-      if (!/^[A-Za-z0-9.:%-]+$/.test(host)) throw new ConfigError(`--host: "${host}" is not a host; use an address of this machine such as 0.0.0.0, 127.0.0.1 or ::.`);
+      if (!/^[A-Za-z0-9.:%-]+$/.test(host))
+        throw new ConfigError(
+          `--host: "${host}" is not a host; use an address of this machine such as 0.0.0.0, 127.0.0.1 or ::.`,
+        );
       const deps = await createNodeDeps({
         storage,
         ...(configPath ? { configPath } : {}),
@@ -77,7 +80,15 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         await deps.storage.close();
         throw error;
       });
-      console.log([`collector on ${server.url}${server.everyInterface ? ' (every network interface)' : ''} (storage ${storage})`, `console on ${server.url}/console: sign in with the admin token`, ...deps.notices].map((line) => `kith: ${line}`).join('\n'));
+      console.log(
+        [
+          `collector on ${server.url}${server.everyInterface ? ' (every network interface)' : ''} (storage ${storage})`,
+          `console on ${server.url}/console: sign in with the admin token`,
+          ...deps.notices,
+        ]
+          .map((line) => `kith: ${line}`)
+          .join('\n'),
+      );
       await untilSignal();
       await server.close();
       await deps.storage.close();
@@ -89,7 +100,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       let last = started;
       const opened = await openStorage(storage, (version, latest) => {
         const now = Date.now();
-        console.log(`kith: migration ${version} of ${latest} (${((now - last) / 1000).toFixed(1)} s since the last step)`);
+        console.log(
+          `kith: migration ${version} of ${latest} (${((now - last) / 1000).toFixed(1)} s since the last step)`,
+        );
         last = now;
       });
       await opened.close();
@@ -99,8 +112,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
 
     if (command === 'backup') {
       const [file] = rest;
-      if (!file || rest.length > 1) throw new ConfigError('backup: give the file to write, e.g. kith backup ./backups/kith-2026-01-31.db');
-      if (!storage.startsWith('sqlite:')) throw new ConfigError('backup: copies SQLite stores; back PostgreSQL up with pg_dump (see docs/deploy.md).');
+      if (!file || rest.length > 1)
+        throw new ConfigError('backup: give the file to write, e.g. kith backup ./backups/kith-2026-01-31.db');
+      if (!storage.startsWith('sqlite:'))
+        throw new ConfigError('backup: copies SQLite stores; back PostgreSQL up with pg_dump (see docs/deploy.md).');
       const result = backupSqlite(storage.slice('sqlite:'.length), resolve(file));
       console.log(`kith: backed up ${result.events} events to ${result.file} (${(result.bytes / 1e6).toFixed(1)} MB)`);
       return 0;
@@ -108,13 +123,16 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
 
     if (command === 'person' && (rest[0] === 'show' || rest[0] === 'export' || rest[0] === 'erase')) {
       const [action, kind, id] = rest;
-      if ((kind !== 'user' && kind !== 'anonymous') || !id) throw new ConfigError(`person ${action}: give <user|anonymous> <id>`);
+      if ((kind !== 'user' && kind !== 'anonymous') || !id)
+        throw new ConfigError(`person ${action}: give <user|anonymous> <id>`);
       const key = { kind, id } as const;
       const site = values.site ?? onlySite(configPath);
       const opened = await openStorage(storage);
       try {
         const notHeld = () => {
-          console.error(`kith: nothing is held on ${kind} ID "${id}" for site "${site}"${values.site ? '' : ' (give --site <id> for another site)'}`);
+          console.error(
+            `kith: nothing is held on ${kind} ID "${id}" for site "${site}"${values.site ? '' : ' (give --site <id> for another site)'}`,
+          );
           return 1;
         };
         if (action === 'erase') {
@@ -129,9 +147,12 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
             return 1;
           }
         }
-        const result = action === 'show' ? await showPerson(opened, site, key)
-          : action === 'export' ? await exportPerson(opened, site, key, new Date())
-          : await erasePerson(opened, site, key, new Date());
+        const result =
+          action === 'show'
+            ? await showPerson(opened, site, key)
+            : action === 'export'
+              ? await exportPerson(opened, site, key, new Date())
+              : await erasePerson(opened, site, key, new Date());
         if (!result) return notHeld();
         console.log(JSON.stringify(result, null, 2));
         return 0;
@@ -141,7 +162,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
 
     if (command === 'audiences') {
-      const configPath = values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
+      const configPath =
+        values.config ?? env.KITH_CONFIG ?? (existsSync('kith.config.json') ? 'kith.config.json' : undefined);
       const config = loadNodeConfig(configPath);
       const opened = await openStorage(storage);
       try {
@@ -162,7 +184,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         }
         const forward = loadNodeConfig(configPath).forward;
         const destination = forward && destinationsOf(forward).find((d) => d.id === destinationId);
-        if (!destination) throw new ConfigError(`forward replay: no destination "${destinationId}" in the config's "forward" section.`);
+        if (!destination)
+          throw new ConfigError(`forward replay: no destination "${destinationId}" in the config's "forward" section.`);
         const result = await replayDeadLetters(opened, destination, 1000);
         console.log(JSON.stringify(result, null, 2));
         return result.failed ? 1 : 0;
@@ -196,14 +219,22 @@ function onlySite(configPath: string | undefined): string {
   if (configPath === undefined) return 'dev';
   const { sites } = loadNodeConfig(configPath);
   if (sites.length === 1) return sites[0]!.id;
-  throw new ConfigError(`--site: ${configPath} has ${sites.length} sites; give --site with one of ${sites.map((site) => site.id).join(', ')}.`);
+  throw new ConfigError(
+    `--site: ${configPath} has ${sites.length} sites; give --site with one of ${sites.map((site) => site.id).join(', ')}.`,
+  );
 }
 
 /** What an erasure would remove, without the events themselves. */
 function erasable(view: PersonView) {
   return {
-    site: view.site, personId: view.personId, userIds: view.userIds, anonymousIds: view.anonymousIds, deviceIds: view.deviceIds,
-    events: view.eventCount, traits: Object.keys(view.traits), consentsKeptUnderPseudonym: view.consents.length,
+    site: view.site,
+    personId: view.personId,
+    userIds: view.userIds,
+    anonymousIds: view.anonymousIds,
+    deviceIds: view.deviceIds,
+    events: view.eventCount,
+    traits: Object.keys(view.traits),
+    consentsKeptUnderPseudonym: view.consents.length,
   };
 }
 
@@ -228,7 +259,8 @@ function configPathOf(flag: string | undefined, env: NodeJS.ProcessEnv): string 
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${value}" is not a port; use a number from 0 to 65535 (0 picks a free one).`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`--port: "${value}" is not a port; use a number from 0 to 65535 (0 picks a free one).`);
   return port;
 }
 

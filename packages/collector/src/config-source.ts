@@ -7,7 +7,9 @@ import { ConfigError, devConfig, parseConfig, type KithConfig } from './config.t
  */
 export function loadConfig(text: string | undefined, source: string, warn: (line: string) => void): KithConfig {
   if (text === undefined) {
-    warn(`DEV MODE: no ${source}, so one site with write key "dev" accepts http://localhost:* and http://127.0.0.1:*. Do not expose this.`);
+    warn(
+      `DEV MODE: no ${source}, so one site with write key "dev" accepts http://localhost:* and http://127.0.0.1:*. Do not expose this.`,
+    );
     return devConfig();
   }
   let raw: unknown;

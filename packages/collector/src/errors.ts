@@ -56,7 +56,10 @@ export function handleError(err: Error, c: Context): Response {
   if (isHangUp(err, c)) {
     // Nobody reads this answer; the access log says it in one line (observe/observe.ts).
     c.set('hungUp' as never, true as never);
-    return c.json(errorBody('client_closed', 'The connection closed before the request body arrived; send it again.'), 400);
+    return c.json(
+      errorBody('client_closed', 'The connection closed before the request body arrived; send it again.'),
+      400,
+    );
   }
   if (err instanceof KithError) {
     if (err.code === 'storage_unavailable') logUnexpected(c, err.cause ?? err);
@@ -65,7 +68,10 @@ export function handleError(err: Error, c: Context): Response {
   if (err instanceof HTTPException) return err.getResponse();
   logUnexpected(c, err);
   return c.json(
-    errorBody('internal', `Something went wrong on our side (request ${requestIdOf(c)}); nothing from this request was stored. Retry later.`),
+    errorBody(
+      'internal',
+      `Something went wrong on our side (request ${requestIdOf(c)}); nothing from this request was stored. Retry later.`,
+    ),
     500,
   );
 }
@@ -76,12 +82,22 @@ function requestIdOf(c: Context): string {
 
 function logUnexpected(c: Context, err: unknown): void {
   const log = (c.get('log' as never) as Logger | undefined) ?? consoleLogger;
-  const error = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { message: String(err) };
-  log.error({ requestId: requestIdOf(c), method: c.req.method, path: c.req.path, error }, 'request failed unexpectedly');
+  const error =
+    err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { message: String(err) };
+  log.error(
+    { requestId: requestIdOf(c), method: c.req.method, path: c.req.path, error },
+    'request failed unexpectedly',
+  );
 }
 
 /** The client closed the connection while its body was read (Node: "aborted", ECONNRESET): its doing, not the collector's. */
 function isHangUp(err: Error, c: Context): boolean {
   const code = (err as { code?: unknown }).code;
-  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || err.name === 'AbortError' || c.req.raw.signal?.aborted === true;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    err.name === 'AbortError' ||
+    c.req.raw.signal?.aborted === true
+  );
 }

@@ -1,6 +1,14 @@
 // A person as the admin API and the CLI show, export and erase it: resolved through the identity
 // graph at read time, so a merge covers events stored before it without rewriting them.
-import type { ConsentRecord, ErasureReceipt, IdSet, Person, PersonKey, Storage, StoredEvent } from './storage/storage.ts';
+import type {
+  ConsentRecord,
+  ErasureReceipt,
+  IdSet,
+  Person,
+  PersonKey,
+  Storage,
+  StoredEvent,
+} from './storage/storage.ts';
 import { idsOf } from './storage/storage.ts';
 import { announcedState, personEvents } from './audiences/reconcile.ts';
 import { scoresBasis, type ScoresBasis } from './figures/beside-scores.ts';
@@ -12,10 +20,20 @@ export async function resolvePerson(storage: Storage, site: string, key: PersonK
   const person = await storage.person(site, key);
   if (person) return person;
   const ids = idsOf(site, key);
-  return { personId: `${key.kind}:${key.id}`, userIds: ids.userIds, anonymousIds: ids.anonymousIds, deviceIds: [], traits: {} };
+  return {
+    personId: `${key.kind}:${key.id}`,
+    userIds: ids.userIds,
+    anonymousIds: ids.anonymousIds,
+    deviceIds: [],
+    traits: {},
+  };
 }
 
-export const personIds = (site: string, person: Person): IdSet => ({ site, userIds: person.userIds, anonymousIds: person.anonymousIds });
+export const personIds = (site: string, person: Person): IdSet => ({
+  site,
+  userIds: person.userIds,
+  anonymousIds: person.anonymousIds,
+});
 
 export interface PersonView extends Person {
   site: string;
@@ -35,12 +53,30 @@ export interface PersonView extends Person {
 export async function showPerson(storage: Storage, site: string, key: PersonKey): Promise<PersonView | null> {
   const person = await resolvePerson(storage, site, key);
   const ids = personIds(site, person);
-  const [summary, consents, predictions] = await Promise.all([storage.eventSummary(ids), storage.consents(ids), scoresBasis(storage, site, person.traits)]);
-  const known = person.deviceIds.length > 0 || person.userIds.length + person.anonymousIds.length > 1 || summary.eventCount > 0 || consents.length > 0 || Object.keys(person.traits).length > 0
-    || (await storage.rejectedOf(ids)).length > 0;
+  const [summary, consents, predictions] = await Promise.all([
+    storage.eventSummary(ids),
+    storage.consents(ids),
+    scoresBasis(storage, site, person.traits),
+  ]);
+  const known =
+    person.deviceIds.length > 0 ||
+    person.userIds.length + person.anonymousIds.length > 1 ||
+    summary.eventCount > 0 ||
+    consents.length > 0 ||
+    Object.keys(person.traits).length > 0 ||
+    (await storage.rejectedOf(ids)).length > 0;
   if (!known) return null;
   const { traits: computedTraits, audiences, stage } = announcedState(await personEvents(storage, site, person));
-  return { site, ...person, computedTraits, audiences, stage, ...summary, consents, ...(predictions ? { predictions } : {}) };
+  return {
+    site,
+    ...person,
+    computedTraits,
+    audiences,
+    stage,
+    ...summary,
+    consents,
+    ...(predictions ? { predictions } : {}),
+  };
 }
 
 /** GDPR Art. 15: everything held on the person, with the banner texts their consents refer to and how their IDs were linked. */
@@ -54,7 +90,9 @@ export async function exportPerson(storage: Storage, site: string, key: PersonKe
     events.push(...page.events);
     before = page.next ?? undefined;
   } while (before);
-  const hashes = view.consents.flatMap((record) => (record.consent.bannerTextHash ? [record.consent.bannerTextHash] : []));
+  const hashes = view.consents.flatMap((record) =>
+    record.consent.bannerTextHash ? [record.consent.bannerTextHash] : [],
+  );
   const [bannerTexts, links, stitchCandidates, rejected] = await Promise.all([
     storage.bannerTexts(hashes),
     storage.edges(site, view.personId),
@@ -62,16 +100,35 @@ export async function exportPerson(storage: Storage, site: string, key: PersonKe
     storage.rejectedOf(personIds(site, view)),
   ]);
   const { consents, ...person } = view;
-  return { exportedAt: exportedAt.toISOString(), person, events, consents, bannerTexts, links, stitchCandidates, rejected };
+  return {
+    exportedAt: exportedAt.toISOString(),
+    person,
+    events,
+    consents,
+    bannerTexts,
+    links,
+    stitchCandidates,
+    rejected,
+  };
 }
 
 /**
  * GDPR Art. 17: events, quarantined events, traits, IDs and graph erased; the consent log keeps its
  * records as proof of consent, under a pseudonym that only the receipt ties together.
  */
-export async function erasePerson(storage: Storage, site: string, key: PersonKey, erasedAt: Date): Promise<ErasureReceipt | null> {
+export async function erasePerson(
+  storage: Storage,
+  site: string,
+  key: PersonKey,
+  erasedAt: Date,
+): Promise<ErasureReceipt | null> {
   const view = await showPerson(storage, site, key);
   if (!view) return null;
   const receiptId = crypto.randomUUID();
-  return storage.erase(site, view, { receiptId, site, erasedAt: erasedAt.toISOString(), pseudonym: `erased:${receiptId}` });
+  return storage.erase(site, view, {
+    receiptId,
+    site,
+    erasedAt: erasedAt.toISOString(),
+    pseudonym: `erased:${receiptId}`,
+  });
 }

@@ -8,7 +8,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const RETENTION_CHUNK = 5000;
 
 /** Deletes what was stored more than `days` before `now`, chunk after chunk; returns the totals. */
-export async function expireOld(storage: Pick<Storage, 'expire'>, days: number, now: Date, chunk = RETENTION_CHUNK): Promise<ExpiredCounts> {
+export async function expireOld(
+  storage: Pick<Storage, 'expire'>,
+  days: number,
+  now: Date,
+  chunk = RETENTION_CHUNK,
+): Promise<ExpiredCounts> {
   const cutoff = new Date(now.getTime() - days * DAY_MS);
   const total: ExpiredCounts = { events: 0, rejected: 0, deadLetters: 0, traits: 0, stitching: 0 };
   for (;;) {
@@ -39,7 +44,10 @@ export function startRetention(
           log(`deleted what was older than ${days} days: ${JSON.stringify(total)}`);
         }
       },
-      (error: unknown) => log(`could not delete expired data, trying again at the next run: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) =>
+        log(
+          `could not delete expired data, trying again at the next run: ${error instanceof Error ? error.message : String(error)}`,
+        ),
     );
   };
   const first = setTimeout(run, options.firstAfterMs ?? 60_000);

@@ -3,7 +3,15 @@ import { parseConfig } from './config.ts';
 import { createSites } from './sites.ts';
 
 const sites = createSites(
-  parseConfig({ sites: [{ id: 'shop', writeKey: 'key', origins: ['https://shop.example', 'https://*.shop.example', 'http://localhost:*'] }] }),
+  parseConfig({
+    sites: [
+      {
+        id: 'shop',
+        writeKey: 'key',
+        origins: ['https://shop.example', 'https://*.shop.example', 'http://localhost:*'],
+      },
+    ],
+  }),
 );
 const shop = sites.byWriteKey('key')!;
 

@@ -116,7 +116,6 @@ export interface LinkerRedeemResponse {
   linkedTo: string;
 }
 
-
 export interface ErrorResponse {
   ok: false;
   error: string;

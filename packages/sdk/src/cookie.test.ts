@@ -18,7 +18,11 @@ it('keeps the IDs and the choice on the registrable domain, found from the top d
   await commands.siteRun('kith.identify("user-1")');
 
   const after = await commands.siteState();
-  expect(where(after)).toEqual(['kith_aid @ .shop.localhost', 'kith_consent @ .shop.localhost', 'kith_uid @ .shop.localhost']);
+  expect(where(after)).toEqual([
+    'kith_aid @ .shop.localhost',
+    'kith_consent @ .shop.localhost',
+    'kith_uid @ .shop.localhost',
+  ]);
   for (const { name, path, sameSite, secure, expires } of after.cookies) {
     expect({ name, path, sameSite, secure }).toEqual({ name, path: '/', sameSite: 'Lax', secure: false });
     if (name != 'kith_consent') expect(expires - Date.now() / 1000).toBeCloseTo(395 * DAYS, -1);
@@ -31,7 +35,9 @@ it('is read back on another subdomain of the same site, one visitor for both', a
   const anonymousId = valueOf(await commands.siteState(), 'kith_aid');
   await commands.siteRun('setTimeout(() => (location.href = "http://b.shop.localhost/"))');
 
-  await expect.poll(() => commands.siteRun('location.host == "b.shop.localhost" && window.kith?.user().anonymousId')).toBe(anonymousId);
+  await expect
+    .poll(() => commands.siteRun('location.host == "b.shop.localhost" && window.kith?.user().anonymousId'))
+    .toBe(anonymousId);
   expect(await commands.siteRun('!!document.querySelector("kith-consent")')).toBe(false);
 });
 
@@ -39,7 +45,10 @@ it('goes on the domain data-cookie-domain names instead', async () => {
   await commands.siteOpen('http://a.shop.localhost/', { data: { writeKey: 'wk', cookieDomain: 'a.shop.localhost' } });
   await commands.siteClick(ACCEPT);
 
-  expect(where(await commands.siteState())).toEqual(['kith_aid @ .a.shop.localhost', 'kith_consent @ .a.shop.localhost']);
+  expect(where(await commands.siteState())).toEqual([
+    'kith_aid @ .a.shop.localhost',
+    'kith_consent @ .a.shop.localhost',
+  ]);
 });
 
 it('stays on the host for an IP address', async () => {
@@ -62,10 +71,14 @@ it('deletes the IDs on a withdrawal where they were written, and a host-only lef
 
 it('moves an ID kept host-only by an older version onto the registrable domain', async () => {
   await commands.siteOpen('http://a.shop.localhost/', { data: { writeKey: 'wk' } });
-  await commands.siteRun(`document.cookie = "kith_aid=old-id;path=/"; document.cookie = "kith_consent=v=1&a=1&m=0&t=${Math.floor(Date.now() / 1000)};path=/"`);
+  await commands.siteRun(
+    `document.cookie = "kith_aid=old-id;path=/"; document.cookie = "kith_consent=v=1&a=1&m=0&t=${Math.floor(Date.now() / 1000)};path=/"`,
+  );
   await commands.siteRun('setTimeout(() => location.reload())');
 
-  await expect.poll(async () => where(await commands.siteState())).toEqual(['kith_aid @ .shop.localhost', 'kith_consent @ a.shop.localhost']);
+  await expect
+    .poll(async () => where(await commands.siteState()))
+    .toEqual(['kith_aid @ .shop.localhost', 'kith_consent @ a.shop.localhost']);
   expect(valueOf(await commands.siteState(), 'kith_aid')).toBe('old-id');
 });
 

@@ -12,7 +12,9 @@ let jar: Record<string, string> | undefined;
 export const forgetCookies = () => (jar = undefined);
 
 export const readCookie = (name: string): string | undefined =>
-  (jar ??= Object.fromEntries(document.cookie.split('; ').map((cookie) => cookie.split(/=(.*)/) as [string, string])))[name];
+  (jar ??= Object.fromEntries(document.cookie.split('; ').map((cookie) => cookie.split(/=(.*)/) as [string, string])))[
+    name
+  ];
 
 /** `cookie` is `name=value` plus attributes; `domain` undefined: host-only. */
 const set = (cookie: string, domain?: string) => {

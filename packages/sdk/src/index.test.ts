@@ -29,7 +29,12 @@ const CHOICE_COOKIE = /^kith_consent=v=1&a=(\d)&m=(\d)&t=\d+$/;
 
 const hide = () => dispatchEvent(new PageTransitionEvent('pagehide'));
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const cookieNames = () => document.cookie.split('; ').filter(Boolean).map((cookie) => cookie.split('=')[0]).sort();
+const cookieNames = () =>
+  document.cookie
+    .split('; ')
+    .filter(Boolean)
+    .map((cookie) => cookie.split('=')[0])
+    .sort();
 const sha256 = async (text: string) =>
   Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (byte) =>
     byte.toString(16).padStart(2, '0'),
@@ -66,8 +71,13 @@ describe('before a choice', () => {
     await kith.flush();
 
     const events = await sent(bodies);
-    expect(events.map(({ event }) => event)).toEqual([undefined, ...Array.from({ length: 100 }, (_, i) => `Event ${i}`)]);
-    expect(warn.mock.calls).toEqual([[expect.stringMatching(/30 events dropped, over the 100 held before the consent choice/)]]);
+    expect(events.map(({ event }) => event)).toEqual([
+      undefined,
+      ...Array.from({ length: 100 }, (_, i) => `Event ${i}`),
+    ]);
+    expect(warn.mock.calls).toEqual([
+      [expect.stringMatching(/30 events dropped, over the 100 held before the consent choice/)],
+    ]);
   });
 });
 
@@ -83,7 +93,10 @@ describe('Accept all', () => {
     expect((await shownBanner()).root).toBeUndefined();
     const anonymousId = document.cookie.match(/kith_aid=([^;]+)/)?.[1];
     expect(anonymousId).toMatch(UUID);
-    expect(document.cookie.split('; ').sort()).toEqual([`kith_aid=${anonymousId}`, expect.stringMatching(CHOICE_COOKIE)]);
+    expect(document.cookie.split('; ').sort()).toEqual([
+      `kith_aid=${anonymousId}`,
+      expect.stringMatching(CHOICE_COOKIE),
+    ]);
     expect(document.cookie).toMatch(/kith_consent=v=1&a=1&m=1&t=/);
     expect(kith.user()).toEqual({ anonymousId, userId: undefined });
 
@@ -91,13 +104,21 @@ describe('Accept all', () => {
     expect(url).toBe('/v1/batch');
     expect(init).toMatchObject({ method: 'POST', keepalive: true });
     // What the browser puts on the wire for this body: text/plain, so no CORS preflight.
-    expect(new Request('https://collector.example/v1/batch', { method: 'POST', body }).headers.get('content-type')).toBe('text/plain;charset=UTF-8');
+    expect(
+      new Request('https://collector.example/v1/batch', { method: 'POST', body }).headers.get('content-type'),
+    ).toBe('text/plain;charset=UTF-8');
 
     const { batch, sentAt, writeKey } = single(await bodies());
     expect(writeKey).toBe('wk');
     expect(sentAt).toMatch(ISO);
     const context = {
-      page: { url: location.href, path: location.pathname, referrer: document.referrer, title: document.title, search: location.search },
+      page: {
+        url: location.href,
+        path: location.pathname,
+        referrer: document.referrer,
+        title: document.title,
+        search: location.search,
+      },
       userAgent: navigator.userAgent,
       locale: navigator.language,
       timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -105,7 +126,12 @@ describe('Accept all', () => {
       library: { name: 'kith', version: pkg.version },
       consent: GRANTED,
     };
-    const stamped = { anonymousId, context, messageId: expect.stringMatching(UUID), timestamp: expect.stringMatching(ISO) };
+    const stamped = {
+      anonymousId,
+      context,
+      messageId: expect.stringMatching(UUID),
+      timestamp: expect.stringMatching(ISO),
+    };
     expect(batch).toEqual([
       {
         ...stamped,
@@ -114,7 +140,11 @@ describe('Accept all', () => {
           ...GRANTED,
           method: 'accept-all',
           locale: document.documentElement.lang || navigator.language,
-          bannerText: expect.objectContaining({ title: 'Privacy settings', acceptAll: 'Accept all', rejectAll: 'Reject all' }),
+          bannerText: expect.objectContaining({
+            title: 'Privacy settings',
+            acceptAll: 'Accept all',
+            rejectAll: 'Reject all',
+          }),
           bannerTextHash: expect.stringMatching(HEX64),
         },
       },
@@ -229,7 +259,7 @@ describe('consent.open', () => {
     kith.track('Queued, never sent');
 
     kith.consent.open();
-    const { switches, save } = (await shownBanner());
+    const { switches, save } = await shownBanner();
     expect([switches.analytics?.checked, switches.marketing?.checked]).toEqual([true, true]);
     await userEvent.click(switches.analytics!);
     await userEvent.click(save!);
@@ -259,7 +289,11 @@ describe('consent.open', () => {
     await userEvent.click((await shownBanner()).reject!);
     await kith.flush();
 
-    expect((await sent(bodies)).map(({ properties }) => properties?.method)).toEqual(['reject-all', 'accept-all', 'withdraw']);
+    expect((await sent(bodies)).map(({ properties }) => properties?.method)).toEqual([
+      'reject-all',
+      'accept-all',
+      'withdraw',
+    ]);
   });
 
   it('closes on Escape when a choice exists, changing nothing, and gives focus back', async () => {
@@ -301,14 +335,17 @@ describe('Global Privacy Control', () => {
     sendGlobalPrivacyControl();
     const { bodies } = recordRequests();
     const kith = createKith({ writeKey: 'wk' });
-    const { settings, switches, save } = (await shownBanner());
+    const { settings, switches, save } = await shownBanner();
     await userEvent.click(settings!);
     expect(switches.marketing?.checked).toBe(false);
     await userEvent.click(switches.marketing!);
     await userEvent.click(save!);
     await kith.flush();
 
-    expect(single(await sent(bodies)).properties).toMatchObject({ categories: categories(false, true), method: 'custom' });
+    expect(single(await sent(bodies)).properties).toMatchObject({
+      categories: categories(false, true),
+      method: 'custom',
+    });
   });
 });
 
@@ -322,7 +359,9 @@ describe('Google Consent Mode', () => {
   it('sets the denied default first, then updates on every choice', async () => {
     recordRequests();
     const kith = createKith({ writeKey: 'wk', consent: { googleConsentMode: true } });
-    expect(gtagCommands()).toEqual([['consent', 'default', expect.objectContaining({ ad_storage: 'denied', wait_for_update: 500 })]]);
+    expect(gtagCommands()).toEqual([
+      ['consent', 'default', expect.objectContaining({ ad_storage: 'denied', wait_for_update: 500 })],
+    ]);
     await userEvent.click((await shownBanner()).accept!);
     kith.consent.choose({ analytics: true });
 
@@ -359,7 +398,7 @@ describe('site categories, texts and links', () => {
         imprintUrl: '/imprint',
       },
     });
-    const { root, settings, switches, save } = (await shownBanner());
+    const { root, settings, switches, save } = await shownBanner();
     expect(root?.querySelector('h2')?.textContent).toBe('Your data, your choice');
     expect([...root!.querySelectorAll('a')].map((link) => link.getAttribute('href'))).toEqual(['/privacy', '/imprint']);
     await userEvent.click(settings!);
@@ -391,7 +430,9 @@ describe('consent.choose', () => {
     expect((await shownBanner()).root).toBeUndefined();
     expect(document.cookie).toMatch(/kith_consent=v=1&a=1&m=0&t=/);
     const { batch } = single(await bodies());
-    expect(batch).toMatchObject([{ type: 'consent', properties: { policyVersion: '1', categories: categories(true, false), method: 'api' } }]);
+    expect(batch).toMatchObject([
+      { type: 'consent', properties: { policyVersion: '1', categories: categories(true, false), method: 'api' } },
+    ]);
     expect(batch[0]!.properties).not.toHaveProperty('bannerText');
   });
 });
@@ -490,7 +531,11 @@ describe('delivery', () => {
 describe('context', () => {
   it('carries the landing page campaign under Segment names on every event', async () => {
     const testerUrl = location.href;
-    history.replaceState(null, '', '?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=shoes&utm_content=top&x=1');
+    history.replaceState(
+      null,
+      '',
+      '?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=shoes&utm_content=top&x=1',
+    );
     try {
       storeChoice('v=1&a=1&m=0');
       const { bodies } = recordRequests();
@@ -532,7 +577,12 @@ describe('trackPages: spa', () => {
       await wait(100);
       await kith.flush();
 
-      expect((await sent(bodies)).map(({ type, properties }) => [type, `${properties?.path}${new URL(`${properties?.url}`).hash}`])).toEqual([
+      expect(
+        (await sent(bodies)).map(({ type, properties }) => [
+          type,
+          `${properties?.path}${new URL(`${properties?.url}`).hash}`,
+        ]),
+      ).toEqual([
         ['page', '/shop/shoes'],
         ['page', '/shop/bags'],
         ['page', '/shop/bags#reviews'],
@@ -574,7 +624,9 @@ describe('alias, group and reset', () => {
     kith.track('After');
     await kith.flush();
 
-    expect((await sent(bodies)).map(({ type, userId, previousId, event }) => ({ type, userId, previousId, event }))).toEqual([
+    expect(
+      (await sent(bodies)).map(({ type, userId, previousId, event }) => ({ type, userId, previousId, event })),
+    ).toEqual([
       { type: 'alias', userId: 'first@example.com', previousId: anonymousId, event: undefined },
       { type: 'alias', userId: 'second@example.com', previousId: 'first@example.com', event: undefined },
       { type: 'alias', userId: 'third@example.com', previousId: 'crm-42', event: undefined },
@@ -591,7 +643,12 @@ describe('alias, group and reset', () => {
     await kith.flush();
 
     const [, alias] = await sent(bodies);
-    expect(alias).toMatchObject({ type: 'alias', userId: 'user-1', previousId: kith.user().anonymousId, anonymousId: kith.user().anonymousId });
+    expect(alias).toMatchObject({
+      type: 'alias',
+      userId: 'user-1',
+      previousId: kith.user().anonymousId,
+      anonymousId: kith.user().anonymousId,
+    });
   });
 
   it('sends group with groupId and traits', async () => {
@@ -602,7 +659,12 @@ describe('alias, group and reset', () => {
     kith.group('acme', { plan: 'enterprise' });
     await kith.flush();
 
-    expect((await sent(bodies))[1]).toMatchObject({ type: 'group', groupId: 'acme', traits: { plan: 'enterprise' }, userId: 'user-1' });
+    expect((await sent(bodies))[1]).toMatchObject({
+      type: 'group',
+      groupId: 'acme',
+      traits: { plan: 'enterprise' },
+      userId: 'user-1',
+    });
   });
 
   it('on reset forgets the user and starts a new anonymous ID; events recorded before keep theirs', async () => {
@@ -681,9 +743,26 @@ describe('alias, group and reset', () => {
       await kith.flush();
 
       expect(requests.every(({ via }) => via == 'fetch')).toBe(true);
-      expect((await bodies()).map(({ restore, batch }) => [restore, batch.map(({ event, type, anonymousId }) => [event ?? type, anonymousId])])).toEqual([
-        [made, [['consent', made], ['Landed', made]]],
-        [made, [['consent', made], ['Landed', made]]],
+      expect(
+        (await bodies()).map(({ restore, batch }) => [
+          restore,
+          batch.map(({ event, type, anonymousId }) => [event ?? type, anonymousId]),
+        ]),
+      ).toEqual([
+        [
+          made,
+          [
+            ['consent', made],
+            ['Landed', made],
+          ],
+        ],
+        [
+          made,
+          [
+            ['consent', made],
+            ['Landed', made],
+          ],
+        ],
         [undefined, [['Later', 'surviving-id']]],
       ]);
       expect(kith.user().anonymousId).toBe('surviving-id');

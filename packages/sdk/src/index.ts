@@ -5,7 +5,14 @@ import { consentProperties, type BannerProof } from './consent/proof.ts';
 import type { SiteCategory, TextKey } from './consent/texts.ts';
 import { campaignOf, eventContext, pageProperties } from './context/context.ts';
 import { onNavigation } from './context/navigation.ts';
-import type { ConsentCategories, ConsentMethod, ConsentState, KithEvent, LinkerRedeemRequest, LinkerRequest } from './contract.ts';
+import type {
+  ConsentCategories,
+  ConsentMethod,
+  ConsentState,
+  KithEvent,
+  LinkerRedeemRequest,
+  LinkerRequest,
+} from './contract.ts';
 import { registrableDomain } from './cookie.ts';
 import { createIdentity } from './identity/identity.ts';
 import { arrivalToken, decorateLinks } from './identity/linker.ts';
@@ -100,7 +107,12 @@ type Recorded = Pick<KithEvent, 'type' | 'event' | 'name' | 'properties' | 'trai
 export function createKith(options: KithOptions): Kith {
   const { writeKey, host = '', trackPages, consent: consentOptions = {}, cookieDomain, linkerDomains } = options;
   if (!writeKey) throw Error('kith: writeKey is required');
-  const { policyVersion = options.policyVersion ?? '1', lifetimeDays, categories = {}, googleConsentMode } = consentOptions;
+  const {
+    policyVersion = options.policyVersion ?? '1',
+    lifetimeDays,
+    categories = {},
+    googleConsentMode,
+  } = consentOptions;
   // Google tags read the default when they start, so it goes first.
   if (googleConsentMode) consentModeDefault();
   const optional = optionalCategories(Object.keys(categories));
@@ -123,7 +135,11 @@ export function createKith(options: KithOptions): Kith {
       identity.persist();
       // The answer only says which ID the token carried: nothing to do with it, not even on an error.
       if (linkerToken) {
-        post(collector + 'linker/redeem', { writeKey, token: linkerToken, anonymousId: identity.anonymousId()! } satisfies LinkerRedeemRequest).catch(() => {});
+        post(collector + 'linker/redeem', {
+          writeKey,
+          token: linkerToken,
+          anonymousId: identity.anonymousId()!,
+        } satisfies LinkerRedeemRequest).catch(() => {});
       }
     } else identity.forget();
     linkerToken = undefined;
@@ -150,7 +166,7 @@ export function createKith(options: KithOptions): Kith {
   const once = (step: () => unknown) => (queue ? step() : inOrder(step));
   // Steps may add steps: done when the chain has stopped growing.
   const settled = async () => {
-    for (let last; last != sequence; ) await (last = sequence);
+    for (let last; last != sequence;) await (last = sequence);
   };
 
   const make = (event: Recorded): KithEvent => ({
@@ -250,12 +266,18 @@ export function createKith(options: KithOptions): Kith {
       decorateLinks(
         linkerDomains,
         () => (analytics() ? (domain() ?? location.hostname) : undefined),
-        (target, signal) => post(collector + 'linker', { writeKey, anonymousId: identity.anonymousId()!, target } satisfies LinkerRequest, signal),
+        (target, signal) =>
+          post(
+            collector + 'linker',
+            { writeKey, anonymousId: identity.anonymousId()!, target } satisfies LinkerRequest,
+            signal,
+          ),
       );
     }
   }
 
-  const page: Kith['page'] = (name, properties) => record({ type: 'page', name, properties: { ...pageProperties(), ...properties } });
+  const page: Kith['page'] = (name, properties) =>
+    record({ type: 'page', name, properties: { ...pageProperties(), ...properties } });
   if (trackPages == 'spa') onNavigation(() => page());
 
   return {

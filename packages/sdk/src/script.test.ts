@@ -51,11 +51,18 @@ it('reads its data-* attributes and replays commands queued before it loaded', a
   kith.consent.choose({ analytics: true });
   await kith.flush();
 
-  expect(requests.map(({ url }) => url)).toEqual(['https://collector.example/v1/batch', 'https://collector.example/v1/batch']);
+  expect(requests.map(({ url }) => url)).toEqual([
+    'https://collector.example/v1/batch',
+    'https://collector.example/v1/batch',
+  ]);
   const sent = await bodies();
   expect(sent.map(({ writeKey }) => writeKey)).toEqual(['site-key', 'site-key']);
   expect(sent.flatMap(({ batch }) => batch)).toMatchObject([
-    { type: 'consent', properties: { policyVersion: '7', method: 'api' }, context: { consent: { policyVersion: '7' } } },
+    {
+      type: 'consent',
+      properties: { policyVersion: '7', method: 'api' },
+      context: { consent: { policyVersion: '7' } },
+    },
     { type: 'track', event: 'Early', properties: { sku: 'A1' } },
     { type: 'identify', userId: 'user-1' },
     { type: 'page', name: 'Home', userId: 'user-1' },
@@ -88,7 +95,11 @@ it('configures the consent banner from data-* attributes', async () => {
 
   expect(document.cookie).toMatch(/kith_consent=v=7&a=0&m=0&c.video=1&t=/);
   const [record] = (await bodies()).flatMap(({ batch }) => batch);
-  expect(record?.properties).toMatchObject({ policyVersion: '7', categories: { video: true }, bannerText: { title: 'Cookies?', videoLabel: 'Videos' } });
+  expect(record?.properties).toMatchObject({
+    policyVersion: '7',
+    categories: { video: true },
+    bannerText: { title: 'Cookies?', videoLabel: 'Videos' },
+  });
 });
 
 it('names the attribute when its JSON is broken', async () => {
@@ -127,7 +138,9 @@ it('records client-side navigations as page views with data-track-pages="spa"', 
     await new Promise((resolve) => setTimeout(resolve, 10));
     await loadedKith().flush();
 
-    expect((await bodies()).flatMap(({ batch }) => batch)).toMatchObject([{ type: 'page', properties: { path: '/checkout' } }]);
+    expect((await bodies()).flatMap(({ batch }) => batch)).toMatchObject([
+      { type: 'page', properties: { path: '/checkout' } },
+    ]);
   } finally {
     teardown();
     history.replaceState(null, '', testerUrl);

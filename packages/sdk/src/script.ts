@@ -37,5 +37,6 @@ if (!preloaded || Array.isArray(preloaded)) {
       googleConsentMode: data.consentMode == 'google',
     },
   } as KithOptions));
-  for (const [method, ...args] of preloaded ?? []) (kith[method as keyof Kith] as (...args: unknown[]) => void)(...args);
+  for (const [method, ...args] of preloaded ?? [])
+    (kith[method as keyof Kith] as (...args: unknown[]) => void)(...args);
 }

@@ -20,7 +20,15 @@ export interface SiteOptions {
   cookies?: Record<string, string>;
 }
 
-export type Cookie = { name: string; value: string; domain: string; path: string; expires: number; sameSite: string; secure: boolean };
+export type Cookie = {
+  name: string;
+  value: string;
+  domain: string;
+  path: string;
+  expires: number;
+  sameSite: string;
+  secure: boolean;
+};
 
 export interface SiteState {
   url: string;
@@ -68,7 +76,11 @@ const serveScripts: BrowserCommand<[]> = async ({ page, project }) => {
   const scripts = await scriptFiles(project.config.root);
   await page.context().unroute(isScript);
   await page.context().route(isScript, (route) =>
-    route.fulfill({ contentType: 'text/javascript', headers: { 'access-control-allow-origin': '*' }, body: scripts[new URL(route.request().url()).pathname]! }),
+    route.fulfill({
+      contentType: 'text/javascript',
+      headers: { 'access-control-allow-origin': '*' },
+      body: scripts[new URL(route.request().url()).pathname]!,
+    }),
   );
 };
 const isScript = (address: URL) => address.pathname == '/kith.js' || address.pathname == '/kith-banner.js';
@@ -88,7 +100,12 @@ const zoom: BrowserCommand<[factor: number]> = async ({ page }, factor) => {
   if (factor == 1) return;
   zoomSession = await page.context().newCDPSession(page);
   const { width, height } = page.viewportSize()!;
-  await zoomSession.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: factor, mobile: false });
+  await zoomSession.send('Emulation.setDeviceMetricsOverride', {
+    width,
+    height,
+    deviceScaleFactor: factor,
+    mobile: false,
+  });
 };
 
 /** The page as the screen shows it, in device pixels (Playwright's counts CSS pixels), saved under test-results/. */
@@ -104,7 +121,8 @@ const screenshot: BrowserCommand<[name: string]> = async ({ page, project }, nam
 
 // Its own host, so its cookies stay apart from those of the tests' page on localhost.
 const CSP_HOST = 'kith.localhost';
-const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'";
+const STRICT_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'";
 
 /**
  * Serves the bundle on a page of its own under a strict Content-Security-Policy with Trusted
@@ -164,7 +182,8 @@ const DEFAULT_ANSWERS: Record<string, Answer> = {
 };
 
 let site: { page: Page; state: Omit<SiteState, 'url' | 'cookies'> } | undefined;
-const isSiteHost = (hostname: string) => (hostname.endsWith('.localhost') && hostname != CSP_HOST) || hostname == '127.0.0.1';
+const isSiteHost = (hostname: string) =>
+  (hostname.endsWith('.localhost') && hostname != CSP_HOST) || hostname == '127.0.0.1';
 
 const siteState: BrowserCommand<[]> = async ({ context }): Promise<SiteState> => ({
   url: site?.page.url() ?? '',
@@ -185,7 +204,11 @@ const siteClose: BrowserCommand<[]> = async ({ context }) => {
  * own, served by Playwright: a page with the built script tag, and a stand-in collector on the
  * same origin that records what it is sent. One site tab at a time; siteClose() ends it.
  */
-const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (command, url, { data = {}, body = '', answers = {}, cookies = {} } = {}) => {
+const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (
+  command,
+  url,
+  { data = {}, body = '', answers = {}, cookies = {} } = {},
+) => {
   await siteClose(command);
   const scripts = await scriptFiles(command.project.config.root);
   const page = await command.context.newPage();
@@ -193,7 +216,10 @@ const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (co
   await command.context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value, url })));
   site = { page, state };
   const attributes = Object.entries(data)
-    .map(([name, value]) => ` data-${name.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase())}="${value.replaceAll('"', '&quot;')}"`)
+    .map(
+      ([name, value]) =>
+        ` data-${name.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase())}="${value.replaceAll('"', '&quot;')}"`,
+    )
     .join('');
   await page.route(
     (address) => isSiteHost(address.hostname),
@@ -205,7 +231,9 @@ const siteOpen: BrowserCommand<[url: string, options?: SiteOptions]> = async (co
         state.requests.push({ url: request.url(), body: request.postDataJSON() });
         if (answer == 'hang') return;
         if (answer == 'abort') return route.abort();
-        return typeof answer == 'number' ? route.fulfill({ status: answer, json: { ok: false, error: 'test', message: 'test' } }) : route.fulfill({ json: answer });
+        return typeof answer == 'number'
+          ? route.fulfill({ status: answer, json: { ok: false, error: 'test', message: 'test' } })
+          : route.fulfill({ json: answer });
       }
       if (scripts[pathname]) {
         state.scripts.push(pathname);
@@ -230,4 +258,15 @@ const siteClick: BrowserCommand<[selector: string]> = async (_, selector) => {
 /** Evaluates `expression` in the site tab, e.g. `kith.reset()`; resolves to its (awaited) value. */
 const siteRun: BrowserCommand<[expression: string]> = (_, expression) => site!.page.evaluate(expression);
 
-export const browserCommands = { serveScripts, cookies, screenshot, strictCspPage, zoom, siteOpen, siteState, siteClick, siteRun, siteClose };
+export const browserCommands = {
+  serveScripts,
+  cookies,
+  screenshot,
+  strictCspPage,
+  zoom,
+  siteOpen,
+  siteState,
+  siteClick,
+  siteRun,
+  siteClose,
+};

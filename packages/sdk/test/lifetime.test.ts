@@ -32,7 +32,9 @@ it('keeps an ended page’s SDK that waits for the queue’s lock from sending o
   ended.track('Waiting for the lock');
   // Another tab holds the lock, so the ended page's flush waits for it.
   let release!: () => void;
-  await new Promise<void>((granted) => navigator.locks.request('kith-queue', () => (granted(), new Promise<void>((done) => (release = done)))));
+  await new Promise<void>((granted) =>
+    navigator.locks.request('kith-queue', () => (granted(), new Promise<void>((done) => (release = done)))),
+  );
   void ended.flush();
   await expect.poll(async () => (await navigator.locks.query()).pending?.length).toBe(1);
   teardown();

@@ -32,7 +32,10 @@ export function onThisPage<T>(promise: Promise<T>): Promise<T> {
 
 const { setTimeout: setTimer, requestAnimationFrame: onFrame, fetch: realFetch } = window;
 window.setTimeout = ((handler: TimerHandler, ...rest: unknown[]) =>
-  setTimer(typeof handler == 'function' ? whileOnPage(handler as (...args: unknown[]) => unknown) : handler, ...(rest as [number]))) as typeof setTimeout;
+  setTimer(
+    typeof handler == 'function' ? whileOnPage(handler as (...args: unknown[]) => unknown) : handler,
+    ...(rest as [number]),
+  )) as typeof setTimeout;
 window.requestAnimationFrame = (callback) => onFrame(whileOnPage(callback));
 // What the tests do not answer themselves goes out for real (to the test server).
 window.fetch = (...args) => onThisPage(realFetch(...args));
@@ -63,18 +66,32 @@ for (const [prototype, names] of handlers) {
 
 // A page's locks go with it, even those held by work it will never finish; one granted after it
 // ended is given back at once, unused.
-const requestLock = LockManager.prototype.request as (this: LockManager, name: string, ...rest: unknown[]) => Promise<unknown>;
+const requestLock = LockManager.prototype.request as (
+  this: LockManager,
+  name: string,
+  ...rest: unknown[]
+) => Promise<unknown>;
 LockManager.prototype.request = function (this: LockManager, name: string, ...rest: unknown[]) {
   const callback = rest.pop() as LockGrantedCallback<unknown>;
   const ended = pageEnd;
-  return requestLock.call(this, name, ...rest, whileOnPage((lock: Lock | null) => Promise.race([callback(lock), ended])));
+  return requestLock.call(
+    this,
+    name,
+    ...rest,
+    whileOnPage((lock: Lock | null) => Promise.race([callback(lock), ended])),
+  );
 } as typeof LockManager.prototype.request;
 
 // What an SDK instance listens to on the window goes with its page.
 const SDK_EVENTS = ['pagehide', 'visibilitychange', 'online', 'popstate', 'hashchange'];
 const listening: [string, EventListenerOrEventListenerObject][] = [];
 const addListener = window.addEventListener;
-window.addEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
+window.addEventListener = function (
+  this: Window,
+  type: string,
+  listener: EventListenerOrEventListenerObject,
+  options?: boolean | AddEventListenerOptions,
+) {
   if (SDK_EVENTS.includes(type)) listening.push([type, listener]);
   addListener.call(this, type, listener, options);
 } as typeof window.addEventListener;

@@ -28,7 +28,8 @@ const cart = {
 const visit = {
   events: () => (analyticsGranted() ? JSON.parse(sessionStorage.getItem('shop-visit-events') ?? '[]') : []),
   record(description) {
-    if (analyticsGranted()) sessionStorage.setItem('shop-visit-events', JSON.stringify([...visit.events(), description]));
+    if (analyticsGranted())
+      sessionStorage.setItem('shop-visit-events', JSON.stringify([...visit.events(), description]));
   },
   forget: () => sessionStorage.removeItem('shop-visit-events'),
 };
@@ -36,7 +37,11 @@ const visit = {
 function listInto(id, lines, empty) {
   const list = document.getElementById(id);
   if (!list) return;
-  list.replaceChildren(...(lines.length ? lines : [empty]).map((line) => Object.assign(document.createElement('li'), { textContent: line })));
+  list.replaceChildren(
+    ...(lines.length ? lines : [empty]).map((line) =>
+      Object.assign(document.createElement('li'), { textContent: line }),
+    ),
+  );
 }
 
 function showWhatIsKnown() {
@@ -44,7 +49,11 @@ function showWhatIsKnown() {
   const consent = kith.consent.get();
   document.getElementById('known-anonymous-id').textContent = anonymousId ?? 'none: nothing is kept before you choose';
   document.getElementById('known-user-id').textContent = userId ?? 'not logged in';
-  const granted = consent ? Object.entries(consent.categories).filter(([, on]) => on).map(([name]) => name) : [];
+  const granted = consent
+    ? Object.entries(consent.categories)
+        .filter(([, on]) => on)
+        .map(([name]) => name)
+    : [];
   document.getElementById('known-consent').textContent = consent
     ? `${granted.join(', ')} (privacy policy version ${consent.policyVersion})`
     : 'not chosen yet';
@@ -76,7 +85,9 @@ kith.consent.onChange((state) => {
   setTimeout(showWhatIsKnown, 0);
 });
 
-const sku = location.pathname.startsWith('/product/') ? decodeURIComponent(location.pathname.slice('/product/'.length)) : null;
+const sku = location.pathname.startsWith('/product/')
+  ? decodeURIComponent(location.pathname.slice('/product/'.length))
+  : null;
 const product = sku ? PRODUCTS[sku] : null;
 if (product) {
   document.getElementById('product-name').textContent = product.name;
@@ -94,8 +105,14 @@ document.getElementById('add-to-cart')?.addEventListener('click', () => {
 
 if (document.getElementById('cart-items')) {
   const items = cart.items();
-  listInto('cart-items', items.map((item) => `${item.name}, ${euros(item.price)}`), 'Your cart is empty.');
-  document.getElementById('cart-total').textContent = items.length ? `Total: ${euros(items.reduce((sum, item) => sum + item.price, 0))}` : '';
+  listInto(
+    'cart-items',
+    items.map((item) => `${item.name}, ${euros(item.price)}`),
+    'Your cart is empty.',
+  );
+  document.getElementById('cart-total').textContent = items.length
+    ? `Total: ${euros(items.reduce((sum, item) => sum + item.price, 0))}`
+    : '';
 }
 
 document.getElementById('checkout')?.addEventListener('click', () => {
@@ -109,7 +126,11 @@ document.getElementById('checkout')?.addEventListener('click', () => {
 document.getElementById('login')?.addEventListener('submit', async (event) => {
   event.preventDefault();
   const email = new FormData(event.target).get('email').trim().toLowerCase();
-  const res = await fetch('/account/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email }) });
+  const res = await fetch('/account/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email }),
+  });
   const answer = await res.json();
   if (!answer.ok) {
     status(answer.message);

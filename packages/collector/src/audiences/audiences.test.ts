@@ -5,7 +5,9 @@ import { audienceApp, track } from '../../test/support/audiences.ts';
 const DAY = 86_400_000;
 
 const summary = (events: StoredEvent[]) =>
-  events.map((e) => (e.type === 'identify' ? `identify ${JSON.stringify(e.traits)}` : `${e.event} ${JSON.stringify(e.properties)}`));
+  events.map((e) =>
+    e.type === 'identify' ? `identify ${JSON.stringify(e.traits)}` : `${e.event} ${JSON.stringify(e.properties)}`,
+  );
 
 describe('audiences on the person, as events are stored', { timeout: 30_000 }, () => {
   it('a visitor who logs in on a second device and orders twice enters the repeat buyers once, with the stage change', async () => {
@@ -13,7 +15,14 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
     const at = t.now().toISOString();
     await t.send([track('v1', { anonymousId: 'laptop' }, 'Product Viewed', { category: 'mugs' }, at)]);
     await t.send([
-      { type: 'identify', messageId: 'login-1', anonymousId: 'laptop', userId: 'ada', traits: { email: 'ada@example.com' }, timestamp: at },
+      {
+        type: 'identify',
+        messageId: 'login-1',
+        anonymousId: 'laptop',
+        userId: 'ada',
+        traits: { email: 'ada@example.com' },
+        timestamp: at,
+      },
       { type: 'identify', messageId: 'login-2', anonymousId: 'phone', userId: 'ada', timestamp: at },
       track('o1', { anonymousId: 'phone', userId: 'ada' }, 'Order Completed', { revenue: 40 }, at),
     ]);
@@ -34,7 +43,10 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
       'Audience Entered {"audience_key":"repeat_buyers"}',
     ]);
     // Each change carries the person's user ID and every ID, under a messageId that names the change.
-    expect(changes.at(-1)).toMatchObject({ userId: 'ada', context: { kith: { userIds: ['ada'], anonymousIds: expect.arrayContaining(['laptop', 'phone']) } } });
+    expect(changes.at(-1)).toMatchObject({
+      userId: 'ada',
+      context: { kith: { userIds: ['ada'], anonymousIds: expect.arrayContaining(['laptop', 'phone']) } },
+    });
     expect(new Set(changes.map((e) => e.messageId)).size).toBe(changes.length);
     // No marketing consent on record: never in the marketing audience.
     expect(changes.some((e) => e.properties?.audience_key === 'newsletter_buyers')).toBe(false);
@@ -52,7 +64,9 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
     expect(summary(changes).slice(-1)).toEqual(['Audience Entered {"audience_key":"lapsed_customers"}']);
     t.advance(31 * DAY);
     await t.audiences.runDue();
-    expect(summary(await t.changes('user', 'bo')).slice(-1)).toEqual(['Journey Stage Changed {"stage_key":"at_risk","previous_stage_key":"first_time_buyer"}']);
+    expect(summary(await t.changes('user', 'bo')).slice(-1)).toEqual([
+      'Journey Stage Changed {"stage_key":"at_risk","previous_stage_key":"first_time_buyer"}',
+    ]);
   });
 
   it('a withdrawal of consent takes the person out of everything; only marketing consent admits to a marketing audience', async () => {
@@ -65,7 +79,10 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
       properties: { policyVersion: '1', categories: { necessary: true, ...categories }, method },
       timestamp: at,
     });
-    await t.send([consent('c1', { analytics: true, marketing: false }, 'custom'), track('o1', { anonymousId: 'cat' }, 'Order Completed', { revenue: 5 }, at)]);
+    await t.send([
+      consent('c1', { analytics: true, marketing: false }, 'custom'),
+      track('o1', { anonymousId: 'cat' }, 'Order Completed', { revenue: 5 }, at),
+    ]);
     const member = async () => {
       const entered = new Set<string>();
       for (const e of await t.changes('anonymous', 'cat')) {
@@ -91,10 +108,16 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
 
   it("a client cannot forge the collector's change events", async () => {
     const t = await audienceApp();
-    const forged = { ...track('f1', { userId: 'eve' }, 'Audience Entered', { audience_key: 'repeat_buyers' }, t.now().toISOString()), context: { kith: { computed: true, slot: 'audience:repeat_buyers', seq: 9 } } };
+    const forged = {
+      ...track('f1', { userId: 'eve' }, 'Audience Entered', { audience_key: 'repeat_buyers' }, t.now().toISOString()),
+      context: { kith: { computed: true, slot: 'audience:repeat_buyers', seq: 9 } },
+    };
     await t.send([forged]);
     const page = await t.storage.events({ site: 'shop', userIds: ['eve'], anonymousIds: [], limit: 10 });
     expect(page.events.find((e) => e.messageId === 'f1')?.context).toEqual({});
-    expect(summary(await t.changes('user', 'eve'))).toEqual(['identify {"lifetime_revenue":0}', 'Journey Stage Changed {"stage_key":"identified","previous_stage_key":null}']);
+    expect(summary(await t.changes('user', 'eve'))).toEqual([
+      'identify {"lifetime_revenue":0}',
+      'Journey Stage Changed {"stage_key":"identified","previous_stage_key":null}',
+    ]);
   });
 });

@@ -5,15 +5,29 @@ import { compileDefinitions } from './definitions.ts';
 import { createAudienceEngine } from './engine.ts';
 import { audienceCounts, audienceMembers } from './members.ts';
 
-export async function audiencesCommand(action: string | undefined, key: string | undefined, site: string | undefined, config: KithConfig, storage: Storage): Promise<unknown> {
+export async function audiencesCommand(
+  action: string | undefined,
+  key: string | undefined,
+  site: string | undefined,
+  config: KithConfig,
+  storage: Storage,
+): Promise<unknown> {
   const sites = site ? config.sites.filter((s) => s.id === site) : config.sites;
   if (site && sites.length === 0) throw new ConfigError(`--site: no site "${site}" in the config.`);
   const definitions = compileDefinitions(sites);
   if (action === 'list') {
-    return Promise.all(sites.map(async (s) => {
-      const d = definitions.get(s.id)!;
-      return { site: s.id, ...(await audienceCounts(storage, s.id, { audiences: d.audiences.map((a) => a.key), stages: d.stages.map((a) => a.key) })) };
-    }));
+    return Promise.all(
+      sites.map(async (s) => {
+        const d = definitions.get(s.id)!;
+        return {
+          site: s.id,
+          ...(await audienceCounts(storage, s.id, {
+            audiences: d.audiences.map((a) => a.key),
+            stages: d.stages.map((a) => a.key),
+          })),
+        };
+      }),
+    );
   }
   if (action === 'members') {
     if (!key) throw new ConfigError('audiences members: give the audience key (a stage as stage:<key>).');

@@ -5,25 +5,43 @@ import type { CompiledAudience, Definitions } from './evaluate.ts';
 import { DefinitionError, parseCondition, parseValue } from './parse.ts';
 import { DEFAULT_STAGES } from './stages.ts';
 
-const KeySchema = v.pipe(v.string('must be a string'), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_"'));
+const KeySchema = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_"'),
+);
 const DefinitionSchema = v.strictObject(
   {
     key: KeySchema,
-    definition: v.pipe(v.string('must be a query in quotes'), v.minLength(1, 'must be a query such as "event(\'Order Completed\').count() >= 2"')),
+    definition: v.pipe(
+      v.string('must be a query in quotes'),
+      v.minLength(1, 'must be a query such as "event(\'Order Completed\').count() >= 2"'),
+    ),
     marketing: v.optional(v.boolean('must be true or false'), false),
   },
   (issue) => `has an unknown field ${issue.received}: an entry has "key", "definition" and "marketing"`,
 );
 type Entry = v.InferOutput<typeof DefinitionSchema>;
 const unique = (what: string) =>
-  v.check((entries: Entry[]) => new Set(entries.map((e) => e.key)).size === entries.length, `each of the ${what} needs its own key`);
+  v.check(
+    (entries: Entry[]) => new Set(entries.map((e) => e.key)).size === entries.length,
+    `each of the ${what} needs its own key`,
+  );
 
 /** The per-site config keys: `traits`, `audiences` and `stages` ("default" for the stages Kith ships for shops). */
 export const SiteDefinitionsSchema = {
-  traits: v.optional(v.pipe(v.array(DefinitionSchema, 'must be a list of { "key", "definition" }'), unique('traits')), []),
-  audiences: v.optional(v.pipe(v.array(DefinitionSchema, 'must be a list of { "key", "definition", "marketing"? }'), unique('audiences')), []),
+  traits: v.optional(
+    v.pipe(v.array(DefinitionSchema, 'must be a list of { "key", "definition" }'), unique('traits')),
+    [],
+  ),
+  audiences: v.optional(
+    v.pipe(v.array(DefinitionSchema, 'must be a list of { "key", "definition", "marketing"? }'), unique('audiences')),
+    [],
+  ),
   stages: v.optional(
-    v.union([v.literal('default'), v.pipe(v.array(DefinitionSchema), unique('stages'))], 'must be "default" or a list of { "key", "definition" }, the first that holds naming the stage'),
+    v.union(
+      [v.literal('default'), v.pipe(v.array(DefinitionSchema), unique('stages'))],
+      'must be "default" or a list of { "key", "definition" }, the first that holds naming the stage',
+    ),
     [],
   ),
 };
@@ -38,7 +56,11 @@ export interface SiteDefinitionsConfig {
 export class DefinitionConfigError extends Error {}
 
 /** Compiles every site's definitions; throws one line naming the site's key, and the line and column (in `text`, when given). */
-export function compileDefinitions(sites: SiteDefinitionsConfig[], source = 'config', text?: string): Map<string, Definitions> {
+export function compileDefinitions(
+  sites: SiteDefinitionsConfig[],
+  source = 'config',
+  text?: string,
+): Map<string, Definitions> {
   const compiled = new Map<string, Definitions>();
   for (const [index, site] of sites.entries()) {
     const at = (list: string, entryIndex: number, entry: Entry, fn: () => void) => {
@@ -47,8 +69,12 @@ export function compileDefinitions(sites: SiteDefinitionsConfig[], source = 'con
       } catch (error) {
         if (!(error instanceof DefinitionError)) throw error;
         const where = text ? positionInText(text, entry, error.offset) : { line: 1, column: error.offset + 1 };
-        const place = text ? `${source}:${where.line}:${where.column}` : `${source}, column ${where.column} of the definition`;
-        throw new DefinitionConfigError(`${place}: sites[${index}].${list}[${entryIndex}] "${entry.key}": ${error.message}; fix the definition.`);
+        const place = text
+          ? `${source}:${where.line}:${where.column}`
+          : `${source}, column ${where.column} of the definition`;
+        throw new DefinitionConfigError(
+          `${place}: sites[${index}].${list}[${entryIndex}] "${entry.key}": ${error.message}; fix the definition.`,
+        );
       }
     };
     const definitions: Definitions = { traits: [], audiences: [], stages: [] };
@@ -57,7 +83,9 @@ export function compileDefinitions(sites: SiteDefinitionsConfig[], source = 'con
     }
     const conditions = (list: 'audiences' | 'stages', entries: Entry[], into: CompiledAudience[]) => {
       for (const [i, entry] of entries.entries()) {
-        at(list, i, entry, () => into.push({ key: entry.key, condition: parseCondition(entry.definition), marketing: entry.marketing }));
+        at(list, i, entry, () =>
+          into.push({ key: entry.key, condition: parseCondition(entry.definition), marketing: entry.marketing }),
+        );
       }
     };
     conditions('audiences', site.audiences, definitions.audiences);
@@ -96,7 +124,8 @@ function readLiteral(text: string, from: number): { value: string; rawOffsets: n
         value += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
         i += 6;
       } else {
-        value += ({ n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' } as Record<string, string>)[escape ?? ''] ?? escape ?? '';
+        value +=
+          ({ n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' } as Record<string, string>)[escape ?? ''] ?? escape ?? '';
         i += 2;
       }
     } else {

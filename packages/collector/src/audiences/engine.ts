@@ -48,7 +48,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     const definitions = compiled.get(site)!;
     const { evaluation, changes } = await reconcilePerson(storage, definitions, site, person, clock());
     const key = `${site}\n${person.personId}`;
-    const node: NodeRef = person.userIds[0] !== undefined ? { kind: 'user', id: person.userIds[0] } : { kind: 'anonymous', id: person.anonymousIds[0]! };
+    const node: NodeRef =
+      person.userIds[0] !== undefined
+        ? { kind: 'user', id: person.userIds[0] }
+        : { kind: 'anonymous', id: person.anonymousIds[0]! };
     if (evaluation.nextChangeAt === null) due.delete(key);
     else due.set(key, { site, node, at: evaluation.nextChangeAt });
     return changes.length;

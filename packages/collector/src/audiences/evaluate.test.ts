@@ -4,17 +4,32 @@ import { parseCondition, parseValue } from './parse.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T00:00:00Z');
-const ev = (name: string, daysAgo: number, properties: Record<string, unknown> = {}, context: Record<string, unknown> = {}): FactEvent => ({
+const ev = (
+  name: string,
+  daysAgo: number,
+  properties: Record<string, unknown> = {},
+  context: Record<string, unknown> = {},
+): FactEvent => ({
   name,
   at: NOW - daysAgo * DAY,
   properties,
   context,
 });
-const facts = (events: FactEvent[], extra: Partial<PersonFacts> = {}): PersonFacts => ({ events, traits: {}, consent: null, hasEvents: true, ...extra });
+const facts = (events: FactEvent[], extra: Partial<PersonFacts> = {}): PersonFacts => ({
+  events,
+  traits: {},
+  consent: null,
+  hasEvents: true,
+  ...extra,
+});
 const trait = (definition: string, f: PersonFacts, now = NOW) =>
   evaluatePerson({ traits: [{ key: 't', value: parseValue(definition) }], audiences: [], stages: [] }, f, now).traits.t;
 const holds = (definition: string, f: PersonFacts, marketing = false) =>
-  evaluatePerson({ traits: [], audiences: [{ key: 'a', condition: parseCondition(definition), marketing }], stages: [] }, f, NOW).audiences.includes('a');
+  evaluatePerson(
+    { traits: [], audiences: [{ key: 'a', condition: parseCondition(definition), marketing }], stages: [] },
+    f,
+    NOW,
+  ).audiences.includes('a');
 
 const orders = facts([
   ev('Order Completed', 400, { revenue: 500, category: 'tea' }),
@@ -43,13 +58,27 @@ describe('the evaluator', () => {
   });
 
   it('filters with every operator and joins conditions with AND, OR and NOT', () => {
-    expect(holds("event('Order Completed').where(property('revenue') > 100).within(30 days).count() >= 1", orders)).toBe(false);
-    expect(holds("event('Order Completed').where(property('revenue') >= 70.5 AND property('revenue') <= 500).count() = 2", orders)).toBe(true);
+    expect(
+      holds("event('Order Completed').where(property('revenue') > 100).within(30 days).count() >= 1", orders),
+    ).toBe(false);
+    expect(
+      holds(
+        "event('Order Completed').where(property('revenue') >= 70.5 AND property('revenue') <= 500).count() = 2",
+        orders,
+      ),
+    ).toBe(true);
     expect(holds("event('Order Completed').where(property('category') != 'tea').count() = 2", orders)).toBe(true);
     expect(holds("event('Order Completed').where(property('category') contains 'ug').count() = 2", orders)).toBe(true);
-    expect(holds("event('Order Completed').where(NOT (property('revenue') < 50 OR property('category') = 'tea')).count() = 1", orders)).toBe(true);
+    expect(
+      holds(
+        "event('Order Completed').where(NOT (property('revenue') < 50 OR property('category') = 'tea')).count() = 1",
+        orders,
+      ),
+    ).toBe(true);
     expect(holds("event('Product Viewed').count() >= 1 AND NOT trait('plan') = 'pro'", orders)).toBe(true);
-    expect(holds("trait('plan') = 'pro' OR event('Refund').count() > 0", facts([], { traits: { plan: 'pro' } }))).toBe(true);
+    expect(holds("trait('plan') = 'pro' OR event('Refund').count() > 0", facts([], { traits: { plan: 'pro' } }))).toBe(
+      true,
+    );
     expect(holds("event('Product Viewed')", orders)).toBe(true);
     expect(holds("trait('vip')", facts([ev('X', 0)], { traits: { vip: false } }))).toBe(false);
     expect(holds("trait('tags') contains 'b2b'", facts([ev('X', 0)], { traits: { tags: ['b2b'] } }))).toBe(true);
@@ -62,17 +91,49 @@ describe('the evaluator', () => {
         { key: 'whale', condition: parseCondition("trait('spend') > 1000"), marketing: false },
         { key: 'buyer', condition: parseCondition("event('Order Completed').count() >= 1"), marketing: false },
       ],
-      audiences: [{ key: 'buyers', condition: parseCondition("trait('stage') = 'buyer' AND trait('spend') > 100"), marketing: false }],
+      audiences: [
+        {
+          key: 'buyers',
+          condition: parseCondition("trait('stage') = 'buyer' AND trait('spend') > 100"),
+          marketing: false,
+        },
+      ],
     };
-    expect(evaluatePerson(definitions, orders, NOW)).toMatchObject({ traits: { spend: 600.5 }, stage: 'buyer', audiences: ['buyers'] });
+    expect(evaluatePerson(definitions, orders, NOW)).toMatchObject({
+      traits: { spend: 600.5 },
+      stage: 'buyer',
+      audiences: ['buyers'],
+    });
   });
 
   it('gives the next time a window edge passes an event, and nothing when no window can change a result', () => {
-    const within = { traits: [], stages: [], audiences: [{ key: 'a', condition: parseCondition("event('Order Completed').within(30 days).count() >= 1"), marketing: false }] };
+    const within = {
+      traits: [],
+      stages: [],
+      audiences: [
+        {
+          key: 'a',
+          condition: parseCondition("event('Order Completed').within(30 days).count() >= 1"),
+          marketing: false,
+        },
+      ],
+    };
     expect(evaluatePerson(within, orders, NOW).nextChangeAt).toBe(NOW + 20 * DAY);
-    const between = { ...within, audiences: [{ key: 'a', condition: parseCondition("event('Product Viewed').between(7 days, 30 days).count() >= 1"), marketing: false }] };
+    const between = {
+      ...within,
+      audiences: [
+        {
+          key: 'a',
+          condition: parseCondition("event('Product Viewed').between(7 days, 30 days).count() >= 1"),
+          marketing: false,
+        },
+      ],
+    };
     expect(evaluatePerson(between, orders, NOW).nextChangeAt).toBe(NOW + 6 * DAY);
-    const plain = { ...within, audiences: [{ key: 'a', condition: parseCondition("event('Order Completed').count() >= 1"), marketing: false }] };
+    const plain = {
+      ...within,
+      audiences: [{ key: 'a', condition: parseCondition("event('Order Completed').count() >= 1"), marketing: false }],
+    };
     expect(evaluatePerson(plain, orders, NOW).nextChangeAt).toBeNull();
   });
 

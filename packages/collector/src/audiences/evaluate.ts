@@ -60,7 +60,12 @@ export function evaluatePerson(definitions: Definitions, facts: PersonFacts, now
 
   // A withdrawal of analytics consent takes the person out of everything.
   if (!facts.hasEvents || (facts.consent && facts.consent.analytics === false)) {
-    return { traits: Object.fromEntries(definitions.traits.map((t) => [t.key, null])), audiences: [], stage: null, nextChangeAt: null };
+    return {
+      traits: Object.fromEntries(definitions.traits.map((t) => [t.key, null])),
+      audiences: [],
+      stage: null,
+      nextChangeAt: null,
+    };
   }
   const traits: Record<string, unknown> = {};
   for (const trait of definitions.traits) {
@@ -134,7 +139,9 @@ function valueOf(expr: ValueExpr, ctx: Context): unknown {
 }
 
 function selectEvents(query: EventQuery, ctx: Context): FactEvent[] {
-  const matching = (ctx.byName.get(query.name) ?? []).filter((event) => query.filters.every((filter) => passes(filter, event)));
+  const matching = (ctx.byName.get(query.name) ?? []).filter((event) =>
+    query.filters.every((filter) => passes(filter, event)),
+  );
   const window = query.window;
   if (!window) return matching;
   const selected: FactEvent[] = [];
@@ -189,7 +196,8 @@ export function compare(left: unknown, op: CompareOp, right: Literal): boolean {
     const equal = numbers !== null ? numbers === right : left === right || (right === null && left === undefined);
     return op === '=' ? equal : !equal;
   }
-  const a = typeof right === 'number' ? asNumber(left) : typeof left === 'string' && typeof right === 'string' ? left : null;
+  const a =
+    typeof right === 'number' ? asNumber(left) : typeof left === 'string' && typeof right === 'string' ? left : null;
   if (a === null) return false;
   const b = right as number | string;
   switch (op) {
@@ -224,7 +232,9 @@ function reduce(query: EventQuery, events: FactEvent[]): unknown {
     case 'last':
       return values.at(-1) ?? null;
     case 'unique':
-      return [...new Set(values.map((value) => JSON.stringify(value)))].sort().map((value) => JSON.parse(value) as unknown);
+      return [...new Set(values.map((value) => JSON.stringify(value)))]
+        .sort()
+        .map((value) => JSON.parse(value) as unknown);
     case 'mode':
       return modeOf(values, minFrequency);
   }

@@ -19,7 +19,11 @@ const DEFINITIONS = {
   audiences: [
     ...SHOP_DEFINITIONS.audiences,
     { key: 'browsed_last_month', definition: "event('Product Viewed').between(7 days, 30 days).count() >= 1" },
-    { key: 'big_recent_order', definition: "event('Order Completed').where(property('revenue') >= 100 AND NOT context('channel') = 'pos').within(90 days).count() >= 1" },
+    {
+      key: 'big_recent_order',
+      definition:
+        "event('Order Completed').where(property('revenue') >= 100 AND NOT context('channel') = 'pos').within(90 days).count() >= 1",
+    },
     { key: 'mug_fans', definition: "trait('favourite_category') = 'mugs' OR trait('stage') = 'engaged'" },
   ],
 };
@@ -33,16 +37,36 @@ function random(seed: number) {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]! };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!,
+  };
 }
 
 async function collector(clock: () => Date, engine: boolean) {
   const storage = createSqliteStorage({ path: ':memory:' });
   await storage.migrate();
   const config = parseConfig({ sites: [{ id: 'shop', writeKey: KEY, origins: [], ...DEFINITIONS }] });
-  const audiences = createAudienceEngine({ storage, config, clock, log: (message, error) => { throw new Error(`${message}: ${String(error)}`); } });
+  const audiences = createAudienceEngine({
+    storage,
+    config,
+    clock,
+    log: (message, error) => {
+      throw new Error(`${message}: ${String(error)}`);
+    },
+  });
   let ids = 0;
-  const app = createApp({ storage, config, adminToken: 'admin', sdkScript: '', sdkBanner: '', clock, newId: () => `id-${++ids}`, ...(engine ? { audiences } : {}) });
+  const app = createApp({
+    storage,
+    config,
+    adminToken: 'admin',
+    sdkScript: '',
+    sdkBanner: '',
+    clock,
+    newId: () => `id-${++ids}`,
+    ...(engine ? { audiences } : {}),
+  });
   const send = async (batch: unknown[]) => {
     const response = await app.request('/v1/batch', {
       method: 'POST',
@@ -83,17 +107,36 @@ async function runStream(seed: number, steps: number) {
   for (let step = 0; step < steps; step++) {
     const roll = rng.next();
     if (roll < 0.15) {
-      now = new Date(now.getTime() + rng.pick([HOUR, 6 * HOUR, DAY, 3 * DAY, 10 * DAY, 25 * DAY, 45 * DAY]) + rng.int(HOUR));
+      now = new Date(
+        now.getTime() + rng.pick([HOUR, 6 * HOUR, DAY, 3 * DAY, 10 * DAY, 25 * DAY, 45 * DAY]) + rng.int(HOUR),
+      );
       await incremental.audiences.runDue();
       continue;
     }
     const who = rng.next() < 0.3 ? { userId: rng.pick(users) } : { anonymousId: rng.pick(anonymous) };
     const timestamp = new Date(now.getTime() - rng.pick([0, 0, HOUR, 5 * DAY, 20 * DAY, 70 * DAY])).toISOString();
     if (roll < 0.27) {
-      await sendBoth([{ type: 'identify', messageId: `m${++n}`, anonymousId: rng.pick(anonymous), userId: rng.pick(users), traits: rng.next() < 0.3 ? { plan: rng.pick(['pro', 'staff']) } : {}, timestamp }]);
+      await sendBoth([
+        {
+          type: 'identify',
+          messageId: `m${++n}`,
+          anonymousId: rng.pick(anonymous),
+          userId: rng.pick(users),
+          traits: rng.next() < 0.3 ? { plan: rng.pick(['pro', 'staff']) } : {},
+          timestamp,
+        },
+      ]);
     } else if (roll < 0.35) {
       const categories = { necessary: true, analytics: rng.next() < 0.8, marketing: rng.next() < 0.5 };
-      await sendBoth([{ type: 'consent', messageId: `m${++n}`, ...who, properties: { policyVersion: '1', categories, method: 'custom' }, timestamp }]);
+      await sendBoth([
+        {
+          type: 'consent',
+          messageId: `m${++n}`,
+          ...who,
+          properties: { policyVersion: '1', categories, method: 'custom' },
+          timestamp,
+        },
+      ]);
     } else {
       const batch = Array.from({ length: 1 + rng.int(3) }, () => ({
         type: 'track',
@@ -117,17 +160,30 @@ async function runStream(seed: number, steps: number) {
 }
 
 describe('incremental evaluation equals a rebuild', { timeout: 60_000 }, () => {
-  it.each([1, 2, 3, 4, 5, 6])('on a random stream of events, merges, consents and clock moves (seed %i)', async (seed) => {
-    const standing = await runStream(seed, 70);
-    // The stream is not trivial: someone ends in some audience.
-    expect(Object.values(standing).some((s) => (s as { audiences: string[] }).audiences.length > 0)).toBe(true);
-  }, 60_000);
+  it.each([1, 2, 3, 4, 5, 6])(
+    'on a random stream of events, merges, consents and clock moves (seed %i)',
+    async (seed) => {
+      const standing = await runStream(seed, 70);
+      // The stream is not trivial: someone ends in some audience.
+      expect(Object.values(standing).some((s) => (s as { audiences: string[] }).audiences.length > 0)).toBe(true);
+    },
+    60_000,
+  );
 
   it('would catch an engine that forgets the scheduler', async () => {
     // A window running out changes the standing with no new event: without runDue the rebuild finds work.
     let now = new Date('2026-01-01T00:00:00.000Z');
     const t = await collector(() => now, true);
-    await t.send([{ type: 'track', messageId: 'o', userId: 'u', event: 'Order Completed', properties: { revenue: 1 }, timestamp: now.toISOString() }]);
+    await t.send([
+      {
+        type: 'track',
+        messageId: 'o',
+        userId: 'u',
+        event: 'Order Completed',
+        properties: { revenue: 1 },
+        timestamp: now.toISOString(),
+      },
+    ]);
     now = new Date(now.getTime() + 61 * DAY);
     expect((await t.audiences.rebuild('shop')).changes).toBeGreaterThan(0);
   });

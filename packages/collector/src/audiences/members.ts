@@ -27,17 +27,31 @@ export async function announcedStandings(storage: Storage, site: string) {
     const person = await resolvePerson(storage, site, key);
     if (byPerson.has(person.personId)) continue;
     const state = announcedState(await personEvents(storage, site, person));
-    byPerson.set(person.personId, { personId: person.personId, userIds: person.userIds, anonymousIds: person.anonymousIds, ...state });
+    byPerson.set(person.personId, {
+      personId: person.personId,
+      userIds: person.userIds,
+      anonymousIds: person.anonymousIds,
+      ...state,
+    });
   }
   return [...byPerson.values()].sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
 }
 
 /** One page of an audience's members (or of a stage's, with `stage:<key>`), after the personId `after`. */
-export async function audienceMembers(storage: Storage, site: string, key: string, page: { limit: number; after?: string }): Promise<MembersPage> {
+export async function audienceMembers(
+  storage: Storage,
+  site: string,
+  key: string,
+  page: { limit: number; after?: string },
+): Promise<MembersPage> {
   const stage = key.startsWith('stage:') ? key.slice('stage:'.length) : null;
-  const all = (await announcedStandings(storage, site)).filter((s) => (stage !== null ? s.stage === stage : s.audiences.includes(key)));
+  const all = (await announcedStandings(storage, site)).filter((s) =>
+    stage !== null ? s.stage === stage : s.audiences.includes(key),
+  );
   const rest = page.after === undefined ? all : all.filter((s) => s.personId > page.after!);
-  const members = rest.slice(0, page.limit).map(({ personId, userIds, anonymousIds }) => ({ personId, userIds, anonymousIds }));
+  const members = rest
+    .slice(0, page.limit)
+    .map(({ personId, userIds, anonymousIds }) => ({ personId, userIds, anonymousIds }));
   return { key, site, count: all.length, members, next: rest.length > page.limit ? members.at(-1)!.personId : null };
 }
 

@@ -232,7 +232,13 @@ class Parser {
     this.expect('(');
     const name = this.string("an event name in quotes, as in event('Order Completed')");
     this.expect(')', '")" after the event name');
-    const query: EventQuery = { kind: 'events', name, filters: [], window: null, reducer: { name: 'count', field: null, minFrequency: 1 } };
+    const query: EventQuery = {
+      kind: 'events',
+      name,
+      filters: [],
+      window: null,
+      reducer: { name: 'count', field: null, minFrequency: 1 },
+    };
     let reduced = false;
     while (this.peek().text === '.' && this.peek().type === 'punct') {
       this.next();
@@ -280,14 +286,15 @@ class Parser {
     let minFrequency = 1;
     if (name === 'mode' && this.peek().text === ',') {
       this.next();
-      minFrequency = this.number('the least number of times the mode must occur, as in mode(property(\'category\'), 2)');
+      minFrequency = this.number("the least number of times the mode must occur, as in mode(property('category'), 2)");
     }
     return { name, field, minFrequency };
   }
 
   private field(): FieldRef {
     const token = this.peek();
-    if (token.type !== 'ident' || (token.text !== 'property' && token.text !== 'context')) this.fail("property('name') or context('name')");
+    if (token.type !== 'ident' || (token.text !== 'property' && token.text !== 'context'))
+      this.fail("property('name') or context('name')");
     this.next();
     this.expect('(');
     const path = this.string(`a name in quotes, as in ${token.text}('revenue')`);

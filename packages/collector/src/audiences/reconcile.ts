@@ -44,7 +44,13 @@ export async function personEvents(storage: Storage, site: string, person: Perso
   const events: StoredEvent[] = [];
   let before: string | undefined;
   do {
-    const page = await storage.events({ site, userIds: person.userIds, anonymousIds: person.anonymousIds, limit: PAGE, ...(before ? { before } : {}) });
+    const page = await storage.events({
+      site,
+      userIds: person.userIds,
+      anonymousIds: person.anonymousIds,
+      limit: PAGE,
+      ...(before ? { before } : {}),
+    });
     events.push(...page.events);
     before = page.next ?? undefined;
   } while (before);
@@ -57,7 +63,12 @@ const markOf = (event: StoredEvent): ComputedMark | null => {
 };
 
 /** The facts the evaluator reads: the person's own track events (not the collector's), traits and last consent. */
-export async function personFacts(storage: Storage, site: string, person: Person, events: StoredEvent[]): Promise<PersonFacts> {
+export async function personFacts(
+  storage: Storage,
+  site: string,
+  person: Person,
+  events: StoredEvent[],
+): Promise<PersonFacts> {
   const consents = await storage.consents({ site, userIds: person.userIds, anonymousIds: person.anonymousIds });
   const facts: FactEvent[] = [];
   let hasEvents = false;
@@ -65,7 +76,12 @@ export async function personFacts(storage: Storage, site: string, person: Person
     if (markOf(event)) continue;
     hasEvents = true;
     if (event.type !== 'track' || typeof event.event !== 'string') continue;
-    facts.push({ name: event.event, at: Date.parse(event.timestamp), properties: event.properties ?? {}, context: event.context ?? {} });
+    facts.push({
+      name: event.event,
+      at: Date.parse(event.timestamp),
+      properties: event.properties ?? {},
+      context: event.context ?? {},
+    });
   }
   const last = consents.at(-1);
   return {
@@ -85,7 +101,8 @@ export function announcedState(events: StoredEvent[]): AnnouncedState {
     if (!mark) continue;
     const held = latest.get(mark.slot);
     // Equal seqs (two collectors that decided differently at once): the larger messageId wins, the same everywhere.
-    if (!held || mark.seq > held.seq || (mark.seq === held.seq && event.messageId > held.messageId)) latest.set(mark.slot, { seq: mark.seq, messageId: event.messageId, event });
+    if (!held || mark.seq > held.seq || (mark.seq === held.seq && event.messageId > held.messageId))
+      latest.set(mark.slot, { seq: mark.seq, messageId: event.messageId, event });
   }
   const state: AnnouncedState = { traits: {}, audiences: [], stage: null, seqs: new Map() };
   for (const [slot, { seq, event }] of latest) {
@@ -104,7 +121,13 @@ export function announcedState(events: StoredEvent[]): AnnouncedState {
 }
 
 /** Evaluates the person now and stores the change events that bring their announced standing to it. */
-export async function reconcilePerson(storage: Storage, definitions: Definitions, site: string, person: Person, now: Date): Promise<Reconciled> {
+export async function reconcilePerson(
+  storage: Storage,
+  definitions: Definitions,
+  site: string,
+  person: Person,
+  now: Date,
+): Promise<Reconciled> {
   const events = await personEvents(storage, site, person);
   const evaluation = evaluatePerson(definitions, await personFacts(storage, site, person, events), now.getTime());
   const changes = await changeEvents(site, person, announcedState(events), evaluation, now);
@@ -113,12 +136,29 @@ export async function reconcilePerson(storage: Storage, definitions: Definitions
 }
 
 /** The events announcing the difference between what was announced and what now holds. */
-export async function changeEvents(site: string, person: Person, announced: AnnouncedState, evaluation: Evaluation, now: Date): Promise<StoredEvent[]> {
+export async function changeEvents(
+  site: string,
+  person: Person,
+  announced: AnnouncedState,
+  evaluation: Evaluation,
+  now: Date,
+): Promise<StoredEvent[]> {
   const at = now.toISOString();
   const changes: StoredEvent[] = [];
-  const make = async (slot: string, value: unknown, shape: Pick<StoredEvent, 'type' | 'event' | 'properties' | 'traits'>) => {
+  const make = async (
+    slot: string,
+    value: unknown,
+    shape: Pick<StoredEvent, 'type' | 'event' | 'properties' | 'traits'>,
+  ) => {
     const seq = (announced.seqs.get(slot) ?? 0) + 1;
-    const mark: ComputedMark = { computed: true, slot, seq, personId: person.personId, userIds: person.userIds, anonymousIds: person.anonymousIds };
+    const mark: ComputedMark = {
+      computed: true,
+      slot,
+      seq,
+      personId: person.personId,
+      userIds: person.userIds,
+      anonymousIds: person.anonymousIds,
+    };
     const event: StoredEvent = {
       ...shape,
       site,
@@ -137,21 +177,41 @@ export async function changeEvents(site: string, person: Person, announced: Anno
     await make(`trait:${key}`, value, { type: 'identify', traits: { [key]: value } });
   }
   if (evaluation.stage !== announced.stage) {
-    await make('stage', evaluation.stage, { type: 'track', event: STAGE_CHANGED, properties: { stage_key: evaluation.stage, previous_stage_key: announced.stage } });
+    await make('stage', evaluation.stage, {
+      type: 'track',
+      event: STAGE_CHANGED,
+      properties: { stage_key: evaluation.stage, previous_stage_key: announced.stage },
+    });
   }
   const now_ = new Set(evaluation.audiences);
   const before = new Set(announced.audiences);
   for (const key of evaluation.audiences) {
-    if (!before.has(key)) await make(`audience:${key}`, true, { type: 'track', event: AUDIENCE_ENTERED, properties: { audience_key: key } });
+    if (!before.has(key))
+      await make(`audience:${key}`, true, {
+        type: 'track',
+        event: AUDIENCE_ENTERED,
+        properties: { audience_key: key },
+      });
   }
   for (const key of announced.audiences) {
-    if (!now_.has(key)) await make(`audience:${key}`, false, { type: 'track', event: AUDIENCE_EXITED, properties: { audience_key: key } });
+    if (!now_.has(key))
+      await make(`audience:${key}`, false, {
+        type: 'track',
+        event: AUDIENCE_EXITED,
+        properties: { audience_key: key },
+      });
   }
   return changes;
 }
 
 /** A stable messageId: the site, the person, the slot, the new value and the change's number in its slot. */
 async function changeId(site: string, personId: string, slot: string, value: unknown, seq: number): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify([site, personId, slot, value, seq])));
-  return `kith-${[...new Uint8Array(digest)].slice(0, 16).map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(JSON.stringify([site, personId, slot, value, seq])),
+  );
+  return `kith-${[...new Uint8Array(digest)]
+    .slice(0, 16)
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')}`;
 }

@@ -7,7 +7,11 @@ import { createAudienceEngine, type AudienceEngine } from './engine.ts';
 export const DUE_CHECK_MS = 1000;
 
 /** The engine and its timer; undefined when no site defines anything. */
-export function startAudiences(storage: Storage, config: KithConfig, clock?: () => Date): { engine: AudienceEngine; stop(): Promise<void> } | undefined {
+export function startAudiences(
+  storage: Storage,
+  config: KithConfig,
+  clock?: () => Date,
+): { engine: AudienceEngine; stop(): Promise<void> } | undefined {
   const engine = createAudienceEngine({ storage, config, ...(clock ? { clock } : {}) });
   const sites = config.sites.filter((site) => engine.definitions(site.id));
   if (sites.length === 0) return undefined;

@@ -183,5 +183,9 @@ const ASSETS: Record<string, { type: string; body: string }> = {
 export function assetHandler(c: Context) {
   const asset = ASSETS[c.req.param('name') ?? ''];
   if (!asset) return c.text('No such console asset.', 404);
-  return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' });
+  return c.body(asset.body, 200, {
+    'Content-Type': asset.type,
+    'Cache-Control': 'public, max-age=300',
+    'X-Content-Type-Options': 'nosniff',
+  });
 }

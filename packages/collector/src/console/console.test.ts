@@ -13,37 +13,71 @@ async function consoleApp(extra: Record<string, unknown> = {}) {
   let now = Date.parse('2026-06-01T12:00:00.000Z');
   const storage = createSqliteStorage({ path: ':memory:' });
   await storage.migrate();
-  const config = parseConfig({ sites: [...devConfig().sites, { id: 'shop', writeKey: KEY, origins: ['https://shop.example'] }], ...extra });
+  const config = parseConfig({
+    sites: [...devConfig().sites, { id: 'shop', writeKey: KEY, origins: ['https://shop.example'] }],
+    ...extra,
+  });
   const app = createApp({
-    storage, config, adminToken: ADMIN, viewerToken: VIEWER, secret: 'console-test-secret', sdkScript: '', sdkBanner: '',
-    clock: () => new Date(now), clientInfo: (c) => ({ address: c.req.header('x-test-address') ?? '192.0.2.1' }),
+    storage,
+    config,
+    adminToken: ADMIN,
+    viewerToken: VIEWER,
+    secret: 'console-test-secret',
+    sdkScript: '',
+    sdkBanner: '',
+    clock: () => new Date(now),
+    clientInfo: (c) => ({ address: c.req.header('x-test-address') ?? '192.0.2.1' }),
   });
-  const ingest = (batch: unknown[]) => app.request('/v1/batch', {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${KEY}:`)}` }, body: JSON.stringify({ batch }),
-  });
+  const ingest = (batch: unknown[]) =>
+    app.request('/v1/batch', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${KEY}:`)}` },
+      body: JSON.stringify({ batch }),
+    });
   const form = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, ...headers }, body: new URLSearchParams(fields).toString() });
+    app.request(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, ...headers },
+      body: new URLSearchParams(fields).toString(),
+    });
   const signIn = async (token: string, headers: Record<string, string> = {}) => {
     const res = await form('/console/signin', { token }, headers);
     const cookie = res.headers.get('set-cookie')?.split(';')[0] ?? '';
     return { res, cookie };
   };
   const get = (path: string, cookie: string) => app.request(path, { headers: { Cookie: cookie } });
-  const liveEntries = async (path: string, cookie: string) => ((await (await get(path, cookie)).json()) as { entries: Record<string, unknown>[] }).entries;
+  const liveEntries = async (path: string, cookie: string) =>
+    ((await (await get(path, cookie)).json()) as { entries: Record<string, unknown>[] }).entries;
   /** The CSRF token of a signed-in page. */
-  const csrfOf = async (cookie: string) => (await (await get('/console?site=shop', cookie)).text()).match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
+  const csrfOf = async (cookie: string) =>
+    (await (await get('/console?site=shop', cookie)).text()).match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
   return { app, storage, ingest, form, signIn, get, liveEntries, csrfOf, advance: (ms: number) => (now += ms) };
 }
 
-const consented = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } } };
-const login = (messageId: string, anonymousId: string, userId: string, traits: Record<string, unknown> = {}) =>
-  ({ type: 'identify', messageId, anonymousId, userId, traits, timestamp: '2026-06-01T11:59:00.000Z', context: consented });
+const consented = {
+  consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } },
+};
+const login = (messageId: string, anonymousId: string, userId: string, traits: Record<string, unknown> = {}) => ({
+  type: 'identify',
+  messageId,
+  anonymousId,
+  userId,
+  traits,
+  timestamp: '2026-06-01T11:59:00.000Z',
+  context: consented,
+});
 
 describe('console sign-in', () => {
   it('shows only the sign-in page without a session, and no data', async () => {
     const t = await consoleApp();
     await t.ingest([login('m1', 'anon-1', 'customer-1', { email: 'ada@example.com' })]);
-    for (const path of ['/console', '/console/person/user/customer-1?site=shop', '/console/live', '/console/overview', '/console/destinations']) {
+    for (const path of [
+      '/console',
+      '/console/person/user/customer-1?site=shop',
+      '/console/live',
+      '/console/overview',
+      '/console/destinations',
+    ]) {
       const res = await t.app.request(path);
       expect(res.status, path).toBe(401);
       const body = await res.text();
@@ -60,11 +94,15 @@ describe('console sign-in', () => {
     const { res, cookie } = await t.signIn(ADMIN);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console');
-    expect(res.headers.get('set-cookie')).toMatch(/^kith_console=[^;]+; Max-Age=28800; Path=\/console; HttpOnly; SameSite=Strict$/);
+    expect(res.headers.get('set-cookie')).toMatch(
+      /^kith_console=[^;]+; Max-Age=28800; Path=\/console; HttpOnly; SameSite=Strict$/,
+    );
     expect((await t.get('/console', cookie)).status).toBe(200);
 
     const https = await t.app.request('https://localhost/console/signin', {
-      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://localhost' }, body: `token=${ADMIN}`,
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://localhost' },
+      body: `token=${ADMIN}`,
     });
     expect(https.headers.get('set-cookie')).toContain('; Secure');
   });
@@ -84,7 +122,8 @@ describe('console sign-in', () => {
 
   it('refuses a wrong or forged cookie, and gives every sign-in a new session (no fixation)', async () => {
     const t = await consoleApp();
-    const planted = 'kith_console=admin.9999999999.AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const planted =
+      'kith_console=admin.9999999999.AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     expect((await t.get('/console', planted)).status).toBe(401);
     const first = await t.signIn(ADMIN, { Cookie: planted });
     const second = await t.signIn(ADMIN, { Cookie: first.cookie });
@@ -142,7 +181,11 @@ describe('console actions', () => {
     expect(html).not.toContain('/erase');
     const csrf = await t.csrfOf(cookie);
     for (const action of ['export', 'erase']) {
-      const res = await t.form(`/console/person/user/customer-1/${action}?site=shop`, { csrf, confirm: 'customer-1' }, { Cookie: cookie });
+      const res = await t.form(
+        `/console/person/user/customer-1/${action}?site=shop`,
+        { csrf, confirm: 'customer-1' },
+        { Cookie: cookie },
+      );
       expect(res.status, action).toBe(403);
     }
     expect(await t.storage.person('shop', { kind: 'user', id: 'customer-1' })).not.toBeNull();
@@ -152,7 +195,11 @@ describe('console actions', () => {
     const t = await consoleApp();
     await t.ingest([login('m1', 'anon-1', 'customer-1')]);
     const { cookie } = await t.signIn(ADMIN);
-    const res = await t.form('/console/person/anonymous/anon-1/export?site=shop', { csrf: await t.csrfOf(cookie) }, { Cookie: cookie });
+    const res = await t.form(
+      '/console/person/anonymous/anon-1/export?site=shop',
+      { csrf: await t.csrfOf(cookie) },
+      { Cookie: cookie },
+    );
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="kith-export-2026-06-01\.json"$/);
     expect(await res.json()).toMatchObject({ ok: true, person: { userIds: ['customer-1'], anonymousIds: ['anon-1'] } });
   });
@@ -175,13 +222,33 @@ describe('console live events', () => {
     const { cookie } = await t.signIn(ADMIN);
     await t.ingest([
       { type: 'track', messageId: 'ok', anonymousId: 'anon-1', event: 'Product Added', context: consented },
-      { type: 'track', messageId: 'no', anonymousId: 'anon-2', event: 'Secret Thing', properties: { card: '4111-secret' }, context: { consent: { policyVersion: '1', categories: { analytics: false } } } },
+      {
+        type: 'track',
+        messageId: 'no',
+        anonymousId: 'anon-2',
+        event: 'Secret Thing',
+        properties: { card: '4111-secret' },
+        context: { consent: { policyVersion: '1', categories: { analytics: false } } },
+      },
     ]);
     const res = await t.get('/console/live/events?site=shop&after=0', cookie);
     const body = await res.text();
     expect(JSON.parse(body).entries).toEqual([
-      expect.objectContaining({ seq: 1, status: 'accepted', type: 'track', name: 'Product Added', anonymousId: 'anon-1' }),
-      { seq: 2, status: 'refused', type: 'track', reason: 'no_consent', message: expect.any(String), receivedAt: expect.any(String) },
+      expect.objectContaining({
+        seq: 1,
+        status: 'accepted',
+        type: 'track',
+        name: 'Product Added',
+        anonymousId: 'anon-1',
+      }),
+      {
+        seq: 2,
+        status: 'refused',
+        type: 'track',
+        reason: 'no_consent',
+        message: expect.any(String),
+        receivedAt: expect.any(String),
+      },
     ]);
     for (const kept of ['anon-2', 'Secret Thing', '4111-secret']) expect(body).not.toContain(kept);
     expect(await t.liveEntries('/console/live/events?site=shop&after=1', cookie)).toHaveLength(1);
@@ -191,29 +258,60 @@ describe('console live events', () => {
   it('keeps the last 500 per site, and forgets an erased person at once', async () => {
     const t = await consoleApp();
     const { cookie } = await t.signIn(ADMIN);
-    const batch = Array.from({ length: 520 }, (_, i) => ({ type: 'track', messageId: `m${i}`, anonymousId: i === 519 ? 'anon-x' : 'anon-1', event: `E${i}`, context: consented }));
+    const batch = Array.from({ length: 520 }, (_, i) => ({
+      type: 'track',
+      messageId: `m${i}`,
+      anonymousId: i === 519 ? 'anon-x' : 'anon-1',
+      event: `E${i}`,
+      context: consented,
+    }));
     await t.ingest(batch);
     const entries = await t.liveEntries('/console/live/events?site=shop', cookie);
     expect(entries).toHaveLength(500);
     expect(entries[0]).toMatchObject({ seq: 21, name: 'E20' });
-    await t.form('/console/person/anonymous/anon-1/erase?site=shop', { csrf: await t.csrfOf(cookie), confirm: 'anon-1' }, { Cookie: cookie });
-    expect(await t.liveEntries('/console/live/events?site=shop', cookie)).toEqual([expect.objectContaining({ anonymousId: 'anon-x' })]);
+    await t.form(
+      '/console/person/anonymous/anon-1/erase?site=shop',
+      { csrf: await t.csrfOf(cookie), confirm: 'anon-1' },
+      { Cookie: cookie },
+    );
+    expect(await t.liveEntries('/console/live/events?site=shop', cookie)).toEqual([
+      expect.objectContaining({ anonymousId: 'anon-x' }),
+    ]);
   });
 });
 
 describe('console pages and hostile data', () => {
-  const HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'javascript:alert(1)', '\u202Egnp.exe', 'x'.repeat(10_000)];
+  const HOSTILE = [
+    '<script>alert(1)</script>',
+    '<img src=x onerror=alert(1)>',
+    'javascript:alert(1)',
+    '\u202Egnp.exe',
+    'x'.repeat(10_000),
+  ];
 
   it('escapes what ingest wrote, on every page, under a CSP without unsafe-inline', async () => {
     const t = await consoleApp();
     const hostileIds = HOSTILE.slice(0, 4);
-    await t.ingest(hostileIds.flatMap((value, i) => [
-      login(`l${i}`, `anon-${value}`, `user-${value}`, { email: `${value}@example.com`, [value]: value }),
-      { type: 'track', messageId: `t${i}`, anonymousId: `anon-${value}`, event: value, properties: { [value]: HOSTILE[4] }, context: consented },
-    ]));
+    await t.ingest(
+      hostileIds.flatMap((value, i) => [
+        login(`l${i}`, `anon-${value}`, `user-${value}`, { email: `${value}@example.com`, [value]: value }),
+        {
+          type: 'track',
+          messageId: `t${i}`,
+          anonymousId: `anon-${value}`,
+          event: value,
+          properties: { [value]: HOSTILE[4] },
+          context: consented,
+        },
+      ]),
+    );
     const { cookie } = await t.signIn(ADMIN);
-    const pages = ['/console?site=shop', `/console?site=shop&q=${encodeURIComponent(HOSTILE[0]!)}`, '/console/live?site=shop',
-      ...hostileIds.map((value) => `/console/person/user/${encodeURIComponent(`user-${value}`)}?site=shop`)];
+    const pages = [
+      '/console?site=shop',
+      `/console?site=shop&q=${encodeURIComponent(HOSTILE[0]!)}`,
+      '/console/live?site=shop',
+      ...hostileIds.map((value) => `/console/person/user/${encodeURIComponent(`user-${value}`)}?site=shop`),
+    ];
     for (const path of pages) {
       const res = await t.get(path, cookie);
       expect(res.status, path).toBe(200);
@@ -232,8 +330,20 @@ describe('console overview and destinations', () => {
   it('plots the period asked for, and says so when the dates cannot be used', async () => {
     const t = await consoleApp();
     await t.ingest([
-      { type: 'track', messageId: 'e1', anonymousId: 'a1', event: 'Order Completed', timestamp: '2026-05-20T10:00:00.000Z' },
-      { type: 'track', messageId: 'e2', anonymousId: 'a2', event: '<b>Hostile</b>', timestamp: '2026-05-21T10:00:00.000Z' },
+      {
+        type: 'track',
+        messageId: 'e1',
+        anonymousId: 'a1',
+        event: 'Order Completed',
+        timestamp: '2026-05-20T10:00:00.000Z',
+      },
+      {
+        type: 'track',
+        messageId: 'e2',
+        anonymousId: 'a2',
+        event: '<b>Hostile</b>',
+        timestamp: '2026-05-21T10:00:00.000Z',
+      },
     ]);
     const { cookie } = await t.signIn(ADMIN);
     const page = await (await t.get('/console/overview?site=shop&from=2026-05-20&to=2026-05-20', cookie)).text();
@@ -249,22 +359,39 @@ describe('console overview and destinations', () => {
   });
 
   it('shows each destination’s lag and dead letters with the last error, and replays them for the admin only', async () => {
-    const t = await consoleApp({ forward: { webhooks: [{ id: 'hook', url: 'http://127.0.0.1:1/kith', secret: 'webhook-secret-0123456789' }] } });
-    await t.ingest([{ type: 'track', messageId: 'e1', anonymousId: 'a1', event: 'Order Completed' }, { type: 'track', messageId: 'e2', anonymousId: 'a1', event: 'Viewed' }]);
+    const t = await consoleApp({
+      forward: { webhooks: [{ id: 'hook', url: 'http://127.0.0.1:1/kith', secret: 'webhook-secret-0123456789' }] },
+    });
+    await t.ingest([
+      { type: 'track', messageId: 'e1', anonymousId: 'a1', event: 'Order Completed' },
+      { type: 'track', messageId: 'e2', anonymousId: 'a1', event: 'Viewed' },
+    ]);
     expect(await t.storage.claimForwarding('webhook:hook', 'test', 60_000)).toBe(true);
-    const first = (await t.storage.pending('webhook:hook', 1));
-    await t.storage.deadLetter('webhook:hook', 'test', first, { error: 'HTTP 500 <script>x</script>', attempts: 3, at: '2026-06-01T11:00:00.000Z' });
+    const first = await t.storage.pending('webhook:hook', 1);
+    await t.storage.deadLetter('webhook:hook', 'test', first, {
+      error: 'HTTP 500 <script>x</script>',
+      attempts: 3,
+      at: '2026-06-01T11:00:00.000Z',
+    });
 
     const viewer = await t.signIn(VIEWER);
     const seen = await (await t.get('/console/destinations', viewer.cookie)).text();
     expect(seen).toMatch(/webhook:hook<\/td><td>1<\/td><td>1<\/td>/);
     expect(seen).toContain('2026-06-01 11:00:00: HTTP 500 &lt;script&gt;x&lt;/script&gt;');
     expect(seen).toContain('admin only');
-    const refused = await t.form('/console/destinations/replay', { csrf: await t.csrfOf(viewer.cookie), destination: 'webhook:hook' }, { Cookie: viewer.cookie });
+    const refused = await t.form(
+      '/console/destinations/replay',
+      { csrf: await t.csrfOf(viewer.cookie), destination: 'webhook:hook' },
+      { Cookie: viewer.cookie },
+    );
     expect(refused.status).toBe(403);
 
     const { cookie } = await t.signIn(ADMIN);
-    const replayed = await t.form('/console/destinations/replay', { csrf: await t.csrfOf(cookie), destination: 'webhook:hook' }, { Cookie: cookie });
+    const replayed = await t.form(
+      '/console/destinations/replay',
+      { csrf: await t.csrfOf(cookie), destination: 'webhook:hook' },
+      { Cookie: cookie },
+    );
     expect(replayed.status).toBe(200);
     expect(await replayed.text()).toContain('failed again');
     expect(await t.storage.deadLetters('webhook:hook', 10)).toHaveLength(1);

@@ -26,7 +26,8 @@ import { createSigninLimit } from './signin-limit.ts';
 type ConsoleEnv = { Variables: { requestId: string; session: Session; site: string } };
 type C = Context<ConsoleEnv>;
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const KINDS: readonly string[] = ['user', 'anonymous', 'device'] satisfies NodeKind[];
 // A live stream ends after this long; the browser's EventSource reconnects, and the session is checked again.
 const STREAM_MS = 5 * 60 * 1000;
@@ -42,7 +43,8 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
   const app = new Hono<ConsoleEnv>();
 
   const frame = (c: C): Frame => ({ title: '', session: c.get('session'), site: c.get('site'), sites: siteIds });
-  const page = (c: C, markup: Parameters<C['html']>[0], status: 200 | 400 | 401 | 403 | 404 | 429 = 200) => c.html(markup, status);
+  const page = (c: C, markup: Parameters<C['html']>[0], status: 200 | 400 | 401 | 403 | 404 | 429 = 200) =>
+    c.html(markup, status);
 
   app.use(async (c, next) => {
     await next();
@@ -52,10 +54,22 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     c.header('Referrer-Policy', 'same-origin');
     if (!c.req.path.startsWith('/console/assets/')) c.header('Cache-Control', 'no-store');
   });
-  app.use(bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new KithError('payload_too_large', 413, 'A console form is at most 16 KB.'); } }));
+  app.use(
+    bodyLimit({
+      maxSize: 16 * 1024,
+      onError: () => {
+        throw new KithError('payload_too_large', 413, 'A console form is at most 16 KB.');
+      },
+    }),
+  );
   // A browser names the page a form was sent from: only the console's own origin may change anything.
   app.on('POST', '*', async (c, next) => {
-    if (!sameOrigin(c)) return page(c, signinPage({ error: 'This form came from another site, so it was refused. Use the console itself.' }), 403);
+    if (!sameOrigin(c))
+      return page(
+        c,
+        signinPage({ error: 'This form came from another site, so it was refused. Use the console itself.' }),
+        403,
+      );
     await next();
   });
 
@@ -66,16 +80,28 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     const wait = signinLimit.retryAfter(address);
     if (wait > 0) {
       c.header('Retry-After', String(wait));
-      return page(c, signinPage({ error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.` }), 429);
+      return page(
+        c,
+        signinPage({ error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.` }),
+        429,
+      );
     }
     const form = await c.req.parseBody();
     const token = typeof form.token === 'string' ? form.token : '';
-    const role = token !== '' && timingSafeEqual(token, deps.adminToken) ? 'admin'
-      : token !== '' && deps.viewerToken && timingSafeEqual(token, deps.viewerToken) ? 'viewer' : null;
+    const role =
+      token !== '' && timingSafeEqual(token, deps.adminToken)
+        ? 'admin'
+        : token !== '' && deps.viewerToken && timingSafeEqual(token, deps.viewerToken)
+          ? 'viewer'
+          : null;
     const next = typeof form.next === 'string' && /^\/console(?:[/?#]|$)/.test(form.next) ? form.next : '/console';
     if (!role) {
       signinLimit.failed(address);
-      return page(c, signinPage({ error: 'That token is not right. Use KITH_ADMIN_TOKEN or KITH_VIEWER_TOKEN.', next }), 401);
+      return page(
+        c,
+        signinPage({ error: 'That token is not right. Use KITH_ADMIN_TOKEN or KITH_VIEWER_TOKEN.', next }),
+        401,
+      );
     }
     // A new session ID on every sign-in: a cookie planted before it is never the one signed in.
     await sessions.start(c, role);
@@ -95,12 +121,24 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     c.set('session', session);
     const asked = c.req.query('site');
     const site = asked === undefined ? siteIds[0] : sites.byId(asked)?.id;
-    if (!site) throw new KithError('site_required', 404, `No site "${asked?.slice(0, 100)}" in kith.config.json; pick one of the console's sites.`);
+    if (!site)
+      throw new KithError(
+        'site_required',
+        404,
+        `No site "${asked?.slice(0, 100)}" in kith.config.json; pick one of the console's sites.`,
+      );
     c.set('site', site);
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();
       if (typeof form.csrf !== 'string' || !timingSafeEqual(form.csrf, session.csrf)) {
-        return page(c, signinPage({ error: 'The form had expired or did not come from this console; nothing was changed. Go back, reload and try again.' }), 403);
+        return page(
+          c,
+          signinPage({
+            error:
+              'The form had expired or did not come from this console; nothing was changed. Go back, reload and try again.',
+          }),
+          403,
+        );
       }
     }
     await next();
@@ -108,7 +146,12 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
   app.use('*', signedIn);
 
   const adminOnly: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-    if (c.get('session').role !== 'admin') throw new KithError('unauthorized', 403, 'Signed in read-only (KITH_VIEWER_TOKEN): export and erase need the admin token.');
+    if (c.get('session').role !== 'admin')
+      throw new KithError(
+        'unauthorized',
+        403,
+        'Signed in read-only (KITH_VIEWER_TOKEN): export and erase need the admin token.',
+      );
     await next();
   };
 
@@ -117,11 +160,14 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     return c.redirect('/console', 303);
   });
 
-  app.get('/', async (c) => page(c, homePage(frame(c), await loadHome(deps.storage, c.get('site'), c.req.query('q') ?? ''))));
+  app.get('/', async (c) =>
+    page(c, homePage(frame(c), await loadHome(deps.storage, c.get('site'), c.req.query('q') ?? ''))),
+  );
 
   const nodeOf = (c: C): NodeRef => {
     const { kind, id } = c.req.param() as { kind: string; id: string };
-    if (!KINDS.includes(kind)) throw new KithError('not_found', 404, 'A person is found at /console/person/<user|anonymous|device>/<id>.');
+    if (!KINDS.includes(kind))
+      throw new KithError('not_found', 404, 'A person is found at /console/person/<user|anonymous|device>/<id>.');
     return { kind: kind as NodeKind, id };
   };
   const nothingHeld = (c: C, node: NodeRef) =>
@@ -163,11 +209,18 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     return page(c, overviewPage(frame(c), period, await loadOverview(deps.storage, c.get('site'), period)));
   });
 
-  app.get('/destinations', async (c) => page(c, destinationsPage(frame(c), await loadDestinations(deps.storage, deps.config.forward))));
+  app.get('/destinations', async (c) =>
+    page(c, destinationsPage(frame(c), await loadDestinations(deps.storage, deps.config.forward))),
+  );
   app.post('/destinations/replay', adminOnly, async (c) => {
     const form = await c.req.parseBody();
     const webhook = deps.config.forward?.webhooks.find((w) => `webhook:${w.id}` === form.destination);
-    if (!webhook) throw new KithError('not_found', 404, 'No such webhook in the config; the console replays webhooks (NATS: kith forward replay nats).');
+    if (!webhook)
+      throw new KithError(
+        'not_found',
+        404,
+        'No such webhook in the config; the console replays webhooks (NATS: kith forward replay nats).',
+      );
     const destination = webhookDestination(webhook);
     const result = await replayDeadLetters(deps.storage, destination).finally(() => destination.close());
     const notice = result.failed

@@ -41,18 +41,24 @@ ${(frame.scripts ?? []).map((name) => html`<script type="module" src="/console/a
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <a class="brand" href="/console">Kith console</a>
-${session
+${
+  session
     ? html`<nav aria-label="Console">
 ${NAV.map(([key, label, path]) => html`<a href="${path}${query}"${key === frame.current ? html` aria-current="page"` : ''}>${label}</a>`)}
 </nav>
 <div class="who">
-${sites.length > 1 ? html`<form method="get" action="" class="site-switch"><label for="site-switch">Site</label>
+${
+  sites.length > 1
+    ? html`<form method="get" action="" class="site-switch"><label for="site-switch">Site</label>
 <select id="site-switch" name="site">${sites.map((id) => html`<option value="${id}"${id === site ? html` selected` : ''}>${id}</option>`)}</select>
-<button type="submit">Show</button></form>` : ''}
+<button type="submit">Show</button></form>`
+    : ''
+}
 <span class="role">${session.role === 'admin' ? 'Admin' : 'Viewer (read-only)'}</span>
 <form method="post" action="/console/signout"><input type="hidden" name="csrf" value="${session.csrf}"><button type="submit">Sign out</button></form>
 </div>`
-    : ''}
+    : ''
+}
 </header>
 <main id="main">
 ${main}

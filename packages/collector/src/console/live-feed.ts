@@ -34,7 +34,14 @@ type Held = StoredEvent | ConsentRecord | Refused;
 
 export interface LiveFeed {
   /** Called by ingest once a request's events are stored (or refused). */
-  record(site: string, receivedAt: string, events: StoredEvent[], consents: ConsentRecord[], rejected: RejectedItem[], items: unknown[]): void;
+  record(
+    site: string,
+    receivedAt: string,
+    events: StoredEvent[],
+    consents: ConsentRecord[],
+    rejected: RejectedItem[],
+    items: unknown[],
+  ): void;
   /** The site's entries after `after`, oldest first. */
   since(site: string, after: number): LiveEntry[];
   /** Resolves at the next record for any site, or after `ms`. */
@@ -63,12 +70,19 @@ export function createLiveFeed(): LiveFeed {
   return {
     record(site, receivedAt, events, consents, rejected, items) {
       let ring = rings.get(site);
-      if (!ring) rings.set(site, (ring = { held: new Array(LIVE_CAPACITY), seqs: new Array(LIVE_CAPACITY).fill(0), last: 0 }));
+      if (!ring)
+        rings.set(site, (ring = { held: new Array(LIVE_CAPACITY), seqs: new Array(LIVE_CAPACITY).fill(0), last: 0 }));
       for (const event of events) push(ring, event);
       for (const consent of consents) push(ring, consent);
       for (const { index, reason, message } of rejected) {
         const type = (items[index] as { type?: unknown } | null)?.type;
-        push(ring, { refused: true, type: typeof type === 'string' ? type.slice(0, 20) : '?', reason, message, receivedAt });
+        push(ring, {
+          refused: true,
+          type: typeof type === 'string' ? type.slice(0, 20) : '?',
+          reason,
+          message,
+          receivedAt,
+        });
       }
       if (waiting.length > 0) {
         const wake = waiting;
@@ -105,18 +119,31 @@ export function createLiveFeed(): LiveFeed {
     forget(site, ids) {
       const ring = rings.get(site);
       if (!ring) return;
-      const named = new Set([...ids.userIds.map((id) => `u:${id}`), ...ids.anonymousIds.map((id) => `a:${id}`), ...ids.deviceIds.map((id) => `d:${id}`)]);
+      const named = new Set([
+        ...ids.userIds.map((id) => `u:${id}`),
+        ...ids.anonymousIds.map((id) => `a:${id}`),
+        ...ids.deviceIds.map((id) => `d:${id}`),
+      ]);
       ring.held.forEach((held, i) => {
         if (!held || 'refused' in held) return;
         const device = 'deviceId' in held ? held.deviceId : undefined;
-        if (named.has(`u:${held.userId}`) || named.has(`a:${held.anonymousId}`) || named.has(`d:${device}`)) ring.held[i] = undefined;
+        if (named.has(`u:${held.userId}`) || named.has(`a:${held.anonymousId}`) || named.has(`d:${device}`))
+          ring.held[i] = undefined;
       });
     },
   };
 }
 
 function entryOf(seq: number, held: Held): LiveEntry {
-  if ('refused' in held) return { seq, receivedAt: held.receivedAt, status: 'refused', type: held.type, reason: held.reason, message: held.message };
+  if ('refused' in held)
+    return {
+      seq,
+      receivedAt: held.receivedAt,
+      status: 'refused',
+      type: held.type,
+      reason: held.reason,
+      message: held.message,
+    };
   const entry: LiveEntry = { seq, receivedAt: held.receivedAt, status: 'accepted', type: 'consent' };
   if ('consent' in held) entry.name = held.consent.method;
   else {

@@ -53,7 +53,9 @@ export function personGraph(person: Person, edges: EdgeRecord[], candidates: Sti
   }));
   const members = new Set(person.anonymousIds);
   for (const candidate of candidates) {
-    const [mine, other] = members.has(candidate.anonymousId) ? [candidate.anonymousId, candidate.candidateId] : [candidate.candidateId, candidate.anonymousId];
+    const [mine, other] = members.has(candidate.anonymousId)
+      ? [candidate.anonymousId, candidate.candidateId]
+      : [candidate.candidateId, candidate.anonymousId];
     lines.push({
       from: place({ kind: 'anonymous', id: mine }, 'member'),
       to: place({ kind: 'anonymous', id: other }, 'candidate'),
@@ -97,7 +99,8 @@ function drawLine(line: Line): Markup {
 }
 
 function drawNode(node: Placed): Markup {
-  const note = node.role === 'outside' ? ' (another person)' : node.role === 'candidate' ? ' (candidate, not joined)' : '';
+  const note =
+    node.role === 'outside' ? ' (another person)' : node.role === 'candidate' ? ' (candidate, not joined)' : '';
   return html`<g class="node ${node.kind} ${node.role}">
 <rect x="${node.x}" y="${node.y}" width="${BOX_W}" height="${BOX_H}" rx="6"/>
 <svg x="${node.x + 8}" y="${node.y}" width="${BOX_W - 16}" height="${BOX_H}"><text x="0" y="19" class="kind">${node.kind}${note}</text><text x="0" y="37" class="id">${shown(node.id, 120)}</text></svg>

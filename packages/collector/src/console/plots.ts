@@ -18,16 +18,27 @@ export function barsAcross(title: string, bars: Bar[], format: (value: number) =
   const labelWidth = 190;
   const rowHeight = 26;
   const height = Math.max(1, bars.length) * rowHeight + 8;
-  const x = scaleLinear().domain([0, Math.max(1, ...bars.map((bar) => bar.value))]).nice().range([0, WIDTH - labelWidth - 70]);
-  const y = scaleBand().domain(bars.map((_, i) => String(i))).range([4, height - 4]).padding(0.2);
-  return plot(title, bars, format, html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${title}">
+  const x = scaleLinear()
+    .domain([0, Math.max(1, ...bars.map((bar) => bar.value))])
+    .nice()
+    .range([0, WIDTH - labelWidth - 70]);
+  const y = scaleBand()
+    .domain(bars.map((_, i) => String(i)))
+    .range([4, height - 4])
+    .padding(0.2);
+  return plot(
+    title,
+    bars,
+    format,
+    html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${title}">
 ${bars.map((bar, i) => {
-    const top = y(String(i)) ?? 0;
-    return html`<text class="label" x="${labelWidth - 8}" y="${top + y.bandwidth() / 2 + 4}" text-anchor="end">${shown(bar.label.length > 24 ? `${bar.label.slice(0, 23)}…` : bar.label)}</text>
+  const top = y(String(i)) ?? 0;
+  return html`<text class="label" x="${labelWidth - 8}" y="${top + y.bandwidth() / 2 + 4}" text-anchor="end">${shown(bar.label.length > 24 ? `${bar.label.slice(0, 23)}…` : bar.label)}</text>
 <rect class="bar" x="${labelWidth}" y="${top}" width="${Math.max(1, x(bar.value))}" height="${y.bandwidth()}"/>
 <text class="axis" x="${labelWidth + x(bar.value) + 6}" y="${top + y.bandwidth() / 2 + 4}">${format(bar.value)}</text>`;
-  })}
-</svg>`);
+})}
+</svg>`,
+  );
 }
 
 /** Columns over days, with a value axis: how something went over the period. */
@@ -35,21 +46,41 @@ export function columnsByDay(title: string, bars: Bar[], format: (value: number)
   const height = 220;
   const left = 44;
   const bottom = 34;
-  const y = scaleLinear().domain([0, Math.max(1, ...bars.map((bar) => bar.value))]).nice().range([height - bottom, 10]);
-  const x = scaleBand().domain(bars.map((bar) => bar.label)).range([left, WIDTH - 6]).padding(0.15);
+  const y = scaleLinear()
+    .domain([0, Math.max(1, ...bars.map((bar) => bar.value))])
+    .nice()
+    .range([height - bottom, 10]);
+  const x = scaleBand()
+    .domain(bars.map((bar) => bar.label))
+    .range([left, WIDTH - 6])
+    .padding(0.15);
   // About six day labels, however many days there are.
   const every = Math.max(1, Math.ceil(bars.length / 6));
-  return plot(title, bars, format, html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${title}">
+  return plot(
+    title,
+    bars,
+    format,
+    html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${title}">
 ${y.ticks(4).map((tick) => html`<line class="grid" x1="${left}" x2="${WIDTH - 6}" y1="${y(tick)}" y2="${y(tick)}"/><text class="axis" x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${format(tick)}</text>`)}
-${bars.map((bar, i) => html`<rect class="bar" x="${x(bar.label)}" y="${y(bar.value)}" width="${x.bandwidth()}" height="${Math.max(0, height - bottom - y(bar.value))}"/>
-${i % every === 0 ? html`<text class="axis" x="${(x(bar.label) ?? 0) + x.bandwidth() / 2}" y="${height - bottom + 16}" text-anchor="middle">${bar.label.slice(5)}</text>` : ''}`)}
-</svg>`);
+${bars.map(
+  (
+    bar,
+    i,
+  ) => html`<rect class="bar" x="${x(bar.label)}" y="${y(bar.value)}" width="${x.bandwidth()}" height="${Math.max(0, height - bottom - y(bar.value))}"/>
+${i % every === 0 ? html`<text class="axis" x="${(x(bar.label) ?? 0) + x.bandwidth() / 2}" y="${height - bottom + 16}" text-anchor="middle">${bar.label.slice(5)}</text>` : ''}`,
+)}
+</svg>`,
+  );
 }
 
 function plot(title: string, bars: Bar[], format: (value: number) => string, svg: Markup): Markup {
   return html`<figure class="plot"><figcaption><h3>${title}</h3></figcaption>
 ${bars.length === 0 ? html`<p>Nothing in this period.</p>` : svg}
-${bars.length === 0 ? '' : html`<details><summary>Numbers</summary><table><thead><tr><th scope="col">What</th><th scope="col">Value</th></tr></thead>
-<tbody>${bars.map((bar) => html`<tr><td>${shown(bar.label, 120)}</td><td>${format(bar.value)}</td></tr>`)}</tbody></table></details>`}
+${
+  bars.length === 0
+    ? ''
+    : html`<details><summary>Numbers</summary><table><thead><tr><th scope="col">What</th><th scope="col">Value</th></tr></thead>
+<tbody>${bars.map((bar) => html`<tr><td>${shown(bar.label, 120)}</td><td>${format(bar.value)}</td></tr>`)}</tbody></table></details>`
+}
 </figure>`;
 }

@@ -20,7 +20,11 @@ export const SESSION_COOKIE = 'kith_console';
 const LIFETIME_S = 8 * 60 * 60;
 
 const utf8 = new TextEncoder();
-const base64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const base64url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
 
 export interface Sessions {
   start(c: Context, role: Role): Promise<Session>;
@@ -31,13 +35,24 @@ export interface Sessions {
 
 export function createSessions(secret: string, now: () => number): Sessions {
   // Its own key, so that no linker token can pass for a session or the other way round.
-  const key = crypto.subtle.importKey('raw', utf8.encode(`kith-console:${secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = crypto.subtle.importKey(
+    'raw',
+    utf8.encode(`kith-console:${secret}`),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const sign = async (text: string) => base64url(await crypto.subtle.sign('HMAC', await key, utf8.encode(text)));
   // Signed-out sessions, until they would have expired anyway (per instance: a cookie also leaves the browser on sign-out).
   const ended = new Map<string, number>();
   const seconds = () => Math.floor(now() / 1000);
 
-  const session = async (role: Role, id: string, expires: number): Promise<Session> => ({ role, id, expires, csrf: await sign(`csrf.${id}`) });
+  const session = async (role: Role, id: string, expires: number): Promise<Session> => ({
+    role,
+    id,
+    expires,
+    csrf: await sign(`csrf.${id}`),
+  });
 
   return {
     async start(c, role) {
@@ -45,7 +60,11 @@ export function createSessions(secret: string, now: () => number): Sessions {
       const expires = seconds() + LIFETIME_S;
       const payload = `${role}.${expires}.${id}`;
       setCookie(c, SESSION_COOKIE, `${payload}.${await sign(payload)}`, {
-        path: '/console', httpOnly: true, sameSite: 'Strict', secure: isHttps(c), maxAge: LIFETIME_S,
+        path: '/console',
+        httpOnly: true,
+        sameSite: 'Strict',
+        secure: isHttps(c),
+        maxAge: LIFETIME_S,
       });
       return session(role, id, expires);
     },

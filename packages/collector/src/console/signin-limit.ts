@@ -15,7 +15,8 @@ const MAX_ADDRESSES = 10_000;
 export function createSigninLimit(now: () => number): SigninLimit {
   const failures = new Map<string, { count: number; since: number }>();
   let all = { count: 0, since: now() };
-  const current = (entry: { count: number; since: number } | undefined) => (entry && now() - entry.since < WINDOW_MS ? entry : undefined);
+  const current = (entry: { count: number; since: number } | undefined) =>
+    entry && now() - entry.since < WINDOW_MS ? entry : undefined;
   const wait = (entry: { since: number }) => Math.max(1, Math.ceil((entry.since + WINDOW_MS - now()) / 1000));
   return {
     retryAfter(address) {

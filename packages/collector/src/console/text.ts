@@ -7,7 +7,7 @@ const DECEPTIVE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u
 
 /** The text as shown: deceptive characters spelled out (⟨U+202E⟩), cut at `max` characters. */
 export function shown(value: unknown, max = 200): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const cut = text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
   return cut.replace(DECEPTIVE, (char) => `⟨U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`);
 }

@@ -10,7 +10,11 @@ export interface ScoresBasis {
 }
 
 /** Shown beside a person's scores (traits p_alive and the rest), so an operator sees how far to trust them. */
-export async function scoresBasis(storage: Storage, site: string, traits: Record<string, unknown>): Promise<ScoresBasis | null> {
+export async function scoresBasis(
+  storage: Storage,
+  site: string,
+  traits: Record<string, unknown>,
+): Promise<ScoresBasis | null> {
   if (!('p_alive' in traits)) return null;
   const saved = await storage.predictions(site);
   if (!saved) return null;

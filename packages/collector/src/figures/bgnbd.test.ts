@@ -4,14 +4,15 @@ import { expectedPurchases, expectedPurchasesOfNew, fitBgNbd, pAlive } from './b
 import { dayOf, summarise } from './transactions.ts';
 
 const PAPER = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
-const cdnow = () => summarise(
-  cdnowPurchases().map((p) => ({ customer: p.customer, day: dayOf(p.date), value: p.value })),
-  dayOf('1997-09-30'),
-  dayOf('1998-06-30'),
-);
+const cdnow = () =>
+  summarise(
+    cdnowPurchases().map((p) => ({ customer: p.customer, day: dayOf(p.date), value: p.value })),
+    dayOf('1997-09-30'),
+    dayOf('1998-06-30'),
+  );
 
 describe('BG/NBD on the CDNOW sample (Fader, Hardie & Lee 2005)', () => {
-  it('summarises by the paper\'s conventions: 2,357 customers, T of a 1997-01-01 first purchase is 272/7 weeks', () => {
+  it("summarises by the paper's conventions: 2,357 customers, T of a 1997-01-01 first purchase is 272/7 weeks", () => {
     const customers = cdnow();
     expect(customers).toHaveLength(2357);
     expect(customers.filter((c) => c.x > 0)).toHaveLength(946);
@@ -33,7 +34,7 @@ describe('BG/NBD on the CDNOW sample (Fader, Hardie & Lee 2005)', () => {
 
   // Section 4 of the paper: a customer with x = 2, t_x = 30.43, T = 38.86 is expected to make
   // 1.226 purchases in the next 39 weeks; published to three decimals, so ±0.001.
-  it('gives the paper\'s conditional expectation 1.226 for x = 2, t_x = 30.43, T = 38.86 over 39 weeks', () => {
+  it("gives the paper's conditional expectation 1.226 for x = 2, t_x = 30.43, T = 38.86 over 39 weeks", () => {
     expect(expectedPurchases(PAPER, { x: 2, tx: 30.43, T: 38.86 }, 39)).toBeCloseTo(1.226, 3);
   });
 
@@ -47,7 +48,7 @@ describe('BG/NBD on the CDNOW sample (Fader, Hardie & Lee 2005)', () => {
 
   // Figure 1 of the paper: the model tracks cumulative repeat sales; over the 78 weeks the 2,357
   // customers make about 4,100 repeat purchases (the paper's chart ends near 4,000-4,200).
-  it('expects a new customer\'s purchases to grow with time and to stay finite', () => {
+  it("expects a new customer's purchases to grow with time and to stay finite", () => {
     const weeks39 = expectedPurchasesOfNew(PAPER, 39);
     const weeks78 = expectedPurchasesOfNew(PAPER, 78);
     expect(weeks39).toBeGreaterThan(0);

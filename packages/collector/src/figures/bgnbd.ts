@@ -35,7 +35,11 @@ function frequencyTerms({ r, alpha, a, b }: BgNbdParams, x: number) {
   };
 }
 
-function recencyTerms({ r, alpha }: BgNbdParams, { x, tx, T }: Frequency, terms: { common: number; droppedOut: number }): number {
+function recencyTerms(
+  { r, alpha }: BgNbdParams,
+  { x, tx, T }: Frequency,
+  terms: { common: number; droppedOut: number },
+): number {
   const survived = -(r + x) * Math.log(alpha + T);
   if (x === 0) return terms.common + survived;
   const droppedOut = terms.droppedOut - (r + x) * Math.log(alpha + tx);
@@ -99,7 +103,10 @@ export function fitBgNbd(customers: readonly Frequency[]): BgNbdParams & { logLi
     return -sum / Math.max(1, customers.length);
   };
   const meanT = customers.reduce((sum, c) => sum + c.T, 0) / Math.max(1, customers.length);
-  const { params: [r, alpha, a, b], value } = minimizePositive(negative, [1, Math.max(1, meanT), 1, 1]);
+  const {
+    params: [r, alpha, a, b],
+    value,
+  } = minimizePositive(negative, [1, Math.max(1, meanT), 1, 1]);
   return { r: r!, alpha: alpha!, a: a!, b: b!, logLikelihood: -value * customers.length };
 }
 

@@ -16,22 +16,32 @@ export interface FiguresFlags {
 }
 
 /** `kith predict fit` and `kith figures`; null when the command is neither. Operator mistakes throw ConfigError (exit 2). */
-export async function runFiguresCommand(words: string[], flags: FiguresFlags, open: () => Promise<Storage>): Promise<number | null> {
+export async function runFiguresCommand(
+  words: string[],
+  flags: FiguresFlags,
+  open: () => Promise<Storage>,
+): Promise<number | null> {
   const [command, action] = words;
   const predictFit = command === 'predict' && action === 'fit';
   if (!predictFit && command !== 'figures') return null;
   if (!flags.site) throw new ConfigError(`${predictFit ? 'predict fit' : 'figures'}: give --site <site id>`);
   const calibrationEnd = flags['calibration-end'];
   if (predictFit && calibrationEnd !== undefined && dayStart(calibrationEnd) === null) {
-    throw new ConfigError(`--calibration-end: "${calibrationEnd}" is not a day; write it as YYYY-MM-DD, e.g. 1997-09-30`);
+    throw new ConfigError(
+      `--calibration-end: "${calibrationEnd}" is not a day; write it as YYYY-MM-DD, e.g. 1997-09-30`,
+    );
   }
   const period = predictFit ? null : parsePeriod(flags.from, flags.to);
-  if (period && 'problem' in period) throw new ConfigError(`figures: ${period.problem.replace('from=', '--from ').replace('to=', '--to ')}`);
+  if (period && 'problem' in period)
+    throw new ConfigError(`figures: ${period.problem.replace('from=', '--from ').replace('to=', '--to ')}`);
 
   const storage = await open();
   try {
     if (predictFit) {
-      const refit = await refitSite(storage, flags.site, { now: new Date(), ...(calibrationEnd ? { calibrationEnd } : {}) });
+      const refit = await refitSite(storage, flags.site, {
+        now: new Date(),
+        ...(calibrationEnd ? { calibrationEnd } : {}),
+      });
       if (!refit.model) {
         console.error(`kith: cannot fit site "${flags.site}" yet: ${refit.unfitted}`);
         return 1;
@@ -39,7 +49,10 @@ export async function runFiguresCommand(words: string[], flags: FiguresFlags, op
       console.log(JSON.stringify({ ...refit.model, scored: refit.scored }, null, 2));
       return 0;
     }
-    const funnel = (flags.funnel ?? '').split(',').map((step) => step.trim()).filter((step) => step !== '');
+    const funnel = (flags.funnel ?? '')
+      .split(',')
+      .map((step) => step.trim())
+      .filter((step) => step !== '');
     console.log(JSON.stringify(await siteFigures(storage, flags.site, period!, funnel), null, 2));
     return 0;
   } finally {

@@ -47,13 +47,19 @@ export interface Attributed {
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 const monthOf = (timestamp: string) => timestamp.slice(0, 7);
-const monthsBetween = (from: string, to: string) => (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
+const monthsBetween = (from: string, to: string) =>
+  (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
 
 /**
  * The figures of [from, to) from the site's events up to `to` (earlier ones tell first orders and
  * the campaigns that brought a person before the period) and the period's consent choices.
  */
-export function computeFigures(events: readonly PersonEvent[], consents: readonly ConsentChoice[], window: { from: string; to: string }, funnelSteps: readonly string[] = []): Figures {
+export function computeFigures(
+  events: readonly PersonEvent[],
+  consents: readonly ConsentChoice[],
+  window: { from: string; to: string },
+  funnelSteps: readonly string[] = [],
+): Figures {
   const inWindow = (e: PersonEvent) => e.timestamp >= window.from && e.timestamp < window.to;
   const visitors = new Set<string>();
   const identified = new Set<string>();
@@ -127,15 +133,24 @@ function attribute(totals: Map<string, Attributed>, campaign: Campaign | undefin
   total.revenue += value;
 }
 
-const ranked = (totals: Map<string, Attributed>) => [...totals.values()].sort((p, q) => q.revenue - p.revenue || q.orders - p.orders);
+const ranked = (totals: Map<string, Attributed>) =>
+  [...totals.values()].sort((p, q) => q.revenue - p.revenue || q.orders - p.orders);
 
-function cohortsOf(firstOrderMonth: Map<string, string>, monthsOrdered: Map<string, Set<string>>, window: { from: string; to: string }) {
+function cohortsOf(
+  firstOrderMonth: Map<string, string>,
+  monthsOrdered: Map<string, Set<string>>,
+  window: { from: string; to: string },
+) {
   const lastMonth = monthOf(new Date(Date.parse(window.to) - 1).toISOString());
   const cohorts = new Map<string, { month: string; customers: number; ordering: number[] }>();
   for (const [person, month] of firstOrderMonth) {
     if (month < monthOf(window.from) || month > lastMonth) continue;
     let cohort = cohorts.get(month);
-    if (!cohort) cohorts.set(month, (cohort = { month, customers: 0, ordering: new Array<number>(monthsBetween(month, lastMonth) + 1).fill(0) }));
+    if (!cohort)
+      cohorts.set(
+        month,
+        (cohort = { month, customers: 0, ordering: new Array<number>(monthsBetween(month, lastMonth) + 1).fill(0) }),
+      );
     cohort.customers++;
     for (const ordered of monthsOrdered.get(person)!) {
       const offset = monthsBetween(month, ordered);
@@ -145,7 +160,11 @@ function cohortsOf(firstOrderMonth: Map<string, string>, monthsOrdered: Map<stri
   return [...cohorts.values()].sort((p, q) => (p.month < q.month ? -1 : 1));
 }
 
-function funnelOf(events: readonly PersonEvent[], steps: readonly string[], revenueOf: Map<string, number>): FunnelStep[] {
+function funnelOf(
+  events: readonly PersonEvent[],
+  steps: readonly string[],
+  revenueOf: Map<string, number>,
+): FunnelStep[] {
   // How far each person got: the next step counts only after the previous one was done.
   const reached = new Map<string, number>();
   for (const event of events) {
@@ -156,7 +175,12 @@ function funnelOf(events: readonly PersonEvent[], steps: readonly string[], reve
   return steps.map((event, index) => {
     const persons = [...reached].filter(([, done]) => done > index).map(([person]) => person);
     const previous = index === 0 ? persons.length : [...reached.values()].filter((done) => done > index - 1).length;
-    return { event, persons: persons.length, conversion: share(persons.length, previous), revenue: persons.reduce((sum, p) => sum + (revenueOf.get(p) ?? 0), 0) };
+    return {
+      event,
+      persons: persons.length,
+      conversion: share(persons.length, previous),
+      revenue: persons.reduce((sum, p) => sum + (revenueOf.get(p) ?? 0), 0),
+    };
   });
 }
 

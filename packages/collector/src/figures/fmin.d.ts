@@ -7,6 +7,12 @@ declare module 'fmin' {
   export function nelderMead(
     f: (x: number[]) => number,
     x0: number[],
-    parameters?: { maxIterations?: number; minErrorDelta?: number; minTolerance?: number; nonZeroDelta?: number; zeroDelta?: number },
+    parameters?: {
+      maxIterations?: number;
+      minErrorDelta?: number;
+      minTolerance?: number;
+      nonZeroDelta?: number;
+      zeroDelta?: number;
+    },
   ): NelderMeadResult;
 }

@@ -18,12 +18,21 @@ export interface Spend {
 }
 
 export function gammaGammaLogLikelihood({ p, q, gamma }: GammaGammaParams, { x, m }: Spend): number {
-  return gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * Math.log(gamma)
-    + (p * x - 1) * Math.log(m) + p * x * Math.log(x) - (p * x + q) * Math.log(gamma + m * x);
+  return (
+    gammaln(p * x + q) -
+    gammaln(p * x) -
+    gammaln(q) +
+    q * Math.log(gamma) +
+    (p * x - 1) * Math.log(m) +
+    p * x * Math.log(x) -
+    (p * x + q) * Math.log(gamma + m * x)
+  );
 }
 
 export function fitGammaGamma(customers: readonly Spend[]): GammaGammaParams & { logLikelihood: number } {
-  const spenders = customers.filter((c) => c.x > 0 && c.m > 0).map((c) => ({ ...c, logM: Math.log(c.m), logX: Math.log(c.x) }));
+  const spenders = customers
+    .filter((c) => c.x > 0 && c.m > 0)
+    .map((c) => ({ ...c, logM: Math.log(c.m), logX: Math.log(c.x) }));
   const xs = [...new Set(spenders.map((c) => c.x))];
   const negative = ([p, q, gamma]: number[]) => {
     // The log-gamma terms depend on x alone: once per distinct x, not per customer.
@@ -34,7 +43,10 @@ export function fitGammaGamma(customers: readonly Spend[]): GammaGammaParams & {
     }
     return -sum / Math.max(1, spenders.length);
   };
-  const { params: [p, q, gamma], value } = minimizePositive(negative, [1, 1, 1]);
+  const {
+    params: [p, q, gamma],
+    value,
+  } = minimizePositive(negative, [1, 1, 1]);
   return { p: p!, q: q!, gamma: gamma!, logLikelihood: -value * spenders.length };
 }
 

@@ -21,7 +21,7 @@ describe('the Gaussian hypergeometric function 2F1', () => {
   });
 
   // Gauss's theorem: 2F1(a, b; c; 1) = Gamma(c)Gamma(c-a-b)/(Gamma(c-a)Gamma(c-b)); with a = b = 1/2, c = 2: 4/pi.
-  it('approaches Gauss\'s value 4/pi for 2F1(1/2, 1/2; 2; z) as z -> 1', () => {
+  it("approaches Gauss's value 4/pi for 2F1(1/2, 1/2; 2; z) as z -> 1", () => {
     expect(hyp2f1(0.5, 0.5, 2, 0.999999)).toBeCloseTo(4 / Math.PI, 4);
   });
 

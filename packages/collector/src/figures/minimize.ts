@@ -8,7 +8,10 @@ import { nelderMead } from 'fmin';
  * search never leaves the domain. Restarted from its own answer until it stops improving, as a
  * simplex can collapse early on a long, curved valley such as BG/NBD's likelihood.
  */
-export function minimizePositive(objective: (params: number[]) => number, start: number[]): { params: number[]; value: number } {
+export function minimizePositive(
+  objective: (params: number[]) => number,
+  start: number[],
+): { params: number[]; value: number } {
   const onLogs = (logs: number[]) => {
     const value = objective(logs.map(Math.exp));
     return Number.isFinite(value) ? value : Number.MAX_VALUE;

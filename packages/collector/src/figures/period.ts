@@ -13,7 +13,8 @@ export function parsePeriod(from: string | undefined, to: string | undefined): P
   if (!from || !to) return { problem: 'give the period as from=YYYY-MM-DD and to=YYYY-MM-DD (both days included)' };
   const start = dayStart(from);
   const end = dayStart(to);
-  if (start === null) return { problem: `from "${from.slice(0, 40)}" is not a day; write it as YYYY-MM-DD, e.g. 2026-03-01` };
+  if (start === null)
+    return { problem: `from "${from.slice(0, 40)}" is not a day; write it as YYYY-MM-DD, e.g. 2026-03-01` };
   if (end === null) return { problem: `to "${to.slice(0, 40)}" is not a day; write it as YYYY-MM-DD, e.g. 2026-03-31` };
   if (end < start) return { problem: `to (${to}) is before from (${from}); swap them` };
   return { from: new Date(start).toISOString(), to: new Date(end + 86_400_000).toISOString() };

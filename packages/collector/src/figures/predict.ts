@@ -45,10 +45,13 @@ export function fitPredictions(orders: readonly Order[], calibrationEnd?: number
   const end = calibrationEnd ?? first + Math.floor(((last - first) * 2) / 3);
   const calibration = summarise(orders, end, last);
   if (calibration.length < MIN_CUSTOMERS) {
-    throw new NotEnoughOrders(`${calibration.length} customers ordered by ${isoDay(end)}; the fit needs at least ${MIN_CUSTOMERS}`);
+    throw new NotEnoughOrders(
+      `${calibration.length} customers ordered by ${isoDay(end)}; the fit needs at least ${MIN_CUSTOMERS}`,
+    );
   }
   const repeaters = calibration.filter((c) => c.x > 0);
-  if (repeaters.length === 0) throw new NotEnoughOrders(`no customer ordered twice by ${isoDay(end)}; the fit needs repeat purchases`);
+  if (repeaters.length === 0)
+    throw new NotEnoughOrders(`no customer ordered twice by ${isoDay(end)}; the fit needs repeat purchases`);
   const { logLikelihood: _bg, ...bgnbd } = fitBgNbd(calibration);
   const gammaGamma = repeaters.length >= 2 ? withoutLikelihood(fitGammaGamma(repeaters)) : null;
 
@@ -65,11 +68,15 @@ export function fitPredictions(orders: readonly Order[], calibrationEnd?: number
     customers: calibration.length,
     repeatCustomers: repeaters.length,
     window: { from: isoDay(first), calibrationEnd: isoDay(end), to: isoDay(last) },
-    holdout: weeks > 0 ? { weeks, predicted, actual, relativeError: actual > 0 ? (predicted - actual) / actual : 0 } : null,
+    holdout:
+      weeks > 0 ? { weeks, predicted, actual, relativeError: actual > 0 ? (predicted - actual) / actual : 0 } : null,
   };
 }
 
-const withoutLikelihood = ({ logLikelihood: _ll, ...params }: GammaGammaParams & { logLikelihood: number }): GammaGammaParams => params;
+const withoutLikelihood = ({
+  logLikelihood: _ll,
+  ...params
+}: GammaGammaParams & { logLikelihood: number }): GammaGammaParams => params;
 
 /** Each customer's history up to the model's last day, the day their scores speak from. */
 export function currentHistories(orders: readonly Order[], model: PredictionModel): CustomerHistory[] {

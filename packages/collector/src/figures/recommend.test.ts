@@ -37,7 +37,15 @@ function syntheticShop(seed: number) {
 
 describe('next best product', () => {
   it('recommends what those who bought the same bought, never what the customer owns', () => {
-    const bought = coPurchases(new Map([['a', ['mug', 'tea']], ['b', ['mug', 'tea', 'spoon']], ['c', ['tea', 'honey']], ['d', ['cup']], ['e', ['cup']]]));
+    const bought = coPurchases(
+      new Map([
+        ['a', ['mug', 'tea']],
+        ['b', ['mug', 'tea', 'spoon']],
+        ['c', ['tea', 'honey']],
+        ['d', ['cup']],
+        ['e', ['cup']],
+      ]),
+    );
     expect(nextBestProducts(bought, ['mug'], 2)).toEqual(['tea', 'spoon']);
     expect(nextBestProducts(bought, ['tea'], 3)).toEqual(['mug', 'honey', 'spoon']);
     // Nobody else bought a kettle: the most popular products fill in.
@@ -59,7 +67,9 @@ describe('next best product', () => {
     }
     const hitRate = hits / shop.size;
     const baseline = baselineHits / shop.size;
-    console.log(`next best product, top-3 hit rate on 3,000 held-out purchases: co-occurrence ${(hitRate * 100).toFixed(1)}%, popularity ${(baseline * 100).toFixed(1)}%`);
+    console.log(
+      `next best product, top-3 hit rate on 3,000 held-out purchases: co-occurrence ${(hitRate * 100).toFixed(1)}%, popularity ${(baseline * 100).toFixed(1)}%`,
+    );
     expect(hitRate).toBeGreaterThan(baseline * 2);
   });
 });

@@ -34,12 +34,15 @@ export function nextBestProducts(bought: CoPurchases, owned: readonly string[], 
   const have = new Set(owned);
   const scores = new Map<string, number>();
   for (const product of have) {
-    for (const [other, n] of together.get(product) ?? []) if (!have.has(other)) scores.set(other, (scores.get(other) ?? 0) + n);
+    for (const [other, n] of together.get(product) ?? [])
+      if (!have.has(other)) scores.set(other, (scores.get(other) ?? 0) + n);
   }
   const picked = [...scores.keys()]
     .sort((p, q) => scores.get(q)! - scores.get(p)! || popularity.get(q)! - popularity.get(p)! || (p < q ? -1 : 1))
     .slice(0, count);
-  return picked.length < count ? [...picked, ...mostPopular(bought, [...owned, ...picked], count - picked.length)] : picked;
+  return picked.length < count
+    ? [...picked, ...mostPopular(bought, [...owned, ...picked], count - picked.length)]
+    : picked;
 }
 
 /** The baseline: the most popular products the customer does not own. */

@@ -15,8 +15,17 @@ export interface RfmScore {
   segment: RfmSegment;
 }
 
-export type RfmSegment = 'champions' | 'loyal' | 'potential_loyalists' | 'new_customers' | 'promising' | 'need_attention'
-  | 'about_to_sleep' | 'at_risk' | 'cant_lose' | 'hibernating';
+export type RfmSegment =
+  | 'champions'
+  | 'loyal'
+  | 'potential_loyalists'
+  | 'new_customers'
+  | 'promising'
+  | 'need_attention'
+  | 'about_to_sleep'
+  | 'at_risk'
+  | 'cant_lose'
+  | 'hibernating';
 
 /**
  * Quintile scores by rank, ties sharing the score of the first of them (so the many customers with

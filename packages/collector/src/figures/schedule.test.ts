@@ -10,8 +10,16 @@ function orders(): StoredEvent[] {
   for (let customer = 0; customer < 40; customer++) {
     for (let day = customer % 7; day < 180; day += 10 + customer) {
       const timestamp = new Date(Date.UTC(2026, 0, 1 + day, 12)).toISOString();
-      events.push({ type: 'track', event: 'Order Completed', messageId: `o-${customer}-${day}`, userId: `c${customer}`, site: 'shop',
-        timestamp, receivedAt: timestamp, properties: { revenue: 20 + customer } });
+      events.push({
+        type: 'track',
+        event: 'Order Completed',
+        messageId: `o-${customer}-${day}`,
+        userId: `c${customer}`,
+        site: 'shop',
+        timestamp,
+        receivedAt: timestamp,
+        properties: { revenue: 20 + customer },
+      });
     }
   }
   return events;
@@ -28,7 +36,11 @@ describe('predictions on schedule', () => {
     await refits.stop();
     expect(logged).toEqual([expect.stringMatching(/^site "shop": refitted on 40 customers/)]);
     const person = await storage.person('shop', { kind: 'user', id: 'c0' });
-    expect(person!.traits).toMatchObject({ p_alive: expect.any(Number), likely_to_churn: expect.any(Boolean), rfm_segment: expect.any(String) });
+    expect(person!.traits).toMatchObject({
+      p_alive: expect.any(Number),
+      likely_to_churn: expect.any(Boolean),
+      rfm_segment: expect.any(String),
+    });
     await storage.close();
   }, 30_000);
 
@@ -42,6 +54,8 @@ describe('predictions on schedule', () => {
   it('takes refitHours from the config, daily by default, and names the field when it is wrong', () => {
     const sites = [{ id: 'shop', writeKey: 'key', origins: [] }];
     expect(parseConfig({ sites }).predictions).toEqual({ refitHours: 24 });
-    expect(() => parseConfig({ sites, predictions: { refitHours: 1.5 } })).toThrow(/predictions\.refitHours: must be a whole number/);
+    expect(() => parseConfig({ sites, predictions: { refitHours: 1.5 } })).toThrow(
+      /predictions\.refitHours: must be a whole number/,
+    );
   });
 });

@@ -8,23 +8,39 @@ export interface Refits {
 }
 
 /** Refits every site once; a site that fails is logged and the others still run. */
-export async function refitAll(storage: Storage, siteIds: readonly string[], now: Date, log: (message: string) => void): Promise<void> {
+export async function refitAll(
+  storage: Storage,
+  siteIds: readonly string[],
+  now: Date,
+  log: (message: string) => void,
+): Promise<void> {
   for (const site of siteIds) {
     try {
       const { model, unfitted, scored } = await refitSite(storage, site, { now });
-      if (model) log(`site "${site}": refitted on ${model.customers} customers (${model.window.from} to ${model.window.to}), scored ${scored} persons`);
+      if (model)
+        log(
+          `site "${site}": refitted on ${model.customers} customers (${model.window.from} to ${model.window.to}), scored ${scored} persons`,
+        );
       else if (scored > 0) log(`site "${site}": scored ${scored} persons; no predictions yet: ${unfitted}`);
     } catch (error) {
-      log(`site "${site}": could not refit, trying again at the next run: ${error instanceof Error ? error.message : String(error)}`);
+      log(
+        `site "${site}": could not refit, trying again at the next run: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }
 
 /** Whether the hourly cron (Workers) should refit at this hour. */
-export const refitDue = (now: Date, everyHours: number): boolean => everyHours > 0 && now.getUTCHours() % everyHours === 0;
+export const refitDue = (now: Date, everyHours: number): boolean =>
+  everyHours > 0 && now.getUTCHours() % everyHours === 0;
 
 /** On Node: refits five minutes after start, then every `everyHours`. */
-export function startRefits(storage: Storage, siteIds: readonly string[], everyHours: number, options: { firstAfterMs?: number; log?: (message: string) => void } = {}): Refits {
+export function startRefits(
+  storage: Storage,
+  siteIds: readonly string[],
+  everyHours: number,
+  options: { firstAfterMs?: number; log?: (message: string) => void } = {},
+): Refits {
   const log = options.log ?? ((message: string) => console.warn(`[kith] predictions: ${message}`));
   let running: Promise<void> = Promise.resolve();
   const run = () => {

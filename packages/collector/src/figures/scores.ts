@@ -27,10 +27,15 @@ export interface Refit {
  * `total`, is the order value), keeps the model, and writes every customer's scores as ordinary
  * person traits (through `Storage.write`), so audience definitions use them like any other trait.
  */
-export async function refitSite(storage: Storage, site: string, options: { calibrationEnd?: string; now: Date }): Promise<Refit> {
+export async function refitSite(
+  storage: Storage,
+  site: string,
+  options: { calibrationEnd?: string; now: Date },
+): Promise<Refit> {
   const customers = customersOf(await storage.siteEvents({ site }));
   const orders: Order[] = [];
-  for (const [customer, { orders: own }] of customers) for (const { day, value } of own) orders.push({ customer, day, value });
+  for (const [customer, { orders: own }] of customers)
+    for (const { day, value } of own) orders.push({ customer, day, value });
 
   let model: PredictionModel | null = null;
   let unfitted: string | undefined;
@@ -44,9 +49,19 @@ export async function refitSite(storage: Storage, site: string, options: { calib
   if (model) await storage.savePredictions(site, at, model);
 
   const traits = traitsOf(customers, model);
-  const updates: TraitsUpdate[] = [...traits].map(([personId, values]) => ({ site, node: customers.get(personId)!.node, traits: values, at }));
+  const updates: TraitsUpdate[] = [...traits].map(([personId, values]) => ({
+    site,
+    node: customers.get(personId)!.node,
+    traits: values,
+    at,
+  }));
   for (let start = 0; start < updates.length; start += TRAITS_PER_WRITE) {
-    await storage.write({ events: [], consents: [], rejected: [], traits: updates.slice(start, start + TRAITS_PER_WRITE) });
+    await storage.write({
+      events: [],
+      consents: [],
+      rejected: [],
+      traits: updates.slice(start, start + TRAITS_PER_WRITE),
+    });
   }
   return { model, ...(unfitted ? { unfitted } : {}), scored: updates.length };
 }
@@ -62,13 +77,19 @@ function customersOf(events: readonly PersonEvent[]): Map<string, Customer> {
     if (event.type !== 'track' || event.event !== ORDER_COMPLETED) continue;
     let customer = customers.get(event.personId);
     if (!customer) {
-      const node: NodeRef = event.userId ? { kind: 'user', id: event.userId } : { kind: 'anonymous', id: event.anonymousId ?? '' };
+      const node: NodeRef = event.userId
+        ? { kind: 'user', id: event.userId }
+        : { kind: 'anonymous', id: event.anonymousId ?? '' };
       customers.set(event.personId, (customer = { node, orders: [], repeatMedia: [] }));
     } else {
       const medium = lastMedium.get(event.personId);
       if (medium) customer.repeatMedia.push(medium);
     }
-    customer.orders.push({ day: dayOf(event.timestamp), value: event.value ?? 0, products: event.products.flatMap(productKey) });
+    customer.orders.push({
+      day: dayOf(event.timestamp),
+      value: event.value ?? 0,
+      products: event.products.flatMap(productKey),
+    });
   }
   // A customer's traits go to their user ID when they have one, on any of their events.
   for (const [personId, customer] of customers) {
@@ -83,16 +104,31 @@ const productKey = (product: Record<string, unknown>): string[] => {
   return typeof key === 'string' || typeof key === 'number' ? [String(key)] : [];
 };
 
-function traitsOf(customers: Map<string, Customer>, model: PredictionModel | null): Map<string, Record<string, unknown>> {
+function traitsOf(
+  customers: Map<string, Customer>,
+  model: PredictionModel | null,
+): Map<string, Record<string, unknown>> {
   const traits = new Map<string, Record<string, unknown>>();
   const ids = [...customers.keys()];
-  const rfm = rfmScores(ids.map((id) => {
-    const { orders } = customers.get(id)!;
-    const days = new Set(orders.map((o) => o.day));
-    return { customer: id, recencyDays: -Math.max(...days), frequency: days.size, monetary: orders.reduce((sum, o) => sum + o.value, 0) };
-  }));
+  const rfm = rfmScores(
+    ids.map((id) => {
+      const { orders } = customers.get(id)!;
+      const days = new Set(orders.map((o) => o.day));
+      return {
+        customer: id,
+        recencyDays: -Math.max(...days),
+        frequency: days.size,
+        monetary: orders.reduce((sum, o) => sum + o.value, 0),
+      };
+    }),
+  );
   for (const score of rfm) {
-    traits.set(score.customer, { rfm_segment: score.segment, rfm_recency: score.recency, rfm_frequency: score.frequency, rfm_monetary: score.monetary });
+    traits.set(score.customer, {
+      rfm_segment: score.segment,
+      rfm_recency: score.recency,
+      rfm_frequency: score.frequency,
+      rfm_monetary: score.monetary,
+    });
   }
 
   const baskets = new Map(ids.map((id) => [id, customers.get(id)!.orders.flatMap((o) => o.products)]));
@@ -104,7 +140,9 @@ function traitsOf(customers: Map<string, Customer>, model: PredictionModel | nul
   }
 
   if (model) {
-    const orders: Order[] = ids.flatMap((customer) => customers.get(customer)!.orders.map(({ day, value }) => ({ customer, day, value })));
+    const orders: Order[] = ids.flatMap((customer) =>
+      customers.get(customer)!.orders.map(({ day, value }) => ({ customer, day, value })),
+    );
     for (const history of currentHistories(orders, model)) {
       const scores = scoreCustomer(model, history);
       Object.assign(traits.get(history.customer)!, {

@@ -33,7 +33,11 @@ export const isoDay = (day: number): string => new Date(day * DAY_MS).toISOStrin
  * transactions (the first one excluded), as Gamma-Gamma is fitted. Customers whose first order
  * comes after the calibration end are not in the result.
  */
-export function summarise(orders: Iterable<Order>, calibrationEnd: number, holdoutEnd = Number.POSITIVE_INFINITY): CustomerHistory[] {
+export function summarise(
+  orders: Iterable<Order>,
+  calibrationEnd: number,
+  holdoutEnd = Number.POSITIVE_INFINITY,
+): CustomerHistory[] {
   const byCustomer = new Map<string, Map<number, number>>();
   for (const { customer, day, value } of orders) {
     let days = byCustomer.get(customer);

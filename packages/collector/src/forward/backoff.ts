@@ -8,7 +8,12 @@ export interface RetryOptions {
  * half and all of that so that forwarders failing together do not come back together. A wait the
  * destination asked for (Retry-After) is kept, up to the cap.
  */
-export function retryDelay(attempt: number, retry: RetryOptions, askedMs = 0, random: () => number = Math.random): number {
+export function retryDelay(
+  attempt: number,
+  retry: RetryOptions,
+  askedMs = 0,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(Math.max(attempt - 1, 0), 52));
   return Math.min(retry.maxMs, Math.max(askedMs, ceiling / 2 + (random() * ceiling) / 2));
 }

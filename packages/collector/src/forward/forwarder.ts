@@ -67,7 +67,8 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   const failed = (what: string) => {
     failing++;
     // The first failure, then each tenth: an outage is told without flooding the log.
-    if (failing === 1 || failing % 10 === 0) log(`${what} (${failing} failed tr${failing === 1 ? 'y' : 'ies'} in a row; trying again)`);
+    if (failing === 1 || failing % 10 === 0)
+      log(`${what} (${failing} failed tr${failing === 1 ? 'y' : 'ies'} in a row; trying again)`);
   };
   const recovered = () => {
     if (failing > 0) log(`delivering again after ${failing} failed tr${failing === 1 ? 'y' : 'ies'}`);
@@ -77,7 +78,10 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   /** One try; the failure, or undefined when the destination took the batch. */
   async function tryDelivery(batch: OutboxEvent[]): Promise<DeliveryError | undefined> {
     try {
-      await destination.deliver(batch.map((e) => e.event), signal);
+      await destination.deliver(
+        batch.map((e) => e.event),
+        signal,
+      );
       return undefined;
     } catch (error) {
       return error instanceof DeliveryError ? error : new DeliveryError(String(error), { cause: error });
@@ -97,8 +101,15 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
         return;
       }
       if (failure.permanent || attempt >= destination.maxAttempts) {
-        holding = await store.deadLetter(id, owner, batch, { error: failure.message, attempts: attempt, at: clock().toISOString() });
-        if (holding) log(`kept ${batch.length} events (seq ${batch[0]?.seq}-${last.seq}) as a dead letter after ${attempt} tr${attempt === 1 ? 'y' : 'ies'}: ${failure.message}`);
+        holding = await store.deadLetter(id, owner, batch, {
+          error: failure.message,
+          attempts: attempt,
+          at: clock().toISOString(),
+        });
+        if (holding)
+          log(
+            `kept ${batch.length} events (seq ${batch[0]?.seq}-${last.seq}) as a dead letter after ${attempt} tr${attempt === 1 ? 'y' : 'ies'}: ${failure.message}`,
+          );
         return;
       }
       failed(failure.message);

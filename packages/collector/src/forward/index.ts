@@ -13,7 +13,10 @@ export interface Forwarding {
 
 /** The config's destinations, as Destination objects. */
 export function destinationsOf(config: ForwardConfig): Destination[] {
-  return [...(config.nats ? [natsDestination(config.nats)] : []), ...config.webhooks.map((webhook) => webhookDestination(webhook))];
+  return [
+    ...(config.nats ? [natsDestination(config.nats)] : []),
+    ...config.webhooks.map((webhook) => webhookDestination(webhook)),
+  ];
 }
 
 /** Starts one forwarder per configured destination; `stop` ends them all cleanly. */
@@ -24,7 +27,14 @@ export function startForwarding(
 ): Forwarding {
   const destinations = destinationsOf(config);
   const forwarders = destinations.map((destination) =>
-    startForwarder({ ...options, store, destination, batchSize: config.batchSize, pollMs: config.pollMs, retry: config.retry }),
+    startForwarder({
+      ...options,
+      store,
+      destination,
+      batchSize: config.batchSize,
+      pollMs: config.pollMs,
+      retry: config.retry,
+    }),
   );
   return {
     destinations: destinations.map((d) => d.id),

@@ -23,7 +23,12 @@ async function setUp(server: NatsServer, options: { batchSize?: number; later?: 
   const logs: string[] = [];
   const start = () => {
     const forwarder = startForwarder({
-      ...FAST, ...options, store: storage, destination: natsDestination(config), owner: 'test', log: (line) => logs.push(line),
+      ...FAST,
+      ...options,
+      store: storage,
+      destination: natsDestination(config),
+      owner: 'test',
+      log: (line) => logs.push(line),
     });
     cleanups.push(() => forwarder.stop());
   };
@@ -31,7 +36,12 @@ async function setUp(server: NatsServer, options: { batchSize?: number; later?: 
 
   let sent = 0;
   const ingest = async (count: number) => {
-    const batch = Array.from({ length: count }, (_, i) => trackEvent(`n-${String(++sent).padStart(5, '0')}`, i % 5 === 0 ? { type: 'page', event: undefined, name: 'Home' } : {}));
+    const batch = Array.from({ length: count }, (_, i) =>
+      trackEvent(
+        `n-${String(++sent).padStart(5, '0')}`,
+        i % 5 === 0 ? { type: 'page', event: undefined, name: 'Home' } : {},
+      ),
+    );
     const res = await post('/v1/batch', { batch }, basic(SHOP_KEY));
     expect(await res.json()).toMatchObject({ ok: true, accepted: count });
     return batch.map((e) => e.messageId);
@@ -40,7 +50,10 @@ async function setUp(server: NatsServer, options: { batchSize?: number; later?: 
 }
 
 function natsConfig(url: string): NatsConfig {
-  const config = parseConfig({ sites: [{ id: 'x', writeKey: 'xxx', origins: [] }], forward: { nats: { servers: url, ackTimeoutMs: 500 } } });
+  const config = parseConfig({
+    sites: [{ id: 'x', writeKey: 'xxx', origins: [] }],
+    forward: { nats: { servers: url, ackTimeoutMs: 500 } },
+  });
   return config.forward!.nats!;
 }
 
@@ -58,7 +71,10 @@ async function streamContents(url: string, stream = 'KITH'): Promise<StreamMessa
     const consumer = await jetstream(nc).consumers.get(stream);
     const messages: StreamMessage[] = [];
     while (messages.length < total) {
-      for await (const m of await consumer.fetch({ max_messages: Math.min(500, total - messages.length), expires: 1000 })) {
+      for await (const m of await consumer.fetch({
+        max_messages: Math.min(500, total - messages.length),
+        expires: 1000,
+      })) {
         messages.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id'), event: m.json<StoredEvent>() });
       }
     }
@@ -92,7 +108,10 @@ describe('NATS JetStream forwarding', () => {
     expect(messages.map((m) => m.msgId)).toEqual(ids.map((id) => `shop:${id}`));
     expect(messages.map((m) => m.event.messageId)).toEqual(ids);
     expect(new Set(messages.map((m) => m.subject))).toEqual(new Set(['kith.shop.track', 'kith.shop.page']));
-    expect(messages[1]).toMatchObject({ subject: 'kith.shop.track', event: { type: 'track', site: 'shop', event: 'Product Added' } });
+    expect(messages[1]).toMatchObject({
+      subject: 'kith.shop.track',
+      event: { type: 'track', site: 'shop', event: 'Product Added' },
+    });
   });
 
   it('loses nothing and stores nothing twice when nats-server is killed mid-stream and restarted', async () => {
@@ -104,7 +123,11 @@ describe('NATS JetStream forwarding', () => {
     for (let round = 0; round < 20; round++) ids.push(...(await ingest(50)));
     start();
     let inStreamAtKill = 0;
-    await eventually(async () => (inStreamAtKill = await storedInStream(server.url)) >= 100, 10_000, 'the first events in the stream');
+    await eventually(
+      async () => (inStreamAtKill = await storedInStream(server.url)) >= 100,
+      10_000,
+      'the first events in the stream',
+    );
     await server.kill();
     const killedAt = Date.now();
     expect(inStreamAtKill).toBeLessThan(ids.length);
@@ -136,11 +159,18 @@ describe('NATS JetStream forwarding', () => {
     cleanups.push(() => server.stop());
     const destination = natsDestination(natsConfig(server.url));
     cleanups.push(() => destination.close());
-    const batch = ['d1', 'd2', 'd3'].map((id): StoredEvent => ({ ...trackEvent(id), site: 'shop', receivedAt: '2026-06-01T12:00:00.000Z' }) as StoredEvent);
+    const batch = ['d1', 'd2', 'd3'].map(
+      (id): StoredEvent => ({ ...trackEvent(id), site: 'shop', receivedAt: '2026-06-01T12:00:00.000Z' }) as StoredEvent,
+    );
     const signal = new AbortController().signal;
     await destination.deliver(batch, signal);
     await destination.deliver([...batch, { ...batch[0]!, messageId: 'd4' }], signal);
-    expect((await streamContents(server.url)).map((m) => m.msgId)).toEqual(['shop:d1', 'shop:d2', 'shop:d3', 'shop:d4']);
+    expect((await streamContents(server.url)).map((m) => m.msgId)).toEqual([
+      'shop:d1',
+      'shop:d2',
+      'shop:d3',
+      'shop:d4',
+    ]);
   });
 
   it('waits for a server that is down when the forwarder starts', async () => {
@@ -149,7 +179,11 @@ describe('NATS JetStream forwarding', () => {
     await server.kill();
     const { ingest, logs } = await setUp(server);
     const ids = await ingest(40);
-    await eventually(() => logs.some((line) => /ECONNREFUSED|CONNECTION_REFUSED|connection refused/i.test(line)), 5000, 'a refused connection');
+    await eventually(
+      () => logs.some((line) => /ECONNREFUSED|CONNECTION_REFUSED|connection refused/i.test(line)),
+      5000,
+      'a refused connection',
+    );
     await server.restart();
     await eventually(async () => (await storedInStream(server.url)) >= ids.length, 10_000, 'every event in the stream');
     expect((await streamContents(server.url)).map((m) => m.event.messageId)).toEqual(ids);

@@ -1,4 +1,10 @@
-import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { NatsConfig } from '../config.ts';
 import type { StoredEvent } from '../storage/storage.ts';
@@ -62,7 +68,10 @@ export function natsDestination(config: NatsConfig): Destination {
       } catch (error) {
         // The stream may be what is gone (a server that lost its store): look again on the next try.
         streamReady = false;
-        throw new DeliveryError(`NATS ${config.servers.join(',')}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new DeliveryError(
+          `NATS ${config.servers.join(',')}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
       }
     },
 

@@ -37,10 +37,19 @@ async function schemaWithStorage() {
 }
 
 function event(messageId: string): StoredEvent {
-  return { type: 'track', event: 'Order Completed', messageId, anonymousId: 'anon-1', site: 'shop', timestamp: '2026-06-01T12:00:00.000Z', receivedAt: '2026-06-01T12:00:00.000Z' };
+  return {
+    type: 'track',
+    event: 'Order Completed',
+    messageId,
+    anonymousId: 'anon-1',
+    site: 'shop',
+    timestamp: '2026-06-01T12:00:00.000Z',
+    receivedAt: '2026-06-01T12:00:00.000Z',
+  };
 }
 
-const write = (storage: Storage, ...ids: string[]) => storage.write({ events: ids.map(event), consents: [], rejected: [] });
+const write = (storage: Storage, ...ids: string[]) =>
+  storage.write({ events: ids.map(event), consents: [], rejected: [] });
 
 /** An event inserted as the adapter does, on a connection whose transaction the test holds open. */
 const insert = (client: pg.Client, id: string) =>
@@ -101,7 +110,14 @@ describe('forwarding from PostgreSQL', () => {
     }).forward!.webhooks[0]!;
     const start = (store: Storage, owner: string) => {
       const forwarder = startForwarder({
-        store, owner, destination: webhookDestination(webhook), batchSize: 20, pollMs: 10, retry: { initialMs: 10, maxMs: 100 }, leaseMs: 2000, log: () => {},
+        store,
+        owner,
+        destination: webhookDestination(webhook),
+        batchSize: 20,
+        pollMs: 10,
+        retry: { initialMs: 10, maxMs: 100 },
+        leaseMs: 2000,
+        log: () => {},
       });
       cleanups.push(() => forwarder.stop());
       return forwarder;
@@ -128,16 +144,24 @@ describe('forwarding from PostgreSQL', () => {
 
     // The holder loses its database, as a crashed instance would; the other takes over once the lease runs out.
     const watcher = await client();
-    const holder = (await watcher.query<{ owner: string }>("select owner from forward_cursors where destination = 'webhook:crm'")).rows[0]?.owner;
+    const holder = (
+      await watcher.query<{ owner: string }>("select owner from forward_cursors where destination = 'webhook:crm'")
+    ).rows[0]?.owner;
     expect(['a', 'b']).toContain(holder);
     await (holder === 'a' ? storageA : storageB).close();
     const then = await ingest(20);
-    await eventually(() => new Set(delivered()).size >= first.length + then.length, 10_000, 'the events after the takeover');
+    await eventually(
+      () => new Set(delivered()).size >= first.length + then.length,
+      10_000,
+      'the events after the takeover',
+    );
     expect([...new Set(delivered())].sort()).toEqual([...first, ...then].sort());
     // At least once: a batch the dead instance sent but had not recorded may come again, nothing more.
     expect(delivered().length - new Set(delivered()).size).toBeLessThanOrEqual(20);
     expect(receiver.maxConcurrent).toBe(1);
-    const now = (await watcher.query<{ owner: string }>("select owner from forward_cursors where destination = 'webhook:crm'")).rows[0]?.owner;
+    const now = (
+      await watcher.query<{ owner: string }>("select owner from forward_cursors where destination = 'webhook:crm'")
+    ).rows[0]?.owner;
     expect(now).toBe(holder === 'a' ? 'b' : 'a');
   });
 });

@@ -22,15 +22,27 @@ describe('kith serve with forwarders', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const receiver = await startWebhookReceiver(SECRET);
     cleanups.push(() => receiver.close());
-    writeFileSync(join(dir, 'kith.config.json'), JSON.stringify({
-      sites: [{ id: 'shop', writeKey: 'shop-key', origins: ['https://shop.example'] }],
-      forward: { pollMs: 20, retry: { initialMs: 20, maxMs: 200 } },
-    }));
+    writeFileSync(
+      join(dir, 'kith.config.json'),
+      JSON.stringify({
+        sites: [{ id: 'shop', writeKey: 'shop-key', origins: ['https://shop.example'] }],
+        forward: { pollMs: 20, retry: { initialMs: 20, maxMs: 200 } },
+      }),
+    );
     const db = join(dir, 'kith.db');
-    const child = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', `sqlite:${db}`], {
-      cwd: dir,
-      env: { ...process.env, KITH_ADMIN_TOKEN: 'serve-admin-token-01', KITH_WEBHOOK_URL: receiver.url, KITH_WEBHOOK_SECRET: SECRET },
-    });
+    const child = spawn(
+      process.execPath,
+      [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', `sqlite:${db}`],
+      {
+        cwd: dir,
+        env: {
+          ...process.env,
+          KITH_ADMIN_TOKEN: 'serve-admin-token-01',
+          KITH_WEBHOOK_URL: receiver.url,
+          KITH_WEBHOOK_SECRET: SECRET,
+        },
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     cleanups.push(() => void child.kill('SIGKILL'));
     let output = '';
@@ -45,7 +57,12 @@ describe('kith serve with forwarders', () => {
     });
     expect(output).toMatch(/forwarding stored events to webhook:webhook/);
 
-    const batch = Array.from({ length: 30 }, (_, i) => ({ type: 'track', event: 'Served', messageId: `s-${i}`, anonymousId: 'anon-s' }));
+    const batch = Array.from({ length: 30 }, (_, i) => ({
+      type: 'track',
+      event: 'Served',
+      messageId: `s-${i}`,
+      anonymousId: 'anon-s',
+    }));
     const res = await fetch(`${url}/v1/batch`, {
       method: 'POST',
       headers: { Authorization: `Basic ${btoa('shop-key:')}`, 'Content-Type': 'application/json' },
@@ -59,6 +76,8 @@ describe('kith serve with forwarders', () => {
     expect(await exited).toBe(0);
     const file = new DatabaseSync(db, { readOnly: true });
     cleanups.push(() => file.close());
-    expect(file.prepare('select destination, owner from forward_cursors').all()).toEqual([{ destination: 'webhook:webhook', owner: null }]);
+    expect(file.prepare('select destination, owner from forward_cursors').all()).toEqual([
+      { destination: 'webhook:webhook', owner: null },
+    ]);
   });
 });

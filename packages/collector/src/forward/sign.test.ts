@@ -24,10 +24,21 @@ describe('webhook signatures', () => {
     ['a replay after the tolerance', { now: NOW + 301 }],
     ['no signature', { signature: '' }],
     ['a cut signature', { cut: true }],
-  ])('refuses %s', async (_case, change: { body?: string; secret?: string; timestamp?: string; now?: number; signature?: string; cut?: boolean }) => {
-    const signed = await signWebhook(SECRET, NOW, BODY);
-    const signature = change.signature ?? (change.cut ? signed.slice(0, -2) : signed);
-    const ok = await verifyWebhook(change.secret ?? SECRET, { signature, timestamp: change.timestamp ?? String(NOW) }, change.body ?? BODY, { now: change.now ?? NOW });
-    expect(ok).toBe(false);
-  });
+  ])(
+    'refuses %s',
+    async (
+      _case,
+      change: { body?: string; secret?: string; timestamp?: string; now?: number; signature?: string; cut?: boolean },
+    ) => {
+      const signed = await signWebhook(SECRET, NOW, BODY);
+      const signature = change.signature ?? (change.cut ? signed.slice(0, -2) : signed);
+      const ok = await verifyWebhook(
+        change.secret ?? SECRET,
+        { signature, timestamp: change.timestamp ?? String(NOW) },
+        change.body ?? BODY,
+        { now: change.now ?? NOW },
+      );
+      expect(ok).toBe(false);
+    },
+  );
 });

@@ -10,7 +10,13 @@ export const TIMESTAMP_HEADER = 'X-Kith-Timestamp';
  * replayed later: receivers refuse a timestamp more than a few minutes away from their clock.
  */
 export async function signWebhook(secret: string, timestamp: number, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`));
   return `sha256=${hex(mac)}`;
 }
@@ -24,7 +30,12 @@ export async function verifyWebhook(
 ): Promise<boolean> {
   const timestamp = Number(headers.timestamp);
   const now = options.now ?? Date.now() / 1000;
-  if (!headers.signature || !Number.isInteger(timestamp) || Math.abs(now - timestamp) > (options.toleranceSeconds ?? 300)) return false;
+  if (
+    !headers.signature ||
+    !Number.isInteger(timestamp) ||
+    Math.abs(now - timestamp) > (options.toleranceSeconds ?? 300)
+  )
+    return false;
   const expected = new TextEncoder().encode(await signWebhook(secret, timestamp, body));
   const given = new TextEncoder().encode(headers.signature);
   // Compared in constant time, so that the signature cannot be guessed byte by byte from timings.
@@ -33,4 +44,5 @@ export async function verifyWebhook(
   return difference === 0;
 }
 
-export const hex = (bytes: ArrayBuffer): string => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+export const hex = (bytes: ArrayBuffer): string =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');

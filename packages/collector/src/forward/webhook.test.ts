@@ -21,15 +21,27 @@ async function setUp(webhook: Partial<WebhookConfig> = {}) {
   const receiver = await startWebhookReceiver(SECRET);
   const config = webhookConfig({ url: receiver.url, ...webhook });
   const logs: string[] = [];
-  const forwarder = startForwarder({ ...FAST, store: storage, destination: webhookDestination(config), owner: 'test', log: (line) => logs.push(line) });
-  cleanups.push(() => storage.close(), () => receiver.close(), () => forwarder.stop());
+  const forwarder = startForwarder({
+    ...FAST,
+    store: storage,
+    destination: webhookDestination(config),
+    owner: 'test',
+    log: (line) => logs.push(line),
+  });
+  cleanups.push(
+    () => storage.close(),
+    () => receiver.close(),
+    () => forwarder.stop(),
+  );
 
   let sent = 0;
   /** Sends `count` events through /v1/batch, `perBatch` at a time; returns their messageIds. */
   const ingest = async (count: number, perBatch = 25) => {
     const ids: string[] = [];
     for (let start = 0; start < count; start += perBatch) {
-      const batch = Array.from({ length: Math.min(perBatch, count - start) }, () => trackEvent(`e-${String(++sent).padStart(5, '0')}`));
+      const batch = Array.from({ length: Math.min(perBatch, count - start) }, () =>
+        trackEvent(`e-${String(++sent).padStart(5, '0')}`),
+      );
       const res = await post('/v1/batch', { batch }, basic(SHOP_KEY));
       expect(await res.json()).toMatchObject({ ok: true, accepted: batch.length });
       ids.push(...batch.map((e) => e.messageId));
@@ -40,14 +52,17 @@ async function setUp(webhook: Partial<WebhookConfig> = {}) {
 }
 
 function webhookConfig(overrides: Partial<WebhookConfig>): WebhookConfig {
-  const config = parseConfig({ sites: [{ id: 'x', writeKey: 'xxx', origins: [] }], forward: { webhooks: [{ id: 'crm', url: 'http://127.0.0.1:1/', secret: SECRET }] } });
+  const config = parseConfig({
+    sites: [{ id: 'x', writeKey: 'xxx', origins: [] }],
+    forward: { webhooks: [{ id: 'crm', url: 'http://127.0.0.1:1/', secret: SECRET }] },
+  });
   return { ...config.forward!.webhooks[0]!, ...overrides };
 }
 
 /** Keeps sending batches of 15 events, 50 ms apart, for `ms`. */
 async function ingestFor(ingest: (count: number) => Promise<string[]>, ms: number): Promise<string[]> {
   const ids: string[] = [];
-  for (const until = Date.now() + ms; Date.now() < until; ) {
+  for (const until = Date.now() + ms; Date.now() < until;) {
     ids.push(...(await ingest(15)));
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -64,7 +79,8 @@ function report(outage: string, receiver: WebhookReceiver, ids: string[], outage
 }
 
 const messageIds = (receiver: WebhookReceiver) => receiver.delivered().map((e) => e.messageId);
-const allDelivered = (receiver: WebhookReceiver, ids: string[]) => () => new Set(messageIds(receiver)).size >= ids.length;
+const allDelivered = (receiver: WebhookReceiver, ids: string[]) => () =>
+  new Set(messageIds(receiver)).size >= ids.length;
 
 describe('webhook forwarding', () => {
   it('POSTs every stored event once, in the order stored, signed, as { batch } with an Idempotency-Key', async () => {
@@ -72,9 +88,16 @@ describe('webhook forwarding', () => {
     const ids = await ingest(120);
     await eventually(allDelivered(receiver, ids), 5000, 'every event at the receiver');
     expect(messageIds(receiver)).toEqual(ids);
-    expect(receiver.requests.every((r) => r.signed && r.status === 200 && /^[0-9a-f]{64}$/.test(r.idempotencyKey ?? ''))).toBe(true);
+    expect(
+      receiver.requests.every((r) => r.signed && r.status === 200 && /^[0-9a-f]{64}$/.test(r.idempotencyKey ?? '')),
+    ).toBe(true);
     expect(receiver.requests.every((r) => r.batch.length <= FAST.batchSize)).toBe(true);
-    expect(receiver.delivered()[0]).toMatchObject({ type: 'track', site: 'shop', event: 'Product Added', receivedAt: '2026-06-01T12:00:00.000Z' });
+    expect(receiver.delivered()[0]).toMatchObject({
+      type: 'track',
+      site: 'shop',
+      event: 'Product Added',
+      receivedAt: '2026-06-01T12:00:00.000Z',
+    });
   });
 
   it('delivers everything, once the receiver recovers, that was stored while it answered 500', async () => {
@@ -118,7 +141,11 @@ describe('webhook forwarding', () => {
     await eventually(async () => (await storage.deadLetters('webhook:crm', 10)).length > 0, 5000, 'a dead letter');
     receiver.answer = 200;
     const [letter] = await storage.deadLetters('webhook:crm', 10);
-    expect(letter).toMatchObject({ destination: 'webhook:crm', attempts: 3, error: expect.stringMatching(/answered 503$/) });
+    expect(letter).toMatchObject({
+      destination: 'webhook:crm',
+      attempts: 3,
+      error: expect.stringMatching(/answered 503$/),
+    });
     expect(letter!.events.map((e) => e.event.messageId)).toEqual(ids);
     expect(receiver.requests.filter((r) => r.status === 503)).toHaveLength(3);
 
@@ -126,7 +153,9 @@ describe('webhook forwarding', () => {
     await eventually(allDelivered(receiver, next), 5000, 'the events after the dead letter');
     expect(messageIds(receiver)).toEqual(next);
 
-    expect(await replayDeadLetters(storage, webhookDestination(webhookConfig({ url: receiver.url })))).toEqual({ replayed: 1 });
+    expect(await replayDeadLetters(storage, webhookDestination(webhookConfig({ url: receiver.url })))).toEqual({
+      replayed: 1,
+    });
     expect(messageIds(receiver)).toEqual([...next, ...ids]);
     expect(await storage.deadLetters('webhook:crm', 10)).toEqual([]);
   });
@@ -148,7 +177,10 @@ describe('webhook forwarding', () => {
     await ingest(10);
     await eventually(async () => (await storage.deadLetters('webhook:crm', 10)).length > 0, 5000, 'a dead letter');
     expect(receiver.requests).toHaveLength(1);
-    expect((await storage.deadLetters('webhook:crm', 10))[0]).toMatchObject({ attempts: 1, error: expect.stringMatching(/answered 422$/) });
+    expect((await storage.deadLetters('webhook:crm', 10))[0]).toMatchObject({
+      attempts: 1,
+      error: expect.stringMatching(/answered 422$/),
+    });
   });
 
   it('tries again after a 429, waiting the Retry-After it was given', async () => {
@@ -163,7 +195,12 @@ describe('webhook forwarding', () => {
   it('lets another forwarder on the same storage take over, with nothing delivered twice, when the first stops', async () => {
     const { receiver, ingest, storage, forwarder } = await setUp();
     const second: Forwarder = startForwarder({
-      ...FAST, store: storage, destination: webhookDestination(webhookConfig({ url: receiver.url })), owner: 'second', leaseMs: 200, log: () => {},
+      ...FAST,
+      store: storage,
+      destination: webhookDestination(webhookConfig({ url: receiver.url })),
+      owner: 'second',
+      leaseMs: 200,
+      log: () => {},
     });
     cleanups.push(() => second.stop());
     const first = await ingest(60);
@@ -178,7 +215,15 @@ describe('webhook forwarding', () => {
     const { receiver, ingest, storage, forwarder } = await setUp();
     const first = await ingest(60);
     await eventually(allDelivered(receiver, first), 5000, 'the first events');
-    const drain = (owner: string) => startForwarder({ ...FAST, store: storage, destination: webhookDestination(webhookConfig({ url: receiver.url })), owner, log: () => {}, drain: true });
+    const drain = (owner: string) =>
+      startForwarder({
+        ...FAST,
+        store: storage,
+        destination: webhookDestination(webhookConfig({ url: receiver.url })),
+        owner,
+        log: () => {},
+        drain: true,
+      });
 
     // The test's forwarder holds the lease: a scheduled run gives way and sends nothing.
     const then = await ingest(30);

@@ -45,7 +45,10 @@ export function webhookDestination(config: WebhookConfig, clock: () => Date = ()
       if (response.ok) return;
       const { status } = response;
       const retryable = status === 408 || status === 429 || status >= 500;
-      const hint = status >= 300 && status < 400 ? ` (a redirect to ${response.headers.get('location') ?? '?'}: set url to where it leads)` : '';
+      const hint =
+        status >= 300 && status < 400
+          ? ` (a redirect to ${response.headers.get('location') ?? '?'}: set url to where it leads)`
+          : '';
       throw new DeliveryError(`POST ${shownUrl} answered ${status}${hint}`, {
         permanent: !retryable,
         ...(retryable ? { retryAfterMs: retryAfterMs(response.headers.get('retry-after'), clock()) } : {}),

@@ -18,7 +18,9 @@ describe('GET /v1/persons/:kind/:id/events', () => {
     expect(first.status).toBe(200);
     const page1 = (await first.json()) as EventPage;
     expect(page1.events.map((e) => e.messageId)).toEqual(['m4', 'm3']);
-    const page2 = (await (await admin(`/v1/persons/user/user-1/events?site=shop&limit=2&before=${page1.next}`)).json()) as EventPage;
+    const page2 = (await (
+      await admin(`/v1/persons/user/user-1/events?site=shop&limit=2&before=${page1.next}`)
+    ).json()) as EventPage;
     expect(page2.events.map((e) => e.messageId)).toEqual(['m2', 'm1']);
     const page3 = await (await admin(`/v1/persons/user/user-1/events?site=shop&limit=2&before=${page2.next}`)).json();
     expect(page3).toMatchObject({ events: [{ messageId: 'm0' }], next: null });

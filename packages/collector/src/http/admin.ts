@@ -53,7 +53,8 @@ export function adminHandlers(deps: ResolvedDeps, sites: Sites, bindings: Device
 
 function personKey(c: Context<Env>): PersonKey {
   const { kind, id } = c.req.param() as { kind: string; id: string };
-  if (!KINDS.includes(kind)) throw new KithError('not_found', 404, 'Use /v1/persons/user/<id> or /v1/persons/anonymous/<id>.');
+  if (!KINDS.includes(kind))
+    throw new KithError('not_found', 404, 'Use /v1/persons/user/<id> or /v1/persons/anonymous/<id>.');
   return { kind: kind as IdKind, id };
 }
 
@@ -62,9 +63,13 @@ export function siteOf(c: Context<Env>, sites: Sites): string {
   const asked = c.req.query('site');
   const site = asked === undefined ? sites.only() : sites.byId(asked);
   if (!site) {
-    throw new KithError('site_required', 400, asked === undefined
-      ? 'This collector has several sites: add ?site=<site id> from kith.config.json.'
-      : `No site "${asked.slice(0, 100)}" in kith.config.json.`);
+    throw new KithError(
+      'site_required',
+      400,
+      asked === undefined
+        ? 'This collector has several sites: add ?site=<site id> from kith.config.json.'
+        : `No site "${asked.slice(0, 100)}" in kith.config.json.`,
+    );
   }
   return site.id;
 }

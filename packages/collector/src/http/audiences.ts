@@ -22,12 +22,21 @@ export function audienceHandlers(deps: AppDeps, sites: Sites) {
       const site = siteOf(c, sites);
       const key = c.req.param('key') ?? '';
       const keys = keysOf(site);
-      const known = key.startsWith('stage:') ? keys.stages.includes(key.slice('stage:'.length)) : keys.audiences.includes(key);
+      const known = key.startsWith('stage:')
+        ? keys.stages.includes(key.slice('stage:'.length))
+        : keys.audiences.includes(key);
       if (!known) {
-        throw new KithError('not_found', 404, `No audience "${key.slice(0, 100)}" on site "${site}"; GET /v1/audiences lists them (stages as stage:<key>).`);
+        throw new KithError(
+          'not_found',
+          404,
+          `No audience "${key.slice(0, 100)}" on site "${site}"; GET /v1/audiences lists them (stages as stage:<key>).`,
+        );
       }
       const after = c.req.query('after');
-      const page = await audienceMembers(deps.storage, site, key, { limit: parseLimit(c.req.query('limit')), ...(after ? { after } : {}) });
+      const page = await audienceMembers(deps.storage, site, key, {
+        limit: parseLimit(c.req.query('limit')),
+        ...(after ? { after } : {}),
+      });
       return c.json({ ok: true, ...page });
     },
   };

@@ -5,5 +5,7 @@
  * not count: Node's own fetch sends it (`cors`) from servers too.
  */
 export function isBrowserRequest(header: (name: string) => string | undefined): boolean {
-  return header('origin') !== undefined || header('sec-fetch-site') !== undefined || header('sec-fetch-dest') !== undefined;
+  return (
+    header('origin') !== undefined || header('sec-fetch-site') !== undefined || header('sec-fetch-dest') !== undefined
+  );
 }

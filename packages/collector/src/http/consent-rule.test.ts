@@ -4,7 +4,12 @@ import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const GRANTED = { policyVersion: '1', categories: { necessary: true, analytics: true } };
 // What Chromium sends with a page's fetch to its own collector.
-const BROWSER = { Origin: 'https://shop.example', 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty' };
+const BROWSER = {
+  Origin: 'https://shop.example',
+  'Sec-Fetch-Site': 'same-origin',
+  'Sec-Fetch-Mode': 'cors',
+  'Sec-Fetch-Dest': 'empty',
+};
 const identify = (messageId: string, context?: unknown) => ({
   type: 'identify',
   messageId,
@@ -18,7 +23,11 @@ const identify = (messageId: string, context?: unknown) => ({
 async function nothingKeptOf(storage: Awaited<ReturnType<typeof testApp>>['storage'], messageId: string) {
   const { events } = await storage.events({ ...idsOf('shop', { kind: 'user', id: `user-${messageId}` }), limit: 10 });
   const quarantined = (await storage.rejected('shop', 100)).map((r) => r.payload).join('\n');
-  return events.length === 0 && !quarantined.includes(`${messageId}@example.com`) && !quarantined.includes(`anon-${messageId}`);
+  return (
+    events.length === 0 &&
+    !quarantined.includes(`${messageId}@example.com`) &&
+    !quarantined.includes(`anon-${messageId}`)
+  );
 }
 
 describe('the consent rule for browser and server requests', () => {
@@ -36,7 +45,10 @@ describe('the consent rule for browser and server requests', () => {
 
   it('refuses a browser beacon (text/plain, write key in the body) without consent', async () => {
     const { post, storage } = await testApp();
-    const res = await post('/v1/batch', JSON.stringify({ writeKey: SHOP_KEY, batch: [identify('b2')] }), { 'Content-Type': 'text/plain;charset=UTF-8', Origin: 'https://shop.example' });
+    const res = await post('/v1/batch', JSON.stringify({ writeKey: SHOP_KEY, batch: [identify('b2')] }), {
+      'Content-Type': 'text/plain;charset=UTF-8',
+      Origin: 'https://shop.example',
+    });
     expect(await res.json()).toMatchObject({ accepted: 0, rejected: [{ reason: 'no_consent' }] });
     expect(await nothingKeptOf(storage, 'b2')).toBe(true);
   });
@@ -52,21 +64,38 @@ describe('the consent rule for browser and server requests', () => {
 
   it('stores a browser request whose consent grants analytics', async () => {
     const { post, basic, storage } = await testApp();
-    const res = await post('/v1/batch', { batch: [identify('b4', { consent: GRANTED })] }, { ...basic(SHOP_KEY), ...BROWSER });
+    const res = await post(
+      '/v1/batch',
+      { batch: [identify('b4', { consent: GRANTED })] },
+      { ...basic(SHOP_KEY), ...BROWSER },
+    );
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: [] });
-    expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-b4' }), limit: 10 })).events).toHaveLength(1);
+    expect(
+      (await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-b4' }), limit: 10 })).events,
+    ).toHaveLength(1);
   });
 
   it('stores a server request (write key, no browser signals) without consent, as before; Node fetch’s Sec-Fetch-Mode does not make it a browser', async () => {
     const { post, basic, storage } = await testApp();
-    const res = await post('/v1/batch', { batch: [identify('s1'), trackEvent('s2', { userId: 'user-s1' })] }, { ...basic(SHOP_KEY), 'Sec-Fetch-Mode': 'cors', 'User-Agent': 'node' });
+    const res = await post(
+      '/v1/batch',
+      { batch: [identify('s1'), trackEvent('s2', { userId: 'user-s1' })] },
+      { ...basic(SHOP_KEY), 'Sec-Fetch-Mode': 'cors', 'User-Agent': 'node' },
+    );
     expect(await res.json()).toMatchObject({ accepted: 2, rejected: [] });
-    expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-s1' }), limit: 10 })).events).toHaveLength(2);
+    expect(
+      (await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-s1' }), limit: 10 })).events,
+    ).toHaveLength(2);
   });
 
   it('keeps a browser’s consent event, a refusal included: it is the record of the choice', async () => {
     const { post, basic } = await testApp();
-    const refusal = { type: 'consent', messageId: 'c1', anonymousId: 'one-time', properties: { policyVersion: '1', categories: { necessary: true, analytics: false }, method: 'reject-all' } };
+    const refusal = {
+      type: 'consent',
+      messageId: 'c1',
+      anonymousId: 'one-time',
+      properties: { policyVersion: '1', categories: { necessary: true, analytics: false }, method: 'reject-all' },
+    };
     const res = await post('/v1/batch', { batch: [refusal] }, { ...basic(SHOP_KEY), ...BROWSER });
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: [] });
   });

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { idsOf } from '../storage/storage.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
-const bannerText = { title: 'Cookie consent', body: 'We would like to use cookies for analytics.', accept: 'Accept all', reject: 'Reject all' };
+const bannerText = {
+  title: 'Cookie consent',
+  body: 'We would like to use cookies for analytics.',
+  accept: 'Accept all',
+  reject: 'Reject all',
+};
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 const consentEvent = (messageId: string, overrides: Record<string, unknown> = {}) => ({
@@ -25,7 +30,20 @@ const consentEvent = (messageId: string, overrides: Record<string, unknown> = {}
 describe('proof of consent', () => {
   it('keeps each consent in the log and each banner text once, and exports them with the events', async () => {
     const { post, basic, admin, storage } = await testApp();
-    const res = await post('/v1/batch', { batch: [consentEvent('c1'), trackEvent('t1'), consentEvent('c2', { method: 'withdraw', categories: { necessary: true, analytics: false, marketing: false } })] }, basic(SHOP_KEY));
+    const res = await post(
+      '/v1/batch',
+      {
+        batch: [
+          consentEvent('c1'),
+          trackEvent('t1'),
+          consentEvent('c2', {
+            method: 'withdraw',
+            categories: { necessary: true, analytics: false, marketing: false },
+          }),
+        ],
+      },
+      basic(SHOP_KEY),
+    );
     expect(await res.json()).toMatchObject({ accepted: 3, rejected: [] });
     expect(await storage.bannerTexts([hashOf(bannerText)])).toEqual({ [hashOf(bannerText)]: bannerText });
 
@@ -35,7 +53,15 @@ describe('proof of consent', () => {
       person: { site: 'shop', anonymousIds: ['anon-1'], eventCount: 1 },
       events: [expect.objectContaining({ messageId: 't1' })],
       consents: [
-        { messageId: 'c1', consent: { method: 'custom', policyVersion: '2', bannerTextHash: hashOf(bannerText), categories: { analytics: true } } },
+        {
+          messageId: 'c1',
+          consent: {
+            method: 'custom',
+            policyVersion: '2',
+            bannerTextHash: hashOf(bannerText),
+            categories: { analytics: true },
+          },
+        },
         { messageId: 'c2', consent: { method: 'withdraw', categories: { analytics: false } } },
       ],
       bannerTexts: { [hashOf(bannerText)]: bannerText },
@@ -52,7 +78,11 @@ describe('proof of consent', () => {
 
   it('refuses a consent event without policy version, categories or method', async () => {
     const { post, basic } = await testApp();
-    const res = await post('/v1/batch', { batch: [{ type: 'consent', anonymousId: 'a', properties: { categories: { analytics: true } } }] }, basic(SHOP_KEY));
+    const res = await post(
+      '/v1/batch',
+      { batch: [{ type: 'consent', anonymousId: 'a', properties: { categories: { analytics: true } } }] },
+      basic(SHOP_KEY),
+    );
     expect(await res.json()).toMatchObject({ rejected: [{ reason: 'invalid_consent' }] });
   });
 

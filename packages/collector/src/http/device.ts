@@ -40,11 +40,20 @@ export async function deviceStep(input: {
   if (!browser.analytics || !browser.anonymousId) return { forget: input.cookie !== undefined };
   const anonymousId = browser.anonymousId;
   const bind = (deviceId: string): IdentityLink => ({
-    site, from: { kind: 'device', id: deviceId }, to: { kind: 'anonymous', id: anonymousId }, how: 'cookie', source: input.source, at: input.at,
+    site,
+    from: { kind: 'device', id: deviceId },
+    to: { kind: 'anonymous', id: anonymousId },
+    how: 'cookie',
+    source: input.source,
+    at: input.at,
   });
 
-  if (input.cookie && input.bindings.has(site, input.cookie, anonymousId)) return { deviceId: input.cookie, forget: false };
-  const known = input.cookie && DEVICE_ID.test(input.cookie) ? await storage.person(site, { kind: 'device', id: input.cookie }) : null;
+  if (input.cookie && input.bindings.has(site, input.cookie, anonymousId))
+    return { deviceId: input.cookie, forget: false };
+  const known =
+    input.cookie && DEVICE_ID.test(input.cookie)
+      ? await storage.person(site, { kind: 'device', id: input.cookie })
+      : null;
   if (known && input.cookie) {
     if (known.anonymousIds.includes(anonymousId)) {
       input.bindings.add(site, input.cookie, anonymousId);
@@ -69,7 +78,12 @@ export async function deviceStep(input: {
 }
 
 /** The device an anonymous ID was first bound to (from the cache, else the graph); null for a new browser. */
-async function deviceOfAnonymousId(storage: Storage, bindings: DeviceBindings, site: string, anonymousId: string): Promise<string | null> {
+async function deviceOfAnonymousId(
+  storage: Storage,
+  bindings: DeviceBindings,
+  site: string,
+  anonymousId: string,
+): Promise<string | null> {
   const cached = bindings.deviceOf(site, anonymousId);
   if (cached) return cached;
   const person = await storage.person(site, { kind: 'anonymous', id: anonymousId });

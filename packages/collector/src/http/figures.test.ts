@@ -3,14 +3,33 @@ import { SHOP_KEY, testApp } from '../../test/support/app.ts';
 import type { Figures } from '../figures/figures.ts';
 import type { PredictionModel } from '../figures/predict.ts';
 
-const page = (messageId: string, anonymousId: string, timestamp: string, campaign?: Record<string, string>) =>
-  ({ type: 'page', messageId, anonymousId, timestamp, properties: { path: '/' }, ...(campaign ? { context: { campaign } } : {}) });
-const track = (messageId: string, anonymousId: string, event: string, timestamp: string, extra: Record<string, unknown> = {}) =>
-  ({ type: 'track', messageId, anonymousId, event, timestamp, ...extra });
-const identify = (messageId: string, anonymousId: string, userId: string, timestamp: string) =>
-  ({ type: 'identify', messageId, anonymousId, userId, timestamp });
+const page = (messageId: string, anonymousId: string, timestamp: string, campaign?: Record<string, string>) => ({
+  type: 'page',
+  messageId,
+  anonymousId,
+  timestamp,
+  properties: { path: '/' },
+  ...(campaign ? { context: { campaign } } : {}),
+});
+const track = (
+  messageId: string,
+  anonymousId: string,
+  event: string,
+  timestamp: string,
+  extra: Record<string, unknown> = {},
+) => ({ type: 'track', messageId, anonymousId, event, timestamp, ...extra });
+const identify = (messageId: string, anonymousId: string, userId: string, timestamp: string) => ({
+  type: 'identify',
+  messageId,
+  anonymousId,
+  userId,
+  timestamp,
+});
 const choice = (messageId: string, anonymousId: string, method: string, granted: boolean, timestamp: string) => ({
-  type: 'consent', messageId, anonymousId, timestamp,
+  type: 'consent',
+  messageId,
+  anonymousId,
+  timestamp,
   properties: { policyVersion: '1', categories: { necessary: true, analytics: granted, marketing: granted }, method },
 });
 
@@ -27,10 +46,23 @@ const SHOP = [
   choice('ada-consent', 'ada-phone', 'accept-all', true, '2026-03-02T08:59:00.000Z'),
   page('ada-laptop-visit', 'ada-laptop', '2026-03-05T18:00:00.000Z'),
   identify('ada-login-laptop', 'ada-laptop', 'ada', '2026-03-05T18:01:00.000Z'),
-  track('ada-view', 'ada-laptop', 'Product Viewed', '2026-03-05T18:02:00.000Z', { userId: 'ada', properties: { product_id: 'mug' } }),
-  track('ada-order-1', 'ada-laptop', 'Order Completed', '2026-03-05T18:05:00.000Z', { userId: 'ada', properties: { revenue: 40, products: [{ product_id: 'mug' }] } }),
-  page('ada-newsletter', 'ada-phone', '2026-03-20T07:00:00.000Z', { source: 'newsletter', medium: 'email', name: 'march' }),
-  track('ada-order-2', 'ada-phone', 'Order Completed', '2026-03-20T07:10:00.000Z', { userId: 'ada', properties: { revenue: 60, products: [{ product_id: 'tea' }] } }),
+  track('ada-view', 'ada-laptop', 'Product Viewed', '2026-03-05T18:02:00.000Z', {
+    userId: 'ada',
+    properties: { product_id: 'mug' },
+  }),
+  track('ada-order-1', 'ada-laptop', 'Order Completed', '2026-03-05T18:05:00.000Z', {
+    userId: 'ada',
+    properties: { revenue: 40, products: [{ product_id: 'mug' }] },
+  }),
+  page('ada-newsletter', 'ada-phone', '2026-03-20T07:00:00.000Z', {
+    source: 'newsletter',
+    medium: 'email',
+    name: 'march',
+  }),
+  track('ada-order-2', 'ada-phone', 'Order Completed', '2026-03-20T07:10:00.000Z', {
+    userId: 'ada',
+    properties: { revenue: 60, products: [{ product_id: 'tea' }] },
+  }),
   track('ben-january', 'ben', 'Order Completed', '2026-01-15T12:00:00.000Z', { properties: { revenue: 10 } }),
   page('ben-visit', 'ben', '2026-03-10T12:00:00.000Z'),
   track('ben-view', 'ben', 'Product Viewed', '2026-03-10T12:01:00.000Z'),
@@ -51,7 +83,9 @@ async function shop() {
 describe('GET /v1/figures', () => {
   it('gives the hand-computed figures of a small shop, counting the customer on two devices once', async () => {
     const { admin } = await shop();
-    const res = await admin(`/v1/figures?site=shop&from=2026-03-01&to=2026-03-31&funnel=${encodeURIComponent('Product Viewed,Order Completed')}`);
+    const res = await admin(
+      `/v1/figures?site=shop&from=2026-03-01&to=2026-03-31&funnel=${encodeURIComponent('Product Viewed,Order Completed')}`,
+    );
     expect(res.status).toBe(200);
     const { figures } = (await res.json()) as { figures: Figures };
     expect(figures).toEqual({
@@ -90,10 +124,16 @@ describe('GET /v1/figures', () => {
 
   it('attributes the laptop order to the ad the same logged-in customer clicked on the phone', async () => {
     const { admin } = await shop();
-    const { figures } = (await (await admin('/v1/figures?site=shop&from=2026-03-05&to=2026-03-05')).json()) as { figures: Figures };
+    const { figures } = (await (await admin('/v1/figures?site=shop&from=2026-03-05&to=2026-03-05')).json()) as {
+      figures: Figures;
+    };
     expect(figures.orders).toBe(1);
-    expect(figures.attribution.firstTouch).toEqual([{ source: 'insta', medium: 'social', name: 'spring', orders: 1, revenue: 40 }]);
-    expect(figures.attribution.lastTouch).toEqual([{ source: 'insta', medium: 'social', name: 'spring', orders: 1, revenue: 40 }]);
+    expect(figures.attribution.firstTouch).toEqual([
+      { source: 'insta', medium: 'social', name: 'spring', orders: 1, revenue: 40 },
+    ]);
+    expect(figures.attribution.lastTouch).toEqual([
+      { source: 'insta', medium: 'social', name: 'spring', orders: 1, revenue: 40 },
+    ]);
   });
 
   it.each([
@@ -121,42 +161,84 @@ describe('GET /v1/figures', () => {
 });
 
 describe('predictions on demand', () => {
-  it('fits on POST /v1/predictions/fit, keeps the model for GET /v1/predictions and shows it beside the person\'s scores', async () => {
+  it("fits on POST /v1/predictions/fit, keeps the model for GET /v1/predictions and shows it beside the person's scores", async () => {
     const t = await testApp();
     const orders = [];
     for (let customer = 0; customer < 30; customer++) {
       for (let day = customer % 5; day < 150; day += 7 + customer) {
-        orders.push(track(`o-${customer}-${day}`, `a${customer}`, 'Order Completed', new Date(Date.UTC(2026, 0, 1 + day, 12)).toISOString(),
-          { userId: `c${customer}`, properties: { revenue: 10 + customer } }));
+        orders.push(
+          track(
+            `o-${customer}-${day}`,
+            `a${customer}`,
+            'Order Completed',
+            new Date(Date.UTC(2026, 0, 1 + day, 12)).toISOString(),
+            { userId: `c${customer}`, properties: { revenue: 10 + customer } },
+          ),
+        );
       }
     }
-    expect(await (await t.post('/v1/batch', { batch: orders }, t.basic(SHOP_KEY))).json()).toMatchObject({ rejected: [] });
+    expect(await (await t.post('/v1/batch', { batch: orders }, t.basic(SHOP_KEY))).json()).toMatchObject({
+      rejected: [],
+    });
     const auth = { Authorization: 'Bearer test-admin-token' };
-    const fit = (await (await t.app.request('/v1/predictions/fit?site=shop&calibrationEnd=2026-04-15', { method: 'POST', headers: auth })).json()) as { model: PredictionModel };
-    expect(fit).toMatchObject({ ok: true, scored: 30, model: { customers: 30, window: { from: '2026-01-01', calibrationEnd: '2026-04-15' } } });
+    const fit = (await (
+      await t.app.request('/v1/predictions/fit?site=shop&calibrationEnd=2026-04-15', { method: 'POST', headers: auth })
+    ).json()) as { model: PredictionModel };
+    expect(fit).toMatchObject({
+      ok: true,
+      scored: 30,
+      model: { customers: 30, window: { from: '2026-01-01', calibrationEnd: '2026-04-15' } },
+    });
     expect(fit.model.holdout!.actual).toBeGreaterThan(0);
     const saved = await (await t.admin('/v1/predictions?site=shop')).json();
     expect(saved).toMatchObject({ ok: true, fittedAt: '2026-06-01T12:00:00.000Z', model: fit.model });
-    const person = (await (await t.admin('/v1/persons/user/c3?site=shop')).json()) as { person: { traits: object; predictions: object } };
-    expect(person.person.traits).toMatchObject({ p_alive: expect.any(Number), expected_purchases_90d: expect.any(Number), likely_to_churn: expect.any(Boolean) });
-    expect(person.person.predictions).toEqual({ fittedAt: '2026-06-01T12:00:00.000Z', window: fit.model.window, customers: 30, holdout: fit.model.holdout });
+    const person = (await (await t.admin('/v1/persons/user/c3?site=shop')).json()) as {
+      person: { traits: object; predictions: object };
+    };
+    expect(person.person.traits).toMatchObject({
+      p_alive: expect.any(Number),
+      expected_purchases_90d: expect.any(Number),
+      likely_to_churn: expect.any(Boolean),
+    });
+    expect(person.person.predictions).toEqual({
+      fittedAt: '2026-06-01T12:00:00.000Z',
+      window: fit.model.window,
+      customers: 30,
+      holdout: fit.model.holdout,
+    });
   }, 60_000);
 
   it('answers a calibration end that is not a day with 400', async () => {
     const { app } = await testApp();
-    const res = await app.request('/v1/predictions/fit?site=shop&calibrationEnd=2026-13-01', { method: 'POST', headers: { Authorization: 'Bearer test-admin-token' } });
+    const res = await app.request('/v1/predictions/fit?site=shop&calibrationEnd=2026-13-01', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer test-admin-token' },
+    });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_request', message: expect.stringMatching(/calibrationEnd "2026-13-01" is not a day/) });
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      error: 'invalid_request',
+      message: expect.stringMatching(/calibrationEnd "2026-13-01" is not a day/),
+    });
   });
 
   it('says a shop without repeat purchases cannot be fitted yet, and still writes RFM and next best product', async () => {
     const { app, admin } = await shop();
-    const res = await app.request('/v1/predictions/fit?site=shop', { method: 'POST', headers: { Authorization: 'Bearer test-admin-token' } });
+    const res = await app.request('/v1/predictions/fit?site=shop', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer test-admin-token' },
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toMatchObject({ ok: true, model: null, unfitted: expect.stringMatching(/at least 10/), scored: 2 });
-    const ada = (await (await admin('/v1/persons/user/ada?site=shop')).json()) as { person: { traits: Record<string, unknown> } };
-    expect(ada.person.traits).toMatchObject({ rfm_segment: expect.any(String), next_best_product: null, next_best_channel: 'email' });
+    const ada = (await (await admin('/v1/persons/user/ada?site=shop')).json()) as {
+      person: { traits: Record<string, unknown> };
+    };
+    expect(ada.person.traits).toMatchObject({
+      rfm_segment: expect.any(String),
+      next_best_product: null,
+      next_best_channel: 'email',
+    });
     expect((await admin('/v1/predictions?site=shop')).status).toBe(404);
   });
 });

@@ -18,8 +18,16 @@ export function figuresHandlers(deps: AppDeps, sites: Sites) {
       const site = siteOf(c, sites);
       const period = parsePeriod(c.req.query('from'), c.req.query('to'));
       if ('problem' in period) throw new KithError('invalid_request', 400, `${period.problem}.`);
-      const funnel = (c.req.query('funnel') ?? '').split(',').map((step) => step.trim()).filter((step) => step !== '');
-      if (funnel.length > MAX_FUNNEL_STEPS) throw new KithError('invalid_request', 400, `funnel may have at most ${MAX_FUNNEL_STEPS} steps, comma-separated event names.`);
+      const funnel = (c.req.query('funnel') ?? '')
+        .split(',')
+        .map((step) => step.trim())
+        .filter((step) => step !== '');
+      if (funnel.length > MAX_FUNNEL_STEPS)
+        throw new KithError(
+          'invalid_request',
+          400,
+          `funnel may have at most ${MAX_FUNNEL_STEPS} steps, comma-separated event names.`,
+        );
       return c.json({ ok: true, site, figures: await siteFigures(deps.storage, site, period, funnel) });
     },
 
@@ -27,7 +35,12 @@ export function figuresHandlers(deps: AppDeps, sites: Sites) {
     predictions: async (c: Context<Env>) => {
       const site = siteOf(c, sites);
       const saved = await deps.storage.predictions(site);
-      if (!saved) throw new KithError('not_found', 404, `No predictions for site "${site}" yet: POST /v1/predictions/fit?site=${site} or run "kith predict fit --site ${site}".`);
+      if (!saved)
+        throw new KithError(
+          'not_found',
+          404,
+          `No predictions for site "${site}" yet: POST /v1/predictions/fit?site=${site} or run "kith predict fit --site ${site}".`,
+        );
       return c.json({ ok: true, site, fittedAt: saved.fittedAt, model: saved.model });
     },
 
@@ -36,9 +49,16 @@ export function figuresHandlers(deps: AppDeps, sites: Sites) {
       const site = siteOf(c, sites);
       const calibrationEnd = c.req.query('calibrationEnd');
       if (calibrationEnd !== undefined && dayStart(calibrationEnd) === null) {
-        throw new KithError('invalid_request', 400, `calibrationEnd "${calibrationEnd.slice(0, 40)}" is not a day; write it as YYYY-MM-DD.`);
+        throw new KithError(
+          'invalid_request',
+          400,
+          `calibrationEnd "${calibrationEnd.slice(0, 40)}" is not a day; write it as YYYY-MM-DD.`,
+        );
       }
-      const refit = await refitSite(deps.storage, site, { now: clock(), ...(calibrationEnd ? { calibrationEnd } : {}) });
+      const refit = await refitSite(deps.storage, site, {
+        now: clock(),
+        ...(calibrationEnd ? { calibrationEnd } : {}),
+      });
       return c.json({ ok: true, site, ...refit });
     },
   };

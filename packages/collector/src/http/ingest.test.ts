@@ -32,7 +32,9 @@ describe('POST /v1/batch', () => {
       'Content-Type': 'text/plain;charset=UTF-8',
     });
     expect(res.status).toBe(200);
-    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toHaveLength(1);
+    expect(
+      (await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events,
+    ).toHaveLength(1);
   });
 
   it('stores each messageId once when a batch is resent', async () => {
@@ -74,9 +76,13 @@ describe('POST /v1/batch', () => {
     const stored = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
     expect(stored.events.map((e) => e.messageId).sort()).toEqual(['good-1', 'good-2']);
     const quarantined = await storage.rejected('shop', 10);
-    expect(quarantined.map((r) => r.reason).sort()).toEqual(
-      ['invalid_timestamp', 'invalid_type', 'missing_event', 'missing_identity', 'not_an_object'],
-    );
+    expect(quarantined.map((r) => r.reason).sort()).toEqual([
+      'invalid_timestamp',
+      'invalid_type',
+      'missing_event',
+      'missing_identity',
+      'not_an_object',
+    ]);
     expect(quarantined.find((r) => r.reason === 'invalid_type')?.payload).toContain('teleport');
   });
 
@@ -85,16 +91,32 @@ describe('POST /v1/batch', () => {
     const huge = trackEvent('huge', { properties: { blob: 'x'.repeat(33 * 1024) } });
     const res = await post('/v1/batch', batchOf(trackEvent('small'), huge), basic(SHOP_KEY));
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, reason: 'event_too_large' }] });
-    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['small']);
+    expect(
+      (await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map(
+        (e) => e.messageId,
+      ),
+    ).toEqual(['small']);
   });
 
   it('refuses browser events whose consent does not grant analytics', async () => {
     const { post, basic, storage } = await testApp();
-    const denied = { consent: { policyVersion: '1', categories: { necessary: true, analytics: false, marketing: false } } };
-    const granted = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } } };
-    const res = await post('/v1/batch', batchOf(trackEvent('denied', { context: denied }), trackEvent('granted', { context: granted })), basic(SHOP_KEY));
+    const denied = {
+      consent: { policyVersion: '1', categories: { necessary: true, analytics: false, marketing: false } },
+    };
+    const granted = {
+      consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } },
+    };
+    const res = await post(
+      '/v1/batch',
+      batchOf(trackEvent('denied', { context: denied }), trackEvent('granted', { context: granted })),
+      basic(SHOP_KEY),
+    );
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 0, reason: 'no_consent' }] });
-    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['granted']);
+    expect(
+      (await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map(
+        (e) => e.messageId,
+      ),
+    ).toEqual(['granted']);
   });
 
   it('keeps consent events in the append-only consent log, not among events', async () => {
@@ -103,10 +125,17 @@ describe('POST /v1/batch', () => {
       type: 'consent',
       messageId: 'c1',
       anonymousId: 'anon-1',
-      properties: { policyVersion: '3', categories: { necessary: true, analytics: true, marketing: false }, method: 'custom', locale: 'de-DE' },
+      properties: {
+        policyVersion: '3',
+        categories: { necessary: true, analytics: true, marketing: false },
+        method: 'custom',
+        locale: 'de-DE',
+      },
     };
     expect(await (await post('/v1/batch', batchOf(consent), basic(SHOP_KEY))).json()).toMatchObject({ accepted: 1 });
-    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toEqual([]);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toEqual(
+      [],
+    );
     expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toEqual([
       expect.objectContaining({ messageId: 'c1', anonymousId: 'anon-1', consent: consent.properties }),
     ]);
@@ -125,7 +154,11 @@ describe('bad requests get a JSON error with a code and a hint', () => {
     const { post, basic } = await testApp();
     const res = await post('/v1/batch', '{"batch": [', basic(SHOP_KEY));
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_json', message: expect.stringMatching(/JSON/) });
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      error: 'invalid_json',
+      message: expect.stringMatching(/JSON/),
+    });
   });
 
   it.each([
@@ -154,7 +187,9 @@ describe('bad requests get a JSON error with a code and a hint', () => {
     const res = await app.request('/v1/batch', { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ ok: false, error: 'payload_too_large' });
-    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toEqual([]);
+    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toEqual(
+      [],
+    );
   });
 
   it('answers a declared Content-Length over 500 KB with 413 before reading the body', async () => {
@@ -187,12 +222,21 @@ describe('bad requests get a JSON error with a code and a hint', () => {
 
   it('answers an origin the site does not allow with 403, and allows its own', async () => {
     const { post, basic } = await testApp();
-    const evil = await post('/v1/batch', batchOf(trackEvent('m1')), { ...basic(SHOP_KEY), Origin: 'https://evil.example' });
+    const evil = await post('/v1/batch', batchOf(trackEvent('m1')), {
+      ...basic(SHOP_KEY),
+      Origin: 'https://evil.example',
+    });
     expect(evil.status).toBe(403);
     expect(await evil.json()).toMatchObject({ error: 'forbidden_origin' });
-    const lookalike = await post('/v1/batch', batchOf(trackEvent('m1')), { ...basic(SHOP_KEY), Origin: 'https://shop.example.evil.example' });
+    const lookalike = await post('/v1/batch', batchOf(trackEvent('m1')), {
+      ...basic(SHOP_KEY),
+      Origin: 'https://shop.example.evil.example',
+    });
     expect(lookalike.status).toBe(403);
-    const own = await post('/v1/batch', batchOf(trackEvent('m1')), { ...basic(SHOP_KEY), Origin: 'https://www.shop.example' });
+    const own = await post('/v1/batch', batchOf(trackEvent('m1')), {
+      ...basic(SHOP_KEY),
+      Origin: 'https://www.shop.example',
+    });
     expect(own.status).toBe(200);
     expect(own.headers.get('access-control-allow-origin')).toBe('https://www.shop.example');
   });
@@ -208,14 +252,24 @@ describe('bad requests get a JSON error with a code and a hint', () => {
 });
 
 describe('single-event paths', () => {
-  it.each(['track', 'page', 'identify', 'alias', 'group', 'screen'])('stores a /v1/%s call with its type from the path', async (type) => {
-    const { post, basic, storage } = await testApp();
-    const event = { messageId: `single-${type}`, userId: 'user-1', anonymousId: 'anon-1', event: 'Signed Up', previousId: 'anon-1', groupId: 'g1' };
-    const res = await post(`/v1/${type}`, event, basic(SHOP_KEY));
-    expect(res.status).toBe(200);
-    const { events } = await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-1' }), limit: 10 });
-    expect(events).toEqual([expect.objectContaining({ type, messageId: `single-${type}` })]);
-  });
+  it.each(['track', 'page', 'identify', 'alias', 'group', 'screen'])(
+    'stores a /v1/%s call with its type from the path',
+    async (type) => {
+      const { post, basic, storage } = await testApp();
+      const event = {
+        messageId: `single-${type}`,
+        userId: 'user-1',
+        anonymousId: 'anon-1',
+        event: 'Signed Up',
+        previousId: 'anon-1',
+        groupId: 'g1',
+      };
+      const res = await post(`/v1/${type}`, event, basic(SHOP_KEY));
+      expect(res.status).toBe(200);
+      const { events } = await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-1' }), limit: 10 });
+      expect(events).toEqual([expect.objectContaining({ type, messageId: `single-${type}` })]);
+    },
+  );
 
   it('answers an invalid single event with 400 and its reason, and quarantines it', async () => {
     const { post, basic, storage } = await testApp();
@@ -227,7 +281,11 @@ describe('single-event paths', () => {
 
   it('answers a single event over 32 KB with 413', async () => {
     const { post, basic } = await testApp();
-    const res = await post('/v1/track', trackEvent('big', { properties: { pad: 'x'.repeat(33 * 1024) } }), basic(SHOP_KEY));
+    const res = await post(
+      '/v1/track',
+      trackEvent('big', { properties: { pad: 'x'.repeat(33 * 1024) } }),
+      basic(SHOP_KEY),
+    );
     expect(res.status).toBe(413);
   });
 });

@@ -18,7 +18,13 @@ export const MAX_BATCH_EVENTS = 2500;
 type Body = Record<string, unknown>;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */
-export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings, limits: RequestLimits, live?: LiveFeed) {
+export function ingestHandlers(
+  deps: ResolvedDeps,
+  sites: Sites,
+  bindings: DeviceBindings,
+  limits: RequestLimits,
+  live?: LiveFeed,
+) {
   const { clock, newId } = deps;
 
   // The address limit comes before the body is read: a flood costs as little as possible.
@@ -28,7 +34,12 @@ export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: Devic
     return { client, ...(await readJson(c)) };
   };
 
-  const ingest = async (c: Context<Env>, client: ClientInfo, items: unknown[], { body, bytes: bodyBytes, text }: JsonBody) => {
+  const ingest = async (
+    c: Context<Env>,
+    client: ClientInfo,
+    items: unknown[],
+    { body, bytes: bodyBytes, text }: JsonBody,
+  ) => {
     const site = authorize(c, body, sites);
     limits.admitSite(site.id);
     const receivedAt = clock();
@@ -62,11 +73,29 @@ export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: Devic
     if (links.length > 0) set.links = links;
     // Opt-in: a browser new to the collector is scored against recent ones, as candidates only.
     if (deps.config.stitching && device.link && !device.restoredAnonymousId && browser?.anonymousId && browser.ip) {
-      set.stitch = [{ site: site.id, anonymousId: browser.anonymousId, ip: browser.ip, userAgent: browser.userAgent ?? '', seenAt: Math.floor(receivedAt.getTime() / 1000) }];
+      set.stitch = [
+        {
+          site: site.id,
+          anonymousId: browser.anonymousId,
+          ip: browser.ip,
+          userAgent: browser.userAgent ?? '',
+          seenAt: Math.floor(receivedAt.getTime() / 1000),
+        },
+      ];
     }
     await deps.storage.write(set);
-    c.set('ingested', { accepted: set.events.length + set.consents.length, refusedReasons: rejected.map((refusal) => refusal.reason) });
-    live?.record(site.id, set.events[0]?.receivedAt ?? receivedAt.toISOString(), set.events, set.consents, rejected, items);
+    c.set('ingested', {
+      accepted: set.events.length + set.consents.length,
+      refusedReasons: rejected.map((refusal) => refusal.reason),
+    });
+    live?.record(
+      site.id,
+      set.events[0]?.receivedAt ?? receivedAt.toISOString(),
+      set.events,
+      set.consents,
+      rejected,
+      items,
+    );
     // After the write, off the request path: the answer does not wait for audiences.
     deps.audiences?.touched(set);
     applyDeviceCookie(c, device);
@@ -108,10 +137,12 @@ export function ingestHandlers(deps: ResolvedDeps, sites: Sites, bindings: Devic
 
 /** An alias's previousId is a user ID when the graph knows it as one (a renamed account), else anonymous. */
 async function settleAliases(storage: Storage, links: IdentityLink[]): Promise<IdentityLink[]> {
-  return Promise.all(links.map(async (link) => {
-    if (link.how !== 'alias' || !(await storage.person(link.site, { kind: 'user', id: link.from.id }))) return link;
-    return { ...link, from: { kind: 'user', id: link.from.id } };
-  }));
+  return Promise.all(
+    links.map(async (link) => {
+      if (link.how !== 'alias' || !(await storage.person(link.site, { kind: 'user', id: link.from.id }))) return link;
+      return { ...link, from: { kind: 'user', id: link.from.id } };
+    }),
+  );
 }
 
 const utf8 = new TextDecoder();
@@ -130,7 +161,11 @@ export async function readJson(c: Context<Env>): Promise<JsonBody> {
   try {
     body = JSON.parse(text);
   } catch {
-    throw new KithError('invalid_json', 400, 'The body is not valid JSON; send UTF-8 JSON as application/json or text/plain.');
+    throw new KithError(
+      'invalid_json',
+      400,
+      'The body is not valid JSON; send UTF-8 JSON as application/json or text/plain.',
+    );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new KithError('not_a_batch', 400, 'The body must be a JSON object: { "batch": [...] } or a single event.');
@@ -142,15 +177,24 @@ export async function readJson(c: Context<Env>): Promise<JsonBody> {
 export function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig {
   const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey;
   if (typeof writeKey !== 'string' || writeKey === '') {
-    throw new KithError('unauthorized', 401, 'Send your write key as the HTTP Basic username or as "writeKey" in the body.');
+    throw new KithError(
+      'unauthorized',
+      401,
+      'Send your write key as the HTTP Basic username or as "writeKey" in the body.',
+    );
   }
   c.set('writeKey', writeKey);
   const site = sites.byWriteKey(writeKey);
-  if (!site) throw new KithError('unauthorized', 401, 'Unknown write key; check the writeKey of your site in kith.config.json.');
+  if (!site)
+    throw new KithError('unauthorized', 401, 'Unknown write key; check the writeKey of your site in kith.config.json.');
   c.set('site', site.id);
   const origin = c.req.header('origin');
   if (origin !== undefined && !sites.allowsOrigin(site, origin)) {
-    throw new KithError('forbidden_origin', 403, `Origin ${origin.slice(0, 200)} is not allowed for this site; add it to the site's "origins".`);
+    throw new KithError(
+      'forbidden_origin',
+      403,
+      `Origin ${origin.slice(0, 200)} is not allowed for this site; add it to the site's "origins".`,
+    );
   }
   return site;
 }

@@ -16,15 +16,29 @@ const utf8 = new TextEncoder();
 const keys = new Map<string, ReturnType<typeof crypto.subtle.importKey>>();
 const keyOf = (secret: string) => {
   let key = keys.get(secret);
-  if (!key) keys.set(secret, (key = crypto.subtle.importKey('raw', utf8.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])));
+  if (!key)
+    keys.set(
+      secret,
+      (key = crypto.subtle.importKey('raw', utf8.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+        'verify',
+      ])),
+    );
   return key;
 };
 
-const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-const fromBase64url = (text: string) => Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0));
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+const fromBase64url = (text: string) =>
+  Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0));
 
 export async function signLinker(claims: LinkerClaims, secret: string): Promise<string> {
-  const payload = base64url(utf8.encode(JSON.stringify([claims.site, claims.anonymousId, claims.target, claims.expires, claims.nonce])));
+  const payload = base64url(
+    utf8.encode(JSON.stringify([claims.site, claims.anonymousId, claims.target, claims.expires, claims.nonce])),
+  );
   const signature = new Uint8Array(await crypto.subtle.sign('HMAC', await keyOf(secret), utf8.encode(payload)));
   return `${payload}.${base64url(signature)}`;
 }
@@ -35,11 +49,22 @@ export async function readLinker(token: string, secret: string): Promise<LinkerC
   if (!match) return 'malformed';
   const [, payload = '', signature = ''] = match;
   // verify() compares in constant time.
-  const valid = await crypto.subtle.verify('HMAC', await keyOf(secret), fromBase64url(signature), utf8.encode(payload)).catch(() => false);
+  const valid = await crypto.subtle
+    .verify('HMAC', await keyOf(secret), fromBase64url(signature), utf8.encode(payload))
+    .catch(() => false);
   if (!valid) return 'forged';
   try {
-    const [site, anonymousId, target, expires, nonce] = JSON.parse(new TextDecoder().decode(fromBase64url(payload))) as unknown[];
-    if (typeof site !== 'string' || typeof anonymousId !== 'string' || typeof target !== 'string' || typeof expires !== 'number' || typeof nonce !== 'string') return 'malformed';
+    const [site, anonymousId, target, expires, nonce] = JSON.parse(
+      new TextDecoder().decode(fromBase64url(payload)),
+    ) as unknown[];
+    if (
+      typeof site !== 'string' ||
+      typeof anonymousId !== 'string' ||
+      typeof target !== 'string' ||
+      typeof expires !== 'number' ||
+      typeof nonce !== 'string'
+    )
+      return 'malformed';
     return { site, anonymousId, target, expires, nonce };
   } catch {
     return 'malformed';

@@ -5,8 +5,17 @@ import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 describe('rate limits', () => {
   it('answers 429 with Retry-After once an address spends its burst, and admits it again later', async () => {
     let time = Date.parse('2026-06-01T12:00:00.000Z');
-    const { post, basic } = await testApp({ clock: () => new Date(time), rateLimit: { perAddress: 2, perSite: 0 }, addresses: true });
-    const from = (address: string, i: number) => post('/v1/batch', { batch: [trackEvent(`m-${address}-${i}`)] }, { ...basic(SHOP_KEY), 'X-Test-Address': address });
+    const { post, basic } = await testApp({
+      clock: () => new Date(time),
+      rateLimit: { perAddress: 2, perSite: 0 },
+      addresses: true,
+    });
+    const from = (address: string, i: number) =>
+      post(
+        '/v1/batch',
+        { batch: [trackEvent(`m-${address}-${i}`)] },
+        { ...basic(SHOP_KEY), 'X-Test-Address': address },
+      );
 
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await from('198.51.100.7', i)).status);
@@ -24,7 +33,15 @@ describe('rate limits', () => {
     const { post, basic } = await testApp({ rateLimit: { perAddress: 0, perSite: 1 }, addresses: true });
     const statuses = [];
     for (let i = 0; i < 3; i++) {
-      statuses.push((await post('/v1/batch', { batch: [trackEvent(`m${i}`)] }, { ...basic(SHOP_KEY), 'X-Test-Address': `192.0.2.${i}` })).status);
+      statuses.push(
+        (
+          await post(
+            '/v1/batch',
+            { batch: [trackEvent(`m${i}`)] },
+            { ...basic(SHOP_KEY), 'X-Test-Address': `192.0.2.${i}` },
+          )
+        ).status,
+      );
     }
     expect(statuses).toEqual([200, 200, 429]);
   });
@@ -35,7 +52,11 @@ describe('rate limits', () => {
     const limited = await post('/v1/batch', { batch: [trackEvent('second')] }, basic(SHOP_KEY));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('2');
-    expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['first']);
+    expect(
+      (await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events.map(
+        (e) => e.messageId,
+      ),
+    ).toEqual(['first']);
   });
 
   it('limits IPv6 clients by their /64: rotating addresses inside it does not reset the budget', async () => {
@@ -43,22 +64,40 @@ describe('rate limits', () => {
     const statuses = new Map<number, number>();
     for (let i = 0; i < 60; i++) {
       const address = `2001:db8:aa:bb:${((i * 7919) % 65536).toString(16)}:${i.toString(16)}:1:${(i + 1).toString(16)}`;
-      const status = (await post('/v1/batch', { batch: [trackEvent(`v6-${i}`)] }, { ...basic(SHOP_KEY), 'X-Test-Address': address })).status;
+      const status = (
+        await post('/v1/batch', { batch: [trackEvent(`v6-${i}`)] }, { ...basic(SHOP_KEY), 'X-Test-Address': address })
+      ).status;
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
     expect(statuses.get(200)).toBe(10);
     expect(statuses.get(429)).toBe(50);
     // Another /64 has its own budget.
-    expect((await post('/v1/batch', { batch: [trackEvent('other-64')] }, { ...basic(SHOP_KEY), 'X-Test-Address': '2001:db8:aa:bc::1' })).status).toBe(200);
+    expect(
+      (
+        await post(
+          '/v1/batch',
+          { batch: [trackEvent('other-64')] },
+          { ...basic(SHOP_KEY), 'X-Test-Address': '2001:db8:aa:bc::1' },
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('limits the linker routes, which write to the identity graph, like ingestion', async () => {
     const { post } = await testApp({ rateLimit: { perAddress: 2, perSite: 0 }, addresses: true });
     const headers = { Origin: 'https://shop.example', 'X-Test-Address': '198.51.100.7' };
     const issued = [];
-    for (let i = 0; i < 6; i++) issued.push((await post('/v1/linker', { writeKey: SHOP_KEY, anonymousId: `a${i}`, target: 'shop-b.example' }, headers)).status);
+    for (let i = 0; i < 6; i++)
+      issued.push(
+        (await post('/v1/linker', { writeKey: SHOP_KEY, anonymousId: `a${i}`, target: 'shop-b.example' }, headers))
+          .status,
+      );
     expect(issued).toEqual([200, 200, 200, 200, 429, 429]);
-    const redeemed = await post('/v1/linker/redeem', { writeKey: SHOP_KEY, anonymousId: 'b', token: 'x' }, { ...headers, Origin: 'https://shop-b.example' });
+    const redeemed = await post(
+      '/v1/linker/redeem',
+      { writeKey: SHOP_KEY, anonymousId: 'b', token: 'x' },
+      { ...headers, Origin: 'https://shop-b.example' },
+    );
     expect(redeemed.status).toBe(429);
     expect(redeemed.headers.get('retry-after')).toBe('1');
   });
@@ -67,7 +106,15 @@ describe('rate limits', () => {
     const { post } = await testApp({ rateLimit: { perAddress: 0, perSite: 1 }, addresses: true });
     const statuses = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push((await post('/v1/linker/redeem', { writeKey: SHOP_KEY, anonymousId: 'b', token: 'x' }, { Origin: 'https://shop-b.example', 'X-Test-Address': `192.0.2.${i}` })).status);
+      statuses.push(
+        (
+          await post(
+            '/v1/linker/redeem',
+            { writeKey: SHOP_KEY, anonymousId: 'b', token: 'x' },
+            { Origin: 'https://shop-b.example', 'X-Test-Address': `192.0.2.${i}` },
+          )
+        ).status,
+      );
     }
     expect(statuses).toEqual([400, 400, 429, 429]);
   });

@@ -27,7 +27,9 @@ export function createRateLimiter(perSecond: number, now: () => number, what: st
       bucket.at = time;
       if (bucket.tokens < 1) {
         const wait = Math.ceil((1 - bucket.tokens) / perSecond);
-        throw new KithError('rate_limited', 429, `Too many requests from this ${what}; retry after ${wait} s.`, { 'Retry-After': String(wait) });
+        throw new KithError('rate_limited', 429, `Too many requests from this ${what}; retry after ${wait} s.`, {
+          'Retry-After': String(wait),
+        });
       }
       bucket.tokens -= 1;
       if (!buckets.has(key) && buckets.size >= MAX_KEYS) buckets.delete(buckets.keys().next().value!);

@@ -18,7 +18,11 @@ async function collectorOnFile() {
   await storage.migrate();
   const app = createApp({ storage, config: devConfig(), adminToken: ADMIN_TOKEN, sdkScript: '', sdkBanner: '' });
   const send = (messageId: string) =>
-    app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ writeKey: 'dev', batch: [{ type: 'track', event: 'x', anonymousId: 'a', messageId }] }) });
+    app.request('/v1/batch', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ writeKey: 'dev', batch: [{ type: 'track', event: 'x', anonymousId: 'a', messageId }] }),
+    });
   return { app, data, send };
 }
 
@@ -38,7 +42,11 @@ describe('GET /readyz', () => {
     const ready = await app.request('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.headers.get('retry-after')).toBe('5');
-    expect(await ready.json()).toMatchObject({ ok: false, error: 'storage_unavailable', message: expect.stringMatching(/kith\.db was deleted while the collector ran/) });
+    expect(await ready.json()).toMatchObject({
+      ok: false,
+      error: 'storage_unavailable',
+      message: expect.stringMatching(/kith\.db was deleted while the collector ran/),
+    });
 
     const write = await send('after');
     expect(write.status).toBe(503);

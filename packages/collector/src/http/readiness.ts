@@ -10,7 +10,9 @@ import { errorBody } from '../errors.ts';
 export function readinessHandler(deps: AppDeps) {
   let lastProblem: string | null = null;
   return async (c: Context<Env>) => {
-    const problem = await deps.storage.writable().catch((error: unknown) => `storage could not be checked (${String(error)})`);
+    const problem = await deps.storage
+      .writable()
+      .catch((error: unknown) => `storage could not be checked (${String(error)})`);
     if (problem !== lastProblem) {
       if (problem) console.error(`[kith] not ready: ${problem}`);
       else console.error('[kith] ready again: storage takes writes');

@@ -23,16 +23,35 @@ describe("Segment's server library, unchanged but for its host", () => {
     const errors: unknown[] = [];
     analytics.on('error', (error) => errors.push(error));
     analytics.page({ anonymousId: 'node-anon', name: 'Home', messageId: 'node-page' });
-    analytics.track({ anonymousId: 'node-anon', event: 'Product Viewed', properties: { sku: 'mug' }, messageId: 'node-track' });
-    analytics.identify({ anonymousId: 'node-anon', userId: 'node-user', traits: { email: 'ada@example.com' }, messageId: 'node-identify' });
+    analytics.track({
+      anonymousId: 'node-anon',
+      event: 'Product Viewed',
+      properties: { sku: 'mug' },
+      messageId: 'node-track',
+    });
+    analytics.identify({
+      anonymousId: 'node-anon',
+      userId: 'node-user',
+      traits: { email: 'ada@example.com' },
+      messageId: 'node-identify',
+    });
     analytics.group({ userId: 'node-user', groupId: 'acme', traits: { name: 'Acme' }, messageId: 'node-group' });
     analytics.screen({ userId: 'node-user', name: 'Checkout', messageId: 'node-screen' });
     analytics.alias({ userId: 'node-user', previousId: 'node-anon', messageId: 'node-alias' });
     await analytics.closeAndFlush({ timeout: 20_000 });
     expect(errors).toEqual([]);
 
-    const res = await app.request('/v1/persons/user/node-user/events?site=shop&limit=100', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await app.request('/v1/persons/user/node-user/events?site=shop&limit=100', {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     const { events } = (await res.json()) as { events: { messageId: string; type: string }[] };
-    expect(events.map((e) => e.messageId).sort()).toEqual(['node-alias', 'node-group', 'node-identify', 'node-page', 'node-screen', 'node-track']);
+    expect(events.map((e) => e.messageId).sort()).toEqual([
+      'node-alias',
+      'node-group',
+      'node-identify',
+      'node-page',
+      'node-screen',
+      'node-track',
+    ]);
   });
 });

@@ -15,14 +15,31 @@ async function segmentShop(site: Record<string, unknown> = {}) {
   const storage = createSqliteStorage({ path: ':memory:' });
   await storage.migrate();
   const config = parseConfig({
-    sites: [{ id: 'shop', writeKey: KEY, origins: [ORIGIN], consentMapping: { Analytics: 'analytics', C0002: 'analytics', Advertising: 'marketing' }, ...site }],
+    sites: [
+      {
+        id: 'shop',
+        writeKey: KEY,
+        origins: [ORIGIN],
+        consentMapping: { Analytics: 'analytics', C0002: 'analytics', Advertising: 'marketing' },
+        ...site,
+      },
+    ],
   });
-  const app = createApp({ storage, config, adminToken: 'admin-token', sdkScript: '', sdkBanner: '', clock: () => new Date('2026-06-01T12:00:00.000Z') });
+  const app = createApp({
+    storage,
+    config,
+    adminToken: 'admin-token',
+    sdkScript: '',
+    sdkBanner: '',
+    clock: () => new Date('2026-06-01T12:00:00.000Z'),
+  });
   const post = (path: string, body: unknown, headers: Record<string, string> = fromPage) =>
     app.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
   // Through the person API: the person's events under all their linked IDs.
   const eventsOf = async (kind: 'user' | 'anonymous', id: string): Promise<StoredEvent[]> => {
-    const res = await app.request(`/v1/persons/${kind}/${id}/events?limit=100`, { headers: { Authorization: 'Bearer admin-token' } });
+    const res = await app.request(`/v1/persons/${kind}/${id}/events?limit=100`, {
+      headers: { Authorization: 'Bearer admin-token' },
+    });
     return res.status === 404 ? [] : ((await res.json()) as { events: StoredEvent[] }).events;
   };
   return { app, storage, post, eventsOf };
@@ -61,7 +78,11 @@ describe("Segment's browser wire", () => {
 
   it('stores an alias from /v1/a and a batch from /v1/b, each messageId once', async () => {
     const { post, eventsOf } = await segmentShop();
-    const batch = { batch: [wire('track', 'b1', { event: 'A' }), wire('track', 'b2', { event: 'B' })], sentAt: '2026-06-01T11:59:01.000Z', writeKey: KEY };
+    const batch = {
+      batch: [wire('track', 'b1', { event: 'A' }), wire('track', 'b2', { event: 'B' })],
+      sentAt: '2026-06-01T11:59:01.000Z',
+      writeKey: KEY,
+    };
     expect(await (await post('/v1/b', batch)).json()).toMatchObject({ ok: true, accepted: 2, rejected: [] });
     expect(await (await post('/v1/b', batch)).json()).toMatchObject({ ok: true, accepted: 2 });
     expect((await post('/v1/a', wire('alias', 'al1', { userId: 'cust-1', previousId: 'seg-anon' }))).status).toBe(200);
@@ -78,7 +99,9 @@ describe("Segment's browser wire", () => {
 
   it('answers the library’s metrics (/v1/m) with 2xx and keeps nothing', async () => {
     const { post, storage } = await segmentShop();
-    const res = await post('/v1/m', { series: [{ type: 'Counter', metric: 'analytics_js.invoke', value: 1, tags: {} }] });
+    const res = await post('/v1/m', {
+      series: [{ type: 'Counter', metric: 'analytics_js.invoke', value: 1, tags: {} }],
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(await storage.rejected('shop', 10)).toEqual([]);
@@ -86,7 +109,9 @@ describe("Segment's browser wire", () => {
 
   it('serves the settings document: Segment.io pointed at this collector, metrics off, nothing else to load', async () => {
     const { app } = await segmentShop();
-    const res = await app.request(`https://collect.shop.example/v1/projects/${KEY}/settings`, { headers: { Origin: ORIGIN } });
+    const res = await app.request(`https://collect.shop.example/v1/projects/${KEY}/settings`, {
+      headers: { Origin: ORIGIN },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     const settings = (await res.json()) as Record<string, unknown>;
@@ -106,13 +131,31 @@ describe('consent from other consent managers, mapped by the site', () => {
   it('stores a browser event whose mapped consent grants analytics, with the mapping in force', async () => {
     const { post, eventsOf } = await segmentShop();
     expect((await post('/v1/t', wire('track', 'ok', { event: 'Viewed' }))).status).toBe(200);
-    const onetrust = wire('track', 'ot', { event: 'Viewed', context: { consent: { categoryPreferences: { C0001: true, C0002: true } } } });
+    const onetrust = wire('track', 'ot', {
+      event: 'Viewed',
+      context: { consent: { categoryPreferences: { C0001: true, C0002: true } } },
+    });
     expect((await post('/v1/t', onetrust)).status).toBe(200);
-    const rudder = wire('track', 'rs', { event: 'Viewed', context: { consentManagement: { provider: 'oneTrust', allowedConsentIds: ['C0001', 'C0002', 'Analytics'], deniedConsentIds: ['Advertising'] } } });
+    const rudder = wire('track', 'rs', {
+      event: 'Viewed',
+      context: {
+        consentManagement: {
+          provider: 'oneTrust',
+          allowedConsentIds: ['C0001', 'C0002', 'Analytics'],
+          deniedConsentIds: ['Advertising'],
+        },
+      },
+    });
     expect((await post('/v1/t', rudder)).status).toBe(200);
-    const stored = Object.fromEntries((await eventsOf('anonymous', 'seg-anon')).map((e) => [e.messageId, e.context?.consent]));
+    const stored = Object.fromEntries(
+      (await eventsOf('anonymous', 'seg-anon')).map((e) => [e.messageId, e.context?.consent]),
+    );
     const mapping = { Analytics: 'analytics', C0002: 'analytics', Advertising: 'marketing' };
-    expect(stored.ok).toEqual({ categoryPreferences: { Analytics: true, Advertising: false }, categories: { analytics: true, marketing: false }, mapping });
+    expect(stored.ok).toEqual({
+      categoryPreferences: { Analytics: true, Advertising: false },
+      categories: { analytics: true, marketing: false },
+      mapping,
+    });
     expect(stored.ot).toMatchObject({ categories: { analytics: true, marketing: false }, mapping });
     expect(stored.rs).toMatchObject({ categories: { analytics: true, marketing: false }, mapping });
   });
@@ -125,7 +168,10 @@ describe('consent from other consent managers, mapped by the site', () => {
     ['no consent at all', { page: { path: '/' } }],
   ])('refuses a browser event with %s as no_consent and keeps nothing', async (_, context) => {
     const { post, eventsOf, storage } = await segmentShop();
-    const res = await post('/v1/i', wire('identify', 'refused', { userId: 'cust-2', traits: { email: 'kim@example.com' }, context }));
+    const res = await post(
+      '/v1/i',
+      wire('identify', 'refused', { userId: 'cust-2', traits: { email: 'kim@example.com' }, context }),
+    );
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ ok: false, error: 'no_consent' });
     expect(await eventsOf('user', 'cust-2')).toEqual([]);

@@ -9,7 +9,8 @@ export interface Logger {
 export const consoleLogger: Logger = {
   info: (fields, message) => console.log(JSON.stringify({ level: 'info', time: Date.now(), ...fields, msg: message })),
   warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', time: Date.now(), ...fields, msg: message })),
-  error: (fields, message) => console.error(JSON.stringify({ level: 'error', time: Date.now(), ...fields, msg: message })),
+  error: (fields, message) =>
+    console.error(JSON.stringify({ level: 'error', time: Date.now(), ...fields, msg: message })),
 };
 
 /**

@@ -14,14 +14,25 @@ describe('access log', () => {
   it('writes one line per request: method, route, status, site, duration, request ID, and the address as the ip setting allows', async () => {
     const { log, lines } = captureLog();
     const t = await testApp({ log, addresses: true });
-    const res = await t.post('/v1/batch', { batch: [trackEvent('m1')] }, { ...t.basic(SHOP_KEY), 'X-Test-Address': '203.0.113.77' });
+    const res = await t.post(
+      '/v1/batch',
+      { batch: [trackEvent('m1')] },
+      { ...t.basic(SHOP_KEY), 'X-Test-Address': '203.0.113.77' },
+    );
     expect(res.status).toBe(200);
     await t.admin('/v1/persons/anonymous/anon-1?site=shop');
 
     expect(lines).toHaveLength(2);
     expect(lines[0]).toEqual({
-      level: 'info', msg: 'request', method: 'POST', route: '/v1/batch', status: 200, site: 'shop',
-      durationMs: expect.any(Number), requestId: res.headers.get('x-request-id'), ip: '203.0.113.0',
+      level: 'info',
+      msg: 'request',
+      method: 'POST',
+      route: '/v1/batch',
+      status: 200,
+      site: 'shop',
+      durationMs: expect.any(Number),
+      requestId: res.headers.get('x-request-id'),
+      ip: '203.0.113.0',
     });
     expect(lines[1]).toMatchObject({ method: 'GET', route: '/v1/persons/:kind/:id', status: 200 });
   });
@@ -29,7 +40,11 @@ describe('access log', () => {
   it('keeps no address in the log when the ip setting drops it', async () => {
     const { log, lines } = captureLog();
     const t = await testApp({ log, addresses: true, ip: 'drop' });
-    await t.post('/v1/batch', { batch: [trackEvent('m1')] }, { ...t.basic(SHOP_KEY), 'X-Test-Address': '203.0.113.77' });
+    await t.post(
+      '/v1/batch',
+      { batch: [trackEvent('m1')] },
+      { ...t.basic(SHOP_KEY), 'X-Test-Address': '203.0.113.77' },
+    );
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toHaveProperty('ip');
     expect(JSON.stringify(lines)).not.toContain('203.0.113');
@@ -39,13 +54,26 @@ describe('access log', () => {
     const { log, lines } = captureLog();
     const t = await testApp({ log });
     for (let i = 0; i < 6; i++) {
-      await t.post('/v1/batch', { batch: [trackEvent(`o${i}`)] }, { ...t.basic(SHOP_KEY), Origin: 'https://shop-staging.example' });
+      await t.post(
+        '/v1/batch',
+        { batch: [trackEvent(`o${i}`)] },
+        { ...t.basic(SHOP_KEY), Origin: 'https://shop-staging.example' },
+      );
       await t.post('/v1/batch', { batch: [trackEvent(`k${i}`)], writeKey: 'typo-in-the-key' });
     }
     const warnings = lines.filter((line) => line.level === 'warn');
     expect(warnings).toEqual([
-      expect.objectContaining({ refused: 'forbidden_origin', origin: 'https://shop-staging.example', route: '/v1/batch', msg: expect.stringMatching(/add it to the site's "origins"/) }),
-      expect.objectContaining({ refused: 'unauthorized', writeKey: 'typo-i…', msg: expect.stringMatching(/Unknown write key/) }),
+      expect.objectContaining({
+        refused: 'forbidden_origin',
+        origin: 'https://shop-staging.example',
+        route: '/v1/batch',
+        msg: expect.stringMatching(/add it to the site's "origins"/),
+      }),
+      expect.objectContaining({
+        refused: 'unauthorized',
+        writeKey: 'typo-i…',
+        msg: expect.stringMatching(/Unknown write key/),
+      }),
     ]);
     expect(lines.filter((line) => line.level === 'info')).toHaveLength(12);
   });
@@ -62,7 +90,9 @@ describe('access log', () => {
     try {
       await new Promise<void>((resolve) => {
         const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => {
-          socket.write(`POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ${btoa('dev:')}\r\nContent-Length: 5000\r\n\r\n{"batch":[`);
+          socket.write(
+            `POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ${btoa('dev:')}\r\nContent-Length: 5000\r\n\r\n{"batch":[`,
+          );
           setTimeout(() => {
             socket.destroy();
             resolve();
@@ -75,7 +105,15 @@ describe('access log', () => {
       await storage.close();
     }
     expect(errors).toEqual([]);
-    expect(lines).toEqual([expect.objectContaining({ level: 'info', hungUp: true, method: 'POST', route: '/v1/batch', msg: 'client hung up before the request was read' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        hungUp: true,
+        method: 'POST',
+        route: '/v1/batch',
+        msg: 'client hung up before the request was read',
+      }),
+    ]);
   });
 });
 
@@ -91,8 +129,16 @@ describe('/metrics', () => {
     const metrics = createNodeMetrics();
     const t = await testApp({ metrics });
     const timed = metrics.timed(t.storage);
-    await t.post('/v1/batch', { batch: [trackEvent('m1'), trackEvent('m2'), { type: 'track', messageId: 'bad' }] }, t.basic(SHOP_KEY));
-    await t.post('/v1/batch', { batch: [trackEvent('m3', { context: { consent: { policyVersion: '1', categories: { analytics: false } } } })] }, { ...t.basic(SHOP_KEY), Origin: 'https://shop.example' });
+    await t.post(
+      '/v1/batch',
+      { batch: [trackEvent('m1'), trackEvent('m2'), { type: 'track', messageId: 'bad' }] },
+      t.basic(SHOP_KEY),
+    );
+    await t.post(
+      '/v1/batch',
+      { batch: [trackEvent('m3', { context: { consent: { policyVersion: '1', categories: { analytics: false } } } })] },
+      { ...t.basic(SHOP_KEY), Origin: 'https://shop.example' },
+    );
     await t.post('/v1/batch', { batch: [] }, { Authorization: `Basic ${btoa('nope:')}` });
     await timed.person('shop', { kind: 'anonymous', id: 'anon-1' });
     metrics.watchForwarding(t.storage, ['webhook:crm']);

@@ -34,18 +34,34 @@ export function observe(deps: AppDeps): MiddlewareHandler<Env> {
     if (deps.log || status >= 500) {
       const ip = applyIpMode(deps.clientInfo?.(c).address, deps.config.ip);
       const line = {
-        method: c.req.method, route, status, ...(site ? { site } : {}), durationMs: Math.round(seconds * 10_000) / 10, requestId: c.get('requestId'), ...(ip ? { ip } : {}),
+        method: c.req.method,
+        route,
+        status,
+        ...(site ? { site } : {}),
+        durationMs: Math.round(seconds * 10_000) / 10,
+        requestId: c.get('requestId'),
+        ...(ip ? { ip } : {}),
       };
       if (hungUp) log.info({ ...line, hungUp: true }, 'client hung up before the request was read');
       else if (status >= 500) log.error(line, 'request failed');
       else log.info(line, 'request');
     }
 
-    if (c.error instanceof KithError && REFUSALS_TO_REPORT.has(c.error.code) && route.startsWith('/v1/') && !route.startsWith('/v1/persons')) {
+    if (
+      c.error instanceof KithError &&
+      REFUSALS_TO_REPORT.has(c.error.code) &&
+      route.startsWith('/v1/') &&
+      !route.startsWith('/v1/persons')
+    ) {
       const origin = c.req.header('origin')?.slice(0, 200);
       // Enough of the key to tell which page sends it, not all of it.
       const writeKey = c.get('writeKey')?.slice(0, 6);
-      const fields = { refused: c.error.code, route, ...(origin ? { origin } : {}), ...(writeKey ? { writeKey: `${writeKey}…` } : {}) };
+      const fields = {
+        refused: c.error.code,
+        route,
+        ...(origin ? { origin } : {}),
+        ...(writeKey ? { writeKey: `${writeKey}…` } : {}),
+      };
       warnOnce(`${c.error.code}\n${origin ?? ''}\n${writeKey ?? ''}`, fields, c.error.message);
     }
     deps.metrics?.request({ method: c.req.method, route, status }, seconds);

@@ -1,7 +1,20 @@
 // Segment's libraries send `null` for an optional field they have no value for (analytics-next:
 // `"userId": null` on every anonymous event), and RudderStack's browser SDK sends `"userId": ""`.
 // Both mean "not set", so the event is taken as if the field were absent.
-const OPTIONAL_FIELDS = ['messageId', 'anonymousId', 'userId', 'name', 'category', 'properties', 'traits', 'previousId', 'groupId', 'context', 'timestamp', 'integrations'];
+const OPTIONAL_FIELDS = [
+  'messageId',
+  'anonymousId',
+  'userId',
+  'name',
+  'category',
+  'properties',
+  'traits',
+  'previousId',
+  'groupId',
+  'context',
+  'timestamp',
+  'integrations',
+];
 
 /** The event without the optional fields its client sent as "not set"; anything else is left to validate. */
 export function withoutUnsetFields(item: unknown): unknown {

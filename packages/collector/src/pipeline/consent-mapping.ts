@@ -4,7 +4,8 @@ import type { KithEvent } from '@kith/sdk/contract';
 export type ConsentMapping = Record<string, string>;
 
 type Consent = Record<string, unknown>;
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * What another consent manager said, by its own category IDs: Segment's consent wrappers send
@@ -43,7 +44,9 @@ export function mapConsent(event: KithEvent, mapping: ConsentMapping | undefined
     if (said === true) granted.add(category);
     if (said === false) refused.add(category);
   }
-  const categories = Object.fromEntries(Object.values(mapping).map((category) => [category, granted.has(category) && !refused.has(category)]));
+  const categories = Object.fromEntries(
+    Object.values(mapping).map((category) => [category, granted.has(category) && !refused.has(category)]),
+  );
   const consent = { ...own, categories, mapping: { ...mapping } };
   return { ...event, context: { ...event.context, consent } as unknown as KithEvent['context'] };
 }

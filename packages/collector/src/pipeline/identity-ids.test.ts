@@ -4,12 +4,28 @@ import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 import { isPlaceholderId } from './identity-ids.ts';
 
 describe('placeholder user IDs', () => {
-  it.each(['', ' ', 'null', 'NULL', 'undefined', '0', 'anonymous', 'Guest', '[object Object]', 'NaN', 'none', 'true', 'false', 'id', 'email', '  null  '])(
-    'refuses %j',
-    (id) => expect(isPlaceholderId(id)).toBe(true),
-  );
+  it.each([
+    '',
+    ' ',
+    'null',
+    'NULL',
+    'undefined',
+    '0',
+    'anonymous',
+    'Guest',
+    '[object Object]',
+    'NaN',
+    'none',
+    'true',
+    'false',
+    'id',
+    'email',
+    '  null  ',
+  ])('refuses %j', (id) => expect(isPlaceholderId(id)).toBe(true));
 
-  it.each(['42', 'customer-1042', 'ada@example.com', 'null-island', '00', 'guest-7'])('accepts %j', (id) => expect(isPlaceholderId(id)).toBe(false));
+  it.each(['42', 'customer-1042', 'ada@example.com', 'null-island', '00', 'guest-7'])('accepts %j', (id) =>
+    expect(isPlaceholderId(id)).toBe(false),
+  );
 
   it('quarantines identify and track calls with a placeholder userId, and alias from one, keeping the rest', async () => {
     const { post, basic, storage } = await testApp();
@@ -33,6 +49,10 @@ describe('placeholder user IDs', () => {
         { index: 2, reason: 'placeholder_user_id' },
       ],
     });
-    expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'customer-1' }), limit: 10 })).events.map((e) => e.messageId)).toEqual(['ok']);
+    expect(
+      (await storage.events({ ...idsOf('shop', { kind: 'user', id: 'customer-1' }), limit: 10 })).events.map(
+        (e) => e.messageId,
+      ),
+    ).toEqual(['ok']);
   });
 });

@@ -57,7 +57,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
       continue;
     }
     const event = mapConsent(normalize(valid, input.newId), input.consentMapping);
-    const refused = checkUserIds(event) ?? checkConsent(event, input.fromBrowser) ?? (event.type === 'consent' ? await checkBannerText(event) : null);
+    const refused =
+      checkUserIds(event) ??
+      checkConsent(event, input.fromBrowser) ??
+      (event.type === 'consent' ? await checkBannerText(event) : null);
     if (refused) {
       quarantine(index, item, refused.reason);
       continue;
@@ -68,7 +71,13 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
     else set.events.push(stored);
   }
   if (refusedWithoutConsent > 0) {
-    set.rejected.push({ site: input.site, receivedAt, reason: 'no_consent', message: REJECT_REASONS.no_consent, payload: JSON.stringify({ count: refusedWithoutConsent }) });
+    set.rejected.push({
+      site: input.site,
+      receivedAt,
+      reason: 'no_consent',
+      message: REJECT_REASONS.no_consent,
+      payload: JSON.stringify({ count: refusedWithoutConsent }),
+    });
   }
   const { links, traits, browser } = learnIdentity(accepted);
   if (links.length > 0) set.links = links;

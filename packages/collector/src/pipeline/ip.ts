@@ -39,14 +39,19 @@ export function clientKey(address: string): string {
   if (!parsed) return address;
   if (parsed.kind === 'IPv4') return convertIPv4BinaryToString(parsed.binary);
   const carried = embeddedIPv4(parsed.binary);
-  return carried === undefined ? `${convertIPv6BinaryToString(parsed.binary & IPV6_CLIENT)}/64` : convertIPv4BinaryToString(carried);
+  return carried === undefined
+    ? `${convertIPv6BinaryToString(parsed.binary & IPV6_CLIENT)}/64`
+    : convertIPv4BinaryToString(carried);
 }
 
 const IPV6_CLIENT = ((1n << 64n) - 1n) << 64n; // /64
 
 /** The address as IPv4 (also an IPv4-mapped IPv6 one) or IPv6, as a number; undefined when it is not an address. */
 function parseAddress(address: string): { kind: 'IPv4' | 'IPv6'; binary: bigint } | undefined {
-  const ip = address.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const ip = address
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%.*$/, '');
   try {
     const kind = distinctRemoteAddr(ip);
     if (kind === 'IPv4') return { kind, binary: convertIPv4ToBinary(ip) };
@@ -68,4 +73,5 @@ function embeddedIPv4(binary: bigint): bigint | undefined {
   return undefined;
 }
 
-const ipv4 = (binary: bigint, mode: IpMode) => convertIPv4BinaryToString(mode === 'keep' ? binary : binary & IPV4_NETWORK);
+const ipv4 = (binary: bigint, mode: IpMode) =>
+  convertIPv4BinaryToString(mode === 'keep' ? binary : binary & IPV4_NETWORK);

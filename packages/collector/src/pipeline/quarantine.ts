@@ -11,7 +11,10 @@ const MAX_ID_LENGTH = 256;
  */
 export function quarantined(refusal: Omit<RejectedEvent, 'payload'>, item: unknown): RejectedEvent {
   const serializable = unstorable(item, MAX_EVENT_DEPTH, false) === null;
-  const entry: RejectedEvent = { ...refusal, payload: serializable ? (JSON.stringify(item) ?? 'null') : '"(not kept: nested too deep to serialize)"' };
+  const entry: RejectedEvent = {
+    ...refusal,
+    payload: serializable ? (JSON.stringify(item) ?? 'null') : '"(not kept: nested too deep to serialize)"',
+  };
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return entry;
   const { anonymousId, userId } = item as { anonymousId?: unknown; userId?: unknown };
   const anonymous = namedId(anonymousId);

@@ -26,6 +26,8 @@ export function parseUserAgent(userAgent: string): ParsedUserAgent {
   return parsed;
 }
 
-function compact<T extends Record<string, string | undefined>>(value: T): { [K in keyof T]: string } & { name: string } {
+function compact<T extends Record<string, string | undefined>>(
+  value: T,
+): { [K in keyof T]: string } & { name: string } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
 }

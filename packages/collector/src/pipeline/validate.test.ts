@@ -3,7 +3,8 @@ import { mayHoldLoneSurrogates, unstorable } from './validate.ts';
 
 describe('unstorable', () => {
   it('finds nesting at the limit in objects and arrays, and nothing below it', () => {
-    const nest = (depth: number, inner: unknown, asArray: boolean): unknown => (depth === 0 ? inner : asArray ? [nest(depth - 1, inner, asArray)] : { a: nest(depth - 1, inner, asArray) });
+    const nest = (depth: number, inner: unknown, asArray: boolean): unknown =>
+      depth === 0 ? inner : asArray ? [nest(depth - 1, inner, asArray)] : { a: nest(depth - 1, inner, asArray) };
     expect(unstorable(nest(31, {}, false), 32)).toBeNull();
     expect(unstorable(nest(32, {}, false), 32)).toBe('event_too_deep');
     expect(unstorable(nest(32, [], true), 32)).toBe('event_too_deep');

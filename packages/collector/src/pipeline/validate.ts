@@ -12,7 +12,11 @@ const plainObject = (code: Code) =>
 const boundedString = (code: Code, min: number, max: number) =>
   v.pipe(v.string(code), v.minLength(min, code), v.maxLength(max, code));
 
-const isoDate = (code: Code) => v.pipe(v.string(code), v.check((s) => s.length <= 64 && isPlausibleTime(Date.parse(s)), code));
+const isoDate = (code: Code) =>
+  v.pipe(
+    v.string(code),
+    v.check((s) => s.length <= 64 && isPlausibleTime(Date.parse(s)), code),
+  );
 
 // Years 1 to 9999, as ISO-8601 writes them without an expanded year: JavaScript dates reach further
 // (±271,821 years), but a time that far out is a client's bug, and shifting it by the clock skew
@@ -24,7 +28,8 @@ const TIME_RANGE = [new Date(0).setUTCFullYear(1, 0, 1), Date.UTC(9999, 11, 31, 
 export const isPlausibleTime = (time: number) => time >= TIME_RANGE[0] && time <= TIME_RANGE[1];
 
 // Segment's server libraries may send numeric IDs; normalize turns them into strings.
-const id = (code: Code) => v.optional(v.union([boundedString(code, 1, 256), v.pipe(v.number(code), v.safeInteger(code))], code));
+const id = (code: Code) =>
+  v.optional(v.union([boundedString(code, 1, 256), v.pipe(v.number(code), v.safeInteger(code))], code));
 
 // Every field of the contract has its type whatever the event type, so what is stored matches KithEvent.
 const common = {
@@ -48,7 +53,13 @@ const ConsentProperties = v.looseObject(
     method: v.picklist(['accept-all', 'reject-all', 'custom', 'withdraw', 'gpc', 'api'], 'invalid_consent'),
     bannerTextHash: v.optional(v.pipe(v.string('invalid_consent'), v.regex(/^[0-9a-f]{64}$/, 'invalid_consent'))),
     // The exact texts the visitor saw; kept once per version, by the hash above.
-    bannerText: v.optional(v.record(v.string(), v.pipe(v.string('invalid_consent'), v.maxLength(4000, 'invalid_consent')), 'invalid_consent')),
+    bannerText: v.optional(
+      v.record(
+        v.string(),
+        v.pipe(v.string('invalid_consent'), v.maxLength(4000, 'invalid_consent')),
+        'invalid_consent',
+      ),
+    ),
     locale: v.optional(v.pipe(v.string('invalid_consent'), v.maxLength(35, 'invalid_consent'))),
   },
   'invalid_consent',
@@ -61,19 +72,29 @@ const rules = <T extends Shape>(shape: v.GenericSchema<unknown, T>) =>
     shape,
     v.check((e: T) => e.anonymousId !== undefined || e.userId !== undefined, 'missing_identity'),
     v.check((e: T) => e.type !== 'group' || e.groupId !== undefined, 'missing_group_id'),
-    v.check((e: T) => e.type !== 'alias' || (e.previousId !== undefined && e.userId !== undefined), 'missing_previous_id'),
+    v.check(
+      (e: T) => e.type !== 'alias' || (e.previousId !== undefined && e.userId !== undefined),
+      'missing_previous_id',
+    ),
   );
 
 // One schema per type, picked by `type` (cheaper than valibot's variant, which tries each in turn).
 // A looseObject's own message is what a missing required key reports.
 const SCHEMAS = {
-  track: rules(v.looseObject({ ...common, type: v.literal('track'), event: boundedString('missing_event', 1, 200) }, 'missing_event')),
+  track: rules(
+    v.looseObject(
+      { ...common, type: v.literal('track'), event: boundedString('missing_event', 1, 200) },
+      'missing_event',
+    ),
+  ),
   page: rules(v.looseObject({ ...common, type: v.literal('page') })),
   screen: rules(v.looseObject({ ...common, type: v.literal('screen') })),
   identify: rules(v.looseObject({ ...common, type: v.literal('identify') })),
   group: rules(v.looseObject({ ...common, type: v.literal('group') })),
   alias: rules(v.looseObject({ ...common, type: v.literal('alias') })),
-  consent: rules(v.looseObject({ ...common, type: v.literal('consent'), properties: ConsentProperties }, 'invalid_consent')),
+  consent: rules(
+    v.looseObject({ ...common, type: v.literal('consent'), properties: ConsentProperties }, 'invalid_consent'),
+  ),
 };
 const PARSE_CONFIG = { abortEarly: true } as const;
 

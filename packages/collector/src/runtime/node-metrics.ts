@@ -13,20 +13,44 @@ export interface NodeMetrics extends Metrics {
 export function createNodeMetrics(): NodeMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kith_' });
-  const requests = new Counter({ name: 'kith_requests_total', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'kith_requests_total',
+    help: 'HTTP requests by method, route and status.',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   const duration = new Histogram({
-    name: 'kith_request_seconds', help: 'Time to answer an HTTP request, by route.', labelNames: ['route'], registers: [registry],
+    name: 'kith_request_seconds',
+    help: 'Time to answer an HTTP request, by route.',
+    labelNames: ['route'],
+    registers: [registry],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
-  const accepted = new Counter({ name: 'kith_events_accepted_total', help: 'Events (and consent records) stored, by site.', labelNames: ['site'], registers: [registry] });
-  const refused = new Counter({ name: 'kith_events_refused_total', help: 'Events of accepted requests refused, by site and reason.', labelNames: ['site', 'reason'], registers: [registry] });
+  const accepted = new Counter({
+    name: 'kith_events_accepted_total',
+    help: 'Events (and consent records) stored, by site.',
+    labelNames: ['site'],
+    registers: [registry],
+  });
+  const refused = new Counter({
+    name: 'kith_events_refused_total',
+    help: 'Events of accepted requests refused, by site and reason.',
+    labelNames: ['site', 'reason'],
+    registers: [registry],
+  });
   const storageSeconds = new Histogram({
-    name: 'kith_storage_seconds', help: 'Time of storage calls, by operation; failures are counted too.', labelNames: ['operation', 'outcome'], registers: [registry],
+    name: 'kith_storage_seconds',
+    help: 'Time of storage calls, by operation; failures are counted too.',
+    labelNames: ['operation', 'outcome'],
+    registers: [registry],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   });
   const watched: { storage: Storage; destinations: string[] }[] = [];
   new Gauge({
-    name: 'kith_forward_lag_seconds', help: 'Age of the oldest stored event a destination has not received yet (0 when it is up to date).', labelNames: ['destination'], registers: [registry],
+    name: 'kith_forward_lag_seconds',
+    help: 'Age of the oldest stored event a destination has not received yet (0 when it is up to date).',
+    labelNames: ['destination'],
+    registers: [registry],
     async collect() {
       for (const { storage, destinations } of watched) {
         for (const destination of destinations) {
@@ -38,10 +62,14 @@ export function createNodeMetrics(): NodeMetrics {
     },
   });
   new Gauge({
-    name: 'kith_forward_dead_letters', help: 'Batches a destination refused or failed for good, waiting for "kith forward replay" (counted up to 10,000).', labelNames: ['destination'], registers: [registry],
+    name: 'kith_forward_dead_letters',
+    help: 'Batches a destination refused or failed for good, waiting for "kith forward replay" (counted up to 10,000).',
+    labelNames: ['destination'],
+    registers: [registry],
     async collect() {
       for (const { storage, destinations } of watched) {
-        for (const destination of destinations) this.set({ destination }, (await storage.deadLetters(destination, 10_000)).length);
+        for (const destination of destinations)
+          this.set({ destination }, (await storage.deadLetters(destination, 10_000)).length);
       }
     },
   });

@@ -8,15 +8,20 @@ describe('listen', () => {
     const handlerStarted = new Promise<void>((resolve) => (started = resolve));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const server = await listen(async () => {
-      started();
-      await gate; // a write still settling
-      events.push('handler finished');
-      return new Response('late');
-    }, { port: 0, host: '127.0.0.1' });
+    const server = await listen(
+      async () => {
+        started();
+        await gate; // a write still settling
+        events.push('handler finished');
+        return new Response('late');
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
 
     const hungUp = new AbortController();
-    const request = fetch(`${server.url}/v1/batch`, { method: 'POST', body: '{}', signal: hungUp.signal }).catch(() => 'aborted');
+    const request = fetch(`${server.url}/v1/batch`, { method: 'POST', body: '{}', signal: hungUp.signal }).catch(
+      () => 'aborted',
+    );
     await handlerStarted;
     hungUp.abort();
     expect(await request).toBe('aborted');
@@ -30,7 +35,13 @@ describe('listen', () => {
   });
 
   it('passes the Node request through, so the client address can be read', async () => {
-    const server = await listen((_request, env) => new Response(String((env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress)), { port: 0, host: '127.0.0.1' });
+    const server = await listen(
+      (_request, env) =>
+        new Response(
+          String((env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress),
+        ),
+      { port: 0, host: '127.0.0.1' },
+    );
     try {
       expect(await (await fetch(server.url)).text()).toMatch(/127\.0\.0\.1/);
     } finally {

@@ -43,7 +43,11 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const log = createNodeLogger();
   const metrics = createNodeMetrics();
   const opened = metrics.timed(await openStorage(options.storage));
-  const forwarding = config.forward && startForwarding(opened, config.forward, { owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` });
+  const forwarding =
+    config.forward &&
+    startForwarding(opened, config.forward, {
+      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    });
   if (forwarding && forwarding.destinations.length > 0) {
     notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
     metrics.watchForwarding(opened, forwarding.destinations);
@@ -53,25 +57,51 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   const audiences = startAudiences(opened, config);
   if (audiences) notices.push('evaluating audiences, computed traits and stages as events are stored');
   const { refitHours } = config.predictions;
-  const refits = refitHours > 0 ? startRefits(opened, config.sites.map((site) => site.id), refitHours) : undefined;
+  const refits =
+    refitHours > 0
+      ? startRefits(
+          opened,
+          config.sites.map((site) => site.id),
+          refitHours,
+        )
+      : undefined;
   if (refits) notices.push(`refitting predictions every ${refitHours} hours`);
   // Forwarders, retention, audiences and refits use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
-  const storage = forwarding || retention || audiences || refits
-    ? { ...opened, close: () => Promise.all([forwarding?.stop(), retention?.stop(), audiences?.stop(), refits?.stop()]).then(() => opened.close()) }
-    : opened;
+  const storage =
+    forwarding || retention || audiences || refits
+      ? {
+          ...opened,
+          close: () =>
+            Promise.all([forwarding?.stop(), retention?.stop(), audiences?.stop(), refits?.stop()]).then(() =>
+              opened.close(),
+            ),
+        }
+      : opened;
   let adminToken = options.adminToken;
   if (!adminToken) {
     adminToken = randomBytes(18).toString('base64url');
     notices.push(`admin token (random for this run; set KITH_ADMIN_TOKEN to choose one): ${adminToken}`);
   }
   if (!options.secret && config.sites.some((site) => site.linkerDomains.length > 0)) {
-    notices.push('KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.');
+    notices.push(
+      'KITH_SECRET is not set: linker tokens are signed with a key made for this run, so they fail after a restart and on other instances.',
+    );
   }
   if (!options.secret) notices.push('KITH_SECRET is not set: console sign-ins hold until this process ends.');
   return {
-    storage, config, adminToken, ...(options.secret ? { secret: options.secret } : {}), ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
+    storage,
+    config,
+    adminToken,
+    ...(options.secret ? { secret: options.secret } : {}),
+    ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
     ...(audiences ? { audiences: audiences.engine } : {}),
-    sdkScript, sdkBanner, clientInfo: nodeClientInfo, liveEvents: 'push', log, metrics, notices,
+    sdkScript,
+    sdkBanner,
+    clientInfo: nodeClientInfo,
+    liveEvents: 'push',
+    log,
+    metrics,
+    notices,
   };
 }
 
@@ -88,9 +118,13 @@ export function nodeClientInfo(c: Context): ClientInfo {
 
 /** kith.config.json (or the dev site without one), with the forwarding settings of the environment. */
 export function loadNodeConfig(path: string | undefined, notices: string[] = []): KithConfig {
-  if (path !== undefined && !existsSync(path)) throw new ConfigError(`--config: ${path} does not exist; create it or leave --config out for the dev site.`);
+  if (path !== undefined && !existsSync(path))
+    throw new ConfigError(`--config: ${path} does not exist; create it or leave --config out for the dev site.`);
   const text = path === undefined ? undefined : readFileSync(path, 'utf8');
-  return withForwardEnv(loadConfig(text, path ?? 'kith.config.json', (line) => notices.push(line)), process.env);
+  return withForwardEnv(
+    loadConfig(text, path ?? 'kith.config.json', (line) => notices.push(line)),
+    process.env,
+  );
 }
 
 function loadSdkScript(file: 'kith.js' | 'kith-banner.js'): string {
@@ -112,12 +146,18 @@ export interface RunningServer {
  * stops accepting, then waits for every handler still running, including those whose client hung
  * up, so storage is closed only after their writes have settled.
  */
-export function listen(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, options: { port: number; host: string }): Promise<RunningServer> {
+export function listen(
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
+  options: { port: number; host: string },
+): Promise<RunningServer> {
   const running = new Set<Promise<unknown>>();
   // `env` is the Node request and response (for the client's address): it passes through.
   const tracked = (request: Request, env?: unknown) => {
     const handled = Promise.resolve(fetch(request, env));
-    const settled = handled.then(() => {}, () => {});
+    const settled = handled.then(
+      () => {},
+      () => {},
+    );
     running.add(settled);
     void settled.then(() => running.delete(settled));
     return handled;
@@ -135,7 +175,10 @@ export function listen(fetch: (request: Request, env?: unknown) => Response | Pr
           const closed = new Promise((done) => server.close(() => done(undefined)));
           while (running.size > 0) await Promise.all(running);
           // What is still open once every handler is done is a stream (the console's live view): it would hold the close for minutes.
-          const streams = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000);
+          const streams = setTimeout(
+            () => (server as { closeAllConnections?: () => void }).closeAllConnections?.(),
+            1000,
+          );
           await closed;
           clearTimeout(streams);
         },

@@ -76,11 +76,24 @@ export default {
 async function start(env: WorkersEnv): Promise<Started> {
   const storage = createD1Storage({ db: env.DB });
   await storage.migrate();
-  const config = loadConfig(env.KITH_CONFIG?.trim() ? env.KITH_CONFIG : undefined, 'KITH_CONFIG', (line) => console.warn(`[kith] ${line}`));
-  if (config.forward?.nats) console.warn('[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.');
-  const app = createApp({ storage, config, adminToken: adminToken(env.KITH_ADMIN_TOKEN),
-    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}), ...(env.KITH_VIEWER_TOKEN ? { viewerToken: env.KITH_VIEWER_TOKEN } : {}),
-    sdkScript, sdkBanner, clientInfo: workersClientInfo, log: consoleLogger });
+  const config = loadConfig(env.KITH_CONFIG?.trim() ? env.KITH_CONFIG : undefined, 'KITH_CONFIG', (line) =>
+    console.warn(`[kith] ${line}`),
+  );
+  if (config.forward?.nats)
+    console.warn(
+      '[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.',
+    );
+  const app = createApp({
+    storage,
+    config,
+    adminToken: adminToken(env.KITH_ADMIN_TOKEN),
+    ...(env.KITH_SECRET ? { secret: env.KITH_SECRET } : {}),
+    ...(env.KITH_VIEWER_TOKEN ? { viewerToken: env.KITH_VIEWER_TOKEN } : {}),
+    sdkScript,
+    sdkBanner,
+    clientInfo: workersClientInfo,
+    log: consoleLogger,
+  });
   return { app, storage, config };
 }
 
@@ -91,7 +104,12 @@ async function expireStored(env: WorkersEnv): Promise<void> {
   // Predictions ride on the same hourly cron, every refitHours hours.
   const now = new Date();
   if (refitDue(now, config.predictions.refitHours)) {
-    await refitAll(storage, config.sites.map((site) => site.id), now, (message) => console.warn(`[kith] predictions: ${message}`));
+    await refitAll(
+      storage,
+      config.sites.map((site) => site.id),
+      now,
+      (message) => console.warn(`[kith] predictions: ${message}`),
+    );
   }
 }
 
@@ -105,7 +123,16 @@ async function forwardStored(env: WorkersEnv): Promise<void> {
   const { webhooks, batchSize, pollMs, retry } = config.forward;
   const owner = `worker:${crypto.randomUUID()}`;
   const forwarders = webhooks.map((webhook) =>
-    startForwarder({ store: storage, destination: webhookDestination(webhook), owner, batchSize, pollMs, retry, drain: true }));
+    startForwarder({
+      store: storage,
+      destination: webhookDestination(webhook),
+      owner,
+      batchSize,
+      pollMs,
+      retry,
+      drain: true,
+    }),
+  );
   const timeUp = setTimeout(() => forwarders.forEach((forwarder) => void forwarder.stop()), FORWARD_RUN_MS);
   await Promise.all(forwarders.map((forwarder) => forwarder.done));
   clearTimeout(timeUp);
@@ -127,7 +154,9 @@ function workersClientInfo(c: Context): ClientInfo {
 function adminToken(token: string | undefined): string {
   if (token) return token;
   // A token nobody knows keeps the admin API shut; on Workers there is no console to print one to.
-  console.warn('[kith] KITH_ADMIN_TOKEN is not set, so the admin API refuses every request; set it with "wrangler secret put KITH_ADMIN_TOKEN".');
+  console.warn(
+    '[kith] KITH_ADMIN_TOKEN is not set, so the admin API refuses every request; set it with "wrangler secret put KITH_ADMIN_TOKEN".',
+  );
   return crypto.randomUUID() + crypto.randomUUID();
 }
 

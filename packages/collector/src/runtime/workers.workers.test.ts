@@ -14,9 +14,20 @@ const WEBHOOK_SECRET = 'worker-webhook-secret-0123456789';
 const testEnv: WorkersEnv = {
   ...(env as unknown as WorkersEnv),
   KITH_CONFIG: JSON.stringify({
-    sites: [{ id: 'shop', writeKey: SHOP_KEY, origins: ['https://shop.example', 'https://shop-b.example'], linkerDomains: ['shop-b.example'] }],
+    sites: [
+      {
+        id: 'shop',
+        writeKey: SHOP_KEY,
+        origins: ['https://shop.example', 'https://shop-b.example'],
+        linkerDomains: ['shop-b.example'],
+      },
+    ],
     retentionDays: 30,
-    forward: { webhooks: [{ id: 'crm', url: 'https://hooks.example/kith', secret: WEBHOOK_SECRET, maxAttempts: 5 }], batchSize: 50, retry: { initialMs: 10, maxMs: 50 } },
+    forward: {
+      webhooks: [{ id: 'crm', url: 'https://hooks.example/kith', secret: WEBHOOK_SECRET, maxAttempts: 5 }],
+      batchSize: 50,
+      retry: { initialMs: 10, maxMs: 50 },
+    },
   }),
   KITH_SECRET: 'worker-test-secret',
 };
@@ -28,7 +39,8 @@ interface Received {
   signed: boolean;
   messageIds: string[];
 }
-const receiver = (env as unknown as { WEBHOOK_RECEIVER: { fetch(url: string, init?: RequestInit): Promise<Response> } }).WEBHOOK_RECEIVER;
+const receiver = (env as unknown as { WEBHOOK_RECEIVER: { fetch(url: string, init?: RequestInit): Promise<Response> } })
+  .WEBHOOK_RECEIVER;
 const received = async () => (await (await receiver.fetch('http://receiver/requests')).json()) as Received[];
 
 /** One run of a cron trigger, to its end: by default the forwarding one. */
@@ -95,25 +107,45 @@ describe('the Worker', () => {
     const anonymousId = `anon-${crypto.randomUUID()}`;
     const res = await postBatch(
       { batch: [track('w1', anonymousId), track('w2', anonymousId)], sentAt: new Date().toISOString() },
-      { headers: { 'CF-Connecting-IP': '198.51.100.77' }, cf: { country: 'DE', region: 'Bavaria', city: 'Munich', colo: 'MUC' } },
+      {
+        headers: { 'CF-Connecting-IP': '198.51.100.77' },
+        cf: { country: 'DE', region: 'Bavaria', city: 'Munich', colo: 'MUC' },
+      },
     );
     expect(await res.json()).toEqual({ ok: true, accepted: 2, rejected: [] });
 
-    const page = (await (await admin(`/v1/persons/anonymous/${anonymousId}/events`)).json()) as { events: { messageId: string }[] };
+    const page = (await (await admin(`/v1/persons/anonymous/${anonymousId}/events`)).json()) as {
+      events: { messageId: string }[];
+    };
     expect(page.events.map((e) => e.messageId).sort()).toEqual(['w1', 'w2']);
-    expect(page.events[0]).toMatchObject({ site: 'shop', context: { ip: '198.51.100.0', location: { country: 'DE', region: 'Bavaria', city: 'Munich' } } });
+    expect(page.events[0]).toMatchObject({
+      site: 'shop',
+      context: { ip: '198.51.100.0', location: { country: 'DE', region: 'Bavaria', city: 'Munich' } },
+    });
   });
 
   it('keeps a consent in the consent log with its banner text, as the export shows', async () => {
     const anonymousId = `anon-${crypto.randomUUID()}`;
-    const bannerText = { title: 'Cookies', body: 'We would like to measure visits.', accept: 'Accept all', reject: 'Reject all' };
+    const bannerText = {
+      title: 'Cookies',
+      body: 'We would like to measure visits.',
+      accept: 'Accept all',
+      reject: 'Reject all',
+    };
     const bannerTextHash = await sha256Hex(bannerText);
     const consent = {
       type: 'consent',
       messageId: 'c1',
       anonymousId,
       timestamp: new Date().toISOString(),
-      properties: { policyVersion: '3', categories: { necessary: true, analytics: true, marketing: false }, method: 'accept-all', locale: 'de-DE', bannerText, bannerTextHash },
+      properties: {
+        policyVersion: '3',
+        categories: { necessary: true, analytics: true, marketing: false },
+        method: 'accept-all',
+        locale: 'de-DE',
+        bannerText,
+        bannerTextHash,
+      },
     };
     expect(await (await postBatch({ batch: [consent] })).json()).toEqual({ ok: true, accepted: 1, rejected: [] });
 
@@ -121,7 +153,13 @@ describe('the Worker', () => {
     expect(exported).toMatchObject({
       ok: true,
       events: [],
-      consents: [{ messageId: 'c1', anonymousId, consent: { policyVersion: '3', method: 'accept-all', bannerTextHash, categories: { analytics: true } } }],
+      consents: [
+        {
+          messageId: 'c1',
+          anonymousId,
+          consent: { policyVersion: '3', method: 'accept-all', bannerTextHash, categories: { analytics: true } },
+        },
+      ],
       bannerTexts: { [bannerTextHash]: bannerText },
     });
   });
@@ -133,7 +171,10 @@ describe('the Worker', () => {
   });
 
   it('answers an unknown write key with 401 unauthorized', async () => {
-    const res = await postBatch({ batch: [track('x1', 'anon-x')] }, { headers: { Authorization: `Basic ${btoa('not-a-key:')}` } });
+    const res = await postBatch(
+      { batch: [track('x1', 'anon-x')] },
+      { headers: { Authorization: `Basic ${btoa('not-a-key:')}` } },
+    );
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ ok: false, error: 'unauthorized' });
   });
@@ -145,29 +186,59 @@ describe('the Worker', () => {
   });
 
   it('bridges a device and a login into one person in D1, restores a wiped script cookie, and erases the person', async () => {
-    const consent = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } } };
-    const first = await postBatch({ batch: [{ ...track('w-1', 'w-anon'), context: consent }, { type: 'identify', messageId: 'w-2', anonymousId: 'w-anon', userId: 'w-user', traits: { plan: 'pro' }, context: consent }] });
+    const consent = {
+      consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } },
+    };
+    const first = await postBatch({
+      batch: [
+        { ...track('w-1', 'w-anon'), context: consent },
+        {
+          type: 'identify',
+          messageId: 'w-2',
+          anonymousId: 'w-anon',
+          userId: 'w-user',
+          traits: { plan: 'pro' },
+          context: consent,
+        },
+      ],
+    });
     const cookie = first.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^kith_did=[0-9a-f-]{36}; Max-Age=34560000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
 
-    const restored = await postBatch({ batch: [{ ...track('w-3', 'w-fresh'), context: consent }], restore: 'w-fresh' }, { headers: { Cookie: cookie.split(';')[0]! } });
+    const restored = await postBatch(
+      { batch: [{ ...track('w-3', 'w-fresh'), context: consent }], restore: 'w-fresh' },
+      { headers: { Cookie: cookie.split(';')[0]! } },
+    );
     expect(await restored.json()).toMatchObject({ ok: true, anonymousId: 'w-anon' });
 
-    const person = (await (await admin('/v1/persons/user/w-user')).json()) as { person: { anonymousIds: string[]; deviceIds: string[]; eventCount: number; traits: unknown } };
+    const person = (await (await admin('/v1/persons/user/w-user')).json()) as {
+      person: { anonymousIds: string[]; deviceIds: string[]; eventCount: number; traits: unknown };
+    };
     expect([...person.person.anonymousIds].sort()).toEqual(['w-anon', 'w-fresh']);
     expect(person.person).toMatchObject({ eventCount: 3, traits: { plan: 'pro' } });
     expect(person.person.deviceIds).toHaveLength(1);
 
-    const erased = await call('/v1/persons/anonymous/w-fresh', { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const erased = await call('/v1/persons/anonymous/w-fresh', {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(await erased.json()).toMatchObject({ ok: true, receipt: { erased: { events: 3, ids: 4 } } });
     expect((await admin('/v1/persons/user/w-user')).status).toBe(404);
   });
 
   it('issues and redeems a linker token once', async () => {
     const post = (path: string, body: unknown, origin: string) =>
-      call(path, { method: 'POST', body: JSON.stringify({ writeKey: SHOP_KEY, ...(body as object) }), headers: { 'Content-Type': 'text/plain', Origin: origin } });
-    const { token } = (await (await post('/v1/linker', { anonymousId: 'from-a', target: 'shop-b.example' }, 'https://shop.example')).json()) as { token: string };
-    expect(await (await post('/v1/linker/redeem', { token, anonymousId: 'on-b' }, 'https://shop-b.example')).json()).toEqual({ ok: true, linkedTo: 'from-a' });
+      call(path, {
+        method: 'POST',
+        body: JSON.stringify({ writeKey: SHOP_KEY, ...(body as object) }),
+        headers: { 'Content-Type': 'text/plain', Origin: origin },
+      });
+    const { token } = (await (
+      await post('/v1/linker', { anonymousId: 'from-a', target: 'shop-b.example' }, 'https://shop.example')
+    ).json()) as { token: string };
+    expect(
+      await (await post('/v1/linker/redeem', { token, anonymousId: 'on-b' }, 'https://shop-b.example')).json(),
+    ).toEqual({ ok: true, linkedTo: 'from-a' });
     const replay = await post('/v1/linker/redeem', { token, anonymousId: 'attacker' }, 'https://shop-b.example');
     expect(replay.status).toBe(409);
     const person = (await (await admin('/v1/persons/anonymous/on-b')).json()) as { person: { anonymousIds: string[] } };
@@ -178,7 +249,11 @@ describe('the Worker', () => {
     const ids = Array.from({ length: 120 }, (_, i) => `fw-${i}`);
     expect((await postBatch({ batch: ids.slice(0, 60).map((id) => track(id, 'fw-anon')) })).status).toBe(200);
     await cronRun();
-    const ours = (requests: Received[]) => requests.filter((r) => r.status < 300).flatMap((r) => r.messageIds).filter((id) => id.startsWith('fw-'));
+    const ours = (requests: Received[]) =>
+      requests
+        .filter((r) => r.status < 300)
+        .flatMap((r) => r.messageIds)
+        .filter((id) => id.startsWith('fw-'));
     expect(ours(await received())).toEqual(ids.slice(0, 60));
     expect((await received()).every((r) => r.signed && r.url === 'https://hooks.example/kith')).toBe(true);
 
@@ -194,9 +269,25 @@ describe('the Worker', () => {
   it('deletes events stored longer ago than retentionDays on its hourly cron, and keeps the recent ones', async () => {
     const d1 = createD1Storage({ db: testEnv.DB });
     const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000).toISOString();
-    await d1.write({ events: [{ type: 'page', messageId: 'ret-old', anonymousId: 'ret-anon', site: 'shop', timestamp: longAgo, receivedAt: longAgo }], consents: [], rejected: [] });
+    await d1.write({
+      events: [
+        {
+          type: 'page',
+          messageId: 'ret-old',
+          anonymousId: 'ret-anon',
+          site: 'shop',
+          timestamp: longAgo,
+          receivedAt: longAgo,
+        },
+      ],
+      consents: [],
+      rejected: [],
+    });
     expect((await postBatch({ batch: [track('ret-new', 'ret-anon')] })).status).toBe(200);
-    const stored = async () => ((await (await admin('/v1/persons/anonymous/ret-anon/events')).json()) as { events: { messageId: string }[] }).events.map((e) => e.messageId);
+    const stored = async () =>
+      (
+        (await (await admin('/v1/persons/anonymous/ret-anon/events')).json()) as { events: { messageId: string }[] }
+      ).events.map((e) => e.messageId);
     expect(await stored()).toEqual(['ret-new', 'ret-old']);
     await cronRun(RETENTION_CRON);
     expect(await stored()).toEqual(['ret-new']);

@@ -20,11 +20,30 @@ describe('the Worker as wrangler bundles it', () => {
       expect(script.status).toBe(200);
       expect(await script.text()).toContain('kith');
 
-      const batch = { batch: [{ type: 'track', event: 'Product Added', messageId: 'bundle-1', anonymousId: 'bundle-anon', properties: { sku: 'kith-mug' } }] };
-      const stored = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { Authorization: `Basic ${btoa(`${WRITE_KEY}:`)}`, 'Content-Type': 'application/json' }, body: JSON.stringify(batch) });
+      const batch = {
+        batch: [
+          {
+            type: 'track',
+            event: 'Product Added',
+            messageId: 'bundle-1',
+            anonymousId: 'bundle-anon',
+            properties: { sku: 'kith-mug' },
+          },
+        ],
+      };
+      const stored = await fetch(`${url}/v1/batch`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${btoa(`${WRITE_KEY}:`)}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(batch),
+      });
       expect(await stored.json()).toEqual({ ok: true, accepted: 1, rejected: [] });
-      const events = await fetch(`${url}/v1/persons/anonymous/bundle-anon/events`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-      expect(await events.json()).toMatchObject({ ok: true, events: [{ messageId: 'bundle-1', event: 'Product Added', site: 'shop' }] });
+      const events = await fetch(`${url}/v1/persons/anonymous/bundle-anon/events`, {
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(await events.json()).toMatchObject({
+        ok: true,
+        events: [{ messageId: 'bundle-1', event: 'Product Added', site: 'shop' }],
+      });
     } finally {
       await worker.stop();
     }

@@ -44,7 +44,9 @@ const productsOf = (value: unknown): Record<string, unknown>[] => {
       return [];
     }
   }
-  return Array.isArray(parsed) ? parsed.filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null && !Array.isArray(p)) : [];
+  return Array.isArray(parsed)
+    ? parsed.filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null && !Array.isArray(p))
+    : [];
 };
 
 export function personEventFromRow(row: PersonEventRow): PersonEvent {
@@ -67,6 +69,12 @@ export function personEventFromRow(row: PersonEventRow): PersonEvent {
   };
 }
 
-export function consentChoiceFromRow(row: { method: string; categories: string | Record<string, boolean> }): ConsentChoice {
-  return { method: row.method, categories: typeof row.categories === 'string' ? JSON.parse(row.categories) : row.categories };
+export function consentChoiceFromRow(row: {
+  method: string;
+  categories: string | Record<string, boolean>;
+}): ConsentChoice {
+  return {
+    method: row.method,
+    categories: typeof row.categories === 'string' ? JSON.parse(row.categories) : row.categories,
+  };
 }

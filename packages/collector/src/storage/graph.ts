@@ -51,7 +51,17 @@ export function linkStatements(link: IdentityLink, newPersonId: () => string): S
              (select t.*, ${HAS_USER('t')} as has_user from identities t where t.site = ? and t.kind = ? and t.id = ?) t
         where true
         on conflict (site, from_kind, from_id, to_kind, to_id, how) do nothing`,
-      params: [link.how, link.source, link.at, link.site, link.from.kind, link.from.id, link.site, link.to.kind, link.to.id],
+      params: [
+        link.how,
+        link.source,
+        link.at,
+        link.site,
+        link.from.kind,
+        link.from.id,
+        link.site,
+        link.to.kind,
+        link.to.id,
+      ],
     },
     // A resent edge finds its merge done: the merged person has no nodes left, so nothing below runs again.
     {
@@ -78,7 +88,12 @@ export function linkStatements(link: IdentityLink, newPersonId: () => string): S
 }
 
 /** Identify's traits: the node exists from then on, and its traits take the new keys. */
-export function traitsStatements(update: TraitsUpdate, newPersonId: () => string, dialect: GraphDialect, json: (value: object) => string = JSON.stringify): Statement[] {
+export function traitsStatements(
+  update: TraitsUpdate,
+  newPersonId: () => string,
+  dialect: GraphDialect,
+  json: (value: object) => string = JSON.stringify,
+): Statement[] {
   return [
     nodeInsert(update.site, update.node, newPersonId(), update.at),
     {
@@ -118,8 +133,19 @@ export function stitchStatements(signal: StitchSignal): Statement[] {
         where s.site = ? and s.ip = ? and s.seen_epoch >= ? and s.seen_epoch <= ? and s.anonymous_id <> ?
         order by s.seen_epoch desc limit 20
         on conflict (site, anonymous_id, candidate_id) do nothing`,
-      params: [signal.anonymousId, signal.userAgent, now, signal.userAgent, now, new Date(signal.seenAt * 1000).toISOString(),
-        signal.site, signal.ip, String(signal.seenAt - STITCH_WINDOW_SECONDS), now, signal.anonymousId],
+      params: [
+        signal.anonymousId,
+        signal.userAgent,
+        now,
+        signal.userAgent,
+        now,
+        new Date(signal.seenAt * 1000).toISOString(),
+        signal.site,
+        signal.ip,
+        String(signal.seenAt - STITCH_WINDOW_SECONDS),
+        now,
+        signal.anonymousId,
+      ],
     },
     {
       sql: `insert into stitch_signals (site, anonymous_id, ip, user_agent, seen_epoch) values (?, ?, ?, ?, ?)

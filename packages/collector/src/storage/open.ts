@@ -15,12 +15,16 @@ export async function openStorage(spec: string, onMigration?: MigrationStep): Pr
     try {
       storage = createSqliteStorage({ path });
     } catch (error) {
-      throw new ConfigError(`--storage: cannot open ${path} (${(error as Error).message}); choose a path in a folder this user may write to.`);
+      throw new ConfigError(
+        `--storage: cannot open ${path} (${(error as Error).message}); choose a path in a folder this user may write to.`,
+      );
     }
   } else if (/^postgres(ql)?:\/\//.test(spec)) {
     storage = createPostgresStorage({ url: spec });
   } else {
-    throw new ConfigError(`--storage: "${spec}" is not a storage; use sqlite:<file> (e.g. ${DEFAULT_STORAGE}) or postgres://user@host/database`);
+    throw new ConfigError(
+      `--storage: "${spec}" is not a storage; use sqlite:<file> (e.g. ${DEFAULT_STORAGE}) or postgres://user@host/database`,
+    );
   }
   try {
     await storage.migrate(onMigration);
@@ -28,11 +32,15 @@ export async function openStorage(spec: string, onMigration?: MigrationStep): Pr
     await storage.close().catch(() => {});
     if (spec.startsWith('sqlite:')) {
       const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
-      throw new ConfigError(`--storage: cannot write ${spec.slice('sqlite:'.length)} (${reason}); choose a path in a folder this user may write to.`);
+      throw new ConfigError(
+        `--storage: cannot write ${spec.slice('sqlite:'.length)} (${reason}); choose a path in a folder this user may write to.`,
+      );
     }
     if (!(error instanceof KithError && error.code === 'storage_unavailable')) throw error;
     const reason = error.cause instanceof Error ? error.cause.message : String(error.cause);
-    throw new ConfigError(`--storage: cannot reach ${withoutPassword(spec)} (${reason}); check that the server runs and that the URL, user and password are right.`);
+    throw new ConfigError(
+      `--storage: cannot reach ${withoutPassword(spec)} (${reason}); check that the server runs and that the URL, user and password are right.`,
+    );
   }
   return storage;
 }

@@ -1,6 +1,14 @@
 // Rows as every SQL adapter reads them back, mapped one way for all.
 import { encodeCursor } from './cursor.ts';
-import type { ConsentRecord, EdgeRecord, ErasureReceipt, EventPage, Person, RejectedEvent, StoredEvent } from './storage.ts';
+import type {
+  ConsentRecord,
+  EdgeRecord,
+  ErasureReceipt,
+  EventPage,
+  Person,
+  RejectedEvent,
+  StoredEvent,
+} from './storage.ts';
 
 export interface ConsentRow {
   site: string;
@@ -44,7 +52,13 @@ export interface RejectedRow {
 }
 
 export function rejectedFromRow(row: RejectedRow): RejectedEvent {
-  const rejected: RejectedEvent = { site: row.site, receivedAt: row.received_at, reason: row.reason, message: row.message, payload: row.payload };
+  const rejected: RejectedEvent = {
+    site: row.site,
+    receivedAt: row.received_at,
+    reason: row.reason,
+    message: row.message,
+    payload: row.payload,
+  };
   if (row.anonymous_id !== null) rejected.anonymousId = row.anonymous_id;
   if (row.user_id !== null) rejected.userId = row.user_id;
   return rejected;
@@ -80,7 +94,10 @@ interface NodeRow {
 }
 
 /** Nodes and traits rows to a person; null when there are no nodes. */
-export function personFromRows(nodes: NodeRow[], traits: { traits: string | Record<string, unknown> }[]): Person | null {
+export function personFromRows(
+  nodes: NodeRow[],
+  traits: { traits: string | Record<string, unknown> }[],
+): Person | null {
   const first = nodes[0];
   if (!first) return null;
   const of = (kind: string) => nodes.filter((node) => node.kind === kind).map((node) => node.id);
@@ -100,7 +117,8 @@ export function personFromRows(nodes: NodeRow[], traits: { traits: string | Reco
 function mergedTraits(all: Record<string, unknown>[]): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   for (const traits of all) {
-    for (const [key, value] of Object.entries(traits)) Object.defineProperty(merged, key, { value, enumerable: true, writable: true, configurable: true });
+    for (const [key, value] of Object.entries(traits))
+      Object.defineProperty(merged, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return merged;
 }

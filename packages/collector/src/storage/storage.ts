@@ -330,7 +330,12 @@ export interface ForwardStore {
   /** Moves the cursor to `position`; false when it did not move (lease lost, or read the batch again). */
   advance(destination: string, owner: string, position: string): Promise<boolean>;
   /** Keeps the batch as a dead letter and moves the cursor past it, in one transaction, as `advance` would. */
-  deadLetter(destination: string, owner: string, batch: OutboxEvent[], failure: { error: string; attempts: number; at: string }): Promise<boolean>;
+  deadLetter(
+    destination: string,
+    owner: string,
+    batch: OutboxEvent[],
+    failure: { error: string; attempts: number; at: string },
+  ): Promise<boolean>;
   /** The destination's dead letters, oldest first. */
   deadLetters(destination: string, limit: number): Promise<DeadLetter[]>;
   /** Removes a dead letter (once replayed); false when there was none of that id. */

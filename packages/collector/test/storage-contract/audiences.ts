@@ -8,7 +8,16 @@ import { idsOf, type Storage, type StoredEvent } from '../../src/storage/storage
 import type { StorageUnderTest } from './subject.ts';
 
 const config = parseConfig({
-  sites: [{ id: 'shop', writeKey: 'shop-key', origins: [], audiences: [{ key: 'buyers', definition: "event('Order Completed').count() >= 1 AND NOT trait('plan') = 'staff'" }] }],
+  sites: [
+    {
+      id: 'shop',
+      writeKey: 'shop-key',
+      origins: [],
+      audiences: [
+        { key: 'buyers', definition: "event('Order Completed').count() >= 1 AND NOT trait('plan') = 'staff'" },
+      ],
+    },
+  ],
 });
 
 const track = (messageId: string, who: { userId?: string; anonymousId?: string }, name: string): StoredEvent => ({
@@ -30,7 +39,12 @@ export function describeAudiencesContract(subject: () => StorageUnderTest): void
 
   it('lists one key per sender of a site: the user ID when the event has one, else the anonymous ID', async () => {
     await storage.write({
-      events: [track('m1', { anonymousId: 'a1' }, 'X'), track('m2', { anonymousId: 'a1', userId: 'u1' }, 'X'), track('m3', { userId: 'u1' }, 'X'), { ...track('m4', { anonymousId: 'a2' }, 'X'), site: 'other' }],
+      events: [
+        track('m1', { anonymousId: 'a1' }, 'X'),
+        track('m2', { anonymousId: 'a1', userId: 'u1' }, 'X'),
+        track('m3', { userId: 'u1' }, 'X'),
+        { ...track('m4', { anonymousId: 'a2' }, 'X'), site: 'other' },
+      ],
       consents: [],
       rejected: [],
     });
@@ -41,7 +55,10 @@ export function describeAudiencesContract(subject: () => StorageUnderTest): void
   it('two collectors evaluating the same person at once store one entry, then one exit', async () => {
     const clock = () => new Date('2026-06-01T12:00:00.000Z');
     const second = subject().another();
-    const engines = [createAudienceEngine({ storage, config, clock }), createAudienceEngine({ storage: second, config, clock })];
+    const engines = [
+      createAudienceEngine({ storage, config, clock }),
+      createAudienceEngine({ storage: second, config, clock }),
+    ];
     const changes = async () =>
       (await storage.events({ ...idsOf('shop', { kind: 'user', id: 'u1' }), limit: 100 })).events
         .filter((e) => e.event === AUDIENCE_ENTERED || e.event === AUDIENCE_EXITED)
@@ -56,7 +73,14 @@ export function describeAudiencesContract(subject: () => StorageUnderTest): void
     await bothEvaluate();
     expect(await changes()).toEqual([AUDIENCE_ENTERED]);
 
-    await storage.write({ events: [{ ...track('p1', { userId: 'u1' }, 'Plan'), type: 'identify', traits: { plan: 'staff' } }], consents: [], rejected: [], traits: [{ site: 'shop', node: { kind: 'user', id: 'u1' }, traits: { plan: 'staff' }, at: clock().toISOString() }] });
+    await storage.write({
+      events: [{ ...track('p1', { userId: 'u1' }, 'Plan'), type: 'identify', traits: { plan: 'staff' } }],
+      consents: [],
+      rejected: [],
+      traits: [
+        { site: 'shop', node: { kind: 'user', id: 'u1' }, traits: { plan: 'staff' }, at: clock().toISOString() },
+      ],
+    });
     await bothEvaluate();
     expect(await changes()).toEqual([AUDIENCE_ENTERED, AUDIENCE_EXITED]);
   });

@@ -3,35 +3,78 @@ import type { IdentityLink, Storage } from '../../src/storage/storage.ts';
 import { consent, event, set, type StorageUnderTest } from './subject.ts';
 
 const login = (anonymousId: string, userId: string, at: string): IdentityLink => ({
-  site: 'shop', from: { kind: 'anonymous', id: anonymousId }, to: { kind: 'user', id: userId }, how: 'login', source: `login-${anonymousId}`, at,
+  site: 'shop',
+  from: { kind: 'anonymous', id: anonymousId },
+  to: { kind: 'user', id: userId },
+  how: 'login',
+  source: `login-${anonymousId}`,
+  at,
 });
 
 /** The reads of figures/ (a site's events with their person now, consent choices, fitted predictions), as part of the storage contract. */
 export function describeFiguresContract(subject: () => StorageUnderTest): void {
   const storage = (): Storage => subject().storage;
 
-  it('reads a site\'s events in a window, oldest first, each with the person it belongs to across devices', async () => {
-    await storage().write(set({
-      events: [
-        event('phone-ad', { anonymousId: 'phone', type: 'page', event: undefined, properties: {}, timestamp: '2026-03-01T10:00:00.000Z',
-          context: { campaign: { source: 'insta', medium: 'social', name: 'spring' } } }),
-        event('laptop-order', { anonymousId: 'laptop', userId: 'ada', event: 'Order Completed', timestamp: '2026-03-02T10:00:00.000Z',
-          properties: { total: '30.5', products: [{ product_id: 'mug' }, { sku: 'tea' }] } }),
-        event('stranger', { anonymousId: 'stranger', event: 'Order Completed', timestamp: '2026-03-03T10:00:00.000Z', properties: { revenue: 12, total: 99 } }),
-        event('later', { anonymousId: 'phone', timestamp: '2026-04-01T00:00:00.000Z' }),
-        event('elsewhere', { site: 'other', anonymousId: 'phone', timestamp: '2026-03-01T11:00:00.000Z' }),
-      ],
-      links: [login('phone', 'ada', '2026-03-01T10:05:00.000Z'), login('laptop', 'ada', '2026-03-02T09:00:00.000Z')],
-    }));
+  it("reads a site's events in a window, oldest first, each with the person it belongs to across devices", async () => {
+    await storage().write(
+      set({
+        events: [
+          event('phone-ad', {
+            anonymousId: 'phone',
+            type: 'page',
+            event: undefined,
+            properties: {},
+            timestamp: '2026-03-01T10:00:00.000Z',
+            context: { campaign: { source: 'insta', medium: 'social', name: 'spring' } },
+          }),
+          event('laptop-order', {
+            anonymousId: 'laptop',
+            userId: 'ada',
+            event: 'Order Completed',
+            timestamp: '2026-03-02T10:00:00.000Z',
+            properties: { total: '30.5', products: [{ product_id: 'mug' }, { sku: 'tea' }] },
+          }),
+          event('stranger', {
+            anonymousId: 'stranger',
+            event: 'Order Completed',
+            timestamp: '2026-03-03T10:00:00.000Z',
+            properties: { revenue: 12, total: 99 },
+          }),
+          event('later', { anonymousId: 'phone', timestamp: '2026-04-01T00:00:00.000Z' }),
+          event('elsewhere', { site: 'other', anonymousId: 'phone', timestamp: '2026-03-01T11:00:00.000Z' }),
+        ],
+        links: [login('phone', 'ada', '2026-03-01T10:05:00.000Z'), login('laptop', 'ada', '2026-03-02T09:00:00.000Z')],
+      }),
+    );
 
-    const events = await storage().siteEvents({ site: 'shop', from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' });
+    const events = await storage().siteEvents({
+      site: 'shop',
+      from: '2026-03-01T00:00:00.000Z',
+      to: '2026-04-01T00:00:00.000Z',
+    });
     expect(events.map((e) => e.event ?? e.type)).toEqual(['page', 'Order Completed', 'Order Completed']);
     const [ad, order, stranger] = events;
     expect(ad!.personId).toBe(order!.personId);
     expect(stranger!.personId).not.toBe(order!.personId);
-    expect(ad).toEqual({ personId: order!.personId, identified: true, userId: null, anonymousId: 'phone', type: 'page', event: null,
-      timestamp: '2026-03-01T10:00:00.000Z', value: null, products: [], campaign: { source: 'insta', medium: 'social', name: 'spring' } });
-    expect(order).toMatchObject({ identified: true, userId: 'ada', value: 30.5, products: [{ product_id: 'mug' }, { sku: 'tea' }], campaign: null });
+    expect(ad).toEqual({
+      personId: order!.personId,
+      identified: true,
+      userId: null,
+      anonymousId: 'phone',
+      type: 'page',
+      event: null,
+      timestamp: '2026-03-01T10:00:00.000Z',
+      value: null,
+      products: [],
+      campaign: { source: 'insta', medium: 'social', name: 'spring' },
+    });
+    expect(order).toMatchObject({
+      identified: true,
+      userId: 'ada',
+      value: 30.5,
+      products: [{ product_id: 'mug' }, { sku: 'tea' }],
+      campaign: null,
+    });
     expect(stranger).toMatchObject({ identified: false, value: 12 });
 
     const orders = await storage().siteEvents({ site: 'shop', events: ['Order Completed'] });
@@ -40,21 +83,33 @@ export function describeFiguresContract(subject: () => StorageUnderTest): void {
   });
 
   it('reads the consent choices made in a window', async () => {
-    await storage().write(set({
-      consents: [
-        consent('c1', { method: 'accept-all', categories: { necessary: true, analytics: true, marketing: true } }),
-        { ...consent('c2', { method: 'reject-all', categories: { necessary: true, analytics: false, marketing: false } }), timestamp: '2026-07-01T00:00:00.000Z' },
-      ],
-    }));
-    expect(await storage().siteConsents({ site: 'shop', from: '2026-06-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' }))
-      .toEqual([{ method: 'accept-all', categories: { necessary: true, analytics: true, marketing: true } }]);
+    await storage().write(
+      set({
+        consents: [
+          consent('c1', { method: 'accept-all', categories: { necessary: true, analytics: true, marketing: true } }),
+          {
+            ...consent('c2', {
+              method: 'reject-all',
+              categories: { necessary: true, analytics: false, marketing: false },
+            }),
+            timestamp: '2026-07-01T00:00:00.000Z',
+          },
+        ],
+      }),
+    );
+    expect(
+      await storage().siteConsents({ site: 'shop', from: '2026-06-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' }),
+    ).toEqual([{ method: 'accept-all', categories: { necessary: true, analytics: true, marketing: true } }]);
   });
 
-  it('keeps a site\'s latest fitted predictions', async () => {
+  it("keeps a site's latest fitted predictions", async () => {
     expect(await storage().predictions('shop')).toBeNull();
     await storage().savePredictions('shop', '2026-06-01T00:00:00.000Z', { bgnbd: { r: 0.2 }, customers: 10 });
     await storage().savePredictions('shop', '2026-06-02T00:00:00.000Z', { bgnbd: { r: 0.3 }, customers: 11 });
     await storage().savePredictions('other', '2026-06-02T00:00:00.000Z', { bgnbd: { r: 9 } });
-    expect(await storage().predictions('shop')).toEqual({ fittedAt: '2026-06-02T00:00:00.000Z', model: { bgnbd: { r: 0.3 }, customers: 11 } });
+    expect(await storage().predictions('shop')).toEqual({
+      fittedAt: '2026-06-02T00:00:00.000Z',
+      model: { bgnbd: { r: 0.3 }, customers: 11 },
+    });
   });
 }

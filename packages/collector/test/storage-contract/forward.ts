@@ -126,7 +126,9 @@ export function describeForwardStoreContract(adapter: string, current: () => Sto
       expect(await storage.deadLetters('other', 10)).toEqual([]);
 
       await store('m4');
-      expect(await storage.deadLetter('hook', 'a', await storage.pending('hook', 10), { ...failure, error: 'HTTP 400' })).toBe(true);
+      expect(
+        await storage.deadLetter('hook', 'a', await storage.pending('hook', 10), { ...failure, error: 'HTTP 400' }),
+      ).toBe(true);
       expect((await storage.deadLetters('hook', 10)).map((l) => l.error)).toEqual([failure.error, 'HTTP 400']);
       expect(await storage.removeDeadLetter(letter!.id)).toBe(true);
       expect(await storage.removeDeadLetter(letter!.id)).toBe(false);
@@ -139,7 +141,9 @@ export function describeForwardStoreContract(adapter: string, current: () => Sto
       const batch = await storage.pending('hook', 10);
       await storage.releaseForwarding('hook', 'a');
       await storage.claimForwarding('hook', 'b', 30_000);
-      expect(await storage.deadLetter('hook', 'a', batch, { error: 'late', attempts: 1, at: '2026-06-01T12:00:00.000Z' })).toBe(false);
+      expect(
+        await storage.deadLetter('hook', 'a', batch, { error: 'late', attempts: 1, at: '2026-06-01T12:00:00.000Z' }),
+      ).toBe(false);
       expect(await storage.deadLetters('hook', 10)).toEqual([]);
       expect(ids(await storage.pending('hook', 10))).toEqual(['m1']);
     });
@@ -167,4 +171,3 @@ export function describeForwardStoreContract(adapter: string, current: () => Sto
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-

@@ -11,18 +11,38 @@ const device = (id: string): NodeRef => ({ kind: 'device', id });
 
 let clock = 0;
 const at = () => new Date(Date.UTC(2026, 5, 1, 12, 0, clock++)).toISOString();
-const link = (from: NodeRef, to: NodeRef, how: LinkHow = 'login', site = SITE): IdentityLink => ({ site, from, to, how, source: `msg-${clock}`, at: at() });
+const link = (from: NodeRef, to: NodeRef, how: LinkHow = 'login', site = SITE): IdentityLink => ({
+  site,
+  from,
+  to,
+  how,
+  source: `msg-${clock}`,
+  at: at(),
+});
 const write = (storage: Storage, parts: Partial<WriteSet>) => storage.write(set(parts));
 const linkAll = (storage: Storage, ...links: IdentityLink[]) => write(storage, { links });
 
 function event(messageId: string, ids: { anonymousId?: string; userId?: string }): StoredEvent {
-  return { type: 'track', messageId, event: 'Viewed', ...ids, site: SITE, timestamp: at(), receivedAt: '2026-06-01T13:00:00.000Z' };
+  return {
+    type: 'track',
+    messageId,
+    event: 'Viewed',
+    ...ids,
+    site: SITE,
+    timestamp: at(),
+    receivedAt: '2026-06-01T13:00:00.000Z',
+  };
 }
 
 async function personOf(storage: Storage, node: NodeRef) {
   const person = await storage.person(SITE, node);
   if (!person) throw new Error(`no person for ${node.kind} ${node.id}`);
-  return { ...person, userIds: [...person.userIds].sort(), anonymousIds: [...person.anonymousIds].sort(), deviceIds: [...person.deviceIds].sort() };
+  return {
+    ...person,
+    userIds: [...person.userIds].sort(),
+    anonymousIds: [...person.anonymousIds].sort(),
+    deviceIds: [...person.deviceIds].sort(),
+  };
 }
 
 export function describeIdentityContract(adapter: string, subject: () => StorageUnderTest): void {
@@ -31,12 +51,20 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
   describe(`${adapter} storage: identity graph`, () => {
     it('joins an anonymous ID to the user it logs in as, and the person holds the events sent before the login', async () => {
       await write(storage(), { events: [event('before', { anonymousId: 'a1' })] });
-      await write(storage(), { events: [event('after', { anonymousId: 'a1', userId: 'u1' })], links: [link(anon('a1'), user('u1'))] });
+      await write(storage(), {
+        events: [event('after', { anonymousId: 'a1', userId: 'u1' })],
+        links: [link(anon('a1'), user('u1'))],
+      });
 
       const person = await personOf(storage(), user('u1'));
       expect(person).toMatchObject({ userIds: ['u1'], anonymousIds: ['a1'], deviceIds: [] });
       expect((await personOf(storage(), anon('a1'))).personId).toBe(person.personId);
-      const { events } = await storage().events({ site: SITE, userIds: person.userIds, anonymousIds: person.anonymousIds, limit: 10 });
+      const { events } = await storage().events({
+        site: SITE,
+        userIds: person.userIds,
+        anonymousIds: person.anonymousIds,
+        limit: 10,
+      });
       expect(events.map((e) => e.messageId)).toEqual(['after', 'before']);
       expect(await storage().eventSummary({ site: SITE, ...person })).toMatchObject({ eventCount: 2 });
     });
@@ -55,7 +83,9 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
       expect(await personOf(storage(), user('u1'))).toMatchObject({ userIds: ['u1'], anonymousIds: ['a1'] });
       expect(await personOf(storage(), user('u2'))).toMatchObject({ userIds: ['u2'], anonymousIds: [] });
       const edges = await storage().edges(SITE, (await personOf(storage(), user('u2'))).personId);
-      expect(edges).toEqual([expect.objectContaining({ from: anon('a1'), to: user('u2'), how: 'login', outcome: 'refused' })]);
+      expect(edges).toEqual([
+        expect.objectContaining({ from: anon('a1'), to: user('u2'), how: 'login', outcome: 'refused' }),
+      ]);
     });
 
     it('refuses to join two users through a chain of anonymous IDs and devices', async () => {
@@ -68,7 +98,12 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
     });
 
     it('joins an alias of an anonymous ID, refuses one between two users, and keeps sites apart', async () => {
-      await linkAll(storage(), link(anon('a1'), user('u1'), 'alias'), link(user('u1'), user('u2'), 'alias'), link(anon('a1'), user('u9'), 'login', 'blog'));
+      await linkAll(
+        storage(),
+        link(anon('a1'), user('u1'), 'alias'),
+        link(user('u1'), user('u2'), 'alias'),
+        link(anon('a1'), user('u9'), 'login', 'blog'),
+      );
       expect(await personOf(storage(), user('u1'))).toMatchObject({ userIds: ['u1'], anonymousIds: ['a1'] });
       expect((await personOf(storage(), user('u2'))).userIds).toEqual(['u2']);
       expect(await storage().person('blog', anon('a1'))).toMatchObject({ userIds: ['u9'] });
@@ -92,9 +127,17 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
 
     it('merges traits across the person, the latest value of a key winning', async () => {
       await linkAll(storage(), link(anon('a1'), user('u1')));
-      await write(storage(), { traits: [{ site: SITE, node: user('u1'), traits: { plan: 'free', email: 'kim@example.com' }, at: at() }] });
-      await write(storage(), { traits: [{ site: SITE, node: anon('a1'), traits: { plan: 'pro', nested: { a: 1 } }, at: at() }] });
-      expect((await personOf(storage(), user('u1'))).traits).toEqual({ plan: 'pro', email: 'kim@example.com', nested: { a: 1 } });
+      await write(storage(), {
+        traits: [{ site: SITE, node: user('u1'), traits: { plan: 'free', email: 'kim@example.com' }, at: at() }],
+      });
+      await write(storage(), {
+        traits: [{ site: SITE, node: anon('a1'), traits: { plan: 'pro', nested: { a: 1 } }, at: at() }],
+      });
+      expect((await personOf(storage(), user('u1'))).traits).toEqual({
+        plan: 'pro',
+        email: 'kim@example.com',
+        nested: { a: 1 },
+      });
     });
 
     it('keeps the graph consistent when two instances receive conflicting logins for the same IDs at once', async () => {
@@ -104,11 +147,16 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
         const shared = anon(`race-${round}`);
         // Already known, with its device: the two logins then race on existing rows, not on inserting new ones.
         await linkAll(storage(), link(device(`race-device-${round}`), shared, 'cookie'));
-        await Promise.all([linkAll(storage(), link(shared, user(`x-${round}`))), linkAll(second, link(shared, user(`y-${round}`)))]);
+        await Promise.all([
+          linkAll(storage(), link(shared, user(`x-${round}`))),
+          linkAll(second, link(shared, user(`y-${round}`))),
+        ]);
         const person = await personOf(storage(), shared);
         expect(person.userIds).toHaveLength(1);
         expect(person.deviceIds).toEqual([`race-device-${round}`]);
-        const outcomes = await subject().query(`select outcome from identity_edges where from_id = 'race-${round}' order by outcome`);
+        const outcomes = await subject().query(
+          `select outcome from identity_edges where from_id = 'race-${round}' order by outcome`,
+        );
         expect(outcomes.map((row) => row.outcome)).toEqual(['merged', 'refused']);
         const other = person.userIds[0] === `x-${round}` ? user(`y-${round}`) : user(`x-${round}`);
         expect((await personOf(storage(), other)).anonymousIds).toEqual([]);
@@ -122,9 +170,21 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
     });
 
     it('scores stitching candidates from the same address within half an hour, stores their reasons, and merges nothing', async () => {
-      const signal = (anonymousId: string, seenAt: number, ip = '203.0.113.0', userAgent = 'Firefox/140') => ({ site: SITE, anonymousId, ip, userAgent, seenAt });
+      const signal = (anonymousId: string, seenAt: number, ip = '203.0.113.0', userAgent = 'Firefox/140') => ({
+        site: SITE,
+        anonymousId,
+        ip,
+        userAgent,
+        seenAt,
+      });
       const t = Date.UTC(2026, 5, 1, 12) / 1000;
-      await write(storage(), { stitch: [signal('s1', t), signal('other-net', t, '198.51.100.0'), signal('other-ua', t + 10, '203.0.113.0', 'Chrome/141')] });
+      await write(storage(), {
+        stitch: [
+          signal('s1', t),
+          signal('other-net', t, '198.51.100.0'),
+          signal('other-ua', t + 10, '203.0.113.0', 'Chrome/141'),
+        ],
+      });
       await write(storage(), { stitch: [signal('s2', t + 60)] });
       await write(storage(), { stitch: [signal('late', t + 60 + 1801)] });
 
@@ -140,7 +200,13 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
     });
 
     it('takes an erased person’s events out of dead letters, keeping the other people’s', async () => {
-      await write(storage(), { events: [event('kim-1', { anonymousId: 'kim' }), event('lee-1', { anonymousId: 'lee' }), event('kim-2', { anonymousId: 'x', userId: 'kim-user' })] });
+      await write(storage(), {
+        events: [
+          event('kim-1', { anonymousId: 'kim' }),
+          event('lee-1', { anonymousId: 'lee' }),
+          event('kim-2', { anonymousId: 'x', userId: 'kim-user' }),
+        ],
+      });
       await write(storage(), { events: [event('kim-3', { anonymousId: 'kim' })] });
       await storage().claimForwarding('hook', 'owner', 30_000);
       const failure = { error: 'HTTP 500', attempts: 3, at: at() };
@@ -148,7 +214,12 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
       expect(await storage().deadLetter('hook', 'owner', await storage().pending('hook', 10), failure)).toBe(true);
       await linkAll(storage(), link(anon('kim'), user('kim-user')));
 
-      await storage().erase(SITE, await personOf(storage(), user('kim-user')), { receiptId: 'r', site: SITE, erasedAt: at(), pseudonym: 'erased:r' });
+      await storage().erase(SITE, await personOf(storage(), user('kim-user')), {
+        receiptId: 'r',
+        site: SITE,
+        erasedAt: at(),
+        pseudonym: 'erased:r',
+      });
       const letters = await storage().deadLetters('hook', 10);
       expect(letters.map((letter) => letter.events.map(({ event }) => event.messageId))).toEqual([['lee-1']]);
     });
@@ -167,27 +238,76 @@ export function describeIdentityContract(adapter: string, subject: () => Storage
     it('erases a person everywhere but the consent log, which keeps its records under the pseudonym', async () => {
       const ids = ['a1', 'u1', 'd1'];
       await write(storage(), {
-        events: [event('e1', { anonymousId: 'a1' }), event('e2', { anonymousId: 'a1', userId: 'u1' }), event('other', { anonymousId: 'a9' })],
-        consents: [{ site: SITE, messageId: 'c1', anonymousId: 'a1', timestamp: at(), receivedAt: at(), consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false }, method: 'accept-all' } }],
-        rejected: [{ site: SITE, receivedAt: at(), reason: 'missing_event', message: 'm', payload: JSON.stringify({ type: 'track', anonymousId: 'a1' }), anonymousId: 'a1' }],
+        events: [
+          event('e1', { anonymousId: 'a1' }),
+          event('e2', { anonymousId: 'a1', userId: 'u1' }),
+          event('other', { anonymousId: 'a9' }),
+        ],
+        consents: [
+          {
+            site: SITE,
+            messageId: 'c1',
+            anonymousId: 'a1',
+            timestamp: at(),
+            receivedAt: at(),
+            consent: {
+              policyVersion: '1',
+              categories: { necessary: true, analytics: true, marketing: false },
+              method: 'accept-all',
+            },
+          },
+        ],
+        rejected: [
+          {
+            site: SITE,
+            receivedAt: at(),
+            reason: 'missing_event',
+            message: 'm',
+            payload: JSON.stringify({ type: 'track', anonymousId: 'a1' }),
+            anonymousId: 'a1',
+          },
+        ],
         links: [link(device('d1'), anon('a1'), 'cookie'), link(anon('a1'), user('u1'))],
         traits: [{ site: SITE, node: user('u1'), traits: { email: 'kim@example.com' }, at: at() }],
         stitch: [{ site: SITE, anonymousId: 'a1', ip: '203.0.113.0', userAgent: 'Firefox', seenAt: 1_780_000_000 }],
       });
-      await write(storage(), { stitch: [{ site: SITE, anonymousId: 'a7', ip: '203.0.113.0', userAgent: 'Firefox', seenAt: 1_780_000_010 }] });
+      await write(storage(), {
+        stitch: [{ site: SITE, anonymousId: 'a7', ip: '203.0.113.0', userAgent: 'Firefox', seenAt: 1_780_000_010 }],
+      });
       const person = await personOf(storage(), user('u1'));
-      const receipt = await storage().erase(SITE, person, { receiptId: 'r-1', site: SITE, erasedAt: at(), pseudonym: 'erased:r-1' });
+      const receipt = await storage().erase(SITE, person, {
+        receiptId: 'r-1',
+        site: SITE,
+        erasedAt: at(),
+        pseudonym: 'erased:r-1',
+      });
 
       expect(receipt.erased).toEqual({ events: 2, ids: 3, consents: 1, rejected: 1 });
       expect(await storage().person(SITE, user('u1'))).toBeNull();
       expect(await storage().person(SITE, anon('a1'))).toBeNull();
       // Nothing left anywhere in the database that names the person, but the receipt and the pseudonymised proof.
-      for (const table of ['events', 'rejected', 'consent_log', 'identities', 'identity_edges', 'identity_traits', 'merge_log', 'merge_moves', 'stitch_signals', 'stitch_candidates']) {
+      for (const table of [
+        'events',
+        'rejected',
+        'consent_log',
+        'identities',
+        'identity_edges',
+        'identity_traits',
+        'merge_log',
+        'merge_moves',
+        'stitch_signals',
+        'stitch_candidates',
+      ]) {
         const rows = JSON.stringify(await subject().query(`select * from ${table}`));
-        for (const id of [...ids, person.personId, 'kim@example.com']) expect(rows, `${table} still holds ${id}`).not.toContain(`"${id}"`);
+        for (const id of [...ids, person.personId, 'kim@example.com'])
+          expect(rows, `${table} still holds ${id}`).not.toContain(`"${id}"`);
       }
-      expect(await subject().query("select anonymous_id, message_id from consent_log")).toEqual([{ anonymous_id: 'erased:r-1', message_id: 'c1' }]);
-      expect(await storage().events({ site: SITE, userIds: [], anonymousIds: ['a9'], limit: 10 })).toMatchObject({ events: [{ messageId: 'other' }] });
+      expect(await subject().query('select anonymous_id, message_id from consent_log')).toEqual([
+        { anonymous_id: 'erased:r-1', message_id: 'c1' },
+      ]);
+      expect(await storage().events({ site: SITE, userIds: [], anonymousIds: ['a9'], limit: 10 })).toMatchObject({
+        events: [{ messageId: 'other' }],
+      });
       await expect(subject().query("update consent_log set method = 'api'")).rejects.toThrow(/append-only/);
     });
   });

@@ -8,7 +8,20 @@ import { describeForwardStoreContract } from './forward.ts';
 import { describeIdentityContract } from './identity.ts';
 import { describePrivacyContract } from './privacy.ts';
 import { describeRetentionContract } from './retention.ts';
-import { BANNER_A, BANNER_B, consent, event, expectNothingStored, HASH_A, HASH_B, messageIds, rejected, set, withoutBannerText, type StorageUnderTest } from './subject.ts';
+import {
+  BANNER_A,
+  BANNER_B,
+  consent,
+  event,
+  expectNothingStored,
+  HASH_A,
+  HASH_B,
+  messageIds,
+  rejected,
+  set,
+  withoutBannerText,
+  type StorageUnderTest,
+} from './subject.ts';
 
 /**
  * The `Storage` contract, forwarding's included, run unchanged by every adapter's test file (sqlite, postgres, d1).
@@ -57,17 +70,31 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     describeFiguresContract(() => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
-      const first = event('m1', { userId: 'user-1', properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } } });
+      const first = event('m1', {
+        userId: 'user-1',
+        properties: { sku: 'mug', price: 12.5, tags: ['a', 'ü', '😀'], nested: { deep: [null, true] } },
+      });
       const second = event('m2', { timestamp: '2026-06-01T11:59:01.000Z' });
       const withText = consent('c1', { bannerTextHash: HASH_A, bannerText: BANNER_A });
       const quarantined = rejected('r1');
 
-      expect(await storage.write({ events: [first, second], consents: [withText], rejected: [quarantined] })).toEqual({ inserted: 2, duplicates: 0 });
+      expect(await storage.write({ events: [first, second], consents: [withText], rejected: [quarantined] })).toEqual({
+        inserted: 2,
+        duplicates: 0,
+      });
 
-      expect((await storage.events({ site: 'shop', userIds: ['user-1'], anonymousIds: ['anon-1'], limit: 10 })).events).toStrictEqual([second, first]);
-      expect((await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events).toStrictEqual([second]);
-      expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-1' }), limit: 10 })).events).toStrictEqual([first]);
-      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([withoutBannerText(withText)]);
+      expect(
+        (await storage.events({ site: 'shop', userIds: ['user-1'], anonymousIds: ['anon-1'], limit: 10 })).events,
+      ).toStrictEqual([second, first]);
+      expect(
+        (await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 })).events,
+      ).toStrictEqual([second]);
+      expect(
+        (await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-1' }), limit: 10 })).events,
+      ).toStrictEqual([first]);
+      expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([
+        withoutBannerText(withText),
+      ]);
       expect(await storage.bannerTexts([HASH_A])).toStrictEqual({ [HASH_A]: BANNER_A });
       expect(await storage.rejected('shop', 10)).toEqual([quarantined]);
     });
@@ -78,19 +105,34 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
 
     it('stores each (site, messageId) once across write sets and counts the resent ones as duplicates', async () => {
       expect(await storage.write(set({ events: [event('m1'), event('m2')] }))).toEqual({ inserted: 2, duplicates: 0 });
-      expect(await storage.write(set({ events: [event('m2', { event: 'Resent' }), event('m3')] }))).toEqual({ inserted: 1, duplicates: 1 });
+      expect(await storage.write(set({ events: [event('m2', { event: 'Resent' }), event('m3')] }))).toEqual({
+        inserted: 1,
+        duplicates: 1,
+      });
       const { events } = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
-      expect(events.map((e) => [e.messageId, e.event])).toEqual([['m3', 'Product Added'], ['m2', 'Product Added'], ['m1', 'Product Added']]);
+      expect(events.map((e) => [e.messageId, e.event])).toEqual([
+        ['m3', 'Product Added'],
+        ['m2', 'Product Added'],
+        ['m1', 'Product Added'],
+      ]);
     });
 
     it('stores a messageId repeated within one write set once, the first one', async () => {
-      expect(await storage.write(set({ events: [event('m1'), event('m1', { event: 'Again' }), event('m2')] }))).toEqual({ inserted: 2, duplicates: 1 });
+      expect(await storage.write(set({ events: [event('m1'), event('m1', { event: 'Again' }), event('m2')] }))).toEqual(
+        { inserted: 2, duplicates: 1 },
+      );
       const { events } = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
-      expect(events.map((e) => [e.messageId, e.event])).toEqual([['m2', 'Product Added'], ['m1', 'Product Added']]);
+      expect(events.map((e) => [e.messageId, e.event])).toEqual([
+        ['m2', 'Product Added'],
+        ['m1', 'Product Added'],
+      ]);
     });
 
     it('keeps the same messageId on two sites as two events', async () => {
-      expect(await storage.write(set({ events: [event('m1'), event('m1', { site: 'blog' })] }))).toEqual({ inserted: 2, duplicates: 0 });
+      expect(await storage.write(set({ events: [event('m1'), event('m1', { site: 'blog' })] }))).toEqual({
+        inserted: 2,
+        duplicates: 0,
+      });
       for (const site of ['shop', 'blog']) {
         const { events } = await storage.events({ ...idsOf(site, { kind: 'anonymous', id: 'anon-1' }), limit: 10 });
         expect(events.map((e) => [e.site, e.messageId])).toEqual([[site, 'm1']]);
@@ -100,7 +142,9 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     it('logs a resent consent once', async () => {
       await storage.write(set({ consents: [consent('c1')] }));
       await storage.write(set({ consents: [consent('c1'), consent('c2')] }));
-      expect((await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).map((c) => c.messageId)).toEqual(['c1', 'c2']);
+      expect(
+        (await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).map((c) => c.messageId),
+      ).toEqual(['c1', 'c2']);
     });
 
     // A NOT NULL column refuses null in every database: a real refusal midway through a write set.
@@ -109,7 +153,11 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       ['one of its consents', { consents: [consent('c1'), { ...consent('c2'), timestamp: null as never }] }],
       ['one of its quarantined events', { rejected: [rejected('r1'), { ...rejected('r2'), reason: null as never }] }],
     ])('stores nothing of a write set when the database refuses %s', async (_part, broken: Partial<WriteSet>) => {
-      const whole = set({ events: [event('m0')], consents: [consent('c0', { bannerTextHash: HASH_A, bannerText: BANNER_A })], rejected: [rejected('r0')] });
+      const whole = set({
+        events: [event('m0')],
+        consents: [consent('c0', { bannerTextHash: HASH_A, bannerText: BANNER_A })],
+        rejected: [rejected('r0')],
+      });
       const failing: WriteSet = {
         events: [...whole.events, ...(broken.events ?? [])],
         consents: [...whole.consents, ...(broken.consents ?? [])],
@@ -121,10 +169,24 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
     });
 
     it('stores IDs holding a NUL character or a lone surrogate, and finds the events by them', async () => {
-      const odd = event('m\u0000', { anonymousId: 'anon\u0000', userId: 'user-\ud800', event: 'Odd\u0000', properties: { text: 'a\u0000b\ud800' } });
-      expect(await storage.write(set({ events: [odd, event('m\ud800')], consents: [consent('c\u0000', { anonymousId: 'anon\u0000' })] }))).toEqual({ inserted: 2, duplicates: 0 });
-      expect((await storage.events({ site: 'shop', userIds: ['user-\ud800'], anonymousIds: ['anon\u0000'], limit: 10 })).events).toStrictEqual([odd]);
-      expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-\ud800' }), limit: 10 })).events).toStrictEqual([odd]);
+      const odd = event('m\u0000', {
+        anonymousId: 'anon\u0000',
+        userId: 'user-\ud800',
+        event: 'Odd\u0000',
+        properties: { text: 'a\u0000b\ud800' },
+      });
+      expect(
+        await storage.write(
+          set({ events: [odd, event('m\ud800')], consents: [consent('c\u0000', { anonymousId: 'anon\u0000' })] }),
+        ),
+      ).toEqual({ inserted: 2, duplicates: 0 });
+      expect(
+        (await storage.events({ site: 'shop', userIds: ['user-\ud800'], anonymousIds: ['anon\u0000'], limit: 10 }))
+          .events,
+      ).toStrictEqual([odd]);
+      expect(
+        (await storage.events({ ...idsOf('shop', { kind: 'user', id: 'user-\ud800' }), limit: 10 })).events,
+      ).toStrictEqual([odd]);
       expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon\u0000' }))).toHaveLength(1);
     });
 
@@ -134,67 +196,123 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       // Full batches, so that the two writes overlap in time where the database runs them side by side.
       for (let round = 0; round < 2; round++) {
         const sent = Array.from({ length: 2500 }, (_, i) => event(`r${round}-${String(i).padStart(4, '0')}`));
-        const results = await Promise.all([storage.write(set({ events: sent })), second.write(set({ events: [...sent].reverse() }))]);
+        const results = await Promise.all([
+          storage.write(set({ events: sent })),
+          second.write(set({ events: [...sent].reverse() })),
+        ]);
         expect(results.map((r) => r.inserted + r.duplicates)).toEqual([2500, 2500]);
         expect(results[0]!.inserted + results[1]!.inserted).toBe(2500);
       }
       expect(await messageIds(storage, { kind: 'anonymous', id: 'anon-1' })).toHaveLength(5000);
     });
 
-    it.each<[string, IdKind]>([['a user ID', 'user'], ['an anonymous ID', 'anonymous']])('pages the events of %s newest first, by timestamp then by insertion, until next is null', async (_name, kind) => {
-      const at = (second: number) => `2026-06-01T11:00:${String(second).padStart(2, '0')}.000Z`;
-      // An event that names a user ID is that user's: the anonymous ID's own events carry none.
-      const person = kind === 'user' ? { userId: 'user-1', anonymousId: 'anon-1' } : { anonymousId: 'anon-1' };
-      await storage.write(set({ events: [event('a', { ...person, timestamp: at(10) }), event('b', { ...person, timestamp: at(30) }), event('c', { ...person, timestamp: at(20) })] }));
-      // Within a write set, insertion order is the set's order, not the messageIds'.
-      await storage.write(set({ events: [event('f', { ...person, timestamp: at(20) }), event('e', { ...person, timestamp: at(40) }), event('d', { ...person, timestamp: at(20) })] }));
-      await storage.write(set({ events: [event('other', { userId: 'user-2', anonymousId: 'anon-2', timestamp: at(25) })] }));
+    it.each<[string, IdKind]>([
+      ['a user ID', 'user'],
+      ['an anonymous ID', 'anonymous'],
+    ])(
+      'pages the events of %s newest first, by timestamp then by insertion, until next is null',
+      async (_name, kind) => {
+        const at = (second: number) => `2026-06-01T11:00:${String(second).padStart(2, '0')}.000Z`;
+        // An event that names a user ID is that user's: the anonymous ID's own events carry none.
+        const person = kind === 'user' ? { userId: 'user-1', anonymousId: 'anon-1' } : { anonymousId: 'anon-1' };
+        await storage.write(
+          set({
+            events: [
+              event('a', { ...person, timestamp: at(10) }),
+              event('b', { ...person, timestamp: at(30) }),
+              event('c', { ...person, timestamp: at(20) }),
+            ],
+          }),
+        );
+        // Within a write set, insertion order is the set's order, not the messageIds'.
+        await storage.write(
+          set({
+            events: [
+              event('f', { ...person, timestamp: at(20) }),
+              event('e', { ...person, timestamp: at(40) }),
+              event('d', { ...person, timestamp: at(20) }),
+            ],
+          }),
+        );
+        await storage.write(
+          set({ events: [event('other', { userId: 'user-2', anonymousId: 'anon-2', timestamp: at(25) })] }),
+        );
 
-      const id = kind === 'user' ? 'user-1' : 'anon-1';
-      const pages: string[][] = [];
-      let before: string | undefined;
-      do {
-        const page = await storage.events({ ...idsOf('shop', { kind, id }), limit: 2, ...(before ? { before } : {}) });
-        pages.push(page.events.map((e) => e.messageId));
-        before = page.next ?? undefined;
-      } while (before && pages.length < 10);
-      expect(pages).toEqual([['e', 'b'], ['d', 'f'], ['c', 'a']]);
-    });
+        const id = kind === 'user' ? 'user-1' : 'anon-1';
+        const pages: string[][] = [];
+        let before: string | undefined;
+        do {
+          const page = await storage.events({
+            ...idsOf('shop', { kind, id }),
+            limit: 2,
+            ...(before ? { before } : {}),
+          });
+          pages.push(page.events.map((e) => e.messageId));
+          before = page.next ?? undefined;
+        } while (before && pages.length < 10);
+        expect(pages).toEqual([
+          ['e', 'b'],
+          ['d', 'f'],
+          ['c', 'a'],
+        ]);
+      },
+    );
 
     it('answers an unknown ID with an empty last page', async () => {
       await storage.write(set({ events: [event('m1')] }));
-      expect(await storage.events({ ...idsOf('shop', { kind: 'user', id: 'nobody' }), limit: 10 })).toEqual({ events: [], next: null });
+      expect(await storage.events({ ...idsOf('shop', { kind: 'user', id: 'nobody' }), limit: 10 })).toEqual({
+        events: [],
+        next: null,
+      });
     });
 
     it('refuses a cursor it did not make with a 400 invalid_request', async () => {
       await storage.write(set({ events: [event('m1')] }));
-      const error = await storage.events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10, before: '%%% not a cursor' }).catch((e: unknown) => e);
+      const error = await storage
+        .events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-1' }), limit: 10, before: '%%% not a cursor' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KithError);
       expect(error).toMatchObject({ code: 'invalid_request', status: 400 });
     });
 
-    it('lists a site\'s quarantined events newest first, up to the limit', async () => {
+    it("lists a site's quarantined events newest first, up to the limit", async () => {
       await storage.write(set({ rejected: [rejected('r1'), rejected('r2')] }));
       await storage.write(set({ rejected: [rejected('r3'), { ...rejected('elsewhere'), site: 'blog' }] }));
       expect((await storage.rejected('shop', 2)).map((r) => JSON.parse(r.payload).messageId)).toEqual(['r3', 'r2']);
       expect(await storage.rejected('blog', 10)).toEqual([{ ...rejected('elsewhere'), site: 'blog' }]);
     });
 
-    it('lists an ID\'s consent log oldest first, by user ID and by anonymous ID; a record naming a user is that user\'s', async () => {
+    it("lists an ID's consent log oldest first, by user ID and by anonymous ID; a record naming a user is that user's", async () => {
       const granted = consent('c1', { locale: 'de-DE', bannerTextHash: HASH_A });
-      const linked = { ...consent('c2', { method: 'withdraw', categories: { necessary: true, analytics: false, marketing: false } }), userId: 'user-1' };
+      const linked = {
+        ...consent('c2', { method: 'withdraw', categories: { necessary: true, analytics: false, marketing: false } }),
+        userId: 'user-1',
+      };
       const other = { ...consent('c3'), anonymousId: 'anon-2' };
       await storage.write(set({ consents: [granted, other] }));
       await storage.write(set({ consents: [linked] }));
       expect(await storage.consents(idsOf('shop', { kind: 'anonymous', id: 'anon-1' }))).toStrictEqual([granted]);
-      expect(await storage.consents({ site: 'shop', userIds: ['user-1'], anonymousIds: ['anon-1'] })).toStrictEqual([granted, linked]);
+      expect(await storage.consents({ site: 'shop', userIds: ['user-1'], anonymousIds: ['anon-1'] })).toStrictEqual([
+        granted,
+        linked,
+      ]);
       expect(await storage.consents(idsOf('shop', { kind: 'user', id: 'user-1' }))).toStrictEqual([linked]);
     });
 
     it('keeps each banner text once under its hash and returns those asked for', async () => {
       await storage.write(set({ consents: [consent('c1', { bannerTextHash: HASH_A, bannerText: BANNER_A })] }));
-      await storage.write(set({ consents: [consent('c2', { bannerTextHash: HASH_A, bannerText: { title: 'changed' } }), consent('c3', { bannerTextHash: HASH_B, bannerText: BANNER_B })] }));
-      expect(await storage.bannerTexts([HASH_A, HASH_B, HASH_A, 'f'.repeat(64)])).toStrictEqual({ [HASH_A]: BANNER_A, [HASH_B]: BANNER_B });
+      await storage.write(
+        set({
+          consents: [
+            consent('c2', { bannerTextHash: HASH_A, bannerText: { title: 'changed' } }),
+            consent('c3', { bannerTextHash: HASH_B, bannerText: BANNER_B }),
+          ],
+        }),
+      );
+      expect(await storage.bannerTexts([HASH_A, HASH_B, HASH_A, 'f'.repeat(64)])).toStrictEqual({
+        [HASH_A]: BANNER_A,
+        [HASH_B]: BANNER_B,
+      });
       expect(await storage.bannerTexts([HASH_B])).toStrictEqual({ [HASH_B]: BANNER_B });
       expect(await storage.bannerTexts([])).toStrictEqual({});
       const [row] = await subject.query('select count(*) as n from banner_texts');
@@ -215,7 +333,10 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       await subject.cutOff();
       let error: unknown;
       try {
-        error = await storage.write(lost).then(() => undefined, (e: unknown) => e);
+        error = await storage.write(lost).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       } finally {
         await subject.restore();
       }

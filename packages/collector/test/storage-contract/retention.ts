@@ -1,6 +1,12 @@
 import { expect, it } from 'vitest';
 import { idsOf, type Storage, type StoredEvent } from '../../src/storage/storage.ts';
-import { event as storedEvent, messageIds as messageIdsOf, rejected as rejectedEvent, set, type StorageUnderTest } from './subject.ts';
+import {
+  event as storedEvent,
+  messageIds as messageIdsOf,
+  rejected as rejectedEvent,
+  set,
+  type StorageUnderTest,
+} from './subject.ts';
 
 const OLD = '2025-01-10T12:00:00.000Z';
 const NEW = '2026-06-01T12:00:00.000Z';
@@ -12,28 +18,59 @@ export function describeRetentionContract(subject: () => StorageUnderTest): void
 
   it('expires what was stored before the cutoff, a chunk at a time and oldest first, and keeps the rest and the consent log', async () => {
     const events = [...['o1', 'o2', 'o3', 'o4', 'o5'].map((id) => event(id, OLD)), event('n1', NEW), event('n2', NEW)];
-    await storage().write(set({
-      events,
-      rejected: [rejected(OLD), rejected(OLD), rejected(OLD), rejected(NEW)],
-      consents: [{ site: 'shop', messageId: 'c-old', anonymousId: 'anon-r', timestamp: OLD, receivedAt: OLD, consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: true }, method: 'accept-all' } }],
-      traits: [
-        { site: 'shop', node: { kind: 'user', id: 'u-old' }, traits: { email: 'old@example.com' }, at: OLD },
-        { site: 'shop', node: { kind: 'user', id: 'u-new' }, traits: { email: 'new@example.com' }, at: NEW },
-      ],
-    }));
+    await storage().write(
+      set({
+        events,
+        rejected: [rejected(OLD), rejected(OLD), rejected(OLD), rejected(NEW)],
+        consents: [
+          {
+            site: 'shop',
+            messageId: 'c-old',
+            anonymousId: 'anon-r',
+            timestamp: OLD,
+            receivedAt: OLD,
+            consent: {
+              policyVersion: '1',
+              categories: { necessary: true, analytics: true, marketing: true },
+              method: 'accept-all',
+            },
+          },
+        ],
+        traits: [
+          { site: 'shop', node: { kind: 'user', id: 'u-old' }, traits: { email: 'old@example.com' }, at: OLD },
+          { site: 'shop', node: { kind: 'user', id: 'u-new' }, traits: { email: 'new@example.com' }, at: NEW },
+        ],
+      }),
+    );
 
-    expect(await storage().expire(CUTOFF, 2)).toEqual({ events: 2, rejected: 2, deadLetters: 0, traits: 1, stitching: 0 });
+    expect(await storage().expire(CUTOFF, 2)).toEqual({
+      events: 2,
+      rejected: 2,
+      deadLetters: 0,
+      traits: 1,
+      stitching: 0,
+    });
     expect(await messageIds(storage())).toEqual(['n2', 'n1', 'o5', 'o4', 'o3']);
     expect(await storage().expire(CUTOFF, 2)).toMatchObject({ events: 2, rejected: 1, traits: 0 });
     expect(await storage().expire(CUTOFF, 2)).toMatchObject({ events: 1, rejected: 0 });
-    expect(await storage().expire(CUTOFF, 2)).toEqual({ events: 0, rejected: 0, deadLetters: 0, traits: 0, stitching: 0 });
+    expect(await storage().expire(CUTOFF, 2)).toEqual({
+      events: 0,
+      rejected: 0,
+      deadLetters: 0,
+      traits: 0,
+      stitching: 0,
+    });
 
     expect(await messageIds(storage())).toEqual(['n2', 'n1']);
     expect((await storage().rejected('shop', 10)).map((r) => r.receivedAt)).toEqual([NEW]);
-    expect((await storage().person('shop', { kind: 'user', id: 'u-new' }))?.traits).toEqual({ email: 'new@example.com' });
+    expect((await storage().person('shop', { kind: 'user', id: 'u-new' }))?.traits).toEqual({
+      email: 'new@example.com',
+    });
     expect((await storage().person('shop', { kind: 'user', id: 'u-old' }))?.traits ?? {}).toEqual({});
     // The proof of consent outlives the events it covered.
-    expect((await storage().consents(idsOf('shop', { kind: 'anonymous', id: 'anon-r' }))).map((c) => c.messageId)).toEqual(['c-old']);
+    expect(
+      (await storage().consents(idsOf('shop', { kind: 'anonymous', id: 'anon-r' }))).map((c) => c.messageId),
+    ).toEqual(['c-old']);
   });
 
   it('expires dead letters that failed before the cutoff', async () => {

@@ -1,5 +1,13 @@
 import { expect } from 'vitest';
-import { idsOf, type ConsentRecord, type PersonKey, type RejectedEvent, type Storage, type StoredEvent, type WriteSet } from '../../src/storage/storage.ts';
+import {
+  idsOf,
+  type ConsentRecord,
+  type PersonKey,
+  type RejectedEvent,
+  type Storage,
+  type StoredEvent,
+  type WriteSet,
+} from '../../src/storage/storage.ts';
 
 // What every part of the storage contract shares: the subject an adapter's test file hands it, and the fixtures.
 
@@ -48,7 +56,10 @@ export function event(messageId: string, overrides: Partial<StoredEvent> = {}): 
   };
 }
 
-type ConsentOverrides = Partial<ConsentRecord['consent']> & { bannerText?: Record<string, string>; anonymousId?: string };
+type ConsentOverrides = Partial<ConsentRecord['consent']> & {
+  bannerText?: Record<string, string>;
+  anonymousId?: string;
+};
 
 export function consent(messageId: string, overrides: ConsentOverrides = {}): ConsentRecord {
   const { anonymousId = 'anon-1', ...properties } = overrides;
@@ -58,7 +69,12 @@ export function consent(messageId: string, overrides: ConsentOverrides = {}): Co
     anonymousId,
     timestamp: '2026-06-01T11:59:00.000Z',
     receivedAt: '2026-06-01T12:00:00.000Z',
-    consent: { policyVersion: '2026-05', categories: { necessary: true, analytics: true, marketing: false }, method: 'custom', ...properties },
+    consent: {
+      policyVersion: '2026-05',
+      categories: { necessary: true, analytics: true, marketing: false },
+      method: 'custom',
+      ...properties,
+    },
   };
 }
 

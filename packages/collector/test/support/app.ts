@@ -62,7 +62,8 @@ export async function testApp(options: TestAppOptions = {}) {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const basic = (writeKey: string) => ({ Authorization: `Basic ${btoa(`${writeKey}:`)}` });
-  const admin = (path: string, token = ADMIN_TOKEN) => app.request(path, { headers: { Authorization: `Bearer ${token}` } });
+  const admin = (path: string, token = ADMIN_TOKEN) =>
+    app.request(path, { headers: { Authorization: `Bearer ${token}` } });
 
   return { app, storage, post, basic, admin };
 }

@@ -18,7 +18,10 @@ export const SHOP_DEFINITIONS = {
     { key: 'repeat_buyers', definition: "event('Order Completed').within(365 days).count() >= 2" },
     { key: 'big_spenders', definition: "trait('lifetime_revenue') > 100 AND NOT trait('plan') = 'staff'" },
     { key: 'newsletter_buyers', definition: "event('Order Completed').count() >= 1", marketing: true },
-    { key: 'lapsed_customers', definition: "event('Order Completed').count() >= 1 AND event('Order Completed').within(60 days).count() = 0" },
+    {
+      key: 'lapsed_customers',
+      definition: "event('Order Completed').count() >= 1 AND event('Order Completed').within(60 days).count() = 0",
+    },
   ],
   stages: 'default' as const,
 };
@@ -29,10 +32,21 @@ export async function audienceApp(start = '2026-06-01T12:00:00.000Z') {
   const clock = () => now;
   const storage = createSqliteStorage({ path: ':memory:' });
   await storage.migrate();
-  const config = parseConfig({ sites: [{ id: 'shop', writeKey: KEY, origins: ['https://shop.example'], ...SHOP_DEFINITIONS }] });
+  const config = parseConfig({
+    sites: [{ id: 'shop', writeKey: KEY, origins: ['https://shop.example'], ...SHOP_DEFINITIONS }],
+  });
   const audiences = createAudienceEngine({ storage, config, clock });
   let ids = 0;
-  const app = createApp({ storage, config, adminToken: 'admin', sdkScript: '', sdkBanner: '', clock, newId: () => `id-${++ids}`, audiences });
+  const app = createApp({
+    storage,
+    config,
+    adminToken: 'admin',
+    sdkScript: '',
+    sdkBanner: '',
+    clock,
+    newId: () => `id-${++ids}`,
+    audiences,
+  });
   const send = async (batch: Record<string, unknown>[]) => {
     const response = await app.request('/v1/batch', {
       method: 'POST',
@@ -45,7 +59,12 @@ export async function audienceApp(start = '2026-06-01T12:00:00.000Z') {
   /** The collector's own change events of the person, oldest first. */
   const changes = async (kind: 'user' | 'anonymous', id: string) => {
     const person = await resolvePerson(storage, 'shop', { kind, id });
-    const page = await storage.events({ site: 'shop', userIds: person.userIds, anonymousIds: person.anonymousIds, limit: 1000 });
+    const page = await storage.events({
+      site: 'shop',
+      userIds: person.userIds,
+      anonymousIds: person.anonymousIds,
+      limit: 1000,
+    });
     return page.events.filter((e) => e.context?.kith).reverse();
   };
   return {
@@ -60,7 +79,13 @@ export async function audienceApp(start = '2026-06-01T12:00:00.000Z') {
   };
 }
 
-export const track = (messageId: string, who: Record<string, string>, event: string, properties: Record<string, unknown>, timestamp: string) => ({
+export const track = (
+  messageId: string,
+  who: Record<string, string>,
+  event: string,
+  properties: Record<string, unknown>,
+  timestamp: string,
+) => ({
   type: 'track',
   messageId,
   ...who,
@@ -68,4 +93,3 @@ export const track = (messageId: string, who: Record<string, string>, event: str
   properties,
   timestamp,
 });
-

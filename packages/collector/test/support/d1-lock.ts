@@ -35,7 +35,11 @@ function d1Files(): string[] {
   return readdirSync(tmpdir())
     .filter((name) => name.startsWith('miniflare-'))
     .map((name) => join(tmpdir(), name, 'd1', 'miniflare-D1DatabaseObject'))
-    .flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : []).filter((name) => name.endsWith('.sqlite')).map((name) => join(dir, name)));
+    .flatMap((dir) =>
+      (existsSync(dir) ? readdirSync(dir) : [])
+        .filter((name) => name.endsWith('.sqlite'))
+        .map((name) => join(dir, name)),
+    );
 }
 
 function holdsMarker(path: string, marker: string): boolean {

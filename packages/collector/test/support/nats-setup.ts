@@ -16,7 +16,9 @@ declare module 'vitest' {
  */
 export default function findNatsServer(project: TestProject): void {
   const given = process.env.KITH_TEST_NATS_SERVER;
-  const folders = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/bin'].filter((folder) => folder !== '');
+  const folders = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/bin'].filter(
+    (folder) => folder !== '',
+  );
   const bin = given ?? folders.map((folder) => join(folder, 'nats-server')).find((path) => existsSync(path));
   if (!bin) {
     throw new Error(
@@ -27,7 +29,9 @@ export default function findNatsServer(project: TestProject): void {
   try {
     execFileSync(bin, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    throw new Error(`${bin} does not run (${(error as Error).message}); reinstall it with \`bash .ci/setup test\`.`, { cause: error });
+    throw new Error(`${bin} does not run (${(error as Error).message}); reinstall it with \`bash .ci/setup test\`.`, {
+      cause: error,
+    });
   }
   project.provide('natsServer', bin);
 }

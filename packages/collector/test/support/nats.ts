@@ -25,7 +25,9 @@ export async function startNatsServer(): Promise<NatsServer> {
 
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const server = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const server = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       child = server;
       let output = '';
       server.stderr?.on('data', (chunk) => {

@@ -19,7 +19,10 @@ export default async function startPostgres(project: TestProject): Promise<() =>
     return async () => {};
   }
   const server = await startThrowawayPostgres({ database: 'kith_test', durable: false }).catch((error: Error) => {
-    throw new Error(`${error.message}. The collector tests need it, or KITH_TEST_POSTGRES_URL set to a server they may use.`, { cause: error });
+    throw new Error(
+      `${error.message}. The collector tests need it, or KITH_TEST_POSTGRES_URL set to a server they may use.`,
+      { cause: error },
+    );
   });
   project.provide('postgresUrl', server.url);
   return async () => server.stop();

@@ -16,8 +16,10 @@ export interface ThrowawayPostgres {
 
 /** Why PostgreSQL cannot be started here, or undefined when it can. */
 export function postgresMissing(): string | undefined {
-  if (!findPostgresBin()) return 'PostgreSQL is not installed (no initdb, pg_ctl and psql on PATH or under /usr/lib/postgresql/*/bin); run `bash .ci/setup test`';
-  if (process.getuid?.() === 0 && !userExists('postgres')) return 'running as root without the "postgres" user that initdb needs; run `bash .ci/setup test`';
+  if (!findPostgresBin())
+    return 'PostgreSQL is not installed (no initdb, pg_ctl and psql on PATH or under /usr/lib/postgresql/*/bin); run `bash .ci/setup test`';
+  if (process.getuid?.() === 0 && !userExists('postgres'))
+    return 'running as root without the "postgres" user that initdb needs; run `bash .ci/setup test`';
   return undefined;
 }
 
@@ -25,7 +27,10 @@ export function postgresMissing(): string | undefined {
  * `durable: false` turns fsync off for speed where durability is not under test; a bench keeps
  * PostgreSQL's durable defaults, to compare on the same terms as SQLite's synchronous=full.
  */
-export async function startThrowawayPostgres(options: { database: string; durable: boolean }): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(options: {
+  database: string;
+  durable: boolean;
+}): Promise<ThrowawayPostgres> {
   const missing = postgresMissing();
   if (missing) throw new Error(missing);
   const bin = findPostgresBin()!;
@@ -35,7 +40,9 @@ export async function startThrowawayPostgres(options: { database: string; durabl
   const data = join(dir, 'data');
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const run = (tool: string, args: string[]) => {
-    const [file, argv] = owner ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+    const [file, argv] = owner
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
+      : [join(bin, tool), args];
     return execFileSync(file, argv, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   };
 
@@ -51,13 +58,42 @@ export async function startThrowawayPostgres(options: { database: string; durabl
     writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
     const port = await freePort();
     const speed = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}${speed}`, '-w', '-t', '60', 'start']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}${speed}`,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
     started = true;
     const psqlAt = (database: string) => (sql: string) =>
-      execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-X', '-v', 'ON_ERROR_STOP=1', '-Atqc', sql], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 30,
-      });
+      execFileSync(
+        join(bin, 'psql'),
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          'postgres',
+          '-d',
+          database,
+          '-X',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-Atqc',
+          sql,
+        ],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 30,
+        },
+      );
     psqlAt('postgres')(`create database ${options.database}`);
     return { url: `postgres://postgres@127.0.0.1:${port}/${options.database}`, psql: psqlAt(options.database), stop };
   } catch (error) {

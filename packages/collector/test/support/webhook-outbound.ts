@@ -21,10 +21,23 @@ export function webhookOutbound(secret: string) {
   return {
     async outbound(request: Request): Promise<Response> {
       const body = await request.text();
-      const signed = verifySignature(secret, request.headers.get('x-kith-timestamp'), request.headers.get('x-kith-signature'), body);
+      const signed = verifySignature(
+        secret,
+        request.headers.get('x-kith-timestamp'),
+        request.headers.get('x-kith-signature'),
+        body,
+      );
       const status = !signed ? 401 : failing.times-- > 0 ? failing.status : 200;
-      const messageIds = signed ? (JSON.parse(body) as { batch: { messageId: string }[] }).batch.map((e) => e.messageId) : [];
-      requests.push({ url: request.url, status, signed, idempotencyKey: request.headers.get('idempotency-key'), messageIds });
+      const messageIds = signed
+        ? (JSON.parse(body) as { batch: { messageId: string }[] }).batch.map((e) => e.messageId)
+        : [];
+      requests.push({
+        url: request.url,
+        status,
+        signed,
+        idempotencyKey: request.headers.get('idempotency-key'),
+        messageIds,
+      });
       return new Response(null, { status });
     },
     async control(request: Request): Promise<Response> {

@@ -19,7 +19,13 @@ export async function startBundledWorker(vars: Record<string, string>): Promise<
   });
   // A Worker workerd refuses never gets ready: wrangler prints why, and this says so in time.
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the Worker did not start within 30 s; wrangler printed why above')), 30_000)));
+  const late = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(
+        () => reject(new Error('the Worker did not start within 30 s; wrangler printed why above')),
+        30_000,
+      )),
+  );
   try {
     await Promise.race([worker.ready, late]);
   } catch (error) {

@@ -40,14 +40,20 @@ describe('first layer', () => {
     expect(dialog?.getAttribute('aria-modal')).toBe('true');
     expect(text(root?.getElementById(dialog!.getAttribute('aria-labelledby')!))).toBe('Privacy settings');
     expect(root?.getElementById(dialog!.getAttribute('aria-labelledby')!)?.tagName).toBe('H2');
-    expect(text(root?.getElementById(dialog!.getAttribute('aria-describedby')!))).toMatch(/^We would like to use cookies/);
+    expect(text(root?.getElementById(dialog!.getAttribute('aria-describedby')!))).toMatch(
+      /^We would like to use cookies/,
+    );
     expect(focused()).toBe(dialog);
   });
 
   it('offers "Accept all", "Reject all" and "Settings" alike in size, weight and colour, and nothing else', async () => {
     const { root, accept, reject, settings } = await open();
 
-    expect([...root!.querySelectorAll('button')].filter(visible).map(text)).toEqual(['Accept all', 'Reject all', 'Settings']);
+    expect([...root!.querySelectorAll('button')].filter(visible).map(text)).toEqual([
+      'Accept all',
+      'Reject all',
+      'Settings',
+    ]);
     const looks = (button: Element) => {
       const { font, color, backgroundColor, border, padding } = getComputedStyle(button);
       const { width, height } = button.getBoundingClientRect();
@@ -85,7 +91,14 @@ describe('first layer', () => {
     await userEvent.click(shown[button]!);
 
     expect(await choices(onChoice)).toEqual([
-      [categories, method, { bannerText: expect.objectContaining({ videoLabel: 'Videos' }), bannerTextHash: expect.stringMatching(/^[0-9a-f]{64}$/) }],
+      [
+        categories,
+        method,
+        {
+          bannerText: expect.objectContaining({ videoLabel: 'Videos' }),
+          bannerTextHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      ],
     ]);
   });
 
@@ -94,12 +107,18 @@ describe('first layer', () => {
     await userEvent.click(accept!);
 
     expect(await choices(onChoice)).toEqual([
-      [{ analytics: true, marketing: false, video: true }, 'gpc', { bannerText: expect.objectContaining({ gpc: expect.any(String) }), bannerTextHash: expect.any(String) }],
+      [
+        { analytics: true, marketing: false, video: true },
+        'gpc',
+        { bannerText: expect.objectContaining({ gpc: expect.any(String) }), bannerTextHash: expect.any(String) },
+      ],
     ]);
   });
 
   it('reports taking back a grant without granting anything new as a withdrawal, whichever button did it', async () => {
-    const { onChoice, reject } = await open({ current: { necessary: true, analytics: true, marketing: false, video: false } });
+    const { onChoice, reject } = await open({
+      current: { necessary: true, analytics: true, marketing: false, video: false },
+    });
     await userEvent.click(reject!);
 
     expect((await choices(onChoice)).map(([, method]) => method)).toEqual(['withdraw']);
@@ -159,12 +178,48 @@ describe('settings layer', () => {
       disabled: input.disabled,
     }));
     expect(shown).toEqual([
-      { name: 'necessary', role: 'switch', type: 'checkbox', label: 'Necessary', description: 'Remembers your choice. Always on.', checked: true, disabled: true },
-      { name: 'analytics', role: 'switch', type: 'checkbox', label: 'Analytics', description: expect.any(String), checked: false, disabled: false },
-      { name: 'marketing', role: 'switch', type: 'checkbox', label: 'Marketing', description: expect.any(String), checked: false, disabled: false },
-      { name: 'video', role: 'switch', type: 'checkbox', label: 'Videos', description: 'Embedded videos.', checked: false, disabled: false },
+      {
+        name: 'necessary',
+        role: 'switch',
+        type: 'checkbox',
+        label: 'Necessary',
+        description: 'Remembers your choice. Always on.',
+        checked: true,
+        disabled: true,
+      },
+      {
+        name: 'analytics',
+        role: 'switch',
+        type: 'checkbox',
+        label: 'Analytics',
+        description: expect.any(String),
+        checked: false,
+        disabled: false,
+      },
+      {
+        name: 'marketing',
+        role: 'switch',
+        type: 'checkbox',
+        label: 'Marketing',
+        description: expect.any(String),
+        checked: false,
+        disabled: false,
+      },
+      {
+        name: 'video',
+        role: 'switch',
+        type: 'checkbox',
+        label: 'Videos',
+        description: 'Embedded videos.',
+        checked: false,
+        disabled: false,
+      },
     ]);
-    expect([...root!.querySelectorAll('button')].filter(visible).map(text)).toEqual(['Accept all', 'Reject all', 'Save choices']);
+    expect([...root!.querySelectorAll('button')].filter(visible).map(text)).toEqual([
+      'Accept all',
+      'Reject all',
+      'Save choices',
+    ]);
     expect(focused()).toBe(switches.analytics);
   });
 
@@ -190,7 +245,10 @@ describe('settings layer', () => {
 
   it('opens on the current choice when reopened, and Escape then closes it keeping that choice', async () => {
     const onDismiss = vi.fn();
-    const { onChoice, switches } = await open({ current: { necessary: true, analytics: true, marketing: false, video: true }, onDismiss });
+    const { onChoice, switches } = await open({
+      current: { necessary: true, analytics: true, marketing: false, video: true },
+      onDismiss,
+    });
 
     expect(Object.values(switches).map(({ name, checked }) => [name, checked, visible(switches[name]!)])).toEqual([
       ['necessary', true, true],
@@ -222,7 +280,11 @@ describe('theming and CSP', () => {
       const button = getComputedStyle(accept!);
       const box = getComputedStyle(dialog!);
 
-      expect([button.backgroundColor, button.borderRadius, box.fontFamily]).toEqual(['rgb(0, 102, 51)', '0px', 'serif']);
+      expect([button.backgroundColor, button.borderRadius, box.fontFamily]).toEqual([
+        'rgb(0, 102, 51)',
+        '0px',
+        'serif',
+      ]);
       expect([box.color, box.backgroundColor]).toEqual(['rgb(10, 20, 30)', 'rgb(250, 250, 240)']);
     } finally {
       document.adoptedStyleSheets = [];
@@ -282,7 +344,9 @@ describe('accessibility', () => {
   it('can be used by keyboard alone: open the settings, switch analytics on, save, and focus goes back', async () => {
     storeChoice('v=1&a=0&m=0');
     recordRequests();
-    const footerLink = document.body.appendChild(Object.assign(document.createElement('button'), { textContent: 'Cookie settings' }));
+    const footerLink = document.body.appendChild(
+      Object.assign(document.createElement('button'), { textContent: 'Cookie settings' }),
+    );
     const kith = createKith({ writeKey: 'wk', consent: LINKS });
     footerLink.onclick = () => kith.consent.open();
     footerLink.focus();
@@ -323,12 +387,29 @@ describe('accessibility', () => {
       return names;
     };
     expect(focused()).toBe(dialog);
-    expect(await order('{Tab}', 7)).toEqual(['(text)', 'Accept all', 'Reject all', 'Settings', 'Privacy policy', 'Imprint', '(text)']);
+    expect(await order('{Tab}', 7)).toEqual([
+      '(text)',
+      'Accept all',
+      'Reject all',
+      'Settings',
+      'Privacy policy',
+      'Imprint',
+      '(text)',
+    ]);
     expect(await order('{Shift>}{Tab}{/Shift}', 2)).toEqual(['Imprint', 'Privacy policy']);
 
     settings!.focus();
     await userEvent.keyboard('{Enter}');
-    expect(await order('{Tab}', 8)).toEqual(['marketing', 'video', 'Accept all', 'Reject all', 'Save choices', 'Privacy policy', 'Imprint', '(text)']);
+    expect(await order('{Tab}', 8)).toEqual([
+      'marketing',
+      'video',
+      'Accept all',
+      'Reject all',
+      'Save choices',
+      'Privacy policy',
+      'Imprint',
+      '(text)',
+    ]);
     expect(await order('{Tab}', 1)).toEqual(['analytics']);
     expect(root?.contains(focused())).toBe(true);
   });

@@ -44,7 +44,8 @@ export function openBanner(options: BannerOptions): () => void {
       method = 'gpc';
     }
     // Taking back what was granted while granting nothing new is a withdrawal, whichever button did it.
-    const revokes = (from: Partial<ConsentCategories>, to: Partial<ConsentCategories>) => categories.some((name) => from[name] && !to[name]);
+    const revokes = (from: Partial<ConsentCategories>, to: Partial<ConsentCategories>) =>
+      categories.some((name) => from[name] && !to[name]);
     if (current && revokes(current, chosen) && !revokes(chosen, current)) method = 'withdraw';
     options.onChoice(chosen, method, bannerProof(texts));
   };
@@ -150,7 +151,9 @@ export function openBanner(options: BannerOptions): () => void {
     afterFrame(() => dialog.focus());
   };
   // Shown once the page has rendered a frame of its own. A script in <head> runs before <body> exists.
-  (options.framed ? (step: () => void) => step() : afterFrame)(() => (document.body ? show() : addEventListener('DOMContentLoaded', show)));
+  (options.framed ? (step: () => void) => step() : afterFrame)(() =>
+    document.body ? show() : addEventListener('DOMContentLoaded', show),
+  );
 
   return () => {
     closed = true;

@@ -11,7 +11,13 @@ it('denies every signal by default, waiting 500 ms for an update', () => {
     [
       'consent',
       'default',
-      { analytics_storage: 'denied', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', wait_for_update: 500 },
+      {
+        analytics_storage: 'denied',
+        ad_storage: 'denied',
+        ad_user_data: 'denied',
+        ad_personalization: 'denied',
+        wait_for_update: 500,
+      },
     ],
   ]);
 });
@@ -23,7 +29,15 @@ it('maps analytics to analytics_storage and marketing to the three ad signals, a
 
   expect(gtagCommands()).toEqual([
     { event: 'page' },
-    ['consent', 'update', { analytics_storage: 'granted', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' }],
-    ['consent', 'update', { analytics_storage: 'denied', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' }],
+    [
+      'consent',
+      'update',
+      { analytics_storage: 'granted', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' },
+    ],
+    [
+      'consent',
+      'update',
+      { analytics_storage: 'denied', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' },
+    ],
   ]);
 });

@@ -11,7 +11,12 @@ function gtag(..._: unknown[]) {
 
 const signals = (analytics: boolean, marketing: boolean) => {
   const ads = marketing ? 'granted' : 'denied';
-  return { analytics_storage: analytics ? 'granted' : 'denied', ad_storage: ads, ad_user_data: ads, ad_personalization: ads };
+  return {
+    analytics_storage: analytics ? 'granted' : 'denied',
+    ad_storage: ads,
+    ad_user_data: ads,
+    ad_personalization: ads,
+  };
 };
 
 /** Everything denied until a choice; tags wait up to 500 ms for the update of a stored choice. */

@@ -9,7 +9,10 @@ const optional = optionalCategories(['video']);
 const BUILT_IN = optionalCategories([]);
 
 it('pre-ticks nothing but the necessary category, the site categories included', () => {
-  expect(consentState('1', {}, optional)).toEqual({ policyVersion: '1', categories: categories(false, false, { video: false }) });
+  expect(consentState('1', {}, optional)).toEqual({
+    policyVersion: '1',
+    categories: categories(false, false, { video: false }),
+  });
 });
 
 it('offers the built-in categories first and never necessary as a choice', () => {

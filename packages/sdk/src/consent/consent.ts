@@ -12,7 +12,11 @@ export const optionalCategories = (siteCategories: string[]): string[] =>
 export const lifetimeSeconds = (days = 182) => Math.min(Math.max(days, 1), 395) * 86400;
 
 /** Optional categories are granted only when named; nothing is pre-ticked. */
-export function consentState(policyVersion: string, chosen: Partial<ConsentCategories>, optional: string[]): ConsentState {
+export function consentState(
+  policyVersion: string,
+  chosen: Partial<ConsentCategories>,
+  optional: string[],
+): ConsentState {
   const categories: ConsentCategories = { necessary: true, analytics: false, marketing: false };
   for (const name of optional) categories[name] = !!chosen[name];
   return { policyVersion, categories };
@@ -27,7 +31,11 @@ export function readChoice(policyVersion: string, optional: string[], lifetimeDa
   const stored = new URLSearchParams(readCookie(COOKIE));
   // A shorter lifetime configured since the choice applies too, so the age is checked, not only Max-Age.
   return stored.get('v') == policyVersion && now() - Number(stored.get('t')) < lifetimeSeconds(lifetimeDays)
-    ? consentState(policyVersion, Object.fromEntries(optional.map((name) => [name, stored.get(key(name)) == '1'])), optional)
+    ? consentState(
+        policyVersion,
+        Object.fromEntries(optional.map((name) => [name, stored.get(key(name)) == '1'])),
+        optional,
+      )
     : null;
 }
 

@@ -20,7 +20,10 @@ const settle = () => commands.siteRun('kith.ready().then(() => new Promise((reso
 
 describe('the banner module', () => {
   it('is loaded on a first visit, and the banner shows without shifting the page', async () => {
-    await commands.siteOpen('http://shop.localhost/', { data: { writeKey: 'wk' }, body: '<h1>Shop</h1><p>Products</p>' });
+    await commands.siteOpen('http://shop.localhost/', {
+      data: { writeKey: 'wk' },
+      body: '<h1>Shop</h1><p>Products</p>',
+    });
     await expect.poll(() => commands.siteRun(BANNER_SHOWN)).toBe(true);
 
     expect(await scripts()).toEqual(['/kith.js', '/kith-banner.js']);
@@ -28,7 +31,10 @@ describe('the banner module', () => {
   });
 
   it('is not loaded for a returning visitor, until the footer link reopens the banner', async () => {
-    await commands.siteOpen('http://shop.localhost/', { data: { writeKey: 'wk' }, cookies: { kith_consent: `v=1&a=1&m=0&t=${now()}` } });
+    await commands.siteOpen('http://shop.localhost/', {
+      data: { writeKey: 'wk' },
+      cookies: { kith_consent: `v=1&a=1&m=0&t=${now()}` },
+    });
     await settle();
     expect(await commands.siteRun(BANNER_SHOWN)).toBe(false);
     expect(await scripts()).toEqual(['/kith.js']);
@@ -42,7 +48,10 @@ describe('the banner module', () => {
     ['a new policy version', { policyVersion: '2' }, `v=1&a=1&m=0&t=${now()}`],
     ['a choice past its lifetime', { consentLifetime: '30' }, `v=1&a=1&m=0&t=${now() - 31 * DAYS}`],
   ])('is loaded for %s', async (_, data, choice) => {
-    await commands.siteOpen('http://shop.localhost/', { data: { writeKey: 'wk', ...data }, cookies: { kith_consent: choice } });
+    await commands.siteOpen('http://shop.localhost/', {
+      data: { writeKey: 'wk', ...data },
+      cookies: { kith_consent: choice },
+    });
     await expect.poll(() => commands.siteRun(BANNER_SHOWN)).toBe(true);
     expect(await scripts()).toEqual(['/kith.js', '/kith-banner.js']);
   });
@@ -50,7 +59,9 @@ describe('the banner module', () => {
   it('comes from the collector named by data-host, which may be another origin', async () => {
     await commands.siteOpen('http://shop.localhost/', { data: { writeKey: 'wk', host: 'http://collector.localhost' } });
     await expect.poll(() => commands.siteRun(BANNER_SHOWN)).toBe(true);
-    const loaded = await commands.siteRun(`performance.getEntriesByType('resource').map(({ name }) => name).filter((name) => name.includes('kith-banner.js'))`);
+    const loaded = await commands.siteRun(
+      `performance.getEntriesByType('resource').map(({ name }) => name).filter((name) => name.includes('kith-banner.js'))`,
+    );
     expect(loaded).toEqual([expect.stringMatching(/^http:\/\/collector\.localhost\/kith-banner\.js\?\w+/)]);
   });
 });

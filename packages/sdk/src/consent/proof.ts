@@ -16,6 +16,10 @@ export async function bannerProof(texts: Record<string, string>): BannerProof {
 }
 
 /** The `properties` of a consent event. A choice made through the API comes from the site's own UI: no banner proof. */
-export async function consentProperties(state: ConsentState, method: ConsentMethod, proof?: BannerProof): Promise<ConsentProperties> {
+export async function consentProperties(
+  state: ConsentState,
+  method: ConsentMethod,
+  proof?: BannerProof,
+): Promise<ConsentProperties> {
   return { ...state, method, locale: document.documentElement.lang || navigator.language, ...(await proof) };
 }

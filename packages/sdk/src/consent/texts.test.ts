@@ -6,16 +6,28 @@ afterEach(resetPage);
 
 it.each(['de', 'de-DE', 'DE-at'])('speaks German on a page in %s', (lang) => {
   document.documentElement.lang = lang;
-  expect(bannerTexts({ gpc: false })).toMatchObject({ acceptAll: 'Alle akzeptieren', rejectAll: 'Alle ablehnen', settings: 'Einstellungen' });
+  expect(bannerTexts({ gpc: false })).toMatchObject({
+    acceptAll: 'Alle akzeptieren',
+    rejectAll: 'Alle ablehnen',
+    settings: 'Einstellungen',
+  });
 });
 
 it.each(['', 'en-GB', 'fr', 'dek'])('speaks English on a page in "%s"', (lang) => {
   document.documentElement.lang = lang;
-  expect(bannerTexts({ gpc: false })).toMatchObject({ acceptAll: 'Accept all', rejectAll: 'Reject all', settings: 'Settings' });
+  expect(bannerTexts({ gpc: false })).toMatchObject({
+    acceptAll: 'Accept all',
+    rejectAll: 'Reject all',
+    settings: 'Settings',
+  });
 });
 
 it('holds only the texts shown: links and the GPC note when they apply, then the site categories', () => {
-  expect(Object.keys(bannerTexts({ gpc: false, categories: { video: { label: 'Videos', description: 'YouTube embeds.' } } }))).toEqual([
+  expect(
+    Object.keys(
+      bannerTexts({ gpc: false, categories: { video: { label: 'Videos', description: 'YouTube embeds.' } } }),
+    ),
+  ).toEqual([
     'title',
     'text',
     'acceptAll',

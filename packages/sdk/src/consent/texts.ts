@@ -34,7 +34,8 @@ const DE: Record<TextKey, string> = {
   necessaryLabel: 'Notwendig',
   necessaryDescription: 'Speichert Ihre Auswahl. Immer aktiv.',
   analyticsLabel: 'Statistik',
-  analyticsDescription: 'Zählt Besuche und Seitenaufrufe unter einer pseudonymen ID, damit wir die Website verbessern können.',
+  analyticsDescription:
+    'Zählt Besuche und Seitenaufrufe unter einer pseudonymen ID, damit wir die Website verbessern können.',
   marketingLabel: 'Marketing',
   marketingDescription: 'Misst den Erfolg von Werbung und zeigt Ihnen passende Angebote.',
 };
@@ -56,7 +57,13 @@ export interface TextOptions {
  * The texts the banner shows, by key (`<category>Label` and `<category>Description` for each
  * category): German on a `de*` page, English otherwise, then the site's own.
  */
-export function bannerTexts({ texts = {}, categories = {}, privacyUrl, imprintUrl, gpc }: TextOptions): Record<string, string> {
+export function bannerTexts({
+  texts = {},
+  categories = {},
+  privacyUrl,
+  imprintUrl,
+  gpc,
+}: TextOptions): Record<string, string> {
   const shown: Record<string, string> = { ...(/^de\b/i.test(document.documentElement.lang) ? DE : EN) };
   for (const [name, { label, description }] of Object.entries(categories)) {
     shown[name + 'Label'] = label;

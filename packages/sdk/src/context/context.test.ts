@@ -31,7 +31,9 @@ it('describes the device and the library', () => {
 });
 
 it('reads the campaign from utm_* parameters under Segment names', () => {
-  expect(campaignOf('?utm_source=news&utm_medium=email&utm_campaign=spring%20sale&utm_term=shoes&utm_content=top&ref=x')).toEqual({
+  expect(
+    campaignOf('?utm_source=news&utm_medium=email&utm_campaign=spring%20sale&utm_term=shoes&utm_content=top&ref=x'),
+  ).toEqual({
     source: 'news',
     medium: 'email',
     name: 'spring sale',

@@ -36,7 +36,8 @@ export function createIdentity(domain: () => string | undefined): Identity {
 
   const read = (name: string) => decodeURIComponent(readCookie(name) ?? '') || undefined;
   /** No `value`: deletes. */
-  const write = (name: string, value = '') => writeCookie(name, encodeURIComponent(value), value ? MAX_AGE : 0, domain());
+  const write = (name: string, value = '') =>
+    writeCookie(name, encodeURIComponent(value), value ? MAX_AGE : 0, domain());
   const store = () => {
     write(ANONYMOUS_ID, anonymousId);
     if (userId) write(USER_ID, userId);

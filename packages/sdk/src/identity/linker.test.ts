@@ -95,7 +95,8 @@ describe('a click on a link to another of the shop’s domains', () => {
         return held;
       })()`);
 
-    for (const modifier of ['ctrlKey', 'metaKey', 'shiftKey', 'altKey']) expect(await heldBack('plain', { [modifier]: true })).toBe(false);
+    for (const modifier of ['ctrlKey', 'metaKey', 'shiftKey', 'altKey'])
+      expect(await heldBack('plain', { [modifier]: true })).toBe(false);
     expect(await heldBack('blank')).toBe(false);
     expect(calls(await commands.siteState(), '/v1/linker')).toEqual([]);
     expect(await heldBack('plain')).toBe(true);
@@ -115,7 +116,9 @@ describe('a click on a link to another of the shop’s domains', () => {
 
 describe('arriving with a token', () => {
   const arrive = (search = '?x=1&_kith=tok%2B1&y=2') =>
-    commands.siteOpen(`http://shop-b.localhost/landing${search}#top`, { data: { writeKey: 'wk', linkerDomains: 'shop-a.localhost' } });
+    commands.siteOpen(`http://shop-b.localhost/landing${search}#top`, {
+      data: { writeKey: 'wk', linkerDomains: 'shop-a.localhost' },
+    });
 
   it('takes _kith out of the address bar at once, before any choice, keeping the rest, and writes and sends nothing', async () => {
     const state = await arrive();
@@ -142,7 +145,10 @@ describe('arriving with a token', () => {
     await expect.poll(async () => calls(await commands.siteState(), '/v1/linker/redeem')).toHaveLength(1);
     const state = await commands.siteState();
     expect(calls(state, '/v1/linker/redeem')).toEqual([
-      { url: 'http://shop-b.localhost/v1/linker/redeem', body: { writeKey: 'wk', token: 'tok+1', anonymousId: anonymousIdOf(state) } },
+      {
+        url: 'http://shop-b.localhost/v1/linker/redeem',
+        body: { writeKey: 'wk', token: 'tok+1', anonymousId: anonymousIdOf(state) },
+      },
     ]);
   });
 
@@ -164,7 +170,11 @@ describe('arriving with a token', () => {
 
     await expect.poll(async () => calls(await commands.siteState(), '/v1/linker/redeem')).toHaveLength(1);
     const state = await commands.siteState();
-    expect(calls(state, '/v1/linker/redeem')[0]?.body).toEqual({ writeKey: 'wk', token: 'tok.2', anonymousId: anonymousIdOf(state) });
+    expect(calls(state, '/v1/linker/redeem')[0]?.body).toEqual({
+      writeKey: 'wk',
+      token: 'tok.2',
+      anonymousId: anonymousIdOf(state),
+    });
     expect(state.url).toBe('http://shop-b.localhost/landing');
   });
 });

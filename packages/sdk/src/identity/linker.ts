@@ -13,7 +13,12 @@ const under = (host: string, domain: string) => ('.' + host).endsWith('.' + doma
 export function arrivalToken(): string | undefined {
   const { pathname, search, hash } = location;
   const token = search.match(/[?&]_kith=([^&]*)/)?.[1];
-  if (token) history.replaceState(history.state, '', pathname + search.replace(/([?&])_kith=[^&]*&?/, '$1').replace(/[?&]$/, '') + hash);
+  if (token)
+    history.replaceState(
+      history.state,
+      '',
+      pathname + search.replace(/([?&])_kith=[^&]*&?/, '$1').replace(/[?&]$/, '') + hash,
+    );
   return token && decodeURIComponent(token);
 }
 
@@ -32,7 +37,17 @@ export function decorateLinks(
     const link = (event.target as Element).closest?.<HTMLAnchorElement>('a[href]');
     const target = link?.hostname;
     const own = target && !link.target && domains.some((domain) => under(target, domain)) && site();
-    if (!own || under(target, own) || event.defaultPrevented || event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    if (
+      !own ||
+      under(target, own) ||
+      event.defaultPrevented ||
+      event.button ||
+      event.ctrlKey ||
+      event.metaKey ||
+      event.shiftKey ||
+      event.altKey
+    )
+      return;
     // Made before the link is held back: where it cannot be made (older Safari) the link just goes.
     const signal = AbortSignal.timeout(WAIT);
     event.preventDefault();
@@ -44,6 +59,9 @@ export function decorateLinks(
     // The signal also ends reading the answer: one way or the other, the link goes once.
     request(target, signal)
       .then((response) => response.json())
-      .then((answer?: { token?: string }) => go(answer?.token), () => go());
+      .then(
+        (answer?: { token?: string }) => go(answer?.token),
+        () => go(),
+      );
   });
 }

@@ -10,5 +10,11 @@ const KEEPALIVE_BYTES = 65536;
  */
 export function post(url: string, body: object, signal?: AbortSignal): Promise<Response> {
   const text = JSON.stringify(body);
-  return fetch(url, { method: 'POST', body: text, credentials: 'include', keepalive: new Blob([text]).size <= KEEPALIVE_BYTES, signal });
+  return fetch(url, {
+    method: 'POST',
+    body: text,
+    credentials: 'include',
+    keepalive: new Blob([text]).size <= KEEPALIVE_BYTES,
+    signal,
+  });
 }

@@ -17,7 +17,8 @@ const queue = (options: Partial<QueueOptions> = {}) =>
   createQueue({ url: '/v1/batch', writeKey: 'wk', flushAt: 3, flushInterval: 2000, persists: () => false, ...options });
 const stored = (options: Partial<QueueOptions> = {}) => queue({ persists: () => true, ...options });
 const ids = (events: KithEvent[]) => events.map(({ messageId }) => messageId);
-const sentIds = async (bodies: () => Promise<{ batch: KithEvent[] }[]>) => (await bodies()).flatMap(({ batch }) => ids(batch));
+const sentIds = async (bodies: () => Promise<{ batch: KithEvent[] }[]>) =>
+  (await bodies()).flatMap(({ batch }) => ids(batch));
 const hide = () => dispatchEvent(new PageTransitionEvent('pagehide'));
 const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
 
@@ -51,7 +52,11 @@ describe('batching', () => {
 
   it('keeps every batch within 60 KB, so it fits a keepalive request', async () => {
     const { requests, bodies } = recordRequests();
-    const events = [event({ text: 'a'.repeat(25000) }), event({ text: 'b'.repeat(25000) }), event({ text: 'c'.repeat(25000) })];
+    const events = [
+      event({ text: 'a'.repeat(25000) }),
+      event({ text: 'b'.repeat(25000) }),
+      event({ text: 'c'.repeat(25000) }),
+    ];
     const { push, flush } = queue({ flushAt: 15 });
     for (const queued of events) push(queued);
     await flush();
@@ -350,7 +355,9 @@ describe('leaving the page', () => {
     await expect.poll(storedIds).toEqual(ids(events));
     hide();
     // Counted by this test's events: a real timer left by an earlier test's instance may also call fetch.
-    const carrying = vi.mocked(fetch).mock.calls.filter(([, init]) => String(init?.body).includes(events[0]!.messageId));
+    const carrying = vi
+      .mocked(fetch)
+      .mock.calls.filter(([, init]) => String(init?.body).includes(events[0]!.messageId));
     expect(carrying).toHaveLength(1);
     // Unanswered (the page is gone): still stored.
     expect(await storedIds()).toEqual(ids(events));

@@ -30,12 +30,21 @@ const MAX_BATCH_BYTES = 60000;
 const MAX_TRIES = 10;
 
 /** Says what was lost and why; also for the events held before a consent choice. */
-export const warnDropped = (count: number, why: string) => count && console.warn(`kith: ${count} events dropped, ${why}`);
+export const warnDropped = (count: number, why: string) =>
+  count && console.warn(`kith: ${count} events dropped, ${why}`);
 const FULL = `over the ${MAX_QUEUED} queued`;
 
 const idsOf = (events: KithEvent[]) => new Set(events.map(({ messageId }) => messageId));
 
-export function createQueue({ url, writeKey, flushAt, flushInterval, persists, restore, restored }: QueueOptions): Queue {
+export function createQueue({
+  url,
+  writeKey,
+  flushAt,
+  flushInterval,
+  persists,
+  restore,
+  restored,
+}: QueueOptions): Queue {
   // This page's events not yet known to be sent: the whole queue when nothing may be stored, else
   // what leaves on unload.
   let mine: KithEvent[] = [];
@@ -157,7 +166,7 @@ export function createQueue({ url, writeKey, flushAt, flushInterval, persists, r
   // the next page, and the collector drops what it already has by messageId.
   const unload = () => {
     // Each turn has a `batch` of its own, which its answer forgets.
-    for (let batch; (batch = take(mine)).length; ) {
+    for (let batch; (batch = take(mine)).length;) {
       void send(batch, async (response) => {
         if (response?.ok) await forget(batch);
       });

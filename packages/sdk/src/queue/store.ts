@@ -22,7 +22,8 @@ const done = <T>(request: IDBRequest<T> | IDBTransaction) =>
 const use = async <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => Promise<T>) => {
   const request = indexedDB.open(DATABASE);
   // A read finds nothing in a database that does not exist yet, and does not make one.
-  request.onupgradeneeded = () => (mode == 'readonly' ? request.transaction!.abort() : request.result.createObjectStore(STORE));
+  request.onupgradeneeded = () =>
+    mode == 'readonly' ? request.transaction!.abort() : request.result.createObjectStore(STORE);
   const db = await done(request);
   const result = callback(db.transaction(STORE, mode).objectStore(STORE));
   db.close();
@@ -50,7 +51,8 @@ export async function append(events: KithEvent[]): Promise<number> {
   return dropped;
 }
 
-export const remove = (messageIds: Set<string>) => change((stored) => stored.filter(({ messageId }) => !messageIds.has(messageId)));
+export const remove = (messageIds: Set<string>) =>
+  change((stored) => stored.filter(({ messageId }) => !messageIds.has(messageId)));
 
 /** Deletes the database itself, so not even an empty one is left after a withdrawal. */
 export const destroy = () => indexedDB.deleteDatabase(DATABASE);

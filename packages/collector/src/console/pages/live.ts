@@ -8,7 +8,9 @@ const TYPES = ['track', 'page', 'identify', 'alias', 'group', 'screen', 'consent
 
 export function livePage(frame: Frame, mode: 'push' | 'poll') {
   const site = frame.site!;
-  return layout({ ...frame, title: 'Live events', current: 'live', scripts: ['live.js'] }, html`<h1>Live events</h1>
+  return layout(
+    { ...frame, title: 'Live events', current: 'live', scripts: ['live.js'] },
+    html`<h1>Live events</h1>
 <p>The last ${LIVE_CAPACITY} events of this site as they arrive, newest first: accepted, and refused with the reason (a refused event's content is never kept).</p>
 <div id="live" class="live" data-site="${site}" data-mode="${mode}">
 <form class="filters" id="live-filters">
@@ -18,9 +20,13 @@ export function livePage(frame: Frame, mode: 'push' | 'poll') {
 <button type="button" id="live-pause" aria-pressed="false">Pause</button>
 </form>
 <p id="live-status" role="status" aria-live="polite">Connecting…</p>
-${scrolling('Live events', html`<table class="wide">
+${scrolling(
+  'Live events',
+  html`<table class="wide">
 <thead><tr><th scope="col">Received (UTC)</th><th scope="col">Status</th><th scope="col">Type</th><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Reason</th></tr></thead>
 <tbody id="live-rows"></tbody>
-</table>`)}
-</div>`);
+</table>`,
+)}
+</div>`,
+  );
 }

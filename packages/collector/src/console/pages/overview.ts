@@ -19,10 +19,16 @@ export interface Period {
 export function periodOf(from: string | undefined, to: string | undefined, today: Date): Period {
   const fallback = { from: day(new Date(today.getTime() - 29 * DAY_MS)), to: day(today) };
   if (from === undefined && to === undefined) return fallback;
-  const valid = (value: string | undefined) => value !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
-  if (!valid(from) || !valid(to)) return { ...fallback, notice: 'Give both dates as YYYY-MM-DD; showing the last 30 days.' };
+  const valid = (value: string | undefined) =>
+    value !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
+  if (!valid(from) || !valid(to))
+    return { ...fallback, notice: 'Give both dates as YYYY-MM-DD; showing the last 30 days.' };
   const span = (Date.parse(to!) - Date.parse(from!)) / DAY_MS;
-  if (span < 0 || span >= LONGEST_DAYS) return { ...fallback, notice: `The first date must come before the last, at most ${LONGEST_DAYS} days apart; showing the last 30 days.` };
+  if (span < 0 || span >= LONGEST_DAYS)
+    return {
+      ...fallback,
+      notice: `The first date must come before the last, at most ${LONGEST_DAYS} days apart; showing the last 30 days.`,
+    };
   return { from: from!, to: to! };
 }
 
@@ -32,12 +38,21 @@ export async function loadOverview(storage: Storage, site: string, period: Perio
 }
 
 const percent = (value: number) => `${Math.round(value * 100)}%`;
-const CHOICE: Record<string, string> = { 'accept-all': 'Accept all', 'reject-all': 'Reject all', custom: 'Custom', gpc: 'GPC', withdraw: 'Withdrawn', api: 'Through the API' };
+const CHOICE: Record<string, string> = {
+  'accept-all': 'Accept all',
+  'reject-all': 'Reject all',
+  custom: 'Custom',
+  gpc: 'GPC',
+  withdraw: 'Withdrawn',
+  api: 'Through the API',
+};
 
 export function overviewPage(frame: Frame, period: Period, data: SiteOverview) {
   const site = frame.site!;
   const events = data.days.reduce((sum, d) => sum + d.events, 0);
-  return layout({ ...frame, title: 'Overview', current: 'overview' }, html`<h1>Overview of ${site}</h1>
+  return layout(
+    { ...frame, title: 'Overview', current: 'overview' },
+    html`<h1>Overview of ${site}</h1>
 <form method="get" action="/console/overview" class="filters">
 <input type="hidden" name="site" value="${site}">
 <div><label for="from">From</label><input id="from" name="from" type="date" value="${period.from}" required></div>
@@ -47,14 +62,38 @@ export function overviewPage(frame: Frame, period: Period, data: SiteOverview) {
 ${period.notice ? html`<p class="error" role="alert">${period.notice}</p>` : ''}
 <p>${events} events from ${period.from} to ${period.to} (UTC).</p>
 <div class="plots">
-${columnsByDay('Events per day', data.days.map((d) => ({ label: d.day, value: d.events })))}
-${columnsByDay('Persons per day', data.days.map((d) => ({ label: d.day, value: d.persons })))}
-${columnsByDay('Share of persons identified (with a user ID)', data.days.map((d) => ({ label: d.day, value: d.persons === 0 ? 0 : d.identified / d.persons })), percent)}
-${barsAcross('Consent choices by policy version', data.consentChoices.map((c) => ({ label: `${CHOICE[c.method] ?? c.method} · v${c.policyVersion}`, value: c.count })))}
-${barsAcross('Consent granted, by category', data.consentCategories.map((c) => ({ label: c.category, value: c.total === 0 ? 0 : c.granted / c.total })), percent)}
-${barsAcross('Top events', data.topEvents.map((e) => ({ label: e.name, value: e.count })))}
-${barsAcross('Refused events by reason', data.refused.map((r) => ({ label: r.reason, value: r.count })))}
-</div>`);
+${columnsByDay(
+  'Events per day',
+  data.days.map((d) => ({ label: d.day, value: d.events })),
+)}
+${columnsByDay(
+  'Persons per day',
+  data.days.map((d) => ({ label: d.day, value: d.persons })),
+)}
+${columnsByDay(
+  'Share of persons identified (with a user ID)',
+  data.days.map((d) => ({ label: d.day, value: d.persons === 0 ? 0 : d.identified / d.persons })),
+  percent,
+)}
+${barsAcross(
+  'Consent choices by policy version',
+  data.consentChoices.map((c) => ({ label: `${CHOICE[c.method] ?? c.method} · v${c.policyVersion}`, value: c.count })),
+)}
+${barsAcross(
+  'Consent granted, by category',
+  data.consentCategories.map((c) => ({ label: c.category, value: c.total === 0 ? 0 : c.granted / c.total })),
+  percent,
+)}
+${barsAcross(
+  'Top events',
+  data.topEvents.map((e) => ({ label: e.name, value: e.count })),
+)}
+${barsAcross(
+  'Refused events by reason',
+  data.refused.map((r) => ({ label: r.reason, value: r.count })),
+)}
+</div>`,
+  );
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10);

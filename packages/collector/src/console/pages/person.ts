@@ -2,7 +2,15 @@
 // consents they gave, with the banner text each was given on; export and erase for admins.
 import { html } from 'hono/html';
 import { showPerson, type PersonView } from '../../persons.ts';
-import type { EdgeRecord, EventPage, NodeRef, PersonKey, StitchCandidate, Storage, StoredEvent } from '../../storage/storage.ts';
+import type {
+  EdgeRecord,
+  EventPage,
+  NodeRef,
+  PersonKey,
+  StitchCandidate,
+  Storage,
+  StoredEvent,
+} from '../../storage/storage.ts';
 import { layout, scrolling, type Frame } from '../layout.ts';
 import { personPath } from '../paths.ts';
 import { personGraph } from '../person-graph.ts';
@@ -32,12 +40,19 @@ export async function personKeyOf(storage: Storage, site: string, node: NodeRef)
   return anonymous === undefined ? null : { kind: 'anonymous', id: anonymous };
 }
 
-export async function loadPerson(storage: Storage, site: string, node: NodeRef, before?: string): Promise<PersonData | null> {
+export async function loadPerson(
+  storage: Storage,
+  site: string,
+  node: NodeRef,
+  before?: string,
+): Promise<PersonData | null> {
   const key = await personKeyOf(storage, site, node);
   const person = key && (await showPerson(storage, site, key));
   if (!key || !person) return null;
   const ids = { site, userIds: person.userIds, anonymousIds: person.anonymousIds };
-  const hashes = person.consents.flatMap((record) => (record.consent.bannerTextHash ? [record.consent.bannerTextHash] : []));
+  const hashes = person.consents.flatMap((record) =>
+    record.consent.bannerTextHash ? [record.consent.bannerTextHash] : [],
+  );
   const [edges, candidates, bannerTexts, timeline] = await Promise.all([
     storage.edges(site, person.personId),
     storage.stitchCandidates(ids),
@@ -52,7 +67,9 @@ export function personPage(frame: Frame, data: PersonData, notice?: string) {
   const { person, key } = data;
   const title = `Person ${shown(key.id, 60)}`;
   const canAct = frame.session?.role === 'admin';
-  return layout({ ...frame, title, current: 'persons' }, html`<h1>Person <span class="id">${shown(key.id, 120)}</span></h1>
+  return layout(
+    { ...frame, title, current: 'persons' },
+    html`<h1>Person <span class="id">${shown(key.id, 120)}</span></h1>
 ${notice ? html`<p class="error" role="alert">${notice}</p>` : ''}
 <dl class="facts">
 <dt>Events</dt><dd>${person.eventCount}</dd>
@@ -68,10 +85,17 @@ ${idList('User IDs', 'user', person.userIds, site)}
 ${idList('Anonymous IDs', 'anonymous', person.anonymousIds, site)}
 ${idList('Devices', 'device', person.deviceIds, site)}
 <h3>How the IDs were joined</h3>
-${data.edges.length === 0 ? html`<p>No links: one ID on its own.</p>` : scrolling('Merge log', html`<table class="wide">
+${
+  data.edges.length === 0
+    ? html`<p>No links: one ID on its own.</p>`
+    : scrolling(
+        'Merge log',
+        html`<table class="wide">
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">From</th><th scope="col">To</th><th scope="col">How</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${data.edges.map((edge) => html`<tr><td>${when(edge.at)}</td><td>${edge.from.kind} <span class="id">${shown(edge.from.id, 80)}</span></td><td>${edge.to.kind} <span class="id">${shown(edge.to.id, 80)}</span></td><td>${edge.how}</td><td>${edge.outcome}</td></tr>`)}</tbody>
-</table>`)}
+</table>`,
+      )
+}
 </section>
 
 <section aria-labelledby="traits-h"><h2 id="traits-h">Traits</h2>
@@ -79,28 +103,43 @@ ${Object.keys(person.traits).length === 0 ? html`<p>No traits.</p>` : html`<dl c
 </section>
 
 <section aria-labelledby="consent-h"><h2 id="consent-h">Consent history</h2>
-${person.consents.length === 0 ? html`<p>No consent recorded.</p>` : html`<ol class="consents">${person.consents.map((record, i) => {
-    const hash = record.consent.bannerTextHash;
-    const text = hash ? data.bannerTexts[hash] : undefined;
-    // A banner text given again is the same proof: it is shown once, at its first choice.
-    const earlier = hash ? person.consents.findIndex((other) => other.consent.bannerTextHash === hash) : i;
-    const granted = Object.entries(record.consent.categories ?? {}).map(([name, on]) => `${shown(name, 40)}: ${on ? 'yes' : 'no'}`).join(', ');
-    return html`<li><p><strong>${shown(record.consent.method, 30)}</strong> on ${when(record.timestamp)}, policy version ${shown(record.consent.policyVersion, 40)}${record.consent.locale ? html`, ${shown(record.consent.locale, 20)}` : ''}</p>
+${
+  person.consents.length === 0
+    ? html`<p>No consent recorded.</p>`
+    : html`<ol class="consents">${person.consents.map((record, i) => {
+        const hash = record.consent.bannerTextHash;
+        const text = hash ? data.bannerTexts[hash] : undefined;
+        // A banner text given again is the same proof: it is shown once, at its first choice.
+        const earlier = hash ? person.consents.findIndex((other) => other.consent.bannerTextHash === hash) : i;
+        const granted = Object.entries(record.consent.categories ?? {})
+          .map(([name, on]) => `${shown(name, 40)}: ${on ? 'yes' : 'no'}`)
+          .join(', ');
+        return html`<li><p><strong>${shown(record.consent.method, 30)}</strong> on ${when(record.timestamp)}, policy version ${shown(record.consent.policyVersion, 40)}${record.consent.locale ? html`, ${shown(record.consent.locale, 20)}` : ''}</p>
 <p>${granted}</p>
 ${earlier < i && text ? html`<p class="hint">On the same banner text as choice ${earlier + 1}.</p>` : text ? html`<figure class="banner"><figcaption>The banner as shown</figcaption><dl>${Object.entries(text).map(([part, words]) => html`<dt>${shown(part, 40)}</dt><dd>${shown(words, 2000)}</dd>`)}</dl></figure>` : html`<p class="hint">No banner text kept for this choice.</p>`}</li>`;
-  })}</ol>`}
+      })}</ol>`
+}
 </section>
 
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>
-${data.timeline.events.length === 0 ? html`<p>No events.</p>` : scrolling('Events, newest first', html`<table class="wide">
+${
+  data.timeline.events.length === 0
+    ? html`<p>No events.</p>`
+    : scrolling(
+        'Events, newest first',
+        html`<table class="wide">
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Type</th><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Properties</th></tr></thead>
 <tbody>${data.timeline.events.map(eventRow)}</tbody>
-</table>`)}
+</table>`,
+      )
+}
 ${data.timeline.next ? html`<p><a href="${personPath(site, data.node.kind, data.node.id)}&amp;before=${encodeURIComponent(data.timeline.next)}#timeline-h">Older events</a></p>` : ''}
 </section>
 
 <section aria-labelledby="act-h"><h2 id="act-h">Export and erase</h2>
-${canAct ? html`<form method="post" action="${personPath(site, key.kind, key.id, '/export')}">
+${
+  canAct
+    ? html`<form method="post" action="${personPath(site, key.kind, key.id, '/export')}">
 <input type="hidden" name="csrf" value="${frame.session!.csrf}">
 <button type="submit">Export everything held (GDPR Art. 15, JSON)</button>
 </form>
@@ -109,8 +148,11 @@ ${canAct ? html`<form method="post" action="${personPath(site, key.kind, key.id,
 <label for="confirm">To erase this person for good (GDPR Art. 17), type their ID <code class="id">${shown(key.id, 200)}</code></label>
 <input id="confirm" name="confirm" type="text" autocomplete="off" required>
 <button type="submit" class="danger">Erase</button>
-</form>` : html`<p>Signed in read-only: export and erase need the admin token.</p>`}
-</section>`);
+</form>`
+    : html`<p>Signed in read-only: export and erase need the admin token.</p>`
+}
+</section>`,
+  );
 }
 
 function idList(label: string, kind: NodeRef['kind'], ids: string[], site: string) {
@@ -126,8 +168,13 @@ function eventRow(event: StoredEvent) {
 }
 
 /** After an erasure: the receipt, which is all that is left. */
-export function erasedPage(frame: Frame, receipt: { receiptId: string; erasedAt: string; pseudonym: string; erased: Record<string, number> }) {
-  return layout({ ...frame, title: 'Person erased', current: 'persons' }, html`<h1>Person erased</h1>
+export function erasedPage(
+  frame: Frame,
+  receipt: { receiptId: string; erasedAt: string; pseudonym: string; erased: Record<string, number> },
+) {
+  return layout(
+    { ...frame, title: 'Person erased', current: 'persons' },
+    html`<h1>Person erased</h1>
 <p role="status">Everything held on the person is gone; their consent records stay as proof, under a pseudonym.</p>
 <dl class="facts">
 <dt>Receipt</dt><dd class="id">${receipt.receiptId}</dd>
@@ -135,5 +182,6 @@ export function erasedPage(frame: Frame, receipt: { receiptId: string; erasedAt:
 <dt>Pseudonym</dt><dd class="id">${receipt.pseudonym}</dd>
 ${Object.entries(receipt.erased).map(([what, count]) => html`<dt>${what}</dt><dd>${count}</dd>`)}
 </dl>
-<p><a href="/console?site=${encodeURIComponent(frame.site!)}">Back to persons</a></p>`);
+<p><a href="/console?site=${encodeURIComponent(frame.site!)}">Back to persons</a></p>`,
+  );
 }

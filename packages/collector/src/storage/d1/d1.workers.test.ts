@@ -13,9 +13,12 @@ const { CONTRACT_DB: db, D1_LOCK: lockService } = env as unknown as TestEnv;
 /** A fresh database per test: every table of the last one dropped (its indexes and triggers go with it). */
 async function emptyDatabase(): Promise<void> {
   const { results } = await db
-    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%'")
+    .prepare(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%'",
+    )
     .all<{ name: string }>();
-  if (results.length > 0) await db.batch(results.map(({ name }) => db.prepare(`drop table "${name.replaceAll('"', '""')}"`)));
+  if (results.length > 0)
+    await db.batch(results.map(({ name }) => db.prepare(`drop table "${name.replaceAll('"', '""')}"`)));
 }
 
 async function callLockService(path: string): Promise<void> {

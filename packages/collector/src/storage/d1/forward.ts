@@ -1,4 +1,12 @@
-import { FORWARD_SQL, deadLetterFromRow, leaseModifier, outboxEventFromRow, parsePosition, type DeadLetterRow, type PendingRow } from '../sqlite/forward.ts';
+import {
+  FORWARD_SQL,
+  deadLetterFromRow,
+  leaseModifier,
+  outboxEventFromRow,
+  parsePosition,
+  type DeadLetterRow,
+  type PendingRow,
+} from '../sqlite/forward.ts';
 import type { ForwardStore } from '../storage.ts';
 import type { D1Database } from './binding.ts';
 
@@ -8,10 +16,17 @@ import type { D1Database } from './binding.ts';
  * both under the same condition.
  */
 export function createD1ForwardStore(db: D1Database): ForwardStore {
-  const run = async (sql: string, ...values: unknown[]) => (await db.prepare(sql).bind(...values).run()).meta.changes > 0;
+  const run = async (sql: string, ...values: unknown[]) =>
+    (
+      await db
+        .prepare(sql)
+        .bind(...values)
+        .run()
+    ).meta.changes > 0;
 
   return {
-    claimForwarding: (destination, owner, leaseMs) => run(FORWARD_SQL.claim, destination, owner, leaseModifier(leaseMs)),
+    claimForwarding: (destination, owner, leaseMs) =>
+      run(FORWARD_SQL.claim, destination, owner, leaseModifier(leaseMs)),
 
     async releaseForwarding(destination, owner) {
       await run(FORWARD_SQL.release, destination, owner);

@@ -2,12 +2,34 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
-import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
+import {
+  consentFromRow,
+  edgeFromRow,
+  erasedCounts,
+  eventPage,
+  personFromRows,
+  rejectedFromRow,
+  type ConsentRow,
+  type EdgeRow,
+  type RejectedRow,
+} from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from '../sqlite/queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite/console-queries.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteSet } from '../storage.ts';
+import type {
+  ConsentRecord,
+  EventPage,
+  EventQuery,
+  IdSet,
+  NodeRef,
+  PersonHit,
+  PersonKey,
+  RejectedEvent,
+  StitchCandidate,
+  Storage,
+  WriteSet,
+} from '../storage.ts';
 import * as fq from '../sqlite/figures-queries.ts';
 import { createD1ForwardStore } from './forward.ts';
 import type { D1Database, D1PreparedStatement } from './binding.ts';
@@ -23,9 +45,30 @@ export interface D1Options {
 // D1 refuses a statement with more than 100 bound parameters, so multi-row INSERTs are chunked.
 const MAX_BOUND_PARAMETERS = 100;
 
-const EVENT_COLUMNS = ['site', 'message_id', 'type', 'event', 'user_id', 'anonymous_id', 'timestamp', 'received_at', 'body'];
-const CONSENT_COLUMNS = ['site', 'message_id', 'anonymous_id', 'user_id', 'timestamp', 'received_at',
-  'policy_version', 'categories', 'method', 'banner_text_hash', 'locale'];
+const EVENT_COLUMNS = [
+  'site',
+  'message_id',
+  'type',
+  'event',
+  'user_id',
+  'anonymous_id',
+  'timestamp',
+  'received_at',
+  'body',
+];
+const CONSENT_COLUMNS = [
+  'site',
+  'message_id',
+  'anonymous_id',
+  'user_id',
+  'timestamp',
+  'received_at',
+  'policy_version',
+  'categories',
+  'method',
+  'banner_text_hash',
+  'locale',
+];
 const BANNER_TEXT_COLUMNS = ['hash', 'texts', 'first_seen'];
 const REJECTED_COLUMNS = ['site', 'received_at', 'reason', 'message', 'payload', 'anonymous_id', 'user_id'];
 
@@ -39,7 +82,12 @@ export function createD1Storage(options: D1Options): Storage {
   const { db } = options;
 
   /** Multi-row INSERTs of `rows`, as few statements as D1's parameter limit allows; seq follows the rows' order. */
-  const inserts = (table: string, columns: readonly string[], rows: Value[][], onConflict: string): D1PreparedStatement[] => {
+  const inserts = (
+    table: string,
+    columns: readonly string[],
+    rows: Value[][],
+    onConflict: string,
+  ): D1PreparedStatement[] => {
     const perStatement = Math.floor(MAX_BOUND_PARAMETERS / columns.length);
     const placeholders = `(${columns.map(() => '?').join(', ')})`;
     const statements: D1PreparedStatement[] = [];
@@ -52,7 +100,9 @@ export function createD1Storage(options: D1Options): Storage {
   };
 
   const currentVersion = async () => {
-    const { results } = await db.prepare('select coalesce(max(version), 0) as version from schema_migrations').all<{ version: number }>();
+    const { results } = await db
+      .prepare('select coalesce(max(version), 0) as version from schema_migrations')
+      .all<{ version: number }>();
     return results[0]?.version ?? 0;
   };
 
@@ -65,7 +115,11 @@ export function createD1Storage(options: D1Options): Storage {
     ...createD1ForwardStore(db),
     async migrate() {
       await read(async () => {
-        await db.prepare('create table if not exists schema_migrations (version integer primary key, applied_at text not null)').run();
+        await db
+          .prepare(
+            'create table if not exists schema_migrations (version integer primary key, applied_at text not null)',
+          )
+          .run();
         const applied = await currentVersion();
         if (applied >= MIGRATIONS.length) return;
         // D1 has no interactive transactions, but a batch is one. Each migration's version row goes
@@ -73,7 +127,9 @@ export function createD1Storage(options: D1Options): Storage {
         // batch rolls back, and it then finds the schema current.
         const now = new Date().toISOString();
         const statements = MIGRATIONS.slice(applied).flatMap((migration, offset) => [
-          db.prepare('insert into schema_migrations (version, applied_at) values (?, ?)').bind(applied + offset + 1, now),
+          db
+            .prepare('insert into schema_migrations (version, applied_at) values (?, ?)')
+            .bind(applied + offset + 1, now),
           ...migration.map((sql) => db.prepare(sql)),
         ]);
         try {
@@ -85,18 +141,63 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async write(set: WriteSet) {
-      const events = inserts('events', EVENT_COLUMNS, set.events.map((e) =>
-        [e.site, e.messageId, e.type, e.event ?? null, e.userId ?? null, e.anonymousId ?? null, e.timestamp, e.receivedAt, JSON.stringify(e)]),
-      'on conflict (site, message_id) do nothing');
-      const consents = inserts('consent_log', CONSENT_COLUMNS, set.consents.map((c) =>
-        [c.site, c.messageId, c.anonymousId ?? null, c.userId ?? null, c.timestamp, c.receivedAt, c.consent.policyVersion,
-          JSON.stringify(c.consent.categories), c.consent.method, c.consent.bannerTextHash ?? null, c.consent.locale ?? null]),
-      'on conflict (site, message_id) do nothing');
-      const bannerTexts = inserts('banner_texts', BANNER_TEXT_COLUMNS, set.consents.flatMap((c) => {
-        const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
-        return bannerText && bannerTextHash ? [[bannerTextHash, JSON.stringify(bannerText), c.receivedAt]] : [];
-      }), 'on conflict (hash) do nothing');
-      const rejected = inserts('rejected', REJECTED_COLUMNS, set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload, r.anonymousId ?? null, r.userId ?? null]), '');
+      const events = inserts(
+        'events',
+        EVENT_COLUMNS,
+        set.events.map((e) => [
+          e.site,
+          e.messageId,
+          e.type,
+          e.event ?? null,
+          e.userId ?? null,
+          e.anonymousId ?? null,
+          e.timestamp,
+          e.receivedAt,
+          JSON.stringify(e),
+        ]),
+        'on conflict (site, message_id) do nothing',
+      );
+      const consents = inserts(
+        'consent_log',
+        CONSENT_COLUMNS,
+        set.consents.map((c) => [
+          c.site,
+          c.messageId,
+          c.anonymousId ?? null,
+          c.userId ?? null,
+          c.timestamp,
+          c.receivedAt,
+          c.consent.policyVersion,
+          JSON.stringify(c.consent.categories),
+          c.consent.method,
+          c.consent.bannerTextHash ?? null,
+          c.consent.locale ?? null,
+        ]),
+        'on conflict (site, message_id) do nothing',
+      );
+      const bannerTexts = inserts(
+        'banner_texts',
+        BANNER_TEXT_COLUMNS,
+        set.consents.flatMap((c) => {
+          const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
+          return bannerText && bannerTextHash ? [[bannerTextHash, JSON.stringify(bannerText), c.receivedAt]] : [];
+        }),
+        'on conflict (hash) do nothing',
+      );
+      const rejected = inserts(
+        'rejected',
+        REJECTED_COLUMNS,
+        set.rejected.map((r) => [
+          r.site,
+          r.receivedAt,
+          r.reason,
+          r.message,
+          r.payload,
+          r.anonymousId ?? null,
+          r.userId ?? null,
+        ]),
+        '',
+      );
 
       const graph = [
         ...(set.links ?? []).flatMap((link) => linkStatements(link, newPersonId)),
@@ -111,20 +212,28 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async events(query: EventQuery): Promise<EventPage> {
-      const rows = await all<{ seq: number; timestamp: string; body: string }>(q.eventsPage(query, decodeCursor(query.before), query.limit));
+      const rows = await all<{ seq: number; timestamp: string; body: string }>(
+        q.eventsPage(query, decodeCursor(query.before), query.limit),
+      );
       return eventPage(rows, query.limit);
     },
 
     async eventSummary(ids: IdSet) {
-      const [row] = await all<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(q.eventSummary(ids));
+      const [row] = await all<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(
+        q.eventSummary(ids),
+      );
       return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
-      const { results } = await read(() => db
-        .prepare('select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?')
-        .bind(site, limit)
-        .all<RejectedRow>());
+      const { results } = await read(() =>
+        db
+          .prepare(
+            'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?',
+          )
+          .bind(site, limit)
+          .all<RejectedRow>(),
+      );
       return results.map(rejectedFromRow);
     },
 
@@ -141,7 +250,9 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async person(site: string, node: NodeRef) {
-      const [nodes, traits] = await read(() => db.batch([bound(q.personNodes(site, node.kind, node.id)), bound(q.personTraits(site, node.kind, node.id))]));
+      const [nodes, traits] = await read(() =>
+        db.batch([bound(q.personNodes(site, node.kind, node.id)), bound(q.personTraits(site, node.kind, node.id))]),
+      );
       return personFromRows(nodes!.results as never, traits!.results as never);
     },
 
@@ -178,9 +289,17 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async findPersons(site: string, text: string, limit: number) {
-      const queries = [consoleQ.idsStartingWith(site, text, limit), consoleQ.emailsStartingWith(site, text.toLowerCase(), limit), consoleQ.eventIds(site, text)];
+      const queries = [
+        consoleQ.idsStartingWith(site, text, limit),
+        consoleQ.emailsStartingWith(site, text.toLowerCase(), limit),
+        consoleQ.eventIds(site, text),
+      ];
       const results = await read(() => db.batch<PersonHit>(queries.map(bound)));
-      return rankHits(text, results.flatMap((result) => result.results), limit);
+      return rankHits(
+        text,
+        results.flatMap((result) => result.results),
+        limit,
+      );
     },
 
     async recentPersons(site: string, limit: number) {
@@ -188,7 +307,9 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async overview(site: string, from: string, to: string) {
-      const results = await read(() => db.batch<Record<string, unknown>>(consoleQ.overviewQueries(site, from, to).map(bound)));
+      const results = await read(() =>
+        db.batch<Record<string, unknown>>(consoleQ.overviewQueries(site, from, to).map(bound)),
+      );
       return overviewOf(results.map((result) => result.results));
     },
 
@@ -197,11 +318,19 @@ export function createD1Storage(options: D1Options): Storage {
       const lookups: D1PreparedStatement[] = [];
       for (let start = 0; start < unique.length; start += MAX_BOUND_PARAMETERS) {
         const chunk = unique.slice(start, start + MAX_BOUND_PARAMETERS);
-        lookups.push(db.prepare(`select hash, texts from banner_texts where hash in (${chunk.map(() => '?').join(', ')})`).bind(...chunk));
+        lookups.push(
+          db
+            .prepare(`select hash, texts from banner_texts where hash in (${chunk.map(() => '?').join(', ')})`)
+            .bind(...chunk),
+        );
       }
       if (lookups.length === 0) return {};
       const results = await read(() => db.batch<{ hash: string; texts: string }>(lookups));
-      return Object.fromEntries(results.flatMap((result) => result.results).map((row) => [row.hash, JSON.parse(row.texts) as Record<string, string>]));
+      return Object.fromEntries(
+        results
+          .flatMap((result) => result.results)
+          .map((row) => [row.hash, JSON.parse(row.texts) as Record<string, string>]),
+      );
     },
 
     async writable() {
@@ -243,7 +372,9 @@ export function createD1Storage(options: D1Options): Storage {
 function isRefusal(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   // A missing table is not among them: the database was emptied or replaced under the Worker, so storage is gone (503).
-  return /SQLITE_(CONSTRAINT|MISMATCH|RANGE|TOOBIG)|constraint failed|no such column|syntax error|too many SQL variables/i.test(message);
+  return /SQLITE_(CONSTRAINT|MISMATCH|RANGE|TOOBIG)|constraint failed|no such column|syntax error|too many SQL variables/i.test(
+    message,
+  );
 }
 
 function unavailable(error: unknown): never {

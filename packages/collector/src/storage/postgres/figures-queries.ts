@@ -21,7 +21,12 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
       where e.site = $1 and e.timestamp >= $2 and e.timestamp < $3
         ${query.events ? `and e.type = 'track' and e.event = any($4::text[])` : ''}) p
     order by p.timestamp, p.seq`,
-  values: [query.site, text(query.from ?? FAR_PAST), text(query.to ?? FAR_FUTURE), ...(query.events ? [query.events.map(text)] : [])],
+  values: [
+    query.site,
+    text(query.from ?? FAR_PAST),
+    text(query.to ?? FAR_FUTURE),
+    ...(query.events ? [query.events.map(text)] : []),
+  ],
 });
 
 export const siteConsents = (window: SiteWindow, text: (value: string) => string): PgStatement => ({

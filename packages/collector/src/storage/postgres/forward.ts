@@ -22,7 +22,10 @@ export function createPostgresForwardStore(pool: pg.Pool): ForwardStore {
       ),
 
     async releaseForwarding(destination, owner) {
-      await pool.query('update forward_cursors set owner = null, lease_until = null where destination = $1 and owner = $2', [destination, owner]);
+      await pool.query(
+        'update forward_cursors set owner = null, lease_until = null where destination = $1 and owner = $2',
+        [destination, owner],
+      );
     },
 
     async pending(destination, limit) {
@@ -34,13 +37,18 @@ export function createPostgresForwardStore(pool: pg.Pool): ForwardStore {
          order by tx, seq limit $2`,
         [destination, limit],
       );
-      return rows.map((row): OutboxEvent => ({ seq: Number(row.seq), position: `${row.tx}:${row.seq}`, event: row.body }));
+      return rows.map((row): OutboxEvent => ({
+        seq: Number(row.seq),
+        position: `${row.tx}:${row.seq}`,
+        event: row.body,
+      }));
     },
 
     advance(destination, owner, position) {
-      return changed(`update forward_cursors set ${MOVE_TO_$3_$4}, updated_at = now() where destination = $1 and owner = $2`, [
-        destination, owner, ...parsePosition(position),
-      ]);
+      return changed(
+        `update forward_cursors set ${MOVE_TO_$3_$4}, updated_at = now() where destination = $1 and owner = $2`,
+        [destination, owner, ...parsePosition(position)],
+      );
     },
 
     deadLetter(destination, owner, batch, failure) {
@@ -52,18 +60,37 @@ export function createPostgresForwardStore(pool: pg.Pool): ForwardStore {
            update forward_cursors set ${MOVE_TO_$3_$4}, updated_at = now() where destination = $1 and owner = $2 returning destination
          )
          insert into dead_letters (destination, failed_at, attempts, error, events) select destination, $5, $6, $7, $8::json from moved`,
-        [destination, owner, ...parsePosition(last.position), failure.at, failure.attempts, failure.error,
-          JSON.stringify(batch.map(({ seq, event }) => ({ seq, event })))],
+        [
+          destination,
+          owner,
+          ...parsePosition(last.position),
+          failure.at,
+          failure.attempts,
+          failure.error,
+          JSON.stringify(batch.map(({ seq, event }) => ({ seq, event }))),
+        ],
       );
     },
 
     async deadLetters(destination, limit) {
-      const { rows } = await pool.query<{ id: string; destination: string; failed_at: string; attempts: number; error: string; events: DeadLetter['events'] }>(
+      const { rows } = await pool.query<{
+        id: string;
+        destination: string;
+        failed_at: string;
+        attempts: number;
+        error: string;
+        events: DeadLetter['events'];
+      }>(
         'select id, destination, failed_at, attempts, error, events from dead_letters where destination = $1 order by id limit $2',
         [destination, limit],
       );
       return rows.map((row) => ({
-        id: Number(row.id), destination: row.destination, failedAt: row.failed_at, attempts: row.attempts, error: row.error, events: row.events,
+        id: Number(row.id),
+        destination: row.destination,
+        failedAt: row.failed_at,
+        attempts: row.attempts,
+        error: row.error,
+        events: row.events,
       }));
     },
 

@@ -4,8 +4,32 @@ import { decodeCursor } from '../cursor.ts';
 import * as fq from './figures-queries.ts';
 import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
-import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, StoredEvent, WriteSet } from '../storage.ts';
+import {
+  consentFromRow,
+  edgeFromRow,
+  erasedCounts,
+  eventPage,
+  personFromRows,
+  rejectedFromRow,
+  type ConsentRow,
+  type EdgeRow,
+  type RejectedRow,
+} from '../rows.ts';
+import type {
+  ConsentRecord,
+  EventPage,
+  EventQuery,
+  IdSet,
+  MigrationStep,
+  NodeRef,
+  PersonHit,
+  PersonKey,
+  RejectedEvent,
+  StitchCandidate,
+  Storage,
+  StoredEvent,
+  WriteSet,
+} from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import * as consoleQ from './console-queries.ts';
@@ -76,8 +100,12 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async migrate(onStep?: MigrationStep) {
       await transaction(async (client) => {
         await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-        await client.query('create table if not exists schema_migrations (version integer primary key, applied_at timestamptz not null default now())');
-        const { rows } = await client.query<{ version: number }>('select coalesce(max(version), 0)::integer as version from schema_migrations');
+        await client.query(
+          'create table if not exists schema_migrations (version integer primary key, applied_at timestamptz not null default now())',
+        );
+        const { rows } = await client.query<{ version: number }>(
+          'select coalesce(max(version), 0)::integer as version from schema_migrations',
+        );
         const applied = rows[0]?.version ?? 0;
         for (const [offset, sql] of MIGRATIONS.slice(applied).entries()) {
           onStep?.(applied + offset + 1, MIGRATIONS.length);
@@ -90,8 +118,17 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async write(set: WriteSet) {
       // A returning browser's batch holds only events: one INSERT is its own transaction, durable
       // when it returns, so it needs one round trip instead of begin, insert and commit.
-      if (set.events.length > 0 && !set.links?.length && !set.traits?.length && !set.stitch?.length && set.consents.length === 0 && set.rejected.length === 0) {
-        const inserted = (await pool.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length)).catch(unavailable)).rowCount ?? 0;
+      if (
+        set.events.length > 0 &&
+        !set.links?.length &&
+        !set.traits?.length &&
+        !set.stitch?.length &&
+        set.consents.length === 0 &&
+        set.rejected.length === 0
+      ) {
+        const inserted =
+          (await pool.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length)).catch(unavailable))
+            .rowCount ?? 0;
         return { inserted, duplicates: set.events.length - inserted };
       }
       return transaction(async (client) => {
@@ -101,14 +138,30 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           ...(set.stitch ?? []).flatMap(stitchStatements),
         ];
         // Taken first, before any row lock, so a writer waiting for it holds nothing another needs.
-        if (graph.length > 0) await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [GRAPH_LOCK, set.links?.[0]?.site ?? set.traits?.[0]?.site ?? set.stitch?.[0]?.site ?? '']);
+        if (graph.length > 0)
+          await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [
+            GRAPH_LOCK,
+            set.links?.[0]?.site ?? set.traits?.[0]?.site ?? set.stitch?.[0]?.site ?? '',
+          ]);
         let inserted = 0;
         if (set.events.length > 0) {
-          inserted = (await client.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length))).rowCount ?? 0;
+          inserted =
+            (await client.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length))).rowCount ?? 0;
         }
         if (set.consents.length > 0) {
-          const rows = set.consents.map((c) => [c.site, c.messageId, c.anonymousId, c.userId, c.timestamp, c.receivedAt,
-            c.consent.policyVersion, JSON.stringify(c.consent.categories), c.consent.method, c.consent.bannerTextHash, c.consent.locale]);
+          const rows = set.consents.map((c) => [
+            c.site,
+            c.messageId,
+            c.anonymousId,
+            c.userId,
+            c.timestamp,
+            c.receivedAt,
+            c.consent.policyVersion,
+            JSON.stringify(c.consent.categories),
+            c.consent.method,
+            c.consent.bannerTextHash,
+            c.consent.locale,
+          ]);
           await client.query(INSERT_CONSENTS, byColumn(rows, CONSENT_COLUMNS.length));
           const texts = set.consents.flatMap((c) => {
             const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
@@ -117,7 +170,15 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(texts, 3));
         }
         if (set.rejected.length > 0) {
-          const rows = set.rejected.map((r) => [r.site, r.receivedAt, r.reason, r.message, r.payload, r.anonymousId, r.userId]);
+          const rows = set.rejected.map((r) => [
+            r.site,
+            r.receivedAt,
+            r.reason,
+            r.message,
+            r.payload,
+            r.anonymousId,
+            r.userId,
+          ]);
           await client.query(INSERT_REJECTED, byColumn(rows, REJECTED_COLUMNS.length));
         }
         for (const statement of graph) await client.query(numbered(statement.sql), statement.params.map(storable));
@@ -126,17 +187,24 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async events(query: EventQuery): Promise<EventPage> {
-      const rows = await run<{ seq: string; timestamp: string; body: StoredEvent }>(q.eventsPage(query, decodeCursor(query.before), query.limit, text));
+      const rows = await run<{ seq: string; timestamp: string; body: StoredEvent }>(
+        q.eventsPage(query, decodeCursor(query.before), query.limit, text),
+      );
       return eventPage(rows, query.limit);
     },
 
     async eventSummary(ids: IdSet) {
-      const [row] = await run<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(q.eventSummary(ids, text));
+      const [row] = await run<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(
+        q.eventSummary(ids, text),
+      );
       return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
-      const rows = await read<RejectedRow>('select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = $1 order by seq desc limit $2', [site, limit]);
+      const rows = await read<RejectedRow>(
+        'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = $1 order by seq desc limit $2',
+        [site, limit],
+      );
       return rows.map(rejectedFromRow);
     },
 
@@ -176,7 +244,10 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async claimNonce(nonce: string, expiresAt: string, now: string) {
       return transaction(async (client) => {
         await client.query('delete from linker_nonces where expires_at < $1', [now]);
-        const claimed = await client.query('insert into linker_nonces (nonce, expires_at) values ($1, $2) on conflict (nonce) do nothing', [text(nonce), expiresAt]);
+        const claimed = await client.query(
+          'insert into linker_nonces (nonce, expires_at) values ($1, $2) on conflict (nonce) do nothing',
+          [text(nonce), expiresAt],
+        );
         return claimed.rowCount === 1;
       });
     },
@@ -185,10 +256,13 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       const done = await transaction(async (client) => {
         await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [GRAPH_LOCK, site]);
         const changes: number[] = [];
-        for (const statement of q.eraseStatements(person, receipt, text)) changes.push((await client.query(statement.sql, statement.values)).rowCount ?? 0);
+        for (const statement of q.eraseStatements(person, receipt, text))
+          changes.push((await client.query(statement.sql, statement.values)).rowCount ?? 0);
         const done = { ...receipt, erased: erasedCounts(changes) };
-        await client.query('insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values ($1, $2, $3, $4, $5)',
-          [done.receiptId, site, done.erasedAt, done.pseudonym, JSON.stringify(done.erased)]);
+        await client.query(
+          'insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values ($1, $2, $3, $4, $5)',
+          [done.receiptId, site, done.erasedAt, done.pseudonym, JSON.stringify(done.erased)],
+        );
         return done;
       });
       // A deleted row stays in the table's pages as a dead version until a vacuum removes it; the
@@ -201,15 +275,21 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async expire(cutoff: Date, chunk: number) {
       return transaction(async (client) => {
         const changes: number[] = [];
-        for (const { sql, params } of expireStatements(cutoff, chunk)) changes.push((await client.query(numbered(sql), params)).rowCount ?? 0);
+        for (const { sql, params } of expireStatements(cutoff, chunk))
+          changes.push((await client.query(numbered(sql), params)).rowCount ?? 0);
         return expiredCounts(changes);
       });
     },
 
     async findPersons(site: string, query: string, limit: number) {
       const searched = text(query);
-      const hits = await Promise.all([consoleQ.idsStartingWith(site, searched, limit), consoleQ.emailsStartingWith(site, searched.toLowerCase(), limit), consoleQ.eventIds(site, searched)]
-        .map((statement) => run<PersonHit>(statement)));
+      const hits = await Promise.all(
+        [
+          consoleQ.idsStartingWith(site, searched, limit),
+          consoleQ.emailsStartingWith(site, searched.toLowerCase(), limit),
+          consoleQ.eventIds(site, searched),
+        ].map((statement) => run<PersonHit>(statement)),
+      );
       return rankHits(searched, hits.flat(), limit);
     },
 
@@ -218,18 +298,28 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async overview(site: string, from: string, to: string) {
-      return overviewOf(await Promise.all(consoleQ.overviewQueries(site, from, to).map((statement) => run<Record<string, unknown>>(statement))));
+      return overviewOf(
+        await Promise.all(
+          consoleQ.overviewQueries(site, from, to).map((statement) => run<Record<string, unknown>>(statement)),
+        ),
+      );
     },
 
     async bannerTexts(hashes: string[]) {
-      const rows = await read<{ hash: string; texts: Record<string, string> }>('select hash, texts from banner_texts where hash = any($1::text[])', [hashes]);
+      const rows = await read<{ hash: string; texts: Record<string, string> }>(
+        'select hash, texts from banner_texts where hash = any($1::text[])',
+        [hashes],
+      );
       return Object.fromEntries(rows.map((row) => [row.hash, row.texts]));
     },
 
     async writable() {
       try {
         // A standby after failover, or a database without the schema, reads but cannot take events.
-        const [row] = await read<{ standby: boolean; schema: string | null }>("select pg_is_in_recovery() as standby, to_regclass('events')::text as schema", []);
+        const [row] = await read<{ standby: boolean; schema: string | null }>(
+          "select pg_is_in_recovery() as standby, to_regclass('events')::text as schema",
+          [],
+        );
         if (row?.standby) return 'PostgreSQL is a read-only standby; point --storage at the primary.';
         if (!row?.schema) return 'The database has no Kith tables; run "kith migrate".';
         return null;
@@ -244,7 +334,9 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async siteConsents(window) {
-      return (await run<{ method: string; categories: Record<string, boolean> }>(fq.siteConsents(window, text))).map(consentChoiceFromRow);
+      return (await run<{ method: string; categories: Record<string, boolean> }>(fq.siteConsents(window, text))).map(
+        consentChoiceFromRow,
+      );
     },
 
     async savePredictions(site, fittedAt, model) {
@@ -265,15 +357,38 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 type Column = readonly [name: string, type: 'text' | 'json'];
 
 const EVENT_COLUMNS: readonly Column[] = [
-  ['site', 'text'], ['message_id', 'text'], ['type', 'text'], ['event', 'text'], ['user_id', 'text'],
-  ['anonymous_id', 'text'], ['timestamp', 'text'], ['received_at', 'text'], ['body', 'json'],
+  ['site', 'text'],
+  ['message_id', 'text'],
+  ['type', 'text'],
+  ['event', 'text'],
+  ['user_id', 'text'],
+  ['anonymous_id', 'text'],
+  ['timestamp', 'text'],
+  ['received_at', 'text'],
+  ['body', 'json'],
 ];
 const CONSENT_COLUMNS: readonly Column[] = [
-  ['site', 'text'], ['message_id', 'text'], ['anonymous_id', 'text'], ['user_id', 'text'], ['timestamp', 'text'],
-  ['received_at', 'text'], ['policy_version', 'text'], ['categories', 'json'], ['method', 'text'],
-  ['banner_text_hash', 'text'], ['locale', 'text'],
+  ['site', 'text'],
+  ['message_id', 'text'],
+  ['anonymous_id', 'text'],
+  ['user_id', 'text'],
+  ['timestamp', 'text'],
+  ['received_at', 'text'],
+  ['policy_version', 'text'],
+  ['categories', 'json'],
+  ['method', 'text'],
+  ['banner_text_hash', 'text'],
+  ['locale', 'text'],
 ];
-const REJECTED_COLUMNS: readonly Column[] = [['site', 'text'], ['received_at', 'text'], ['reason', 'text'], ['message', 'text'], ['payload', 'text'], ['anonymous_id', 'text'], ['user_id', 'text']];
+const REJECTED_COLUMNS: readonly Column[] = [
+  ['site', 'text'],
+  ['received_at', 'text'],
+  ['reason', 'text'],
+  ['message', 'text'],
+  ['payload', 'text'],
+  ['anonymous_id', 'text'],
+  ['user_id', 'text'],
+];
 
 /**
  * One INSERT for all of a write set's rows, sent as one array per column. `seq` follows the rows'
@@ -284,7 +399,8 @@ const REJECTED_COLUMNS: readonly Column[] = [['site', 'text'], ['received_at', '
 function batchInsert(table: string, columns: readonly Column[], key: readonly string[]): string {
   const names = columns.map(([name]) => name).join(', ');
   const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  const onConflict = key.length > 0 ? `order by ${key.join(', ')} on conflict (${key.join(', ')}) do nothing` : 'order by seq';
+  const onConflict =
+    key.length > 0 ? `order by ${key.join(', ')} on conflict (${key.join(', ')}) do nothing` : 'order by seq';
   return `with incoming as materialized (
       select nextval('${table}_seq_seq') as seq, ${names}
       from unnest(${arrays}) with ordinality as given (${names}, position)
@@ -301,7 +417,17 @@ const INSERT_BANNER_TEXTS = `insert into banner_texts (hash, texts, first_seen)
   order by hash on conflict (hash) do nothing`;
 
 /** Rows to one array per column, as unnest takes them. */
-const eventRow = (e: StoredEvent) => [e.site, e.messageId, e.type, e.event, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e)];
+const eventRow = (e: StoredEvent) => [
+  e.site,
+  e.messageId,
+  e.type,
+  e.event,
+  e.userId,
+  e.anonymousId,
+  e.timestamp,
+  e.receivedAt,
+  JSON.stringify(e),
+];
 
 function byColumn(rows: readonly (string | null | undefined)[][], width: number): (string | null)[][] {
   const columns = Array.from({ length: width }, () => [] as (string | null)[]);

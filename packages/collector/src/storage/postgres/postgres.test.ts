@@ -90,7 +90,9 @@ describe('postgres storage, beyond the contract', () => {
         const storage = await openStorage(spec);
         await storage.close();
       }
-      expect(await queryAs(schema.url, 'select max(version) as version from schema_migrations')).toEqual([{ version: MIGRATIONS.length }]);
+      expect(await queryAs(schema.url, 'select max(version) as version from schema_migrations')).toEqual([
+        { version: MIGRATIONS.length },
+      ]);
     } finally {
       await schema.drop();
     }
@@ -103,8 +105,15 @@ describe('postgres storage, beyond the contract', () => {
       await storage.migrate();
       expect(await storage.writable()).toBeNull();
       await queryAs(schema.url, 'drop table events cascade');
-      await expect(storage.write({ events: [{ type: 'track', event: 'x', messageId: 'm', anonymousId: 'a', site: 's', timestamp: 't', receivedAt: 't' }], consents: [], rejected: [] }))
-        .rejects.toMatchObject({ code: 'storage_unavailable', status: 503 });
+      await expect(
+        storage.write({
+          events: [
+            { type: 'track', event: 'x', messageId: 'm', anonymousId: 'a', site: 's', timestamp: 't', receivedAt: 't' },
+          ],
+          consents: [],
+          rejected: [],
+        }),
+      ).rejects.toMatchObject({ code: 'storage_unavailable', status: 503 });
       expect(await storage.writable()).toMatch(/no Kith tables; run "kith migrate"/);
     } finally {
       await storage.close();
@@ -115,7 +124,10 @@ describe('postgres storage, beyond the contract', () => {
   it('answers 503 storage_unavailable when nothing listens at the URL', async () => {
     const storage = createPostgresStorage({ url: 'postgres://kith@127.0.0.1:1/kith' });
     try {
-      await expect(storage.write({ events: [], consents: [], rejected: [] })).rejects.toMatchObject({ code: 'storage_unavailable', status: 503 });
+      await expect(storage.write({ events: [], consents: [], rejected: [] })).rejects.toMatchObject({
+        code: 'storage_unavailable',
+        status: 503,
+      });
     } finally {
       await storage.close();
     }
@@ -124,7 +136,9 @@ describe('postgres storage, beyond the contract', () => {
   it('tells the operator which server it cannot reach, without its password', async () => {
     const error = await openStorage('postgres://kith:s3cret@127.0.0.1:1/kith').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^--storage: cannot reach postgres:\/\/kith:\*\*\*@127\.0\.0\.1:1\/kith \(.*ECONNREFUSED.*\); check/);
+    expect((error as Error).message).toMatch(
+      /^--storage: cannot reach postgres:\/\/kith:\*\*\*@127\.0\.0\.1:1\/kith \(.*ECONNREFUSED.*\); check/,
+    );
     expect((error as Error).message).not.toContain('s3cret');
   });
 });

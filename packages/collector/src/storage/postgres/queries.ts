@@ -12,9 +12,18 @@ const BY_IDS = 'site = $1 and ((anonymous_id = any($2::text[]) and user_id is nu
 // The person's events through the two ID indexes (as in sqlite/queries.ts): cost follows the person's events.
 const EVENTS_OF = `site = $1 and seq in (select seq from events where anonymous_id = any($2::text[]) and user_id is null
   union all select seq from events where user_id = any($3::text[]))`;
-const byIds = (set: IdSet, storable: (id: string) => string) => [set.site, set.anonymousIds.map(storable), set.userIds.map(storable)];
+const byIds = (set: IdSet, storable: (id: string) => string) => [
+  set.site,
+  set.anonymousIds.map(storable),
+  set.userIds.map(storable),
+];
 
-export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number, storable: (id: string) => string): PgStatement => ({
+export const eventsPage = (
+  set: IdSet,
+  cursor: { timestamp: string; seq: number },
+  limit: number,
+  storable: (id: string) => string,
+): PgStatement => ({
   sql: `select seq, timestamp, body from events where ${EVENTS_OF} and (timestamp, seq) < ($4, $5)
     order by timestamp desc, seq desc limit $6`,
   values: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
@@ -86,10 +95,26 @@ const DEAD_LETTER_MATCH = `(e.value->'event'->>'site' = $1
     or coalesce(e.value->'event'->>'userId', '') = any($3::text[])))`;
 
 /** The tables an erasure deletes from or rewrites: vacuumed after it, so no dead row version keeps the person. */
-export const ERASED_TABLES = ['events', 'rejected', 'consent_log', 'identity_traits', 'merge_moves', 'merge_log', 'identity_edges', 'identities', 'stitch_signals', 'stitch_candidates', 'dead_letters'];
+export const ERASED_TABLES = [
+  'events',
+  'rejected',
+  'consent_log',
+  'identity_traits',
+  'merge_moves',
+  'merge_log',
+  'identity_edges',
+  'identities',
+  'stitch_signals',
+  'stitch_candidates',
+  'dead_letters',
+];
 
 /** As sqlite/queries.ts eraseStatements, in the same order (erasedCounts reads the counts by index). */
-export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'erased'>, storable: (id: string) => string): PgStatement[] {
+export function eraseStatements(
+  person: Person,
+  receipt: Omit<ErasureReceipt, 'erased'>,
+  storable: (id: string) => string,
+): PgStatement[] {
   const { site, pseudonym } = receipt;
   const set = { site, userIds: person.userIds, anonymousIds: person.anonymousIds };
   const nodes = [
@@ -106,14 +131,29 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
       sql: 'update consent_log set anonymous_id = $1 where site = $2 and anonymous_id = any($3::text[]) and (user_id is null or user_id = any($4::text[]))',
       values: [pseudonym, site, set.anonymousIds.map(storable), set.userIds.map(storable)],
     },
-    { sql: 'update consent_log set user_id = $1 where site = $2 and user_id = any($3::text[])', values: [pseudonym, site, set.userIds.map(storable)] },
-    { sql: `delete from identity_traits where site = $1 and kind || ':' || id = any($2::text[])`, values: [site, nodes] },
+    {
+      sql: 'update consent_log set user_id = $1 where site = $2 and user_id = any($3::text[])',
+      values: [pseudonym, site, set.userIds.map(storable)],
+    },
+    {
+      sql: `delete from identity_traits where site = $1 and kind || ':' || id = any($2::text[])`,
+      values: [site, nodes],
+    },
     { sql: `delete from merge_moves where edge_seq in (${edges})`, values: [site, nodes] },
     { sql: `delete from merge_log where edge_seq in (${edges})`, values: [site, nodes] },
     { sql: `delete from identity_edges where seq in (${edges})`, values: [site, nodes] },
-    { sql: `delete from identities where site = $1 and (person_id = $2 or kind || ':' || id = any($3::text[]))`, values: [site, person.personId, nodes] },
-    { sql: 'delete from stitch_signals where site = $1 and anonymous_id = any($2::text[])', values: [site, set.anonymousIds.map(storable)] },
-    { sql: 'delete from stitch_candidates where site = $1 and (anonymous_id = any($2::text[]) or candidate_id = any($2::text[]))', values: [site, set.anonymousIds.map(storable)] },
+    {
+      sql: `delete from identities where site = $1 and (person_id = $2 or kind || ':' || id = any($3::text[]))`,
+      values: [site, person.personId, nodes],
+    },
+    {
+      sql: 'delete from stitch_signals where site = $1 and anonymous_id = any($2::text[])',
+      values: [site, set.anonymousIds.map(storable)],
+    },
+    {
+      sql: 'delete from stitch_candidates where site = $1 and (anonymous_id = any($2::text[]) or candidate_id = any($2::text[]))',
+      values: [site, set.anonymousIds.map(storable)],
+    },
     // A dead letter holds a batch of many people's events: only the person's are taken out of it.
     {
       sql: `update dead_letters d set events = coalesce((select json_agg(e.value order by e.position)

@@ -17,10 +17,14 @@ interface Collector {
 
 /** A real `kith serve` process on loopback; resolves once it listens. */
 function startCollector(storage: string, cwd: string): Promise<Collector> {
-  const child: ChildProcess = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage], {
-    cwd,
-    env: { ...process.env, KITH_ADMIN_TOKEN: ADMIN_TOKEN },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage],
+    {
+      cwd,
+      env: { ...process.env, KITH_ADMIN_TOKEN: ADMIN_TOKEN },
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   let output = '';
   return new Promise((resolve, reject) => {
@@ -66,8 +70,14 @@ async function storedMessageIds(collector: Collector, anonymousId: string): Prom
   return page.events.map((e) => e.messageId);
 }
 
-async function personOf(collector: Collector, kind: string, id: string): Promise<{ userIds: string[]; anonymousIds: string[] }> {
-  const res = await fetch(`${collector.url}/v1/persons/${kind}/${id}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+async function personOf(
+  collector: Collector,
+  kind: string,
+  id: string,
+): Promise<{ userIds: string[]; anonymousIds: string[] }> {
+  const res = await fetch(`${collector.url}/v1/persons/${kind}/${id}`, {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   return ((await res.json()) as { person: { userIds: string[]; anonymousIds: string[] } }).person;
 }
 
@@ -93,13 +103,18 @@ describe('two collector instances on one PostgreSQL database', () => {
     const [first, second] = collectors as [Collector, Collector];
     const answers = await Promise.all([
       ...batches(0).map((batch) => send(first, batch)),
-      ...batches(20).reverse().map((batch) => send(second, batch)),
+      ...batches(20)
+        .reverse()
+        .map((batch) => send(second, batch)),
     ]);
-    for (const answer of answers) expect(answer).toEqual({ status: 200, body: { ok: true, accepted: 40, rejected: [] } });
+    for (const answer of answers)
+      expect(answer).toEqual({ status: 200, body: { ok: true, accepted: 40, rejected: [] } });
 
     const client = new pg.Client({ connectionString: schema.url });
     await client.connect();
-    const { rows } = await client.query('select count(*)::integer as stored, count(distinct message_id)::integer as distinct_ids from events');
+    const { rows } = await client.query(
+      'select count(*)::integer as stored, count(distinct message_id)::integer as distinct_ids from events',
+    );
     await client.end();
     expect(rows).toEqual([{ stored: events.length, distinct_ids: events.length }]);
 
@@ -113,14 +128,21 @@ describe('two collector instances on one PostgreSQL database', () => {
 
   it('keeps the identity graph consistent when both receive conflicting logins and cross-device links at once', async () => {
     const [first, second] = collectors as [Collector, Collector];
-    const identify = (anonymousId: string, userId: string, n: number) => ({ type: 'identify', messageId: `id-${anonymousId}-${userId}-${n}`, anonymousId, userId });
+    const identify = (anonymousId: string, userId: string, n: number) => ({
+      type: 'identify',
+      messageId: `id-${anonymousId}-${userId}-${n}`,
+      anonymousId,
+      userId,
+    });
     const rounds = Array.from({ length: 20 }, (_, i) => i);
     // Per round: one browser (anonymous ID) claimed by two users at once, and a second browser
     // logging in as the first user on the other instance.
-    const answers = await Promise.all(rounds.flatMap((i) => [
-      send(first, [identify(`shared-${i}`, `ann-${i}`, 1)] as never),
-      send(second, [identify(`shared-${i}`, `bob-${i}`, 2), identify(`laptop-${i}`, `ann-${i}`, 3)] as never),
-    ]));
+    const answers = await Promise.all(
+      rounds.flatMap((i) => [
+        send(first, [identify(`shared-${i}`, `ann-${i}`, 1)] as never),
+        send(second, [identify(`shared-${i}`, `bob-${i}`, 2), identify(`laptop-${i}`, `ann-${i}`, 3)] as never),
+      ]),
+    );
     for (const answer of answers) expect(answer.status).toBe(200);
 
     for (const i of rounds) {

@@ -26,9 +26,14 @@ describe('kith backup', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-backup-'));
     dirs.push(dir);
     const storage = `sqlite:${join(dir, 'live/kith.db')}`;
-    const server = spawn(process.execPath, [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage], {
-      cwd: dir, env: { ...process.env, KITH_LOG_LEVEL: 'warn', KITH_ADMIN_TOKEN: 'backup-admin-token-0123' },
-    });
+    const server = spawn(
+      process.execPath,
+      [KITH, 'serve', '--port', '0', '--host', '127.0.0.1', '--storage', storage],
+      {
+        cwd: dir,
+        env: { ...process.env, KITH_LOG_LEVEL: 'warn', KITH_ADMIN_TOKEN: 'backup-admin-token-0123' },
+      },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
       server.stdout.on('data', (d) => {
@@ -50,7 +55,9 @@ describe('kith backup', () => {
         const res = await fetch(`${url}/v1/batch`, {
           method: 'POST',
           headers: { Authorization: `Basic ${btoa('dev:')}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ batch: ids.map((messageId) => ({ type: 'track', event: 'Load', messageId, userId: `u-${lane}` })) }),
+          body: JSON.stringify({
+            batch: ids.map((messageId) => ({ type: 'track', event: 'Load', messageId, userId: `u-${lane}` })),
+          }),
         });
         const body = (await res.json()) as { accepted?: number };
         if (res.ok && body.accepted === ids.length) acknowledged.push(...ids.map((id) => ({ id, at: Date.now() })));
@@ -70,7 +77,9 @@ describe('kith backup', () => {
 
     expect(backup.stderr).toBe('');
     expect(backup.code).toBe(0);
-    expect(backup.stdout).toMatch(new RegExp(`backed up \\d+ events to ${join(dir, 'backups/kith-copy.db').replace(/[.]/g, '\\.')}`));
+    expect(backup.stdout).toMatch(
+      new RegExp(`backed up \\d+ events to ${join(dir, 'backups/kith-copy.db').replace(/[.]/g, '\\.')}`),
+    );
     expect(duringBackup).toBeGreaterThan(0); // the collector kept acknowledging while the copy ran
 
     // Restore as docs/deploy.md says: the copy becomes the store's file, with no WAL beside it.
@@ -82,7 +91,9 @@ describe('kith backup', () => {
     rmSync(`${restored}-shm`, { force: true });
     expect((await kith(['migrate', '--storage', `sqlite:${restored}`], dir)).code).toBe(0);
     const db = new DatabaseSync(restored, { readOnly: true });
-    const stored = new Set((db.prepare('select message_id from events').all() as { message_id: string }[]).map((row) => row.message_id));
+    const stored = new Set(
+      (db.prepare('select message_id from events').all() as { message_id: string }[]).map((row) => row.message_id),
+    );
     db.close();
     const before = acknowledged.filter((event) => event.at < backupStarted);
     expect(before.length).toBeGreaterThanOrEqual(1000);
@@ -96,7 +107,10 @@ describe('kith backup', () => {
     expect((await kith(['backup', 'copy.db', '--storage', 'sqlite:./kith.db'], dir)).code).toBe(0);
     expect(existsSync(join(dir, 'copy.db'))).toBe(true);
     const again = await kith(['backup', 'copy.db', '--storage', 'sqlite:./kith.db'], dir);
-    expect(again).toMatchObject({ code: 2, stderr: expect.stringMatching(/copy\.db exists already; give a new file name/) });
+    expect(again).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/copy\.db exists already; give a new file name/),
+    });
     const postgres = await kith(['backup', 'copy2.db', '--storage', 'postgres://kith@localhost/kith'], dir);
     expect(postgres).toMatchObject({ code: 2, stderr: expect.stringMatching(/pg_dump/) });
   }, 120_000);

@@ -16,7 +16,8 @@ export interface BackupResult {
  * without WAL, compacted, without the free pages that may still hold deleted data.
  */
 export function backupSqlite(source: string, target: string): BackupResult {
-  if (!existsSync(source)) throw new ConfigError(`kith backup: the store ${source} does not exist; give the --storage the collector uses.`);
+  if (!existsSync(source))
+    throw new ConfigError(`kith backup: the store ${source} does not exist; give the --storage the collector uses.`);
   if (existsSync(target)) throw new ConfigError(`kith backup: ${target} exists already; give a new file name.`);
   const db = new DatabaseSync(source);
   try {
@@ -24,7 +25,9 @@ export function backupSqlite(source: string, target: string): BackupResult {
     mkdirSync(dirname(target), { recursive: true });
     db.prepare('vacuum into ?').run(target);
   } catch (error) {
-    throw new ConfigError(`kith backup: cannot write ${target} (${(error as Error).message}); choose a folder this user may write to, with room for the copy.`);
+    throw new ConfigError(
+      `kith backup: cannot write ${target} (${(error as Error).message}); choose a folder this user may write to, with room for the copy.`,
+    );
   } finally {
     db.close();
   }

@@ -24,7 +24,12 @@ export const siteEvents = (query: SiteEventQuery): Statement => ({
       where e.site = ? and e.timestamp >= ? and e.timestamp < ?
         ${query.events ? `and e.type = 'track' and e.event in (select value from json_each(?))` : ''}) p
     order by p.timestamp, p.seq`,
-  params: [query.site, query.from ?? FAR_PAST, query.to ?? FAR_FUTURE, ...(query.events ? [JSON.stringify(query.events)] : [])],
+  params: [
+    query.site,
+    query.from ?? FAR_PAST,
+    query.to ?? FAR_FUTURE,
+    ...(query.events ? [JSON.stringify(query.events)] : []),
+  ],
 });
 
 export const siteConsents = (window: SiteWindow): Statement => ({

@@ -19,7 +19,8 @@ export const FORWARD_SQL = {
   /** seq, destination, owner, epoch */
   moveCursor: `update forward_cursors set seq = max(seq, ?), updated_at = ${NOW} where destination = ? and owner = ? and epoch = ?`,
   /** destination, limit */
-  deadLetters: 'select id, destination, failed_at, attempts, error, events from dead_letters where destination = ? order by id limit ?',
+  deadLetters:
+    'select id, destination, failed_at, attempts, error, events from dead_letters where destination = ? order by id limit ?',
   /** id */
   removeDeadLetter: 'delete from dead_letters where id = ?',
 } as const;
@@ -68,8 +69,13 @@ export function createSqliteForwardStore(db: DatabaseSync): ForwardStore {
       try {
         const moved = moveCursor(destination, owner, last.position);
         if (moved) {
-          sql('insert into dead_letters (destination, failed_at, attempts, error, events) values (?, ?, ?, ?, ?)')
-            .run(destination, failure.at, failure.attempts, failure.error, JSON.stringify(batch.map(({ seq, event }) => ({ seq, event }))));
+          sql('insert into dead_letters (destination, failed_at, attempts, error, events) values (?, ?, ?, ?, ?)').run(
+            destination,
+            failure.at,
+            failure.attempts,
+            failure.error,
+            JSON.stringify(batch.map(({ seq, event }) => ({ seq, event }))),
+          );
         }
         db.exec('commit');
         return moved;
@@ -128,6 +134,7 @@ export const leaseModifier = (ms: number): string => `+${Math.max(0, ms) / 1000}
 
 export function parsePosition(position: string): { epoch: number; seq: number } {
   const [epoch, seq] = position.split(':').map(Number);
-  if (!Number.isSafeInteger(epoch) || !Number.isSafeInteger(seq)) throw new Error(`not a forwarding position: ${position}`);
+  if (!Number.isSafeInteger(epoch) || !Number.isSafeInteger(seq))
+    throw new Error(`not a forwarding position: ${position}`);
   return { epoch: epoch as number, seq: seq as number };
 }

@@ -5,8 +5,32 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
 import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
-import { consentFromRow, edgeFromRow, erasedCounts, eventPage, personFromRows, rejectedFromRow, type ConsentRow, type EdgeRow, type RejectedRow } from '../rows.ts';
-import type { ConsentRecord, EventPage, EventQuery, IdSet, MigrationStep, NodeRef, PersonHit, PersonKey, RejectedEvent, StitchCandidate, Storage, WriteResult, WriteSet } from '../storage.ts';
+import {
+  consentFromRow,
+  edgeFromRow,
+  erasedCounts,
+  eventPage,
+  personFromRows,
+  rejectedFromRow,
+  type ConsentRow,
+  type EdgeRow,
+  type RejectedRow,
+} from '../rows.ts';
+import type {
+  ConsentRecord,
+  EventPage,
+  EventQuery,
+  IdSet,
+  MigrationStep,
+  NodeRef,
+  PersonHit,
+  PersonKey,
+  RejectedEvent,
+  StitchCandidate,
+  Storage,
+  WriteResult,
+  WriteSet,
+} from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
 import * as q from './queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
@@ -28,7 +52,9 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   const db = new DatabaseSync(options.path);
   const busyTimeout = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
   // secure_delete: a deleted row's bytes are overwritten with zeros, so an erased person cannot be read back from the file.
-  db.exec(`pragma journal_mode = wal; pragma synchronous = full; pragma secure_delete = on; pragma busy_timeout = ${busyTimeout}; pragma foreign_keys = on;`);
+  db.exec(
+    `pragma journal_mode = wal; pragma synchronous = full; pragma secure_delete = on; pragma busy_timeout = ${busyTimeout}; pragma foreign_keys = on;`,
+  );
   const file = fileIdentity(options.path);
 
   const prepared = () => ({
@@ -41,7 +67,9 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
          policy_version, categories, method, banner_text_hash, locale)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
     ),
-    insertBannerText: db.prepare('insert into banner_texts (hash, texts, first_seen) values (?, ?, ?) on conflict (hash) do nothing'),
+    insertBannerText: db.prepare(
+      'insert into banner_texts (hash, texts, first_seen) values (?, ?, ?) on conflict (hash) do nothing',
+    ),
     insertRejected: db.prepare(
       'insert into rejected (site, received_at, reason, message, payload, anonymous_id, user_id) values (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -83,18 +111,47 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     let inserted = 0;
     for (const e of set.events) {
       inserted += Number(
-        s.insertEvent.run(e.site, e.messageId, e.type, e.event ?? null, e.userId ?? null, e.anonymousId ?? null,
-          e.timestamp, e.receivedAt, JSON.stringify(e)).changes,
+        s.insertEvent.run(
+          e.site,
+          e.messageId,
+          e.type,
+          e.event ?? null,
+          e.userId ?? null,
+          e.anonymousId ?? null,
+          e.timestamp,
+          e.receivedAt,
+          JSON.stringify(e),
+        ).changes,
       );
     }
     for (const c of set.consents) {
-      s.insertConsent.run(c.site, c.messageId, c.anonymousId ?? null, c.userId ?? null, c.timestamp, c.receivedAt,
-        c.consent.policyVersion, JSON.stringify(c.consent.categories), c.consent.method,
-        c.consent.bannerTextHash ?? null, c.consent.locale ?? null);
+      s.insertConsent.run(
+        c.site,
+        c.messageId,
+        c.anonymousId ?? null,
+        c.userId ?? null,
+        c.timestamp,
+        c.receivedAt,
+        c.consent.policyVersion,
+        JSON.stringify(c.consent.categories),
+        c.consent.method,
+        c.consent.bannerTextHash ?? null,
+        c.consent.locale ?? null,
+      );
       const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
-      if (bannerText && bannerTextHash) s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
+      if (bannerText && bannerTextHash)
+        s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
     }
-    for (const r of set.rejected) s.insertRejected.run(r.site, r.receivedAt, r.reason, r.message, r.payload, r.anonymousId ?? null, r.userId ?? null);
+    for (const r of set.rejected)
+      s.insertRejected.run(
+        r.site,
+        r.receivedAt,
+        r.reason,
+        r.message,
+        r.payload,
+        r.anonymousId ?? null,
+        r.userId ?? null,
+      );
     for (const link of set.links ?? []) linkStatements(link, newPersonId).forEach(run);
     for (const update of set.traits ?? []) traitsStatements(update, newPersonId, SQLITE_GRAPH).forEach(run);
     for (const signal of set.stitch ?? []) stitchStatements(signal).forEach(run);
@@ -138,7 +195,8 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     for (let attempt = 0; ; attempt++) {
       const [result] = db.prepare('pragma wal_checkpoint(truncate)').all() as { busy: number }[];
       if (result?.busy === 0) return;
-      if (attempt >= 50) throw new Error('the WAL could not be checkpointed: another process keeps reading the database');
+      if (attempt >= 50)
+        throw new Error('the WAL could not be checkpointed: another process keeps reading the database');
       await new Promise((done) => setTimeout(done, 20));
     }
   };
@@ -149,11 +207,16 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       // The version is read under the write lock, so a second instance starting at once waits and then finds it current.
       transaction(() => {
         db.exec('create table if not exists schema_migrations (version integer primary key, applied_at text not null)');
-        const row = db.prepare('select coalesce(max(version), 0) as version from schema_migrations').get() as { version: number };
+        const row = db.prepare('select coalesce(max(version), 0) as version from schema_migrations').get() as {
+          version: number;
+        };
         MIGRATIONS.slice(row.version).forEach((sql, offset) => {
           onStep?.(row.version + offset + 1, MIGRATIONS.length);
           db.exec(sql);
-          db.prepare('insert into schema_migrations (version, applied_at) values (?, ?)').run(row.version + offset + 1, new Date().toISOString());
+          db.prepare('insert into schema_migrations (version, applied_at) values (?, ?)').run(
+            row.version + offset + 1,
+            new Date().toISOString(),
+          );
         });
       });
       statements = prepared();
@@ -171,13 +234,17 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async eventSummary(ids: IdSet) {
-      const [row] = all<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(q.eventSummary(asStored(ids)));
+      const [row] = all<{ eventCount: number; firstSeen: string | null; lastSeen: string | null }>(
+        q.eventSummary(asStored(ids)),
+      );
       return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
-      return all<RejectedRow>({ sql: 'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?', params: [site, String(limit)] })
-        .map(rejectedFromRow);
+      return all<RejectedRow>({
+        sql: 'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?',
+        params: [site, String(limit)],
+      }).map(rejectedFromRow);
     },
 
     async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
@@ -193,7 +260,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async person(site: string, node: NodeRef) {
-      return personFromRows(all(q.personNodes(site, node.kind, node.id)), all(q.personTraits(site, node.kind, node.id)));
+      return personFromRows(
+        all(q.personNodes(site, node.kind, node.id)),
+        all(q.personTraits(site, node.kind, node.id)),
+      );
     },
 
     async edges(site: string, personId: string) {
@@ -219,7 +289,9 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     async erase(site, person, receipt) {
       try {
         const done = transaction(() => {
-          const erased = erasedCounts(q.eraseStatements({ ...asStored(person), deviceIds: person.deviceIds }, receipt).map(run));
+          const erased = erasedCounts(
+            q.eraseStatements({ ...asStored(person), deviceIds: person.deviceIds }, receipt).map(run),
+          );
           const done = { ...receipt, erased };
           run(q.receiptInsert(done));
           return done;
@@ -240,8 +312,11 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async findPersons(site: string, text: string, limit: number) {
-      const hits = [consoleQ.idsStartingWith(site, text, limit), consoleQ.emailsStartingWith(site, text.toLowerCase(), limit), consoleQ.eventIds(site, text)]
-        .flatMap((query) => all<PersonHit>(query));
+      const hits = [
+        consoleQ.idsStartingWith(site, text, limit),
+        consoleQ.emailsStartingWith(site, text.toLowerCase(), limit),
+        consoleQ.eventIds(site, text),
+      ].flatMap((query) => all<PersonHit>(query));
       return rankHits(text, hits, limit);
     },
 
@@ -325,7 +400,9 @@ function fileIdentity(path: string): FileIdentity | undefined {
 
 function fileProblem(path: string, opened: FileIdentity): string | null {
   const now = statSync(path, { throwIfNoEntry: false });
-  if (!now) return `${path} was deleted while the collector ran; restore it from a backup or restart the collector to start a new one.`;
-  if (now.dev !== opened.dev || now.ino !== opened.ino) return `${path} was replaced while the collector ran; restart the collector to open the new file.`;
+  if (!now)
+    return `${path} was deleted while the collector ran; restore it from a backup or restart the collector to start a new one.`;
+  if (now.dev !== opened.dev || now.ino !== opened.ino)
+    return `${path} was replaced while the collector ran; restart the collector to open the new file.`;
   return null;
 }

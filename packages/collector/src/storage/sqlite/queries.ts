@@ -91,7 +91,10 @@ export const deviceAnonymousId = (site: string, deviceId: string): Statement => 
 /** Forgets nonces past their token's expiry (they can no longer be replayed), then claims this one. */
 export const claimNonce = (nonce: string, expiresAt: string, now: string): Statement[] => [
   { sql: 'delete from linker_nonces where expires_at < ?', params: [now] },
-  { sql: 'insert into linker_nonces (nonce, expires_at) values (?, ?) on conflict (nonce) do nothing', params: [nonce, expiresAt] },
+  {
+    sql: 'insert into linker_nonces (nonce, expires_at) values (?, ?) on conflict (nonce) do nothing',
+    params: [nonce, expiresAt],
+  },
 ];
 
 // coalesce: an event without a userId must count as "not the person's", not as unknown (null).
@@ -122,14 +125,29 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
       sql: `update consent_log set anonymous_id = ? where +site = ? and ${IN('anonymous_id')} and (user_id is null or ${IN('user_id')})`,
       params: [pseudonym, site, ids(set.anonymousIds), ids(set.userIds)],
     },
-    { sql: `update consent_log set user_id = ? where +site = ? and ${IN('user_id')}`, params: [pseudonym, site, ids(set.userIds)] },
-    { sql: `delete from identity_traits where site = ? and kind || ':' || id in (select value from json_each(?))`, params: [site, nodes] },
+    {
+      sql: `update consent_log set user_id = ? where +site = ? and ${IN('user_id')}`,
+      params: [pseudonym, site, ids(set.userIds)],
+    },
+    {
+      sql: `delete from identity_traits where site = ? and kind || ':' || id in (select value from json_each(?))`,
+      params: [site, nodes],
+    },
     { sql: `delete from merge_moves where edge_seq in (${edges})`, params: [site, nodes, nodes] },
     { sql: `delete from merge_log where edge_seq in (${edges})`, params: [site, nodes, nodes] },
     { sql: `delete from identity_edges where seq in (${edges})`, params: [site, nodes, nodes] },
-    { sql: `delete from identities where site = ? and (person_id = ? or kind || ':' || id in (select value from json_each(?)))`, params: [site, person.personId, nodes] },
-    { sql: `delete from stitch_signals where site = ? and ${IN('anonymous_id')}`, params: [site, ids(set.anonymousIds)] },
-    { sql: `delete from stitch_candidates where site = ? and (${IN('anonymous_id')} or ${IN('candidate_id')})`, params: [site, ids(set.anonymousIds), ids(set.anonymousIds)] },
+    {
+      sql: `delete from identities where site = ? and (person_id = ? or kind || ':' || id in (select value from json_each(?)))`,
+      params: [site, person.personId, nodes],
+    },
+    {
+      sql: `delete from stitch_signals where site = ? and ${IN('anonymous_id')}`,
+      params: [site, ids(set.anonymousIds)],
+    },
+    {
+      sql: `delete from stitch_candidates where site = ? and (${IN('anonymous_id')} or ${IN('candidate_id')})`,
+      params: [site, ids(set.anonymousIds), ids(set.anonymousIds)],
+    },
     // A dead letter holds a batch of many people's events: only the person's are taken out of it.
     {
       sql: `update dead_letters set events = (select json_group_array(json(e.value)) from json_each(dead_letters.events) e where not ${DEAD_LETTER_MATCH})
