@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { DEVICE_COOKIE } from '../packages/collector/src/http/device.ts';
+import { DEVICE_COOKIE } from '../packages/collector/src/http/device-cookie.ts';
 import type { Storage, StoredEvent, WriteSet } from '../packages/collector/src/storage/storage.ts';
 import {
   SITE,

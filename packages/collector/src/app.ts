@@ -9,7 +9,7 @@ import { createLiveFeed } from './console/live-feed.ts';
 import { adminHandlers } from './http/admin.ts';
 import { publicCors } from './http/cors.ts';
 import { audienceHandlers } from './http/audiences.ts';
-import { createDeviceBindings } from './http/device.ts';
+import { createDeviceBindingCache } from './identity/device-cache.ts';
 import { figuresHandlers } from './http/figures.ts';
 import { MAX_BATCH_BYTES, ingestHandlers } from './http/ingest.ts';
 import { linkerHandlers } from './http/linker.ts';
@@ -27,12 +27,12 @@ export type { AppDeps } from './deps.ts';
 export function createApp(given: AppDeps) {
   const deps = withDefaults(given);
   const sites = createSites(deps.config);
-  const bindings = createDeviceBindings();
+  const devices = createDeviceBindingCache();
   const limits = createRequestLimits(deps);
   const live = createLiveFeed();
-  const ingest = ingestHandlers(deps, sites, bindings, limits, live);
+  const ingest = ingestHandlers(deps, sites, devices, limits, live);
   const linker = linkerHandlers(deps, sites, limits);
-  const admin = adminHandlers(deps, sites, bindings, live);
+  const admin = adminHandlers(deps, sites, devices, live);
   const segment = segmentHandlers(sites);
   const audiences = audienceHandlers(deps, sites);
   const figures = figuresHandlers(deps, sites);
@@ -90,7 +90,7 @@ export function createApp(given: AppDeps) {
   app.get('/v1/audiences', audiences.list);
   app.get('/v1/audiences/:key/members', audiences.members);
 
-  app.route('/console', consoleRoutes(deps, sites, live, bindings));
+  app.route('/console', consoleRoutes(deps, sites, live, devices));
 
   app.get('/v1/figures', adminAuth, figures.figures);
   app.get('/v1/predictions', adminAuth, figures.predictions);

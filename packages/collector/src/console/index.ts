@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
-import type { DeviceBindings } from '../http/device.ts';
+import type { DeviceBindingCache } from '../identity/device-cache.ts';
 import { replayDeadLetters } from '../forward/replay.ts';
 import { webhookDestination } from '../forward/webhook.ts';
 import { erasePerson, exportPerson } from '../persons.ts';
@@ -32,7 +32,7 @@ const KINDS: readonly string[] = ['user', 'anonymous', 'device'] satisfies NodeK
 // A live stream ends after this long; the browser's EventSource reconnects, and the session is checked again.
 const STREAM_MS = 5 * 60 * 1000;
 
-export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, bindings: DeviceBindings) {
+export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, devices: DeviceBindingCache) {
   const { clock } = deps;
   const now = () => clock().getTime();
   // Without KITH_SECRET, sessions hold on this instance only (as linker tokens do).
@@ -199,7 +199,7 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     }
     const receipt = await erasePerson(deps.storage, site, data.key, clock());
     if (!receipt) return nothingHeld(c, node);
-    bindings.clear();
+    devices.clear();
     live.forget(site, data.person);
     return page(c, erasedPage(frame(c), receipt));
   });

@@ -4,13 +4,13 @@ import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import { erasePerson, exportPerson, personIds, resolvePerson, showPerson } from '../persons.ts';
 import type { Sites } from '../sites.ts';
-import type { DeviceBindings } from './device.ts';
+import type { DeviceBindingCache } from '../identity/device-cache.ts';
 import type { IdKind, PersonKey } from '../storage/storage.ts';
 
 const KINDS: readonly string[] = ['user', 'anonymous'] satisfies IdKind[];
 
 /** The person API (behind the bearer token, see app.ts): show, events, export (Art. 15), erase (Art. 17). */
-export function adminHandlers(deps: ResolvedDeps, sites: Sites, bindings: DeviceBindings, live?: LiveFeed) {
+export function adminHandlers(deps: ResolvedDeps, sites: Sites, devices: DeviceBindingCache, live?: LiveFeed) {
   const { clock } = deps;
   const notFound = (key: PersonKey): never => {
     throw new KithError('not_found', 404, `Nothing is held on ${key.kind} ID "${key.id.slice(0, 200)}" for this site.`);
@@ -44,7 +44,7 @@ export function adminHandlers(deps: ResolvedDeps, sites: Sites, bindings: Device
       const site = siteOf(c, sites);
       const person = await resolvePerson(deps.storage, site, key);
       const receipt = (await erasePerson(deps.storage, site, key, clock())) ?? notFound(key);
-      bindings.clear();
+      devices.clear();
       live?.forget(site, person);
       return c.json({ ok: true, receipt });
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signLinker } from './linker-token.ts';
+import { signLinker } from '../identity/linker-token.ts';
 import { SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';
 
 const granted = { consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } } };

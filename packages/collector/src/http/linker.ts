@@ -3,8 +3,8 @@ import type { LinkerRedeemResponse, LinkerResponse } from '@kith/sdk/contract';
 import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
 import type { Sites } from '../sites.ts';
-import { authorize, readJson } from './ingest.ts';
-import { LINKER_LIFETIME_MS, readLinker, signLinker } from './linker-token.ts';
+import { authorize, readJson } from './request.ts';
+import { LINKER_LIFETIME_MS, readLinker, signLinker } from '../identity/linker-token.ts';
 import type { RequestLimits } from './rate-limit.ts';
 
 /** POST /v1/linker (a token for a link to another of the site's domains) and /v1/linker/redeem (on arrival there). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../app.ts';
-import { signLinker } from './linker-token.ts';
+import { signLinker } from '../identity/linker-token.ts';
 import { devConfig } from '../config.ts';
 import { createSqliteStorage } from '../storage/sqlite/index.ts';
 import { ADMIN_TOKEN, SHOP_KEY, testApp, trackEvent } from '../../test/support/app.ts';

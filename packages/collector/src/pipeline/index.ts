@@ -5,10 +5,12 @@ import { checkBannerText, checkConsent } from './consent.ts';
 import { mapConsent, type ConsentMapping } from './consent-mapping.ts';
 import { createEnricher, type Arrival } from './enrich.ts';
 import { checkUserIds } from './identity-ids.ts';
-import { learnIdentity, type IdentityLearnt } from './identity.ts';
+import type { DeviceDecision } from '../identity/device.ts';
+import { learnIdentity } from '../identity/learn.ts';
 import { normalize } from './normalize.ts';
 import { REJECT_REASONS, isRejection, type RejectReason } from './reasons.ts';
 import { quarantined } from './quarantine.ts';
+import { resolveIdentity, type IdentityContext } from './resolve-identity.ts';
 import { MAX_EVENT_BYTES, validate } from './validate.ts';
 
 export interface PipelineInput extends Arrival {
@@ -22,17 +24,22 @@ export interface PipelineInput extends Arrival {
   fromBrowser: boolean;
   /** The site's map from another consent manager's categories to Kith's. */
   consentMapping?: ConsentMapping;
+  identity: IdentityContext;
 }
 
 export interface PipelineOutput {
   set: WriteSet;
   rejected: RejectedItem[];
-  browser: IdentityLearnt['browser'];
+  /** The device behind a browser request, for its cookie and the restored anonymous ID. */
+  device: DeviceDecision;
 }
 
 const utf8 = new TextEncoder();
 
-/** validate -> normalize -> check IDs and consent -> enrich, per event; bad events are quarantined, never dropped. */
+/**
+ * validate -> normalize -> check IDs and consent -> enrich, per event (bad events are quarantined, never
+ * dropped), then resolve identity for the request's accepted events.
+ */
 export async function runPipeline(input: PipelineInput): Promise<PipelineOutput> {
   const set: WriteSet = { events: [], consents: [], rejected: [] };
   const rejected: RejectedItem[] = [];
@@ -82,7 +89,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutput>
   const { links, traits, browser } = learnIdentity(accepted);
   if (links.length > 0) set.links = links;
   if (traits.length > 0) set.traits = traits;
-  return { set, rejected, browser };
+  const device = await resolveIdentity(set, browser, input.site, input.receivedAt, input.identity);
+  return { set, rejected, device };
 }
 
 function consentRecord(event: StoredEvent) {
