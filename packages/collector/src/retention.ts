@@ -1,6 +1,6 @@
 // Retention (config "retentionDays"): stored data older than the period is deleted, oldest first, a
-// chunk at a time (storage/retention.ts says what is deleted and what is kept).
-import type { ExpiredCounts } from './storage/retention.ts';
+// chunk at a time (storage/expire.ts says what is deleted and what is kept).
+import type { ExpiredCounts } from './storage/expire.ts';
 import type { Storage } from './storage/storage.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

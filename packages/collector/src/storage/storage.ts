@@ -1,4 +1,4 @@
-import type { ExpiredCounts } from './retention.ts';
+import type { ExpiredCounts } from './expire.ts';
 import type { ConsentProperties, KithEvent } from '@kith/sdk/contract';
 
 /** An event as the collector stores it: the client's event plus what the collector knows. */
@@ -229,7 +229,7 @@ export interface Storage extends ForwardStore {
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**
    * Retention: deletes one chunk (up to `chunk` rows of each kind, oldest first) of what was
-   * stored before `cutoff`; see retention.ts. Call again while a count comes back as `chunk`.
+   * stored before `cutoff`; see expire.ts. Call again while a count comes back as `chunk`.
    */
   expire(cutoff: Date, chunk: number): Promise<ExpiredCounts>;
   /** What stops storage from writing now (a sentence for the operator), or null when it can write: `/readyz`. */

@@ -13,7 +13,7 @@ import {
   type EdgeRow,
   type RejectedRow,
 } from '../rows.ts';
-import { expireStatements, expiredCounts } from '../retention.ts';
+import { expireStatements, expiredCounts } from '../expire.ts';
 import * as q from '../sqlite-dialect/queries.ts';
 import { countsByName, type NamedStatements, type Statement } from '../statement.ts';
 import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, onConflict, type Table } from '../tables.ts';

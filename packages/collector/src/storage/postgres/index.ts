@@ -30,7 +30,7 @@ import type {
   StoredEvent,
   WriteSet,
 } from '../storage.ts';
-import { expireStatements, expiredCounts } from '../retention.ts';
+import { expireStatements, expiredCounts } from '../expire.ts';
 import { countsByName, numbered, type NamedStatements, type SqlValue, type Statement } from '../statement.ts';
 import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, type RowValue, type Table } from '../tables.ts';
 import * as q from './queries.ts';

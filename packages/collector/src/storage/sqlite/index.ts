@@ -31,7 +31,7 @@ import type {
   WriteResult,
   WriteSet,
 } from '../storage.ts';
-import { expireStatements, expiredCounts } from '../retention.ts';
+import { expireStatements, expiredCounts } from '../expire.ts';
 import * as q from '../sqlite-dialect/queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite-dialect/console-queries.ts';
