@@ -30,7 +30,8 @@ const scriptTag = {
   // Names of methods and options that only the SDK's own modules pass between them, shortened like
   // variables; none is public API, part of the wire format or a DOM name. kith.js and kith-banner.js
   // share the names through esbuild's mangle cache.
-  mangleProps: /^(persist|forget|renew|restored|persists|onChoice|onDismiss|current|collector|framed)$/,
+  mangleProps:
+    /^(persist|forget|renew|restored|persists|onChoice|onDismiss|current|collector|framed|granted|adopt|decide|record)$/,
   // V8's explicit compile hint: every function is compiled with the script, off the main thread while
   // it streams in, instead of on the main thread at its first call (half the time kith.js took to run).
   banner: { js: '//# allFunctionsCalledOnLoad' },

@@ -1,24 +1,17 @@
 import { loadBanner, openBanner } from './consent/lazy-banner.ts';
 import { consentModeDefault, consentModeUpdate } from './consent/consent-mode.ts';
 import { consentState, optionalCategories, readChoice, saveChoice } from './consent/consent.ts';
-import { consentProperties, type BannerProof } from './consent/proof.ts';
+import { createConsentGate, type Recorded } from './consent/gate.ts';
 import type { SiteCategory, TextKey } from './consent/texts.ts';
 import { campaignOf, eventContext, pageProperties } from './context/context.ts';
 import { onNavigation } from './context/navigation.ts';
-import type {
-  ConsentCategories,
-  ConsentMethod,
-  ConsentState,
-  KithEvent,
-  LinkerRedeemRequest,
-  LinkerRequest,
-} from './contract.ts';
+import type { ConsentCategories, ConsentState, KithEvent, LinkerRedeemRequest, LinkerRequest } from './contract.ts';
 import { registrableDomain } from './cookie.ts';
 import { createIdentity } from './identity/identity.ts';
 import { arrivalToken, decorateLinks } from './identity/linker.ts';
 import { afterLoad, nextTask } from './later.ts';
 import { post } from './queue/post.ts';
-import { createQueue, warnDropped, type Queue } from './queue/queue.ts';
+import { createQueue, type Queue } from './queue/queue.ts';
 
 export type * from './contract.ts';
 export type { SiteCategory, TextKey };
@@ -99,11 +92,6 @@ export interface Kith {
   flush(): Promise<void>;
 }
 
-/** Events tracked before a choice are held in memory; past this many, the rest are dropped and counted. */
-const MAX_HELD = 100;
-
-type Recorded = Pick<KithEvent, 'type' | 'event' | 'name' | 'properties' | 'traits' | 'previousId' | 'groupId'>;
-
 export function createKith(options: KithOptions): Kith {
   const { writeKey, host = '', trackPages, consent: consentOptions = {}, cookieDomain, linkerDomains } = options;
   if (!writeKey) throw Error('kith: writeKey is required');
@@ -118,8 +106,6 @@ export function createKith(options: KithOptions): Kith {
   const optional = optionalCategories(Object.keys(categories));
   const domain = () => cookieDomain ?? registrableDomain();
   const identity = createIdentity(domain);
-  let consent: ConsentState | null = null;
-  const analytics = () => !!consent?.categories.analytics;
   const collector = host.replace(/\/$/, '') + '/v1/';
   // Without a stored choice the banner will show: its module loads while the page is parsed, not after.
   if (!readChoice(policyVersion, optional, lifetimeDays)) void loadBanner(collector);
@@ -127,11 +113,12 @@ export function createKith(options: KithOptions): Kith {
   let queue: Queue;
   // Taken out of the address bar at once; redeemed once analytics is granted, dropped if it is not.
   let linkerToken = arrivalToken();
-  // A choice, stored or new: Google's tags are told; with analytics the IDs are read or made, then the
-  // arrival is linked; without, they go.
+  // A choice, stored or new: the banner closes, Google's tags are told; with analytics the IDs are read
+  // or made, then the arrival is linked; without, they go.
   const apply = (state: ConsentState) => {
+    close();
     if (googleConsentMode) consentModeUpdate(state);
-    if (analytics()) {
+    if (gate.granted()) {
       identity.persist();
       // The answer only says which ID the token carried: nothing to do with it, not even on an error.
       if (linkerToken) {
@@ -146,12 +133,11 @@ export function createKith(options: KithOptions): Kith {
   };
   // The campaign is the landing page's: it stays with the visit through client-side navigation.
   const landing = location.search;
-  // Events tracked before a choice: in memory only, sent if analytics is granted, dropped if not.
-  // A `reset()` among them is held too (as null), to be done in its place once the IDs may be read.
-  let held: (KithEvent | null)[] = [];
-  let heldDropped = 0;
   let closeBanner: (() => void) | undefined;
-  const listeners = new Set<(state: ConsentState) => void>();
+  const close = () => {
+    closeBanner?.();
+    closeBanner = undefined;
+  };
 
   // Every hand-over to the queue goes through this chain, so a consent event, whose proof is
   // hashed asynchronously, still leaves before the events it released, and a withdrawal clears
@@ -159,11 +145,11 @@ export function createKith(options: KithOptions): Kith {
   // Its first step, a task after the script, reads the stored choice; until then, a choice or an
   // `open()` waits in it too.
   let sequence: Promise<unknown> = nextTask().then(start);
-  const inOrder = (step: () => unknown) => {
-    sequence = sequence.then(step).catch(reportError);
+  const inOrder = (step: (queue: Queue) => unknown) => {
+    sequence = sequence.then(() => step(queue)).catch(reportError);
   };
-  // At once, once started.
-  const once = (step: () => unknown) => (queue ? step() : inOrder(step));
+  // At once if started, else in order once it has.
+  const whenStarted = (step: () => unknown) => (queue ? step() : inOrder(step));
   // Steps may add steps: done when the chain has stopped growing.
   const settled = async () => {
     for (let last; last != sequence;) await (last = sequence);
@@ -177,68 +163,28 @@ export function createKith(options: KithOptions): Kith {
     context: eventContext(campaignOf(landing)),
   });
 
-  // The ID and consent are applied on release, so held events get what the choice brought.
-  const stamp = (event: KithEvent, state: ConsentState): KithEvent => {
-    const anonymousId = identity.anonymousId();
-    const released = { ...event, anonymousId, context: { ...event.context, consent: state } };
-    if (event.type == 'alias') released.previousId ??= anonymousId;
-    return released;
-  };
-
-  const record = (event: Recorded) => {
-    const recorded = make(event);
-    if (!consent) {
-      if (held.length < MAX_HELD) held.push(recorded);
-      else heldDropped++;
-    } else if (analytics()) {
-      const released = stamp(recorded, consent);
-      inOrder(() => queue.push(released));
-    }
-  };
-
-  const close = () => {
-    closeBanner?.();
-    closeBanner = undefined;
-  };
-
-  // The events held before the choice: stamped with it when it grants analytics, else dropped.
-  const release = (state: ConsentState) => {
-    const granted = analytics();
-    const released = granted ? held.flatMap((event) => (event ? [stamp(event, state)] : (identity.renew(), []))) : [];
-    if (granted) warnDropped(heldDropped, `over the ${MAX_HELD} held before the consent choice`);
-    held = [];
-    heldDropped = 0;
-    return released;
-  };
-
-  const decide = (chosen: Partial<ConsentCategories>, method: ConsentMethod, proof?: BannerProof) => {
-    const state = (consent = consentState(policyVersion, chosen, optional));
-    const granted = analytics();
-    saveChoice(state, lifetimeDays, domain());
-    close();
-    apply(state);
-    const choice = stamp(make({ type: 'consent' }), state);
-    // Proof of a choice is owed even when analytics is denied; it then goes under a one-time ID kept nowhere.
-    choice.anonymousId ??= crypto.randomUUID();
-    const properties = consentProperties(state, method, proof);
-    const released = release(state);
-    inOrder(async () => {
-      if (!granted) queue.clear();
-      choice.properties = { ...(await properties) };
-      [choice, ...released].forEach(queue.push);
-      void queue.flush();
-    });
-    listeners.forEach((listener) => listener(state));
-  };
+  // Events tracked before a choice are held by the gate until one is made.
+  const gate = createConsentGate(
+    identity,
+    (chosen) => {
+      const state = consentState(policyVersion, chosen, optional);
+      saveChoice(state, lifetimeDays, domain());
+      return state;
+    },
+    apply,
+    make,
+    inOrder,
+  );
+  const record = gate.record;
 
   const open = () => {
     closeBanner ??= openBanner({
       ...consentOptions,
       collector,
       gpc: !!(navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl,
-      current: consent?.categories,
-      onChoice: decide,
-      onDismiss: consent ? close : undefined,
+      current: gate.current()?.categories,
+      onChoice: gate.decide,
+      onDismiss: gate.current() ? close : undefined,
     });
   };
 
@@ -250,22 +196,21 @@ export function createKith(options: KithOptions): Kith {
       writeKey,
       flushAt: options.flushAt ?? 15,
       flushInterval: options.flushInterval ?? 2000,
-      persists: analytics,
+      persists: gate.granted,
       restore: identity.restore,
       restored: identity.restored,
     });
-    consent = readChoice(policyVersion, optional, lifetimeDays);
-    if (!consent) open();
+    const stored = readChoice(policyVersion, optional, lifetimeDays);
+    if (!stored) open();
     else {
-      apply(consent);
-      release(consent).forEach(queue.push);
+      gate.adopt(stored).forEach(queue.push);
       // What an earlier page could not send, once this one has loaded.
       afterLoad(queue.flush);
     }
     if (linkerDomains) {
       decorateLinks(
         linkerDomains,
-        () => (analytics() ? (domain() ?? location.hostname) : undefined),
+        () => (gate.granted() ? (domain() ?? location.hostname) : undefined),
         (target, signal) =>
           post(
             collector + 'linker',
@@ -293,19 +238,13 @@ export function createKith(options: KithOptions): Kith {
       record({ type: 'alias', previousId });
     },
     group: (groupId, traits = {}) => record({ type: 'group', groupId, traits }),
-    reset() {
-      identity.reset();
-      if (!consent) held.push(null);
-    },
+    reset: gate.reset,
     ready: settled,
     consent: {
-      get: () => consent,
-      choose: (categories) => void once(() => decide(categories, 'api')),
-      open: () => void once(open),
-      onChange(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
+      get: gate.current,
+      choose: (categories) => void whenStarted(() => gate.decide(categories, 'api')),
+      open: () => void whenStarted(open),
+      onChange: gate.onChange,
     },
     user: () => ({ anonymousId: identity.anonymousId(), userId: identity.userId() }),
     flush: () => settled().then(() => queue.flush()),
