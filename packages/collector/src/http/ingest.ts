@@ -4,6 +4,7 @@ import type { SiteConfig } from '../config.ts';
 import type { ClientInfo, Env, ResolvedDeps } from '../deps.ts';
 import type { LiveFeed } from '../console/live-feed.ts';
 import { KithError } from '../errors.ts';
+import { readBody } from './body.ts';
 import { isBrowserRequest } from './browser-request.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import type { RequestLimits } from './rate-limit.ts';
@@ -155,7 +156,7 @@ interface JsonBody {
 }
 
 export async function readJson(c: Context<Env>): Promise<JsonBody> {
-  const buffer = await c.req.arrayBuffer();
+  const buffer = await readBody(c, MAX_BATCH_BYTES);
   const text = utf8.decode(buffer);
   let body: unknown;
   try {
