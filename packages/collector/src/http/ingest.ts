@@ -174,9 +174,12 @@ export async function readJson(c: Context<Env>): Promise<JsonBody> {
   return { body: body as Body, bytes: buffer.byteLength, text };
 }
 
-/** The write key names the site (HTTP Basic username, as Segment sends it, or `writeKey` in the body). */
+/**
+ * The write key names the site: HTTP Basic username (as Segment sends it), `writeKey` in the body,
+ * or `?writeKey=` (RudderStack's beacons, which can set no header).
+ */
 export function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig {
-  const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey;
+  const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey ?? c.req.query('writeKey');
   if (typeof writeKey !== 'string' || writeKey === '') {
     throw new KithError(
       'unauthorized',
