@@ -82,6 +82,17 @@ describe('gzipped request bodies (RudderStack’s Node SDK sends every batch gzi
     });
   });
 
+  it('takes x-gzip, gzip’s old name, as gzip', async () => {
+    const { app } = await testApp();
+    const body = gzipSync(JSON.stringify({ batch: [trackEvent('x-gz')] }));
+    const res = await app.request('/v1/batch', {
+      method: 'POST',
+      headers: { ...gzipped, 'Content-Encoding': 'x-gzip' },
+      body,
+    });
+    expect(await res.json()).toMatchObject({ ok: true, accepted: 1 });
+  });
+
   it('inflates a gzipped single event on a single-event path', async () => {
     const { app } = await testApp();
     const body = gzipSync(JSON.stringify(trackEvent('gz-single')));

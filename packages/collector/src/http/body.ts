@@ -11,7 +11,8 @@ import { KithError } from '../errors.ts';
 export async function readBody(c: Context<Env>, maxBytes: number): Promise<Uint8Array> {
   const encoding = (c.req.header('content-encoding') ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return new Uint8Array(await c.req.arrayBuffer());
-  if (encoding !== 'gzip') {
+  // x-gzip is gzip's old name, which HTTP/1.1 asks servers to accept as gzip.
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new KithError(
       'unsupported_encoding',
       415,
