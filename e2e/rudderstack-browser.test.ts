@@ -136,6 +136,28 @@ describe("RudderStack's browser SDK (bundled build) in Chromium, pointed at Kith
     await context.close();
   });
 
+  it('delivers batched calls to /v1/batch when loaded with batching on', async () => {
+    const { tab, posted, context } = await visitor(
+      { allowed: ['C0002'], denied: [] },
+      { queueOptions: { batch: { enabled: true, maxItems: 3, flushInterval: 200 } } },
+    );
+    await tab.evaluate(() => {
+      const rudder = (window as unknown as PageGlobals).rudder;
+      rudder.page('Home');
+      rudder.track('Product Viewed', { sku: 'mug' });
+      rudder.identify('rs-batched', { plan: 'pro' });
+    });
+    const stored = await eventually(async () => {
+      const events = await person('user', 'rs-batched');
+      return events.length >= 3 ? events : undefined;
+    });
+    const batches = posted().filter(({ request }) => new URL(request.url()).pathname === '/v1/batch');
+    const sent = batches.flatMap(({ body }) => body.batch as { messageId: string }[]);
+    expect(sent.map((event) => event.messageId).sort()).toEqual(stored.map((e) => e.messageId).sort());
+    expect(posted().filter(({ request }) => new URL(request.url()).pathname !== '/v1/batch')).toEqual([]);
+    await context.close();
+  });
+
   it('delivers through its beacon path when loaded with useBeacon', async () => {
     const { tab, posted, context } = await visitor(
       { allowed: ['C0002'], denied: [] },
