@@ -12,7 +12,6 @@ import { runPipeline } from '../pipeline/index.ts';
 import { MAX_EVENT_BYTES, isPlausibleTime, mayHoldLoneSurrogates } from '../pipeline/validate.ts';
 import type { Sites } from '../sites.ts';
 
-export const MAX_BATCH_BYTES = 500 * 1024;
 export const MAX_BATCH_EVENTS = 2500;
 
 /** POST /v1/batch and the single-event paths, in Segment's wire format. */

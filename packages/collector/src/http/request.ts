@@ -3,7 +3,11 @@ import type { Context } from 'hono';
 import type { SiteConfig } from '../config.ts';
 import type { Env } from '../deps.ts';
 import { KithError } from '../errors.ts';
+import { readBody } from './body.ts';
 import type { Sites } from '../sites.ts';
+
+/** The largest body a public POST may send (after gzip inflation). */
+export const MAX_BATCH_BYTES = 500 * 1024;
 
 type Body = Record<string, unknown>;
 
@@ -17,7 +21,7 @@ export interface JsonBody {
 }
 
 export async function readJson(c: Context<Env>): Promise<JsonBody> {
-  const buffer = await c.req.arrayBuffer();
+  const buffer = await readBody(c, MAX_BATCH_BYTES);
   const text = utf8.decode(buffer);
   let body: unknown;
   try {
@@ -35,9 +39,12 @@ export async function readJson(c: Context<Env>): Promise<JsonBody> {
   return { body: body as Body, bytes: buffer.byteLength, text };
 }
 
-/** The write key names the site (HTTP Basic username, as Segment sends it, or `writeKey` in the body). */
+/**
+ * The write key names the site: HTTP Basic username (as Segment sends it), `writeKey` in the body,
+ * or `?writeKey=` (RudderStack's beacons, which can set no header).
+ */
 export function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig {
-  const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey;
+  const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey ?? c.req.query('writeKey');
   if (typeof writeKey !== 'string' || writeKey === '') {
     throw new KithError(
       'unauthorized',
