@@ -1,4 +1,5 @@
-import type { NodeRef, PersonEvent, Storage, TraitsUpdate } from '../storage/storage.ts';
+import type { AudienceEngine } from '../audiences/engine.ts';
+import type { NodeRef, PersonEvent, Storage, TraitsUpdate, WriteSet } from '../storage/storage.ts';
 import { NotEnoughOrders, currentHistories, fitPredictions, scoreCustomer, type PredictionModel } from './predict.ts';
 import { coPurchases, nextBestChannel, nextBestProducts } from './recommend.ts';
 import { rfmScores } from './rfm.ts';
@@ -25,12 +26,13 @@ export interface Refit {
 /**
  * Refits a site on its stored `Order Completed` events (person = customer; `revenue`, else
  * `total`, is the order value), keeps the model, and writes every customer's scores as ordinary
- * person traits (through `Storage.write`), so audience definitions use them like any other trait.
+ * person traits (through `Storage.write`), so audience definitions use them like any other trait:
+ * the audience engine, when given, re-evaluates each scored person.
  */
 export async function refitSite(
   storage: Storage,
   site: string,
-  options: { calibrationEnd?: string; now: Date },
+  options: { calibrationEnd?: string; now: Date; audiences?: Pick<AudienceEngine, 'touched'> | undefined },
 ): Promise<Refit> {
   const customers = customersOf(await storage.siteEvents({ site }));
   const orders: Order[] = [];
@@ -56,12 +58,14 @@ export async function refitSite(
     at,
   }));
   for (let start = 0; start < updates.length; start += TRAITS_PER_WRITE) {
-    await storage.write({
+    const set: WriteSet = {
       events: [],
       consents: [],
       rejected: [],
       traits: updates.slice(start, start + TRAITS_PER_WRITE),
-    });
+    };
+    await storage.write(set);
+    options.audiences?.touched(set);
   }
   return { model, ...(unfitted ? { unfitted } : {}), scored: updates.length };
 }
