@@ -5,28 +5,59 @@ import type { PgStatement } from './queries.ts';
 const FAR_PAST = '0000';
 const FAR_FUTURE = '9999';
 
-export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): PgStatement => ({
-  sql: `select p.person_id as "personId",
+/** The same rows as sqlite/figures-queries.ts's siteEvents. */
+export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): PgStatement => {
+  const named = `e.type = 'track' and e.event = any($4::text[])`;
+  // The same condition as the partial index events_with_campaign.
+  const withCampaign = `(e.body -> 'context' -> 'campaign') is not null`;
+  const select = (condition: string) =>
+    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body from events e
+      where e.site = $1 and e.timestamp >= $2 and e.timestamp < $3 and ${condition}`;
+  const selected =
+    query.events && query.campaigns
+      ? `${select(named)} union all ${select(`${withCampaign} and not (${named})`)}`
+      : query.events
+        ? select(named)
+        : query.campaigns
+          ? select(withCampaign)
+          : select('true');
+  return {
+    sql: `select p.person_id as "personId",
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
       p.user_id as "userId", p.anonymous_id as "anonymousId", p.type, p.event, p.timestamp,
       p.body->'properties'->>'revenue' as revenue, p.body->'properties'->>'total' as total,
       p.body->'properties'->>'products' as products,
       p.body->'context'->'campaign'->>'source' as source, p.body->'context'->'campaign'->>'medium' as medium,
       p.body->'context'->'campaign'->>'name' as name
-    from (select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body,
+    from (select e.*,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
-      from events e
+      from (${selected}) e
       left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
-      left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
-      where e.site = $1 and e.timestamp >= $2 and e.timestamp < $3
-        ${query.events ? `and e.type = 'track' and e.event = any($4::text[])` : ''}) p
+      left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id) p
     order by p.timestamp, p.seq`,
-  values: [
-    query.site,
-    text(query.from ?? FAR_PAST),
-    text(query.to ?? FAR_FUTURE),
-    ...(query.events ? [query.events.map(text)] : []),
-  ],
+    values: [
+      query.site,
+      text(query.from ?? FAR_PAST),
+      text(query.to ?? FAR_FUTURE),
+      ...(query.events ? [query.events.map(text)] : []),
+    ],
+  };
+};
+
+/** The persons seen in the window (each resolved as in siteEvents), and those of them known by a user ID. */
+export const siteVisitors = (window: SiteWindow, text: (value: string) => string): PgStatement => ({
+  sql: `with seen as (select distinct user_id, anonymous_id from events where site = $1 and timestamp >= $2 and timestamp < $3),
+    persons as (
+      select coalesce(u.person_id, a.person_id, case when s.user_id is not null then 'user:' || s.user_id else 'anonymous:' || s.anonymous_id end) as person_id,
+        bool_or(s.user_id is not null) as named
+      from seen s
+      left join identities u on u.site = $1 and u.kind = 'user' and u.id = s.user_id
+      left join identities a on a.site = $1 and a.kind = 'anonymous' and a.id = s.anonymous_id
+      group by 1)
+    select count(*)::int as visitors,
+      (count(*) filter (where named or exists (select 1 from identities i where i.site = $1 and i.person_id = p.person_id and i.kind = 'user')))::int as identified
+    from persons p`,
+  values: [window.site, text(window.from ?? FAR_PAST), text(window.to ?? FAR_FUTURE)],
 });
 
 export const siteConsents = (window: SiteWindow, text: (value: string) => string): PgStatement => ({
