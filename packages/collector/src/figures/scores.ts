@@ -34,7 +34,8 @@ export async function refitSite(
   site: string,
   options: { calibrationEnd?: string; now: Date; audiences?: Pick<AudienceEngine, 'touched'> | undefined },
 ): Promise<Refit> {
-  const customers = customersOf(await storage.siteEvents({ site }));
+  // Orders, and the events that carry a campaign (the channel that brought a customer back): no other event tells anything here.
+  const customers = customersOf(await storage.siteEvents({ site, events: [ORDER_COMPLETED], campaigns: true }));
   const orders: Order[] = [];
   for (const [customer, { orders: own }] of customers)
     for (const { day, value } of own) orders.push({ customer, day, value });
@@ -95,7 +96,7 @@ function customersOf(events: readonly PersonEvent[]): Map<string, Customer> {
       products: event.products.flatMap(productKey),
     });
   }
-  // A customer's traits go to their user ID when they have one, on any of their events.
+  // A customer's traits go to their user ID when one of these events names it (any node of the person would do).
   for (const [personId, customer] of customers) {
     const userId = userOf.get(personId);
     if (userId) customer.node = { kind: 'user', id: userId };
