@@ -169,7 +169,7 @@ try {
   const looked = await seconds(() =>
     storage.siteEvents({ site: 'shop', to: period.to, events: ['Order Completed'], campaigns: true }),
   );
-  const steps = await seconds(() => storage.siteEvents({ ...window, events: funnel }));
+  const steps = await seconds(() => storage.siteEvents({ ...window, events: funnel, namesOnly: true }));
   await storage.close();
 
   const db = new DatabaseSync(path);

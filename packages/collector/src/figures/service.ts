@@ -18,7 +18,9 @@ export async function siteFigures(
   const [visitors, events, funnelEvents, consents] = await Promise.all([
     storage.siteVisitors({ site, from: period.from, to: period.to }),
     storage.siteEvents({ site, to: period.to, events: [ORDER_COMPLETED], campaigns: true }),
-    funnel.length > 0 ? storage.siteEvents({ site, from: period.from, to: period.to, events: [...funnel] }) : [],
+    funnel.length > 0
+      ? storage.siteEvents({ site, from: period.from, to: period.to, events: [...funnel], namesOnly: true })
+      : [],
     storage.siteConsents({ site, from: period.from, to: period.to }),
   ]);
   return computeFigures(events, consents, period, funnel, { visitors, funnelEvents });

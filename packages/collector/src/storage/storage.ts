@@ -262,6 +262,8 @@ export interface SiteEventQuery extends SiteWindow {
   events?: string[];
   /** Only events that carry a campaign (`context.campaign`): what brought a person, for attribution. */
   campaigns?: boolean;
+  /** Who, what and when only: no body is read, so value, products and campaign stay empty (a funnel needs no more). */
+  namesOnly?: boolean;
 }
 
 export interface SiteVisitors {

@@ -113,6 +113,10 @@ export function describeFiguresContract(subject: () => StorageUnderTest): void {
     // ada (phone and laptop), the stranger, and bo (a user ID the graph has not linked).
     expect(await storage().siteVisitors(march)).toEqual({ visitors: 3, identified: 2 });
     expect(await storage().siteVisitors({ ...march, site: 'nowhere' })).toEqual({ visitors: 0, identified: 0 });
+    // A funnel's steps without their bodies.
+    expect(await storage().siteEvents({ ...march, events: ['Order Completed'], namesOnly: true })).toEqual([
+      expect.objectContaining({ userId: 'ada', event: 'Order Completed', value: null, products: [], campaign: null }),
+    ]);
     // An order that carries a campaign is read once.
     const looked = await storage().siteEvents({ ...march, events: ['Order Completed'], campaigns: true });
     expect(looked.map((e) => e.event ?? e.type)).toEqual(['Order Completed']);

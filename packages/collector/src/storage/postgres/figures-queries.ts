@@ -11,7 +11,7 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
   // The same condition as the partial index events_with_campaign.
   const withCampaign = `(e.body -> 'context' -> 'campaign') is not null`;
   const select = (condition: string) =>
-    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body from events e
+    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e
       where e.site = $1 and e.timestamp >= $2 and e.timestamp < $3 and ${condition}`;
   const selected =
     query.events && query.campaigns
@@ -25,10 +25,14 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
     sql: `select p.person_id as "personId",
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
       p.user_id as "userId", p.anonymous_id as "anonymousId", p.type, p.event, p.timestamp,
-      p.body->'properties'->>'revenue' as revenue, p.body->'properties'->>'total' as total,
+      ${
+        query.namesOnly
+          ? 'null as revenue, null as total, null as products, null as source, null as medium, null as name'
+          : `p.body->'properties'->>'revenue' as revenue, p.body->'properties'->>'total' as total,
       p.body->'properties'->>'products' as products,
       p.body->'context'->'campaign'->>'source' as source, p.body->'context'->'campaign'->>'medium' as medium,
-      p.body->'context'->'campaign'->>'name' as name
+      p.body->'context'->'campaign'->>'name' as name`
+      }
     from (select e.*,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
       from (${selected}) e

@@ -17,7 +17,7 @@ export const siteEvents = (query: SiteEventQuery): Statement => {
   const withCampaign = `json_extract(e.body, '$.context.campaign') is not null`;
   const names = JSON.stringify(query.events ?? []);
   const select = (condition: string) =>
-    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body from events e
+    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e
       where e.site = ? and e.timestamp >= ? and e.timestamp < ? and ${condition}`;
   const selected =
     query.events && query.campaigns
@@ -35,8 +35,12 @@ export const siteEvents = (query: SiteEventQuery): Statement => {
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
       p.user_id as userId, p.anonymous_id as anonymousId, p.type, p.event, p.timestamp,
       -- One parse of the body for every field (json_extract with several paths answers a JSON array).
-      json_extract(p.body, '$.properties.revenue', '$.properties.total', '$.properties.products',
-        '$.context.campaign.source', '$.context.campaign.medium', '$.context.campaign.name') as extracted
+      ${
+        query.namesOnly
+          ? `'[]'`
+          : `json_extract(p.body, '$.properties.revenue', '$.properties.total', '$.properties.products',
+        '$.context.campaign.source', '$.context.campaign.medium', '$.context.campaign.name')`
+      } as extracted
     from (select e.*,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
       from (${selected.sql}) e
