@@ -233,7 +233,7 @@ export const MIGRATIONS: readonly string[] = [
   // 6: figures read a site's window without its bodies (see the sqlite adapter's schema).
   `
   create index events_by_site_time on events (site, timestamp, user_id, anonymous_id);
-  create index events_by_site_event on events (site, event, timestamp) where type = 'track';
+  create index events_by_site_event on events (site, event, timestamp, user_id, anonymous_id) where type = 'track';
   create index events_with_campaign on events (site, timestamp) where (body -> 'context' -> 'campaign') is not null;
   `,
 ];

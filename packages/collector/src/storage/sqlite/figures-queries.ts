@@ -16,17 +16,20 @@ export const siteEvents = (query: SiteEventQuery): Statement => {
   // The same condition as the partial index events_with_campaign, so that SQLite reads those rows alone.
   const withCampaign = `json_extract(e.body, '$.context.campaign') is not null`;
   const names = JSON.stringify(query.events ?? []);
-  const select = (condition: string) =>
-    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e
+  // Left to itself, SQLite walks the window by time to spare the sort and reads every row to test its name;
+  // events by name read only the rows named (a funnel's steps from the index alone).
+  const select = (condition: string, index = '') =>
+    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e ${index}
       where e.site = ? and e.timestamp >= ? and e.timestamp < ? and ${condition}`;
+  const byName = 'indexed by events_by_site_event';
   const selected =
     query.events && query.campaigns
       ? {
-          sql: `${select(named)} union all ${select(`${withCampaign} and not (${named})`)}`,
+          sql: `${select(named, byName)} union all ${select(`${withCampaign} and not (${named})`)}`,
           params: [...window, names, ...window, names],
         }
       : query.events
-        ? { sql: select(named), params: [...window, names] }
+        ? { sql: select(named, byName), params: [...window, names] }
         : query.campaigns
           ? { sql: select(withCampaign), params: window }
           : { sql: select('1'), params: window };
