@@ -1,26 +1,31 @@
-// Figures' reads in PostgreSQL's dialect: the same statements as sqlite/figures-queries.ts.
+// Figures' reads in PostgreSQL's dialect: the same statements as sqlite-dialect/figures-queries.ts.
 import type { SiteEventQuery, SiteWindow } from '../storage.ts';
-import type { PgStatement } from './queries.ts';
+import type { Statement } from '../statement.ts';
 
 const FAR_PAST = '0000';
 const FAR_FUTURE = '9999';
 
-/** The same rows as sqlite/figures-queries.ts's siteEvents. */
-export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): PgStatement => {
-  const named = `e.type = 'track' and e.event = any($4::text[])`;
+/** The same rows as sqlite-dialect/figures-queries.ts's siteEvents. */
+export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): Statement => {
+  const window = [query.site, text(query.from ?? FAR_PAST), text(query.to ?? FAR_FUTURE)];
+  const names = (query.events ?? []).map(text);
+  const named = `e.type = 'track' and e.event = any(?::text[])`;
   // The same condition as the partial index events_with_campaign.
   const withCampaign = `(e.body -> 'context' -> 'campaign') is not null`;
   const select = (condition: string) =>
     `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e
-      where e.site = $1 and e.timestamp >= $2 and e.timestamp < $3 and ${condition}`;
+      where e.site = ? and e.timestamp >= ? and e.timestamp < ? and ${condition}`;
   const selected =
     query.events && query.campaigns
-      ? `${select(named)} union all ${select(`${withCampaign} and not (${named})`)}`
+      ? {
+          sql: `${select(named)} union all ${select(`${withCampaign} and not (${named})`)}`,
+          params: [...window, names, ...window, names],
+        }
       : query.events
-        ? select(named)
+        ? { sql: select(named), params: [...window, names] }
         : query.campaigns
-          ? select(withCampaign)
-          : select('true');
+          ? { sql: select(withCampaign), params: window }
+          : { sql: select('true'), params: window };
   return {
     sql: `select p.person_id as "personId",
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
@@ -35,47 +40,49 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
       }
     from (select e.*,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
-      from (${selected}) e
+      from (${selected.sql}) e
       left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
       left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id) p
     order by p.timestamp, p.seq`,
-    values: [
-      query.site,
-      text(query.from ?? FAR_PAST),
-      text(query.to ?? FAR_FUTURE),
-      ...(query.events ? [query.events.map(text)] : []),
-    ],
+    params: selected.params,
   };
 };
 
 /** The persons seen in the window (each resolved as in siteEvents), and those of them known by a user ID. */
-export const siteVisitors = (window: SiteWindow, text: (value: string) => string): PgStatement => ({
-  sql: `with seen as (select distinct user_id, anonymous_id from events where site = $1 and timestamp >= $2 and timestamp < $3),
+export const siteVisitors = (window: SiteWindow, text: (value: string) => string): Statement => ({
+  sql: `with seen as (select distinct user_id, anonymous_id from events where site = ? and timestamp >= ? and timestamp < ?),
     persons as (
       select coalesce(u.person_id, a.person_id, case when s.user_id is not null then 'user:' || s.user_id else 'anonymous:' || s.anonymous_id end) as person_id,
         bool_or(s.user_id is not null) as named
       from seen s
-      left join identities u on u.site = $1 and u.kind = 'user' and u.id = s.user_id
-      left join identities a on a.site = $1 and a.kind = 'anonymous' and a.id = s.anonymous_id
+      left join identities u on u.site = ? and u.kind = 'user' and u.id = s.user_id
+      left join identities a on a.site = ? and a.kind = 'anonymous' and a.id = s.anonymous_id
       group by 1)
     select count(*)::int as visitors,
-      (count(*) filter (where named or exists (select 1 from identities i where i.site = $1 and i.person_id = p.person_id and i.kind = 'user')))::int as identified
+      (count(*) filter (where named or exists (select 1 from identities i where i.site = ? and i.person_id = p.person_id and i.kind = 'user')))::int as identified
     from persons p`,
-  values: [window.site, text(window.from ?? FAR_PAST), text(window.to ?? FAR_FUTURE)],
+  params: [
+    window.site,
+    text(window.from ?? FAR_PAST),
+    text(window.to ?? FAR_FUTURE),
+    window.site,
+    window.site,
+    window.site,
+  ],
 });
 
-export const siteConsents = (window: SiteWindow, text: (value: string) => string): PgStatement => ({
-  sql: 'select method, categories from consent_log where site = $1 and timestamp >= $2 and timestamp < $3 order by seq',
-  values: [window.site, text(window.from ?? FAR_PAST), text(window.to ?? FAR_FUTURE)],
+export const siteConsents = (window: SiteWindow, text: (value: string) => string): Statement => ({
+  sql: 'select method, categories from consent_log where site = ? and timestamp >= ? and timestamp < ? order by seq',
+  params: [window.site, text(window.from ?? FAR_PAST), text(window.to ?? FAR_FUTURE)],
 });
 
-export const savePredictions = (site: string, fittedAt: string, model: unknown): PgStatement => ({
-  sql: `insert into predictions (site, fitted_at, model) values ($1, $2, $3)
+export const savePredictions = (site: string, fittedAt: string, model: unknown): Statement => ({
+  sql: `insert into predictions (site, fitted_at, model) values (?, ?, ?)
     on conflict (site) do update set fitted_at = excluded.fitted_at, model = excluded.model`,
-  values: [site, fittedAt, JSON.stringify(model)],
+  params: [site, fittedAt, JSON.stringify(model)],
 });
 
-export const predictions = (site: string): PgStatement => ({
-  sql: 'select fitted_at as "fittedAt", model from predictions where site = $1',
-  values: [site],
+export const predictions = (site: string): Statement => ({
+  sql: 'select fitted_at as "fittedAt", model from predictions where site = ?',
+  params: [site],
 });
