@@ -28,30 +28,35 @@ export const recentNodes = (site: string, limit: number): PgStatement => ({
   values: [site, limit],
 });
 
-/** As sqlite/console-queries.ts overviewQueries, in the same order. */
-export const overviewQueries = (site: string, from: string, to: string): PgStatement[] => [
-  {
-    sql: `select substr(timestamp, 1, 10) as day, count(*)::integer as events, count(distinct coalesce(user_id, anonymous_id))::integer as persons,
-      count(distinct user_id)::integer as identified from events where site = $1 and timestamp >= $2 and timestamp < $3 group by day order by day`,
-    values: [site, from, to],
-  },
-  {
-    sql: `select method, policy_version as "policyVersion", count(*)::integer as count from consent_log where site = $1 and timestamp >= $2 and timestamp < $3
-      group by method, policy_version order by count desc, method`,
-    values: [site, from, to],
-  },
-  {
-    sql: `select j.key as category, sum(case when j.value = 'true' then 1 else 0 end)::integer as granted, count(*)::integer as total
-      from consent_log c, json_each_text(c.categories) j where c.site = $1 and c.timestamp >= $2 and c.timestamp < $3 group by j.key order by j.key`,
-    values: [site, from, to],
-  },
-  {
-    sql: `select event as name, count(*)::integer as count from events where site = $1 and type = 'track' and timestamp >= $2 and timestamp < $3
-      group by event order by count desc, event limit 10`,
-    values: [site, from, to],
-  },
-  {
-    sql: `select reason, count(*)::integer as count from rejected where site = $1 and received_at >= $2 and received_at < $3 group by reason order by count desc, reason`,
-    values: [site, from, to],
-  },
-];
+/** As sqlite/console-queries.ts overviewQueries, in the same order: whole UTC days, from the per-day counts. */
+export const overviewQueries = (site: string, from: string, to: string): PgStatement[] => {
+  const days = [site, from.slice(0, 10), to.slice(0, 10)];
+  return [
+    {
+      sql: `select day, sum(count)::integer as events,
+        (select count(*) from overview_senders s where s.site = $1 and s.day = d.day)::integer as persons,
+        (select count(*) from overview_senders s where s.site = $1 and s.day = d.day and s.sender >= 'u:' and s.sender < 'u;')::integer as identified
+        from overview_events d where site = $1 and day >= $2 and day < $3 group by day order by day`,
+      values: days,
+    },
+    {
+      sql: `select method, policy_version as "policyVersion", sum(count)::integer as count from overview_consents where site = $1 and day >= $2 and day < $3
+        group by method, policy_version order by count desc, method`,
+      values: days,
+    },
+    {
+      sql: `select category, sum(granted)::integer as granted, sum(total)::integer as total from overview_consent_categories
+        where site = $1 and day >= $2 and day < $3 group by category order by category`,
+      values: days,
+    },
+    {
+      sql: `select event as name, sum(count)::integer as count from overview_events where site = $1 and type = 'track' and day >= $2 and day < $3
+        group by event order by count desc, event limit 10`,
+      values: days,
+    },
+    {
+      sql: `select reason, count(*)::integer as count from rejected where site = $1 and received_at >= $2 and received_at < $3 group by reason order by count desc, reason`,
+      values: [site, from, to],
+    },
+  ];
+};

@@ -107,6 +107,7 @@ export const ERASED_TABLES = [
   'stitch_signals',
   'stitch_candidates',
   'dead_letters',
+  'overview_senders',
 ];
 
 /** As sqlite/queries.ts eraseStatements, in the same order (erasedCounts reads the counts by index). */
