@@ -78,6 +78,18 @@ tr.refused td { color: var(--danger); }
 .plot .axis { fill: var(--muted); font-size: 11px; }
 .plot .label { fill: var(--fg); font-size: 12px; }
 .plot .grid { stroke: var(--line); }
+.tags { display: flex; flex-wrap: wrap; gap: .25rem .5rem; list-style: none; margin: 0; padding: 0; }
+.tags li { padding: 0 .5rem; border: 1px solid var(--line); border-radius: 1rem; background: var(--soft); overflow-wrap: anywhere; }
+.basis { color: var(--muted); font-size: .9rem; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .75rem; margin: 1rem 0; }
+.figures div { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; }
+.figures dt { color: var(--muted); font-size: .9rem; }
+.figures dd { margin: 0; font-size: 1.4rem; font-weight: 700; }
+table.cohorts td, table.cohorts th { text-align: right; padding-left: .6rem; white-space: nowrap; }
+table.cohorts .heat-1 { background: #eef3ff; }
+table.cohorts .heat-2 { background: #dbe6ff; }
+table.cohorts .heat-3 { background: #c3d5ff; }
+table.cohorts .heat-4 { background: #a9c2ff; }
 .plot .line { fill: none; stroke: var(--accent); stroke-width: 2; }
 @media (max-width: 40rem) { main { padding: .75rem; } .who { margin-left: 0; } }
 `;
