@@ -20,7 +20,10 @@ const METHODS = ['accept-all', 'accept-all', 'accept-all', 'reject-all', 'custom
 
 const dir = mkdtempSync(join(tmpdir(), 'kith-bench-console-'));
 try {
-  const { app, storage } = await inProcessCollector(dir, `sqlite:${join(dir, 'kith.db')}`);
+  // No refit of predictions in the background: it would run among the timed requests.
+  const { app, storage } = await inProcessCollector(dir, `sqlite:${join(dir, 'kith.db')}`, {
+    predictions: { refitHours: 0 },
+  });
   // 90 days of traffic: a person's events fall on one to three nearby days.
   const at = (personDay: number, offset: number, second: number) =>
     new Date(
@@ -125,6 +128,7 @@ try {
     'live events (JSON)': '/console/live/events',
     'overview, 30 days': '/console/overview?from=2026-05-01&to=2026-05-30',
     'overview, 90 days': '/console/overview?from=2026-04-01&to=2026-06-29',
+    'figures, 30 days': '/console/figures?from=2026-05-01&to=2026-05-30',
     destinations: '/console/destinations',
   };
   const at2 = (sorted: number[], q: number) =>
