@@ -166,6 +166,14 @@ describe('the console in Chromium', () => {
         event: value,
         properties: { value, url: value },
       },
+      // An order each, so the figures page draws its retention cohorts too.
+      {
+        type: 'track',
+        messageId: `xo${i}`,
+        anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`,
+        event: 'Order Completed',
+        properties: { revenue: 20 + i, products: [{ sku: value.slice(0, 40) }] },
+      },
       {
         type: 'page',
         messageId: `xp${i}`,

@@ -69,7 +69,7 @@ tr.refused td { color: var(--danger); }
 .graph .outside rect { stroke-dasharray: 6 4; fill: #fff; stroke: var(--danger); }
 .graph .candidate rect { stroke-dasharray: 2 3; fill: #fff; }
 .graph .kind { font-size: 12px; fill: var(--muted); }
-.graph .id { fill: var(--fg); }
+.graph .id { fill: var(--fg); font-size: 12.5px; }
 .graph path { fill: none; stroke: var(--fg); stroke-width: 1.5; }
 .graph .arrowhead { fill: var(--fg); stroke: none; }
 .graph .refused path { stroke: var(--danger); stroke-dasharray: 6 4; }

@@ -90,12 +90,16 @@ function drawLine(line: Line): Markup {
     const bend = right + 80;
     path = `M${right},${middle(from)} C${bend},${middle(from)} ${bend},${middle(to)} ${right},${middle(to)}`;
     label = { x: bend - 14, y: (middle(from) + middle(to)) / 2 + 4, anchor: 'start' };
-  } else if (from.x > to.x) {
-    path = `M${from.x},${middle(from)} L${to.x + BOX_W},${middle(to)}`;
-    label = { x: from.x - 8, y: middle(from) - 22, anchor: 'end' };
   } else {
-    path = `M${from.x + BOX_W},${middle(from)} L${to.x},${middle(to)}`;
-    label = { x: from.x + BOX_W + 8, y: middle(from) - 22, anchor: 'start' };
+    // Above the line, or below it when the line climbs (so it never crosses its own label).
+    const y = to.y < from.y ? middle(from) + 16 : middle(from) - 22;
+    if (from.x > to.x) {
+      path = `M${from.x},${middle(from)} L${to.x + BOX_W},${middle(to)}`;
+      label = { x: from.x - 8, y, anchor: 'end' };
+    } else {
+      path = `M${from.x + BOX_W},${middle(from)} L${to.x},${middle(to)}`;
+      label = { x: from.x + BOX_W + 8, y, anchor: 'start' };
+    }
   }
   return html`<g class="link ${line.kind}"><path d="${path}" marker-end="url(#arrow)"/><text x="${label.x}" y="${label.y}" text-anchor="${label.anchor}"><tspan>${line.label[0]}</tspan><tspan x="${label.x}" dy="14">${line.label[1]}</tspan></text></g>`;
 }
