@@ -91,6 +91,7 @@ tr.refused td { color: var(--danger); }
 .figures div { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; }
 .figures dt { color: var(--muted); font-size: .9rem; }
 .figures dd { margin: 0; font-size: 1.4rem; font-weight: 700; }
+table.cohorts { width: auto; }
 table.cohorts td, table.cohorts th { text-align: right; padding-left: .6rem; white-space: nowrap; }
 table.cohorts .heat-1 { background: #eef3ff; }
 table.cohorts .heat-2 { background: #dbe6ff; }
