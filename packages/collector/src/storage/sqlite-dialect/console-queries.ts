@@ -69,3 +69,29 @@ export const overviewQueries = (site: string, from: string, to: string): Stateme
     },
   ];
 };
+
+/** The overview's figures counted from the events themselves, in the order of overviewQueries: for D1 (see d1/schema.ts). */
+export const overviewScanQueries = (site: string, from: string, to: string): Statement[] => [
+  {
+    sql: `select substr(timestamp, 1, 10) as day, count(*) as events,
+      count(distinct case when user_id is not null then 'u:' || user_id else 'a:' || anonymous_id end) as persons,
+      count(distinct user_id) as identified from events where site = ? and timestamp >= ? and timestamp < ? group by day order by day`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select method, policy_version as policyVersion, count(*) as count from consent_log where site = ? and timestamp >= ? and timestamp < ?
+      group by method, policy_version order by count desc, method`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select j.key as category, sum(case when j.value = 1 then 1 else 0 end) as granted, count(*) as total
+      from consent_log c, json_each(c.categories) j where c.site = ? and c.timestamp >= ? and c.timestamp < ? group by j.key order by j.key`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select event as name, count(*) as count from events where site = ? and type = 'track' and timestamp >= ? and timestamp < ?
+      group by event order by count desc, event limit 10`,
+    params: [site, from, to],
+  },
+  overviewQueries(site, from, to).at(-1)!,
+];
