@@ -28,35 +28,30 @@ export const recentNodes = (site: string, limit: number): Statement => ({
   params: [site, limit],
 });
 
-/** As sqlite-dialect/console-queries.ts overviewQueries, in the same order: whole UTC days, from the per-day counts. */
-export const overviewQueries = (site: string, from: string, to: string): Statement[] => {
-  const days = [site, from.slice(0, 10), to.slice(0, 10)];
-  return [
-    {
-      sql: `select day, sum(count)::integer as events,
-        (select count(*) from overview_senders s where s.site = ? and s.day = d.day)::integer as persons,
-        (select count(*) from overview_senders s where s.site = ? and s.day = d.day and s.sender >= 'u:' and s.sender < 'u;')::integer as identified
-        from overview_events d where site = ? and day >= ? and day < ? group by day order by day`,
-      params: [site, site, ...days],
-    },
-    {
-      sql: `select method, policy_version as "policyVersion", sum(count)::integer as count from overview_consents where site = ? and day >= ? and day < ?
-        group by method, policy_version order by count desc, method`,
-      params: days,
-    },
-    {
-      sql: `select category, sum(granted)::integer as granted, sum(total)::integer as total from overview_consent_categories
-        where site = ? and day >= ? and day < ? group by category order by category`,
-      params: days,
-    },
-    {
-      sql: `select event as name, sum(count)::integer as count from overview_events where site = ? and type = 'track' and day >= ? and day < ?
-        group by event order by count desc, event limit 10`,
-      params: days,
-    },
-    {
-      sql: `select reason, count(*)::integer as count from rejected where site = ? and received_at >= ? and received_at < ? group by reason order by count desc, reason`,
-      params: [site, from, to],
-    },
-  ];
-};
+/** As sqlite-dialect/console-queries.ts overviewScanQueries, in the same order (see schema.ts, migration 6). */
+export const overviewQueries = (site: string, from: string, to: string): Statement[] => [
+  {
+    sql: `select substr(timestamp, 1, 10) as day, count(*)::integer as events, count(distinct coalesce(user_id, anonymous_id))::integer as persons,
+      count(distinct user_id)::integer as identified from events where site = ? and timestamp >= ? and timestamp < ? group by day order by day`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select method, policy_version as "policyVersion", count(*)::integer as count from consent_log where site = ? and timestamp >= ? and timestamp < ?
+      group by method, policy_version order by count desc, method`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select j.key as category, sum(case when j.value = 'true' then 1 else 0 end)::integer as granted, count(*)::integer as total
+      from consent_log c, json_each_text(c.categories) j where c.site = ? and c.timestamp >= ? and c.timestamp < ? group by j.key order by j.key`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select event as name, count(*)::integer as count from events where site = ? and type = 'track' and timestamp >= ? and timestamp < ?
+      group by event order by count desc, event limit 10`,
+    params: [site, from, to],
+  },
+  {
+    sql: `select reason, count(*)::integer as count from rejected where site = ? and received_at >= ? and received_at < ? group by reason order by count desc, reason`,
+    params: [site, from, to],
+  },
+];

@@ -109,7 +109,6 @@ export const ERASED_TABLES = [
   'stitch_signals',
   'stitch_candidates',
   'dead_letters',
-  'overview_senders',
 ];
 
 /** As sqlite-dialect/queries.ts eraseStatements, step by step. */

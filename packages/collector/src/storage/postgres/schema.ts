@@ -230,94 +230,12 @@ export const MIGRATIONS: readonly string[] = [
     model     json not null
   );
   `,
-  // 6: the console's overview reads per-day counts kept by triggers (see the sqlite adapter's schema).
-  // Statement triggers read the statement's rows at once, so a batch of events costs one upsert per
-  // day and name, taken in key order so that concurrent collectors wait for each other, never deadlock.
+  // 6: the console's recent persons and refusals by time. The overview's per-day counts that SQLite keeps
+  // by triggers are not kept here: a row per day and name, updated by every batch, would make concurrent
+  // collectors wait for each other's commits (and deadlock with the events' unique key), so the overview
+  // scans the events on PostgreSQL.
   `
-  create table overview_events (
-    site  text not null,
-    day   text collate "C" not null,
-    type  text not null,
-    event text not null,
-    count bigint not null,
-    primary key (site, day, type, event)
-  );
-  create table overview_senders (
-    site   text not null,
-    day    text collate "C" not null,
-    sender text collate "C" not null,
-    events bigint not null,
-    primary key (site, day, sender)
-  );
-  create table overview_consents (
-    site           text not null,
-    day            text collate "C" not null,
-    method         text not null,
-    policy_version text not null,
-    count          bigint not null,
-    primary key (site, day, method, policy_version)
-  );
-  create table overview_consent_categories (
-    site     text not null,
-    day      text collate "C" not null,
-    category text not null,
-    granted  bigint not null,
-    total    bigint not null,
-    primary key (site, day, category)
-  );
   create index rejected_by_time on rejected (site, received_at, reason);
   create index identities_by_first_seen on identities (site, first_seen);
-
-  create function overview_sender(user_id text, anonymous_id text) returns text language sql immutable
-    as $$ select case when user_id is not null then 'u:' || user_id else 'a:' || coalesce(anonymous_id, '') end $$;
-
-  insert into overview_events select site, substr(timestamp, 1, 10), type, coalesce(event, ''), count(*) from events group by 1, 2, 3, 4;
-  insert into overview_senders select site, substr(timestamp, 1, 10), overview_sender(user_id, anonymous_id), count(*) from events group by 1, 2, 3;
-  insert into overview_consents select site, substr(timestamp, 1, 10), method, policy_version, count(*) from consent_log group by 1, 2, 3, 4;
-  insert into overview_consent_categories select c.site, substr(c.timestamp, 1, 10), j.key, count(*) filter (where j.value = 'true'), count(*)
-    from consent_log c, json_each_text(c.categories) j group by 1, 2, 3;
-
-  create function overview_events_stored() returns trigger language plpgsql as $$
-  begin
-    insert into overview_events select site, substr(timestamp, 1, 10), type, coalesce(event, ''), count(*) from stored group by 1, 2, 3, 4 order by 1, 2, 3, 4
-      on conflict (site, day, type, event) do update set count = overview_events.count + excluded.count;
-    insert into overview_senders select site, substr(timestamp, 1, 10), overview_sender(user_id, anonymous_id), count(*) from stored group by 1, 2, 3 order by 1, 2, 3
-      on conflict (site, day, sender) do update set events = overview_senders.events + excluded.events;
-    return null;
-  end
-  $$;
-  create trigger overview_events_stored after insert on events referencing new table as stored
-    for each statement execute function overview_events_stored();
-
-  create function overview_events_deleted() returns trigger language plpgsql as $$
-  begin
-    update overview_events o set count = o.count - d.count
-      from (select site, substr(timestamp, 1, 10) as day, type, coalesce(event, '') as event, count(*) as count from deleted group by 1, 2, 3, 4) d
-      where o.site = d.site and o.day = d.day and o.type = d.type and o.event = d.event;
-    delete from overview_events o using (select distinct site, substr(timestamp, 1, 10) as day, type, coalesce(event, '') as event from deleted) d
-      where o.site = d.site and o.day = d.day and o.type = d.type and o.event = d.event and o.count <= 0;
-    update overview_senders o set events = o.events - d.events
-      from (select site, substr(timestamp, 1, 10) as day, overview_sender(user_id, anonymous_id) as sender, count(*) as events from deleted group by 1, 2, 3) d
-      where o.site = d.site and o.day = d.day and o.sender = d.sender;
-    delete from overview_senders o using (select distinct site, substr(timestamp, 1, 10) as day, overview_sender(user_id, anonymous_id) as sender from deleted) d
-      where o.site = d.site and o.day = d.day and o.sender = d.sender and o.events <= 0;
-    return null;
-  end
-  $$;
-  create trigger overview_events_deleted after delete on events referencing old table as deleted
-    for each statement execute function overview_events_deleted();
-
-  create function overview_consents_stored() returns trigger language plpgsql as $$
-  begin
-    insert into overview_consents select site, substr(timestamp, 1, 10), method, policy_version, count(*) from stored group by 1, 2, 3, 4 order by 1, 2, 3, 4
-      on conflict (site, day, method, policy_version) do update set count = overview_consents.count + excluded.count;
-    insert into overview_consent_categories select c.site, substr(c.timestamp, 1, 10), j.key, count(*) filter (where j.value = 'true'), count(*)
-      from stored c, json_each_text(c.categories) j group by 1, 2, 3 order by 1, 2, 3
-      on conflict (site, day, category) do update set granted = overview_consent_categories.granted + excluded.granted, total = overview_consent_categories.total + excluded.total;
-    return null;
-  end
-  $$;
-  create trigger overview_consents_stored after insert on consent_log referencing new table as stored
-    for each statement execute function overview_consents_stored();
   `,
 ];
