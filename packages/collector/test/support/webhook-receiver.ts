@@ -20,6 +20,8 @@ export interface WebhookReceiver {
   delivered(): StoredEvent[];
   /** The answer to the next requests: a status, or a function choosing one. */
   answer: number | (() => number | { status: number; headers: Record<string, string> });
+  /** While set, each answer waits for it: a delivery in flight, as long as the test wants. */
+  answerAfter: Promise<void> | undefined;
   /** Most requests in progress at once. */
   maxConcurrent: number;
   /** Closes the port: connections are refused until `reopen`. */
@@ -37,6 +39,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     requests: [],
     delivered: () => receiver.requests.filter((r) => r.status < 300).flatMap((r) => r.batch),
     answer: 200,
+    answerAfter: undefined,
     maxConcurrent: 0,
     close: () =>
       new Promise((resolve) => {
@@ -65,6 +68,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
           idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           batch: (JSON.parse(body) as { batch: StoredEvent[] }).batch,
         });
+        await receiver.answerAfter;
         inFlight--;
         res.writeHead(signed ? status : 401, headers).end();
       });

@@ -11,7 +11,7 @@ export const idsStartingWith = (site: string, text: string, limit: number): Stat
   params: [site, text, text + TOP, String(limit)],
 });
 
-/** Nodes whose `email` trait starts with the lower-cased text, read from migration 6's index on it. */
+/** Nodes whose `email` trait starts with the lower-cased text, read from migration 7's index on it. */
 export const emailsStartingWith = (site: string, text: string, limit: number): Statement => ({
   sql: `select i.kind, i.id, i.person_id as personId, i.first_seen as firstSeen
     from identity_traits t join identities i on i.site = t.site and i.kind = t.kind and i.id = t.id
@@ -36,7 +36,7 @@ export const recentNodes = (site: string, limit: number): Statement => ({
 
 /**
  * The overview's figures, each one statement over whole UTC days of the period (see SiteOverview),
- * read from the per-day counts that migration 6's triggers keep.
+ * read from the per-day counts that migration 7's triggers keep.
  */
 export const overviewQueries = (site: string, from: string, to: string): Statement[] => {
   const days = [site, from.slice(0, 10), to.slice(0, 10)];
