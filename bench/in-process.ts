@@ -15,22 +15,27 @@ export interface InProcessCollector {
   storage: Storage;
 }
 
-/** The benches' kith.config.json, written in `dir`: one site, the shop's origin, rate limits off. Returns its path. */
-export function writeBenchConfig(dir: string): string {
+/** The benches' kith.config.json, written in `dir`: one site, the shop's origin, rate limits off, plus `extra`. Returns its path. */
+export function writeBenchConfig(dir: string, extra: Record<string, unknown> = {}): string {
   const configPath = join(dir, 'kith.config.json');
   writeFileSync(
     configPath,
     JSON.stringify({
       sites: [{ id: SITE, writeKey: WRITE_KEY, origins: ['https://shop.example'] }],
       rateLimit: { perAddress: 0, perSite: 0 },
+      ...extra,
     }),
   );
   return configPath;
 }
 
-/** A collector on `storage` (e.g. `sqlite:<file>`) with the benches' config, written in `dir`. */
-export async function inProcessCollector(dir: string, storage: string): Promise<InProcessCollector> {
-  const deps = await createNodeDeps({ storage, configPath: writeBenchConfig(dir), adminToken: ADMIN_TOKEN });
+/** A collector on `storage` (e.g. `sqlite:<file>`) with the benches' config (and `extra`), written in `dir`. */
+export async function inProcessCollector(
+  dir: string,
+  storage: string,
+  extra: Record<string, unknown> = {},
+): Promise<InProcessCollector> {
+  const deps = await createNodeDeps({ storage, configPath: writeBenchConfig(dir, extra), adminToken: ADMIN_TOKEN });
   // app.request has no socket: the address a runtime would report comes from here.
   return { app: createApp({ ...deps, clientInfo: () => ({ address: '198.51.100.23' }) }), storage: deps.storage };
 }

@@ -85,6 +85,9 @@ describe('the console in Chromium', () => {
     await page.getByText(/events shown/).waitFor();
 
     const phone = await shopper(running.browser);
+    expect(
+      await phone.page.getByRole('link', { name: 'See it as the shop does, in the console' }).getAttribute('href'),
+    ).toBe('/console');
     const row = page.locator('#live-rows tr', { hasText: phone.anonymousId }).first();
     await row.waitFor({ timeout: 2000 });
     expect(Date.now() - phone.storedAt).toBeLessThan(2000);
@@ -163,6 +166,14 @@ describe('the console in Chromium', () => {
         event: value,
         properties: { value, url: value },
       },
+      // An order each, so the figures page draws its retention cohorts too.
+      {
+        type: 'track',
+        messageId: `xo${i}`,
+        anonymousId: `xss-anon-${i}-${value.slice(0, 60)}`,
+        event: 'Order Completed',
+        properties: { revenue: 20 + i, products: [{ sku: value.slice(0, 40) }] },
+      },
       {
         type: 'page',
         messageId: `xp${i}`,
@@ -216,7 +227,7 @@ describe('the console in Chromium', () => {
     await page.goto(`${running.shop.url}/console/live`);
     await page.locator('#live-rows tr', { hasText: 'xss-3-⟨U+202E⟩gnp.exe' }).first().waitFor();
     await inert('live');
-    for (const path of ['overview', 'destinations']) {
+    for (const path of ['overview', 'figures', 'destinations']) {
       await page.goto(`${running.shop.url}/console/${path}`);
       await inert(path);
       await check(page, path);

@@ -1,11 +1,11 @@
 // The SDK in Chromium against the collector on Cloudflare Workers: the Worker as wrangler bundles
 // it, in workerd, behind the shop's own origin as a path route or reverse proxy puts it there.
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startBundledWorker, type BundledWorker } from '../packages/collector/test/support/worker.ts';
 import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { deviceStorage, eventually, launchChromium, recordCollectorRequests } from './harness.ts';
+import { startShopInFrontOf, type WorkerShop } from './worker-shop.ts';
 
 const WRITE_KEY = 'worker-e2e-key';
 const ADMIN_TOKEN = 'worker-e2e-admin';
@@ -15,52 +15,23 @@ const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 const PAGE_SCRIPT = `kith.page(); document.getElementById('add').onclick = () => kith.track('Product Added', { sku: 'kith-mug' });`;
 
 let worker: BundledWorker;
-let shop: Server;
+let shop: WorkerShop;
 let shopUrl: string;
 let browser: Browser;
-
-/** The shop's own server: its page, and the collector's paths passed on to the Worker, as Cloudflare's route would. */
-function startShopInFrontOf(collector: string): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const path = req.url ?? '/';
-    if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
-    if (path === '/page.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(PAGE_SCRIPT);
-    if (path !== '/kith.js' && !path.startsWith('/kith-banner.js?') && !path.startsWith('/v1/'))
-      return res.writeHead(404).end();
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers: Record<string, string> = { 'CF-Connecting-IP': '203.0.113.9' };
-    for (const name of ['cookie', 'content-type', 'origin', 'authorization'])
-      if (req.headers[name]) headers[name] = String(req.headers[name]);
-    const answer = await fetch(collector + path, {
-      method: req.method,
-      headers,
-      ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
-    });
-    const passed: Record<string, string | string[]> = { 'Set-Cookie': answer.headers.getSetCookie() };
-    for (const name of ['content-type', 'cache-control', 'etag', 'retry-after']) {
-      const value = answer.headers.get(name);
-      if (value) passed[name] = value;
-    }
-    res.writeHead(answer.status, passed).end(Buffer.from(await answer.arrayBuffer()));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 beforeAll(async () => {
   worker = await startBundledWorker({
     KITH_ADMIN_TOKEN: ADMIN_TOKEN,
     KITH_CONFIG: JSON.stringify({ sites: [{ id: 'shop', writeKey: WRITE_KEY, origins: ['http://127.0.0.1:*'] }] }),
   });
-  shop = await startShopInFrontOf(worker.url);
-  const address = shop.address();
-  shopUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  shop = await startShopInFrontOf(worker.url, { page: PAGE, script: PAGE_SCRIPT });
+  shopUrl = shop.url;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => shop?.close(resolve));
+  await shop?.stop();
   await worker?.stop();
 });
 

@@ -23,7 +23,7 @@ export async function startShop(options: {
   const app = new Hono();
   // The pages' tag sends to the first site of the config (the dev site without one).
   const site = deps.config.sites[0]!;
-  app.route('/', shopRoutes({ writeKey: site.writeKey, linkerDomains: site.linkerDomains }));
+  app.route('/', shopRoutes({ writeKey: site.writeKey, linkerDomains: site.linkerDomains, consoleUrl: '/console' }));
   app.route('/', createApp(deps));
   const server = await listen(app.fetch, { port: options.port, host: options.host });
   return {

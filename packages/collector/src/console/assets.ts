@@ -43,9 +43,13 @@ th, td { text-align: left; padding: .35rem .6rem .35rem 0; border-bottom: 1px so
 td { overflow-wrap: break-word; }
 td.props { max-width: 28rem; font-family: ui-monospace, monospace; font-size: .85rem; }
 .id, code { font-family: ui-monospace, "SFMono-Regular", monospace; overflow-wrap: anywhere; }
-.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+/* In a table, anywhere would let a column shrink to one letter; break-word keeps IDs whole and the table scrolls. */
+td .id, td.id, th .id { overflow-wrap: break-word; }
+td.props { min-width: 14rem; }
+.facts { display: grid; grid-template-columns: fit-content(40%) 1fr; gap: .25rem 1rem; }
+.facts dt { overflow-wrap: anywhere; }
 .facts dd, .traits dd { margin: 0; overflow-wrap: anywhere; }
-.traits { display: grid; grid-template-columns: minmax(6rem, max-content) 1fr; gap: .25rem 1rem; }
+.traits { display: grid; grid-template-columns: fit-content(40%) 1fr; gap: .25rem 1rem; }
 .traits dt { font-weight: 600; overflow-wrap: anywhere; }
 .ids { padding-left: 1.25rem; }
 .consents > li { margin-bottom: 1rem; }
@@ -57,7 +61,7 @@ td.props { max-width: 28rem; font-family: ui-monospace, monospace; font-size: .8
 .erase input { width: min(100%, 24rem); display: block; margin-bottom: .5rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; }
 tr.refused td { color: var(--danger); }
-.graph { font-size: 14px; }
+.graph { font-size: 14px; width: 100%; min-width: 64rem; height: auto; }
 .graph .column { font-weight: 700; fill: var(--fg); }
 .graph rect { fill: #fff; stroke: var(--fg); stroke-width: 1.5; }
 .graph .user rect { fill: #e0ecff; }
@@ -65,19 +69,34 @@ tr.refused td { color: var(--danger); }
 .graph .outside rect { stroke-dasharray: 6 4; fill: #fff; stroke: var(--danger); }
 .graph .candidate rect { stroke-dasharray: 2 3; fill: #fff; }
 .graph .kind { font-size: 12px; fill: var(--muted); }
-.graph .id { fill: var(--fg); }
+.graph .id { fill: var(--fg); font-size: 12.5px; }
 .graph path { fill: none; stroke: var(--fg); stroke-width: 1.5; }
 .graph .arrowhead { fill: var(--fg); stroke: none; }
 .graph .refused path { stroke: var(--danger); stroke-dasharray: 6 4; }
 .graph .candidate path { stroke-dasharray: 2 3; }
 .graph .link text { font-size: 12px; fill: var(--fg); paint-order: stroke; stroke: #fff; stroke-width: 4px; }
 .plots { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 28rem), 1fr)); gap: 1rem 2rem; }
+.plot { margin: 0; }
 .plot svg { width: 100%; height: auto; }
 .plot .bar { fill: var(--accent); }
 .plot .bar.alt { fill: #9a3412; }
 .plot .axis { fill: var(--muted); font-size: 11px; }
-.plot .label { fill: var(--fg); font-size: 12px; }
+.plot .label { fill: var(--fg); font-size: 13px; }
+@media (max-width: 40rem) { .plot .axis { font-size: 13px; } .plot .label { font-size: 15px; } }
 .plot .grid { stroke: var(--line); }
+.tags { display: flex; flex-wrap: wrap; gap: .25rem .5rem; list-style: none; margin: 0; padding: 0; }
+.tags li { padding: 0 .5rem; border: 1px solid var(--line); border-radius: 1rem; background: var(--soft); overflow-wrap: anywhere; }
+.basis { color: var(--muted); font-size: .9rem; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .75rem; margin: 1rem 0; }
+.figures div { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; }
+.figures dt { color: var(--muted); font-size: .9rem; }
+.figures dd { margin: 0; font-size: 1.4rem; font-weight: 700; }
+table.cohorts { width: auto; }
+table.cohorts td, table.cohorts th { text-align: right; padding-left: .6rem; white-space: nowrap; }
+table.cohorts .heat-1 { background: #eef3ff; }
+table.cohorts .heat-2 { background: #dbe6ff; }
+table.cohorts .heat-3 { background: #c3d5ff; }
+table.cohorts .heat-4 { background: #a9c2ff; }
 .plot .line { fill: none; stroke: var(--accent); stroke-width: 2; }
 @media (max-width: 40rem) { main { padding: .75rem; } .who { margin-left: 0; } }
 `;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
+import { createAudienceEngine } from '../audiences/engine.ts';
 import { devConfig, parseConfig } from '../config.ts';
 import { createSqliteStorage } from '../storage/sqlite/index.ts';
 
@@ -9,14 +10,17 @@ const KEY = 'shop-key';
 const ORIGIN = 'http://localhost';
 
 /** A real app on in-memory SQLite, with a clock the test moves and the client address from a header. */
-async function consoleApp(extra: Record<string, unknown> = {}) {
+async function consoleApp(extra: Record<string, unknown> = {}, shop: Record<string, unknown> = {}) {
   let now = Date.parse('2026-06-01T12:00:00.000Z');
   const storage = createSqliteStorage({ path: ':memory:' });
   await storage.migrate();
   const config = parseConfig({
-    sites: [...devConfig().sites, { id: 'shop', writeKey: KEY, origins: ['https://shop.example'] }],
+    sites: [...devConfig().sites, { id: 'shop', writeKey: KEY, origins: ['https://shop.example'], ...shop }],
     ...extra,
   });
+  // Audiences, stages and computed traits are evaluated only when the shop defines some.
+  const audiences =
+    'audiences' in shop ? createAudienceEngine({ storage, config, clock: () => new Date(now) }) : undefined;
   const app = createApp({
     storage,
     config,
@@ -27,13 +31,17 @@ async function consoleApp(extra: Record<string, unknown> = {}) {
     sdkBanner: '',
     clock: () => new Date(now),
     clientInfo: (c) => ({ address: c.req.header('x-test-address') ?? '192.0.2.1' }),
+    ...(audiences ? { audiences } : {}),
   });
-  const ingest = (batch: unknown[]) =>
-    app.request('/v1/batch', {
+  const ingest = async (batch: unknown[]) => {
+    const res = await app.request('/v1/batch', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${KEY}:`)}` },
       body: JSON.stringify({ batch }),
     });
+    await audiences?.settled();
+    return res;
+  };
   const form = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
     app.request(path, {
       method: 'POST',
@@ -76,6 +84,7 @@ describe('console sign-in', () => {
       '/console/person/user/customer-1?site=shop',
       '/console/live',
       '/console/overview',
+      '/console/figures',
       '/console/destinations',
     ]) {
       const res = await t.app.request(path);
@@ -213,6 +222,129 @@ describe('console actions', () => {
     expect(await (await t.get('/console?site=shop&q=customer-10', cookie)).text()).toContain('customer-1042');
     expect(await (await t.get('/console?site=shop&q=nobody', cookie)).text()).toContain('Nobody matches');
     expect(await (await t.get('/console?site=shop', cookie)).text()).toContain('Recent persons');
+  });
+});
+
+describe('console person standing', () => {
+  const order = (messageId: string, timestamp: string, revenue: number) => ({
+    type: 'track',
+    messageId,
+    anonymousId: 'anon-1',
+    userId: 'customer-1',
+    event: 'Order Completed',
+    properties: { revenue },
+    timestamp,
+    context: consented,
+  });
+
+  it('shows the journey stage, audiences and computed traits as announced, escaped', async () => {
+    const t = await consoleApp(
+      {},
+      {
+        traits: [
+          { key: 'lifetime_revenue', definition: "event('Order Completed').sum(property('revenue'))" },
+          { key: 'favourite_category', definition: "event('Product Viewed').mode(property('category'), 1)" },
+        ],
+        audiences: [
+          { key: 'repeat_buyers', definition: "event('Order Completed').count() >= 2" },
+          { key: 'big_spenders', definition: "trait('lifetime_revenue') > 1000" },
+        ],
+        stages: 'default',
+      },
+    );
+    await t.ingest([
+      login('m1', 'anon-1', 'customer-1'),
+      {
+        type: 'track',
+        messageId: 'v1',
+        anonymousId: 'anon-1',
+        event: 'Product Viewed',
+        properties: { category: '<img src=x onerror=alert(1)>' },
+        timestamp: '2026-06-01T10:00:00.000Z',
+        context: consented,
+      },
+      order('o1', '2026-06-01T11:00:00.000Z', 30),
+      order('o2', '2026-06-01T11:30:00.000Z', 12.5),
+    ]);
+    const { cookie } = await t.signIn(VIEWER);
+    const page = await (await t.get('/console/person/user/customer-1?site=shop', cookie)).text();
+    const standing = page.slice(page.indexOf('id="standing-h"'), page.indexOf('id="traits-h"'));
+    expect(standing).toMatch(/<dt>Journey stage<\/dt><dd>[a-z_]+<\/dd>/);
+    expect(standing).toContain('<li>repeat_buyers</li>');
+    expect(standing).not.toContain('big_spenders');
+    expect(standing).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(standing).not.toContain('<img');
+    expect(standing).toContain('<dt>lifetime_revenue</dt><dd>42.5</dd>');
+    expect(standing).toContain('No predicted scores');
+  });
+
+  it('shows predicted scores with the data window, customer count and holdout check of their fit', async () => {
+    const t = await consoleApp();
+    await t.ingest([login('m1', 'anon-1', 'customer-1')]);
+    await t.storage.savePredictions('shop', '2026-05-31T02:00:00.000Z', {
+      customers: 412,
+      repeatCustomers: 120,
+      window: { from: '2025-06-01', calibrationEnd: '2026-02-01', to: '2026-05-30' },
+      holdout: { weeks: 17, predicted: 88.04, actual: 95, relativeError: -0.0733 },
+    });
+    await t.storage.write({
+      events: [],
+      consents: [],
+      rejected: [],
+      traits: [
+        {
+          site: 'shop',
+          node: { kind: 'user', id: 'customer-1' },
+          traits: { p_alive: 0.8731, expected_purchases_90d: 1.204, predicted_ltv_365d: 96.5, likely_to_churn: false },
+          at: '2026-05-31T02:00:00.000Z',
+        },
+      ],
+    });
+    const { cookie } = await t.signIn(ADMIN);
+    const page = await (await t.get('/console/person/user/customer-1?site=shop', cookie)).text();
+    expect(page).toContain('<dt>Probability still active</dt><dd>0.8731</dd>');
+    expect(page).toContain('<dt>Likely to churn</dt><dd>false</dd>');
+    expect(page).toContain(
+      "Fitted 2026-05-31 02:00:00 on 412 customers' orders from 2025-06-01 to 2026-02-01; checked on the 17 weeks to 2026-05-30: 88 repeat purchases predicted, 95 made (-7% off).",
+    );
+  });
+});
+
+describe('console figures', () => {
+  it('shows conversion, revenue, order value, repeat purchases, retention cohorts and consent rates for the period', async () => {
+    const t = await consoleApp();
+    const visit = (messageId: string, anonymousId: string, event: string, timestamp: string, revenue?: number) => ({
+      type: 'track',
+      messageId,
+      anonymousId,
+      event,
+      ...(revenue === undefined ? {} : { properties: { revenue } }),
+      timestamp,
+    });
+    await t.ingest([
+      visit('v1', 'a1', 'Product Viewed', '2026-05-20T10:00:00.000Z'),
+      visit('v2', 'a1', 'Order Completed', '2026-05-20T10:05:00.000Z', 40),
+      visit('v3', 'a1', 'Order Completed', '2026-05-22T10:05:00.000Z', 20),
+      visit('v4', 'a2', 'Product Viewed', '2026-05-21T10:00:00.000Z'),
+      visit('v5', 'a3', '<script>alert(1)</script>', '2026-05-21T10:00:00.000Z'),
+      visit('v6', 'a4', 'Order Completed', '2026-05-21T10:00:00.000Z', 30),
+    ]);
+    const { cookie } = await t.signIn(VIEWER);
+    const res = await t.get('/console/figures?site=shop&from=2026-05-01&to=2026-05-31', cookie);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    const figure = (name: string) => page.match(new RegExp(`<dt>${name}</dt><dd>([^<]*)</dd>`))?.[1];
+    expect(figure('Visitors')).toBe('4');
+    expect(figure('Conversion')).toBe('50%');
+    expect(figure('Orders')).toBe('3');
+    expect(figure('Revenue')).toBe('90.00');
+    expect(figure('Average order value')).toBe('30.00');
+    expect(figure('Repeat purchase rate')).toBe('50%');
+    expect(page).toContain('<th scope="row">2026-05</th><td>2</td><td class="heat-4">100%</td>');
+    expect(page).not.toContain('<script>alert');
+    const elsewhen = await (await t.get('/console/figures?site=shop&from=2026-04-01&to=2026-04-30', cookie)).text();
+    expect(elsewhen).toContain('<dt>Visitors</dt><dd>0</dd>');
+    expect(elsewhen).toContain('No orders in this period.');
   });
 });
 

@@ -17,6 +17,7 @@ import type { LiveFeed } from './live-feed.ts';
 import { homePage, loadHome } from './pages/home.ts';
 import { destinationsPage, loadDestinations } from './pages/destinations.ts';
 import { livePage } from './pages/live.ts';
+import { figuresPage, loadFigures } from './pages/figures.ts';
 import { loadOverview, overviewPage, periodOf } from './pages/overview.ts';
 import { erasedPage, loadPerson, personKeyOf, personPage } from './pages/person.ts';
 import { signinPage } from './pages/signin.ts';
@@ -207,6 +208,11 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
   app.get('/overview', async (c) => {
     const period = periodOf(c.req.query('from'), c.req.query('to'), clock());
     return page(c, overviewPage(frame(c), period, await loadOverview(deps.storage, c.get('site'), period)));
+  });
+
+  app.get('/figures', async (c) => {
+    const period = periodOf(c.req.query('from'), c.req.query('to'), clock());
+    return page(c, figuresPage(frame(c), period, await loadFigures(deps.storage, c.get('site'), period)));
   });
 
   app.get('/destinations', async (c) =>

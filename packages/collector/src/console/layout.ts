@@ -12,7 +12,7 @@ export interface Frame {
   site?: string;
   sites?: string[];
   /** Which navigation entry is current. */
-  current?: 'persons' | 'live' | 'overview' | 'destinations';
+  current?: 'persons' | 'live' | 'overview' | 'figures' | 'destinations';
   /** Client modules the page needs, by their name under /console/assets/. */
   scripts?: string[];
 }
@@ -21,6 +21,7 @@ const NAV = [
   ['persons', 'Persons', '/console'],
   ['live', 'Live events', '/console/live'],
   ['overview', 'Overview', '/console/overview'],
+  ['figures', 'Figures', '/console/figures'],
   ['destinations', 'Destinations', '/console/destinations'],
 ] as const;
 

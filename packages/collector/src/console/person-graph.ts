@@ -8,9 +8,10 @@ import type { Markup } from './layout.ts';
 import { shown, when } from './text.ts';
 
 const COLUMNS: readonly NodeKind[] = ['user', 'anonymous', 'device'];
-const BOX_W = 250;
+// Wide enough for a UUID in the ID font; the picture scales to the page and scrolls on a phone.
+const BOX_W = 300;
 const BOX_H = 46;
-const GAP_X = 220;
+const GAP_X = 170;
 const ROW_H = 92;
 const TOP = 40;
 
@@ -24,7 +25,8 @@ interface Placed extends NodeRef {
 interface Line {
   from: Placed;
   to: Placed;
-  label: string;
+  /** Two lines, how and when, so a label fits the gap between columns. */
+  label: [string, string];
   kind: 'edge' | 'refused' | 'candidate';
 }
 
@@ -48,7 +50,7 @@ export function personGraph(person: Person, edges: EdgeRecord[], candidates: Sti
   const lines: Line[] = edges.map((edge) => ({
     from: place(edge.from, 'outside'),
     to: place(edge.to, 'outside'),
-    label: `${edge.how} · ${when(edge.at)}${edge.outcome === 'refused' ? ' · refused' : ''}`,
+    label: [`${edge.how} · `, `${when(edge.at)}${edge.outcome === 'refused' ? ' · refused' : ''}`],
     kind: edge.outcome === 'refused' ? 'refused' : 'edge',
   }));
   const members = new Set(person.anonymousIds);
@@ -59,7 +61,7 @@ export function personGraph(person: Person, edges: EdgeRecord[], candidates: Sti
     lines.push({
       from: place({ kind: 'anonymous', id: mine }, 'member'),
       to: place({ kind: 'anonymous', id: other }, 'candidate'),
-      label: `candidate · score ${candidate.score.toFixed(2)}`,
+      label: ['candidate · ', `score ${candidate.score.toFixed(2)}`],
       kind: 'candidate',
     });
   }
@@ -88,14 +90,18 @@ function drawLine(line: Line): Markup {
     const bend = right + 80;
     path = `M${right},${middle(from)} C${bend},${middle(from)} ${bend},${middle(to)} ${right},${middle(to)}`;
     label = { x: bend - 14, y: (middle(from) + middle(to)) / 2 + 4, anchor: 'start' };
-  } else if (from.x > to.x) {
-    path = `M${from.x},${middle(from)} L${to.x + BOX_W},${middle(to)}`;
-    label = { x: from.x - 8, y: middle(from) - 8, anchor: 'end' };
   } else {
-    path = `M${from.x + BOX_W},${middle(from)} L${to.x},${middle(to)}`;
-    label = { x: from.x + BOX_W + 8, y: middle(from) - 8, anchor: 'start' };
+    // Above the line, or below it when the line climbs (so it never crosses its own label).
+    const y = to.y < from.y ? middle(from) + 16 : middle(from) - 22;
+    if (from.x > to.x) {
+      path = `M${from.x},${middle(from)} L${to.x + BOX_W},${middle(to)}`;
+      label = { x: from.x - 8, y, anchor: 'end' };
+    } else {
+      path = `M${from.x + BOX_W},${middle(from)} L${to.x},${middle(to)}`;
+      label = { x: from.x + BOX_W + 8, y, anchor: 'start' };
+    }
   }
-  return html`<g class="link ${line.kind}"><path d="${path}" marker-end="url(#arrow)"/><text x="${label.x}" y="${label.y}" text-anchor="${label.anchor}">${line.label}</text></g>`;
+  return html`<g class="link ${line.kind}"><path d="${path}" marker-end="url(#arrow)"/><text x="${label.x}" y="${label.y}" text-anchor="${label.anchor}"><tspan>${line.label[0]}</tspan><tspan x="${label.x}" dy="14">${line.label[1]}</tspan></text></g>`;
 }
 
 function drawNode(node: Placed): Markup {

@@ -11,31 +11,29 @@ export interface Bar {
   value: number;
 }
 
-const WIDTH = 560;
+// Narrow, so that a phone shows the plots near their own size (labels stay readable at 375 px);
+// a wide screen scales them up.
+const WIDTH = 400;
+const LABEL_CHARS = 44;
 
-/** Bars across, one per row, labelled on the left: names of any length stay readable. */
+/** Bars across, each under its label: names of any length get the plot's whole width. */
 export function barsAcross(title: string, bars: Bar[], format: (value: number) => string = String): Markup {
-  const labelWidth = 190;
-  const rowHeight = 26;
-  const height = Math.max(1, bars.length) * rowHeight + 8;
+  const rowHeight = 44;
+  const height = Math.max(1, bars.length) * rowHeight + 4;
   const x = scaleLinear()
     .domain([0, Math.max(1, ...bars.map((bar) => bar.value))])
     .nice()
-    .range([0, WIDTH - labelWidth - 70]);
-  const y = scaleBand()
-    .domain(bars.map((_, i) => String(i)))
-    .range([4, height - 4])
-    .padding(0.2);
+    .range([0, WIDTH - 64]);
   return plot(
     title,
     bars,
     format,
     html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${title}">
 ${bars.map((bar, i) => {
-  const top = y(String(i)) ?? 0;
-  return html`<text class="label" x="${labelWidth - 8}" y="${top + y.bandwidth() / 2 + 4}" text-anchor="end">${shown(bar.label.length > 24 ? `${bar.label.slice(0, 23)}…` : bar.label)}</text>
-<rect class="bar" x="${labelWidth}" y="${top}" width="${Math.max(1, x(bar.value))}" height="${y.bandwidth()}"/>
-<text class="axis" x="${labelWidth + x(bar.value) + 6}" y="${top + y.bandwidth() / 2 + 4}">${format(bar.value)}</text>`;
+  const top = 4 + i * rowHeight;
+  return html`<text class="label" x="0" y="${top + 14}">${shown(bar.label.length > LABEL_CHARS ? `${bar.label.slice(0, LABEL_CHARS - 1)}…` : bar.label)}</text>
+<rect class="bar" x="0" y="${top + 20}" width="${Math.max(1, x(bar.value))}" height="16"/>
+<text class="axis" x="${x(bar.value) + 6}" y="${top + 33}">${format(bar.value)}</text>`;
 })}
 </svg>`,
   );
@@ -43,9 +41,9 @@ ${bars.map((bar, i) => {
 
 /** Columns over days, with a value axis: how something went over the period. */
 export function columnsByDay(title: string, bars: Bar[], format: (value: number) => string = String): Markup {
-  const height = 220;
-  const left = 44;
-  const bottom = 34;
+  const height = 200;
+  const left = 40;
+  const bottom = 30;
   const y = scaleLinear()
     .domain([0, Math.max(1, ...bars.map((bar) => bar.value))])
     .nice()

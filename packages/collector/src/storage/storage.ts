@@ -221,7 +221,7 @@ export interface Storage extends ForwardStore {
   findPersons(site: string, text: string, limit: number): Promise<PersonHit[]>;
   /** The nodes the identity graph learnt last, newest first: the console's recent persons. */
   recentPersons(site: string, limit: number): Promise<PersonHit[]>;
-  /** The console's overview of a site for events from `from` (inclusive) to `to` (exclusive), ISO times. */
+  /** The console's overview of a site for the whole UTC days from `from` (inclusive) to `to` (exclusive), ISO times at midnight. */
   overview(site: string, from: string, to: string): Promise<SiteOverview>;
   /** One ID per sender of the site's events (the user ID, else the anonymous ID): where a rebuild of audiences starts. */
   personKeys(site: string): Promise<PersonKey[]>;

@@ -166,5 +166,64 @@ export function describeOverviewContract(adapter: string, storage: () => Storage
         refused: [{ reason: 'no_consent', count: 1 }],
       });
     });
+
+    it('counts a resent event once, and forgets erased and expired events and their senders', async () => {
+      const track = (messageId: string, timestamp: string, anonymousId: string, userId?: string) => ({
+        type: 'track' as const,
+        event: 'Product Viewed',
+        messageId,
+        anonymousId,
+        ...(userId ? { userId } : {}),
+        site: SITE,
+        timestamp,
+        receivedAt: timestamp,
+      });
+      const events = [
+        track('k1', '2026-06-01T08:00:00.000Z', 'kim-phone'),
+        track('k2', '2026-06-01T09:00:00.000Z', 'kim-phone', 'kim'),
+        track('k3', '2026-06-02T09:00:00.000Z', 'kim-laptop', 'kim'),
+        track('o1', '2026-06-02T10:00:00.000Z', 'other'),
+      ];
+      await write(storage(), {
+        events,
+        links: [
+          {
+            site: SITE,
+            from: anon('kim-phone'),
+            to: user('kim'),
+            how: 'login',
+            source: 'k2',
+            at: events[1]!.timestamp,
+          },
+          {
+            site: SITE,
+            from: anon('kim-laptop'),
+            to: user('kim'),
+            how: 'login',
+            source: 'k3',
+            at: events[2]!.timestamp,
+          },
+        ],
+      });
+      await write(storage(), { events: [events[0]!, events[3]!] });
+      const days = async () =>
+        (await storage().overview(SITE, '2026-06-01T00:00:00.000Z', '2026-06-03T00:00:00.000Z')).days;
+      expect(await days()).toEqual([
+        { day: '2026-06-01', events: 2, persons: 2, identified: 1 },
+        { day: '2026-06-02', events: 2, persons: 2, identified: 1 },
+      ]);
+
+      const kim = (await storage().person(SITE, user('kim')))!;
+      await storage().erase(SITE, kim, {
+        receiptId: 'r-kim',
+        site: SITE,
+        erasedAt: '2026-06-03T00:00:00.000Z',
+        pseudonym: 'p-kim',
+      });
+      expect(await days()).toEqual([{ day: '2026-06-02', events: 1, persons: 1, identified: 0 }]);
+
+      await storage().expire(new Date('2026-06-03T00:00:00.000Z'), 100);
+      expect(await days()).toEqual([]);
+    });
   });
 }

@@ -60,7 +60,7 @@ export function overviewPage(frame: Frame, period: Period, data: SiteOverview) {
 <button type="submit">Show</button>
 </form>
 ${period.notice ? html`<p class="error" role="alert">${period.notice}</p>` : ''}
-<p>${events} events from ${period.from} to ${period.to} (UTC).</p>
+<p>${events} events from ${period.from} to ${period.to} (UTC). <a href="/console/figures?site=${encodeURIComponent(site)}&amp;from=${period.from}&amp;to=${period.to}">Shop figures for these days</a>: conversion, revenue, repeat purchases, retention.</p>
 <div class="plots">
 ${columnsByDay(
   'Events per day',

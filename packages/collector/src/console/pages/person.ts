@@ -14,6 +14,7 @@ import type {
 import { layout, scrolling, type Frame } from '../layout.ts';
 import { personPath } from '../paths.ts';
 import { personGraph } from '../person-graph.ts';
+import { personStanding } from './person-standing.ts';
 import { shown, when } from '../text.ts';
 
 const TIMELINE_PAGE = 50;
@@ -97,6 +98,8 @@ ${
       )
 }
 </section>
+
+${personStanding(person)}
 
 <section aria-labelledby="traits-h"><h2 id="traits-h">Traits</h2>
 ${Object.keys(person.traits).length === 0 ? html`<p>No traits.</p>` : html`<dl class="traits">${Object.entries(person.traits).map(([name, value]) => html`<dt>${shown(name, 80)}</dt><dd>${shown(value, 300)}</dd>`)}</dl>`}

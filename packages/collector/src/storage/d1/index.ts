@@ -221,7 +221,7 @@ export function createD1Storage(options: D1Options): Storage {
 
     async overview(site: string, from: string, to: string) {
       const results = await read(() =>
-        db.batch<Record<string, unknown>>(consoleQ.overviewQueries(site, from, to).map(bound)),
+        db.batch<Record<string, unknown>>(consoleQ.overviewScanQueries(site, from, to).map(bound)),
       );
       return overviewOf(results.map((result) => result.results));
     },

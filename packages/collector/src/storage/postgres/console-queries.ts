@@ -28,7 +28,7 @@ export const recentNodes = (site: string, limit: number): Statement => ({
   params: [site, limit],
 });
 
-/** As sqlite-dialect/console-queries.ts overviewQueries, in the same order. */
+/** As sqlite-dialect/console-queries.ts overviewScanQueries, in the same order (see schema.ts, migration 7). */
 export const overviewQueries = (site: string, from: string, to: string): Statement[] => [
   {
     sql: `select substr(timestamp, 1, 10) as day, count(*)::integer as events, count(distinct coalesce(user_id, anonymous_id))::integer as persons,

@@ -238,4 +238,12 @@ export const MIGRATIONS: readonly string[] = [
   create index events_by_site_event on events (site, event, timestamp, user_id, anonymous_id) where type = 'track';
   create index events_with_campaign on events (site, timestamp) where strpos(body::text, '"campaign":') > 0;
   `,
+  // 7: the console's recent persons and refusals by time. The overview's per-day counts that SQLite keeps
+  // by triggers are not kept here: a row per day and name, updated by every batch, would make concurrent
+  // collectors wait for each other's commits (and deadlock with the events' unique key), so the overview
+  // scans the events on PostgreSQL.
+  `
+  create index rejected_by_time on rejected (site, received_at, reason);
+  create index identities_by_first_seen on identities (site, first_seen);
+  `,
 ];

@@ -11,12 +11,12 @@ export const idsStartingWith = (site: string, text: string, limit: number): Stat
   params: [site, text, text + TOP, String(limit)],
 });
 
-/** Nodes whose `email` trait starts with the lower-cased text. */
+/** Nodes whose `email` trait starts with the lower-cased text, read from migration 7's index on it. */
 export const emailsStartingWith = (site: string, text: string, limit: number): Statement => ({
   sql: `select i.kind, i.id, i.person_id as personId, i.first_seen as firstSeen
     from identity_traits t join identities i on i.site = t.site and i.kind = t.kind and i.id = t.id
-    where t.site = ? and substr(lower(json_extract(t.traits, '$.email')), 1, length(?)) = ? limit ?`,
-  params: [site, text, text, String(limit)],
+    where t.site = ? and lower(json_extract(t.traits, '$.email')) >= ? and lower(json_extract(t.traits, '$.email')) < ? limit ?`,
+  params: [site, text, text + TOP, String(limit)],
 });
 
 /** An ID that only events name (a shop's backend sends events the graph never links). */
@@ -34,10 +34,47 @@ export const recentNodes = (site: string, limit: number): Statement => ({
   params: [site, String(limit)],
 });
 
-/** The overview's figures, each one statement over the period (see SiteOverview). */
-export const overviewQueries = (site: string, from: string, to: string): Statement[] => [
+/**
+ * The overview's figures, each one statement over whole UTC days of the period (see SiteOverview),
+ * read from the per-day counts that migration 7's triggers keep.
+ */
+export const overviewQueries = (site: string, from: string, to: string): Statement[] => {
+  const days = [site, from.slice(0, 10), to.slice(0, 10)];
+  return [
+    {
+      sql: `select day, sum(count) as events,
+        (select count(*) from overview_senders s where s.site = d.site and s.day = d.day) as persons,
+        (select count(*) from overview_senders s where s.site = d.site and s.day = d.day and s.sender >= 'u:' and s.sender < 'u;') as identified
+        from overview_events d where site = ? and day >= ? and day < ? group by day order by day`,
+      params: days,
+    },
+    {
+      sql: `select method, policy_version as policyVersion, sum(count) as count from overview_consents where site = ? and day >= ? and day < ?
+        group by method, policy_version order by count desc, method`,
+      params: days,
+    },
+    {
+      sql: `select category, sum(granted) as granted, sum(total) as total from overview_consent_categories where site = ? and day >= ? and day < ?
+        group by category order by category`,
+      params: days,
+    },
+    {
+      sql: `select event as name, sum(count) as count from overview_events where site = ? and type = 'track' and day >= ? and day < ?
+        group by event order by count desc, event limit 10`,
+      params: days,
+    },
+    {
+      sql: `select reason, count(*) as count from rejected where site = ? and received_at >= ? and received_at < ? group by reason order by count desc, reason`,
+      params: [site, from, to],
+    },
+  ];
+};
+
+/** The overview's figures counted from the events themselves, in the order of overviewQueries: for D1 (see d1/schema.ts). */
+export const overviewScanQueries = (site: string, from: string, to: string): Statement[] => [
   {
-    sql: `select substr(timestamp, 1, 10) as day, count(*) as events, count(distinct coalesce(user_id, anonymous_id)) as persons,
+    sql: `select substr(timestamp, 1, 10) as day, count(*) as events,
+      count(distinct case when user_id is not null then 'u:' || user_id else 'a:' || anonymous_id end) as persons,
       count(distinct user_id) as identified from events where site = ? and timestamp >= ? and timestamp < ? group by day order by day`,
     params: [site, from, to],
   },
@@ -56,8 +93,5 @@ export const overviewQueries = (site: string, from: string, to: string): Stateme
       group by event order by count desc, event limit 10`,
     params: [site, from, to],
   },
-  {
-    sql: `select reason, count(*) as count from rejected where site = ? and received_at >= ? and received_at < ? group by reason order by count desc, reason`,
-    params: [site, from, to],
-  },
+  overviewQueries(site, from, to).at(-1)!,
 ];

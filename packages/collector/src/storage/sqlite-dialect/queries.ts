@@ -50,11 +50,14 @@ export const consentsOf = (set: IdSet): Statement => ({
   params: byIds(set),
 });
 
-/** The person's nodes; empty when the graph has never seen the node. */
+/**
+ * The person's nodes; empty when the graph has never seen the node. `+first_seen`: sorting the few
+ * nodes read through identities_by_person, never walking the site's recency index to skip the sort.
+ */
 export const personNodes = (site: string, kind: string, id: string): Statement => ({
   sql: `select kind, id, person_id as personId from identities
     where site = ? and person_id = (select person_id from identities where site = ? and kind = ? and id = ?)
-    order by first_seen, kind, id`,
+    order by +first_seen, kind, id`,
   params: [site, site, kind, id],
 });
 
