@@ -215,6 +215,12 @@ export interface Storage extends ForwardStore {
   /** Erases the person (events, quarantined events naming them, IDs, traits, edges); consent records are kept under a pseudonym. */
   erase(site: string, person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Promise<ErasureReceipt>;
   /**
+   * Deletes the erasure exits (audiences/erasure.ts) that every one of `destinations` has forwarded
+   * or kept as a dead letter, taking them out of dead letters too; all of them when there is no
+   * destination. Returns how many it deleted and how many still wait for a forwarder.
+   */
+  purgeErasureExits(destinations: string[]): Promise<{ purged: number; waiting: number }>;
+  /**
    * The console's person search: nodes whose ID equals `text` or starts with it, or whose `email`
    * trait does (ignoring case), and IDs that only events name (equal only); exact matches first.
    */

@@ -283,6 +283,14 @@ export function createD1Storage(options: D1Options): Storage {
       return done;
     },
 
+    async purgeErasureExits(destinations: string[]) {
+      // D1's count of changes includes index rows, so the exits are counted before and after instead (one batch, one transaction).
+      const statements = q.purgeErasureExitsStatements(destinations);
+      const results = await db.batch([statements.at(-1)!, ...statements].map(bound)).catch(unavailable);
+      const waiting = (at: number) => (results[at]?.results[0] as { waiting: number } | undefined)?.waiting ?? 0;
+      return { purged: waiting(0) - waiting(results.length - 1), waiting: waiting(results.length - 1) };
+    },
+
     async expire(cutoff: Date, chunk: number) {
       const results = await db.batch(expireStatements(cutoff, chunk).map(bound)).catch(unavailable);
       return expiredCounts(results.map((result) => result.meta.changes));

@@ -272,6 +272,24 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       return done;
     },
 
+    async purgeErasureExits(destinations: string[]) {
+      const [remove, unletter, empty, count] = q.purgeErasureExitsStatements(destinations) as [
+        q.PgStatement,
+        q.PgStatement,
+        q.PgStatement,
+        q.PgStatement,
+      ];
+      const done = await transaction(async (client) => {
+        const purged = (await client.query(remove.sql, remove.values)).rowCount ?? 0;
+        if (purged > 0) for (const { sql, values } of [unletter, empty]) await client.query(sql, values);
+        const { rows } = await client.query<{ waiting: number }>(count.sql, count.values);
+        return { purged, waiting: rows[0]?.waiting ?? 0 };
+      });
+      // As after an erasure: the deleted rows' dead versions go before the answer.
+      if (done.purged > 0) await pool.query('vacuum (index_cleanup on) events, dead_letters').catch(unavailable);
+      return done;
+    },
+
     async expire(cutoff: Date, chunk: number) {
       return transaction(async (client) => {
         const changes: number[] = [];

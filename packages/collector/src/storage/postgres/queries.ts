@@ -164,3 +164,27 @@ export function eraseStatements(
     { sql: 'delete from dead_letters where json_array_length(events) = 0', values: [] },
   ];
 }
+
+// An erasure exit (audiences/erasure.ts); the same expression as the partial index of migration 6.
+const ERASURE_EXIT = `(body #>> '{context,kith,erasure}') = 'true'`;
+const DEAD_LETTER_EXIT = `((e.value #>> '{event,context,kith,erasure}') = 'true' and not exists (select 1 from events x
+  where x.site = e.value #>> '{event,site}' and x.message_id = e.value #>> '{event,messageId}'))`;
+
+/** As sqlite/queries.ts purgeErasureExitsStatements: a cursor has passed an event when its (tx, seq) is not after it. */
+export function purgeErasureExitsStatements(destinations: string[]): PgStatement[] {
+  return [
+    {
+      sql: `delete from events e where ${ERASURE_EXIT} and (cardinality($1::text[]) = 0
+        or (select count(*) from forward_cursors c where c.destination = any($1::text[]) and (e.tx, e.seq) <= (c.tx, c.seq)) = cardinality($1::text[]))`,
+      values: [destinations],
+    },
+    {
+      sql: `update dead_letters d set events = coalesce((select json_agg(e.value order by e.position)
+          from json_array_elements(d.events) with ordinality as e(value, position) where not ${DEAD_LETTER_EXIT}), '[]'::json)
+        where exists (select 1 from json_array_elements(d.events) as e(value) where ${DEAD_LETTER_EXIT})`,
+      values: [],
+    },
+    { sql: 'delete from dead_letters where json_array_length(events) = 0', values: [] },
+    { sql: `select count(*)::integer as waiting from events where ${ERASURE_EXIT}`, values: [] },
+  ];
+}

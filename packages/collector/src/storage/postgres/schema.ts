@@ -230,4 +230,8 @@ export const MIGRATIONS: readonly string[] = [
     model     json not null
   );
   `,
+  // 6: erasure exits (audiences/erasure.ts) wait in the outbox until every forwarder has them; this finds them without a scan.
+  `
+  create index events_erasure_exits on events (tx, seq) where (body #>> '{context,kith,erasure}') = 'true';
+  `,
 ];

@@ -303,6 +303,25 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       }
     },
 
+    async purgeErasureExits(destinations: string[]) {
+      try {
+        const [remove, unletter, count] = q.purgeErasureExitsStatements(destinations) as [
+          Statement,
+          Statement,
+          Statement,
+        ];
+        const { purged, waiting } = transaction(() => {
+          const purged = run(remove);
+          if (purged > 0) run(unletter);
+          return { purged, waiting: all<{ waiting: number }>(count)[0]!.waiting };
+        });
+        if (purged > 0) await truncateWal();
+        return { purged, waiting };
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
+    },
+
     async expire(cutoff: Date, chunk: number) {
       try {
         return expiredCounts(transaction(() => expireStatements(cutoff, chunk).map(run)));

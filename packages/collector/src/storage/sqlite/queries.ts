@@ -162,3 +162,29 @@ export const receiptInsert = (receipt: ErasureReceipt): Statement => ({
   sql: 'insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values (?, ?, ?, ?, ?)',
   params: [receipt.receiptId, receipt.site, receipt.erasedAt, receipt.pseudonym, JSON.stringify(receipt.erased)],
 });
+
+// An erasure exit: the collector's own event telling the forwarders that an erased person left an audience.
+const ERASURE_EXIT = `json_extract(body, '$.context.kith.erasure') = 1`;
+const DEAD_LETTER_EXIT = `(json_extract(e.value, '$.event.context.kith.erasure') = 1 and not exists (select 1 from events x
+  where x.site = json_extract(e.value, '$.event.site') and x.message_id = json_extract(e.value, '$.event.messageId')))`;
+
+/**
+ * The erasure exits every destination's cursor has passed (delivered or dead-lettered) are deleted,
+ * then taken out of dead letters; the last statement counts those still waiting. Shared with D1.
+ */
+export function purgeErasureExitsStatements(destinations: string[]): Statement[] {
+  const list = JSON.stringify(destinations);
+  return [
+    {
+      sql: `delete from events where ${ERASURE_EXIT} and seq <= (select case when json_array_length(?) = 0 then 9223372036854775807
+        when count(*) = json_array_length(?) then min(seq) else 0 end from forward_cursors where destination in (select value from json_each(?)))`,
+      params: [list, list, list],
+    },
+    {
+      sql: `update dead_letters set events = (select json_group_array(json(e.value)) from json_each(dead_letters.events) e where not ${DEAD_LETTER_EXIT})
+        where exists (select 1 from json_each(dead_letters.events) e where ${DEAD_LETTER_EXIT})`,
+      params: [],
+    },
+    { sql: `select count(*) as waiting from events where ${ERASURE_EXIT}`, params: [] },
+  ];
+}

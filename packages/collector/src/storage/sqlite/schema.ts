@@ -205,4 +205,8 @@ export const MIGRATIONS: readonly string[] = [
     model     text not null
   );
   `,
+  // 6: erasure exits (audiences/erasure.ts) wait in the outbox until every forwarder has them; this finds them without a scan.
+  `
+  create index events_erasure_exits on events (seq) where json_extract(body, '$.context.kith.erasure') = 1;
+  `,
 ];
