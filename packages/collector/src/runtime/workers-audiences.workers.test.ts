@@ -115,7 +115,8 @@ describe('audiences on Workers', () => {
     expect((await admin('/v1/persons/user/w-ada', 'DELETE')).status).toBe(200);
     const db = env as unknown as { DB: D1Database };
     const naming = async () =>
-      (await db.DB.prepare("select count(*) as n from events where body like '%w-ada%'").first<{ n: number }>())!.n;
+      (await db.DB.prepare("select count(*) as n from events where body like '%w-ada%'").all<{ n: number }>())
+        .results[0]!.n;
     // The exits (the audience and the stage) wait in D1 until the webhook has them.
     expect(await naming()).toBe(2);
     const before = (await delivered()).length;
@@ -129,7 +130,7 @@ describe('audiences on Workers', () => {
     await storage.migrate();
     const at = new Date(Date.now() - 200 * DAY_MS).toISOString();
     await storage.write({
-      events: [{ ...order('w-old', 'w-bea'), site: 'shop', timestamp: at, receivedAt: at }],
+      events: [{ ...order('w-old', 'w-bea'), type: 'track', site: 'shop', timestamp: at, receivedAt: at }],
       consents: [],
       rejected: [],
     });

@@ -52,6 +52,27 @@ export function describeAudiencesContract(subject: () => StorageUnderTest): void
     expect(keys.map((k) => `${k.kind}:${k.id}`).sort()).toEqual(['anonymous:a1', 'user:u1']);
   });
 
+  it('lists, for a slot, only the senders of the collector’s change events in it (the members index)', async () => {
+    const change = (messageId: string, who: { userId?: string; anonymousId?: string }, slot: string): StoredEvent => ({
+      ...track(messageId, who, AUDIENCE_ENTERED),
+      context: { kith: { computed: true, slot, seq: 1 } },
+    });
+    await storage.write({
+      events: [
+        track('m1', { userId: 'u-plain' }, 'Order Completed'),
+        change('c1', { userId: 'u-in' }, 'audience:buyers'),
+        change('c2', { anonymousId: 'a-in' }, 'audience:buyers'),
+        change('c3', { userId: 'u-other' }, 'audience:others'),
+        { ...change('c4', { userId: 'u-elsewhere' }, 'audience:buyers'), site: 'other' },
+      ],
+      consents: [],
+      rejected: [],
+    });
+    const keys = await storage.personKeys('shop', 'audience:buyers');
+    expect(keys.map((k) => `${k.kind}:${k.id}`).sort()).toEqual(['anonymous:a-in', 'user:u-in']);
+    expect(await storage.personKeys('shop', 'stage')).toEqual([]);
+  });
+
   it('keeps erasure exits until every destination has passed them (delivered or dead-lettered), then deletes them everywhere', async () => {
     const exit = (messageId: string): StoredEvent => ({
       ...track(messageId, { userId: 'gone-user' }, AUDIENCE_EXITED),

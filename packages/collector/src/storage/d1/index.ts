@@ -241,8 +241,8 @@ export function createD1Storage(options: D1Options): Storage {
       return (await all<RejectedRow>(q.rejectedOf(ids))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string) {
-      return all<PersonKey>(q.personKeys(site));
+    async personKeys(site: string, slot?: string) {
+      return all<PersonKey>(q.personKeys(site, slot));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

@@ -212,8 +212,8 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       return (await run<RejectedRow>(q.rejectedOf(ids, text))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string) {
-      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site));
+    async personKeys(site: string, slot?: string) {
+      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site, slot));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

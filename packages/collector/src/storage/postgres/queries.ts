@@ -39,11 +39,20 @@ export const rejectedOf = (set: IdSet, storable: (id: string) => string): PgStat
   values: byIds(set, storable),
 });
 
-export const personKeys = (site: string): PgStatement => ({
-  sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+export const personKeys = (site: string, slot?: string): PgStatement =>
+  slot === undefined
+    ? {
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
     from events where site = $1 and coalesce(user_id, anonymous_id) is not null`,
-  values: [site],
-});
+        values: [site],
+      }
+    : {
+        // The members index (migration 6): only the collector's change events of the slot are read.
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+    from events where (case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'computed' end) = 'true' and site = $1 and (case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'slot' end) = $2
+      and coalesce(user_id, anonymous_id) is not null`,
+        values: [site, slot],
+      };
 
 export const consentsOf = (set: IdSet, storable: (id: string) => string): PgStatement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
@@ -166,7 +175,7 @@ export function eraseStatements(
 }
 
 // An erasure exit (audiences/erasure.ts); the same expression as the partial index of migration 6.
-const ERASURE_EXIT = `(body #>> '{context,kith,erasure}') = 'true'`;
+const ERASURE_EXIT = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'erasure' end) = 'true'`;
 const DEAD_LETTER_EXIT = `((e.value #>> '{event,context,kith,erasure}') = 'true' and not exists (select 1 from events x
   where x.site = e.value #>> '{event,site}' and x.message_id = e.value #>> '{event,messageId}'))`;
 

@@ -251,8 +251,8 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       return all<RejectedRow>(q.rejectedOf(asStored(ids))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string) {
-      return all<PersonKey>(q.personKeys(site));
+    async personKeys(site: string, slot?: string) {
+      return all<PersonKey>(q.personKeys(site, slot));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

@@ -33,11 +33,21 @@ export const rejectedOf = (set: IdSet): Statement => ({
   params: byIds(set),
 });
 
-export const personKeys = (site: string): Statement => ({
-  sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+export const personKeys = (site: string, slot?: string): Statement =>
+  slot === undefined
+    ? {
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
     from events where site = ? and coalesce(user_id, anonymous_id) is not null`,
-  params: [site],
-});
+        params: [site],
+      }
+    : {
+        // The members index (migration 6): only the collector's change events of the slot are read.
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+    from events where ${COMPUTED_CHANGE} and site = ? and json_extract(body, '$.context.kith.slot') = ? and coalesce(user_id, anonymous_id) is not null`,
+        params: [site, slot],
+      };
+
+const COMPUTED_CHANGE = `json_extract(body, '$.context.kith.computed') = 1`;
 
 export const consentsOf = (set: IdSet): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,

@@ -205,8 +205,10 @@ export const MIGRATIONS: readonly string[] = [
     model     text not null
   );
   `,
-  // 6: erasure exits (audiences/erasure.ts) wait in the outbox until every forwarder has them; this finds them without a scan.
+  // 6: the collector's own change events (audiences/): the members index finds an audience's members
+  // without reading every person; erasure exits wait in the outbox until every forwarder has them.
   `
+  create index events_by_computed_slot on events (site, json_extract(body, '$.context.kith.slot')) where json_extract(body, '$.context.kith.computed') = 1;
   create index events_erasure_exits on events (seq) where json_extract(body, '$.context.kith.erasure') = 1;
   `,
 ];
