@@ -227,6 +227,8 @@ try {
   console.log(
     `qualifying event to webhook receipt at ${EVENTS_PER_SECOND} events/s offered (${Math.round(achieved)} achieved over the run): p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${sorted.at(-1)} ms over ${sorted.length} of ${ticks} entries (target p95 under 1000 ms); load average ${load()}`,
   );
+  // The evaluations still queued finish before storage closes.
+  await live.audiences!.settled();
   await forwarding.stop();
   await receiver.close();
   await live.storage.close();

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { MIGRATIONS } from '../packages/collector/src/storage/sqlite/schema.ts';
+import { MIGRATIONS } from '../packages/collector/src/storage/sqlite-dialect/schema.ts';
 import { EVENTS_PER_BATCH, browserEvent, createShop, seededRandom } from './traffic.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { MIGRATIONS } from '../packages/collector/src/storage/sqlite/schema.ts';
+import { MIGRATIONS } from '../packages/collector/src/storage/sqlite-dialect/schema.ts';
 import { EVENTS_PER_BATCH, browserEvent } from './traffic.ts';
 
 export interface Floor {

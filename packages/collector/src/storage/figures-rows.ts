@@ -22,7 +22,7 @@ interface ExtractedFields {
   name: unknown;
 }
 
-/** SQLite's json_extract of several paths: a JSON array in the order of sqlite/figures-queries.ts. */
+/** SQLite's json_extract of several paths: a JSON array in the order of sqlite-dialect/figures-queries.ts. */
 const fieldsOf = (row: PersonEventRow): ExtractedFields => {
   if (!('extracted' in row)) return row;
   const [revenue, total, products, source, medium, name] = JSON.parse(row.extracted) as unknown[];

@@ -4,8 +4,6 @@
 import type { Statement } from './statement.ts';
 import type { IdentityLink, NodeRef, StitchSignal, TraitsUpdate } from './storage.ts';
 
-export type { Statement };
-
 /** How a dialect merges two JSON objects of traits (later keys win). */
 export interface GraphDialect {
   mergeTraits: (stored: string, incoming: string) => string;
@@ -104,12 +102,6 @@ export function traitsStatements(
       params: [update.site, update.node.kind, update.node.id, json(update.traits), update.at],
     },
   ];
-}
-
-/** `?` placeholders to PostgreSQL's `$1, $2, ...` (graph SQL has no `?` anywhere else). */
-export function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 /** How far back a new anonymous ID is compared with others (stitching). */

@@ -1,8 +1,8 @@
 // Retention (config "retentionDays"): what is older than the period is deleted, oldest first and a
 // chunk at a time, so no run holds the database for long. One set of SQL for SQLite and D1, and for
-// PostgreSQL with numbered placeholders (graph.ts). Kept beyond it: the consent log (the proof of
+// PostgreSQL with numbered placeholders (statement.ts). Kept beyond it: the consent log (the proof of
 // consent) and the identity graph's IDs (pseudonymous, erased with the person).
-import type { Statement } from './statement.ts';
+import type { NamedStatements, Statement } from './statement.ts';
 
 /** Rows deleted by one chunk, per kind. */
 export interface ExpiredCounts {
@@ -20,22 +20,27 @@ const oldestBefore = (table: string, key: string, time: string, chunk: number, c
 });
 
 /** One chunk of each kind; run them in one transaction, and again while a chunk came back full. */
-export function expireStatements(cutoff: Date, chunk: number): Statement[] {
+export function expireStatements(cutoff: Date, chunk: number): NamedStatements<ExpireStep> {
   const size = Math.max(1, Math.trunc(chunk));
   const iso = cutoff.toISOString();
-  return [
-    oldestBefore('events', 'seq', 'received_at', size, iso),
-    oldestBefore('rejected', 'seq', 'received_at', size, iso),
-    oldestBefore('dead_letters', 'id', 'failed_at', size, iso),
+  return {
+    events: oldestBefore('events', 'seq', 'received_at', size, iso),
+    rejected: oldestBefore('rejected', 'seq', 'received_at', size, iso),
+    deadLetters: oldestBefore('dead_letters', 'id', 'failed_at', size, iso),
     // A person's traits (an email, a name) last set before the period.
-    { sql: 'delete from identity_traits where updated_at < ?', params: [iso] },
-    { sql: 'delete from stitch_candidates where at < ?', params: [iso] },
-    { sql: 'delete from stitch_signals where seen_epoch < ?', params: [String(Math.floor(cutoff.getTime() / 1000))] },
-  ];
+    traits: { sql: 'delete from identity_traits where updated_at < ?', params: [iso] },
+    stitchCandidates: { sql: 'delete from stitch_candidates where at < ?', params: [iso] },
+    stitchSignals: {
+      sql: 'delete from stitch_signals where seen_epoch < ?',
+      params: [String(Math.floor(cutoff.getTime() / 1000))],
+    },
+  };
 }
 
-/** The statements' changes, in the order of expireStatements. */
-export function expiredCounts(changes: number[]): ExpiredCounts {
-  const [events = 0, rejected = 0, deadLetters = 0, traits = 0, candidates = 0, signals = 0] = changes;
-  return { events, rejected, deadLetters, traits, stitching: candidates + signals };
+type ExpireStep = 'events' | 'rejected' | 'deadLetters' | 'traits' | 'stitchCandidates' | 'stitchSignals';
+
+/** The chunk's figures from its statements' changes counts. */
+export function expiredCounts(changes: Record<ExpireStep, number>): ExpiredCounts {
+  const { events, rejected, deadLetters, traits, stitchCandidates, stitchSignals } = changes;
+  return { events, rejected, deadLetters, traits, stitching: stitchCandidates + stitchSignals };
 }

@@ -81,10 +81,30 @@ export function eventPage(rows: EventRow[], limit: number): EventPage {
   };
 }
 
-/** Erase statements' changes counts (in the order of sqlite/queries.ts eraseStatements) to the receipt's figures. */
-export function erasedCounts(changes: number[]): ErasureReceipt['erased'] {
-  const at = (index: number) => changes[index] ?? 0;
-  return { events: at(0), rejected: at(1), consents: at(2) + at(3), ids: at(8) };
+/** The steps of an erasure, each one statement in every dialect (sqlite-dialect/queries.ts, postgres/queries.ts). */
+export type EraseStep =
+  | 'events'
+  | 'rejected'
+  | 'consentAnonymousIds'
+  | 'consentUserIds'
+  | 'traits'
+  | 'mergeMoves'
+  | 'mergeLog'
+  | 'edges'
+  | 'identities'
+  | 'stitchSignals'
+  | 'stitchCandidates'
+  | 'deadLetters'
+  | 'emptyDeadLetters';
+
+/** The receipt's figures from the erasure's changes counts. */
+export function erasedCounts(changes: Record<EraseStep, number>): ErasureReceipt['erased'] {
+  return {
+    events: changes.events,
+    rejected: changes.rejected,
+    consents: changes.consentAnonymousIds + changes.consentUserIds,
+    ids: changes.identities,
+  };
 }
 
 interface NodeRow {

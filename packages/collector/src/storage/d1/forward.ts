@@ -6,12 +6,12 @@ import {
   parsePosition,
   type DeadLetterRow,
   type PendingRow,
-} from '../sqlite/forward.ts';
+} from '../sqlite-dialect/forward.ts';
 import type { ForwardStore } from '../storage.ts';
 import type { D1Database } from './binding.ts';
 
 /**
- * The outbox on D1: the sqlite adapter's tables, statements and positions (see sqlite/forward.ts).
+ * The outbox on D1: the sqlite adapter's tables, statements and positions (see sqlite-dialect/forward.ts).
  * D1 has no interactive transactions, so a dead letter and its cursor move are one `db.batch`,
  * both under the same condition.
  */

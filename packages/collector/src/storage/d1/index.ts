@@ -1,6 +1,6 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
-import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import {
   consentFromRow,
@@ -14,9 +14,11 @@ import {
   type RejectedRow,
 } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
-import * as q from '../sqlite/queries.ts';
+import * as q from '../sqlite-dialect/queries.ts';
+import { countsByName, type NamedStatements, type Statement } from '../statement.ts';
+import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, onConflict, type Table } from '../tables.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
-import * as consoleQ from '../sqlite/console-queries.ts';
+import * as consoleQ from '../sqlite-dialect/console-queries.ts';
 import type {
   ConsentRecord,
   EventPage,
@@ -30,7 +32,7 @@ import type {
   Storage,
   WriteSet,
 } from '../storage.ts';
-import * as fq from '../sqlite/figures-queries.ts';
+import * as fq from '../sqlite-dialect/figures-queries.ts';
 import { createD1ForwardStore } from './forward.ts';
 import type { D1Database, D1PreparedStatement } from './binding.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -45,35 +47,6 @@ export interface D1Options {
 // D1 refuses a statement with more than 100 bound parameters, so multi-row INSERTs are chunked.
 const MAX_BOUND_PARAMETERS = 100;
 
-const EVENT_COLUMNS = [
-  'site',
-  'message_id',
-  'type',
-  'event',
-  'user_id',
-  'anonymous_id',
-  'timestamp',
-  'received_at',
-  'body',
-];
-const CONSENT_COLUMNS = [
-  'site',
-  'message_id',
-  'anonymous_id',
-  'user_id',
-  'timestamp',
-  'received_at',
-  'policy_version',
-  'categories',
-  'method',
-  'banner_text_hash',
-  'locale',
-];
-const BANNER_TEXT_COLUMNS = ['hash', 'texts', 'first_seen'];
-const REJECTED_COLUMNS = ['site', 'received_at', 'reason', 'message', 'payload', 'anonymous_id', 'user_id'];
-
-type Value = string | number | null;
-
 /**
  * On Cloudflare Workers: one `db.batch` per write set, which D1 runs as one transaction, so a
  * write set is stored whole or not at all. D1 is SQLite: the tables are the sqlite adapter's.
@@ -81,20 +54,16 @@ type Value = string | number | null;
 export function createD1Storage(options: D1Options): Storage {
   const { db } = options;
 
-  /** Multi-row INSERTs of `rows`, as few statements as D1's parameter limit allows; seq follows the rows' order. */
-  const inserts = (
-    table: string,
-    columns: readonly string[],
-    rows: Value[][],
-    onConflict: string,
-  ): D1PreparedStatement[] => {
+  /** Multi-row INSERTs of `records`, as few statements as D1's parameter limit allows; seq follows the records' order. */
+  const inserts = <Item>(table: Table<Item>, records: readonly Item[]): D1PreparedStatement[] => {
+    const { columns } = table;
     const perStatement = Math.floor(MAX_BOUND_PARAMETERS / columns.length);
     const placeholders = `(${columns.map(() => '?').join(', ')})`;
     const statements: D1PreparedStatement[] = [];
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const chunk = rows.slice(start, start + perStatement);
-      const sql = `insert into ${table} (${columns.join(', ')}) values ${chunk.map(() => placeholders).join(', ')} ${onConflict}`;
-      statements.push(db.prepare(sql).bind(...chunk.flat()));
+    for (let start = 0; start < records.length; start += perStatement) {
+      const chunk = records.slice(start, start + perStatement);
+      const sql = `insert into ${table.name} (${columns.join(', ')}) values ${chunk.map(() => placeholders).join(', ')} ${onConflict(table)}`;
+      statements.push(db.prepare(sql).bind(...chunk.flatMap(table.row)));
     }
     return statements;
   };
@@ -109,6 +78,14 @@ export function createD1Storage(options: D1Options): Storage {
   const read = <T>(work: () => Promise<T>): Promise<T> => work().catch(unavailable);
   const bound = ({ sql, params }: Statement) => db.prepare(sql).bind(...params);
   const all = <Row>(statement: Statement) => read(() => bound(statement).all<Row>()).then((result) => result.results);
+  /** One batch (one transaction); each statement's changes count under its name. */
+  const batchNamed = async <Name extends string>(statements: NamedStatements<Name>) => {
+    const results = await db.batch(Object.values<Statement>(statements).map(bound)).catch(unavailable);
+    return countsByName(
+      statements,
+      results.map((result) => result.meta.changes),
+    );
+  };
   const newPersonId = () => crypto.randomUUID();
 
   return {
@@ -141,63 +118,10 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async write(set: WriteSet) {
-      const events = inserts(
-        'events',
-        EVENT_COLUMNS,
-        set.events.map((e) => [
-          e.site,
-          e.messageId,
-          e.type,
-          e.event ?? null,
-          e.userId ?? null,
-          e.anonymousId ?? null,
-          e.timestamp,
-          e.receivedAt,
-          JSON.stringify(e),
-        ]),
-        'on conflict (site, message_id) do nothing',
-      );
-      const consents = inserts(
-        'consent_log',
-        CONSENT_COLUMNS,
-        set.consents.map((c) => [
-          c.site,
-          c.messageId,
-          c.anonymousId ?? null,
-          c.userId ?? null,
-          c.timestamp,
-          c.receivedAt,
-          c.consent.policyVersion,
-          JSON.stringify(c.consent.categories),
-          c.consent.method,
-          c.consent.bannerTextHash ?? null,
-          c.consent.locale ?? null,
-        ]),
-        'on conflict (site, message_id) do nothing',
-      );
-      const bannerTexts = inserts(
-        'banner_texts',
-        BANNER_TEXT_COLUMNS,
-        set.consents.flatMap((c) => {
-          const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
-          return bannerText && bannerTextHash ? [[bannerTextHash, JSON.stringify(bannerText), c.receivedAt]] : [];
-        }),
-        'on conflict (hash) do nothing',
-      );
-      const rejected = inserts(
-        'rejected',
-        REJECTED_COLUMNS,
-        set.rejected.map((r) => [
-          r.site,
-          r.receivedAt,
-          r.reason,
-          r.message,
-          r.payload,
-          r.anonymousId ?? null,
-          r.userId ?? null,
-        ]),
-        '',
-      );
+      const events = inserts(EVENTS, set.events);
+      const consents = inserts(CONSENTS, set.consents);
+      const bannerTexts = inserts(BANNER_TEXTS, bannerTextsOf(set.consents));
+      const rejected = inserts(REJECTED, set.rejected);
 
       const graph = [
         ...(set.links ?? []).flatMap((link) => linkStatements(link, newPersonId)),
@@ -226,15 +150,7 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
-      const { results } = await read(() =>
-        db
-          .prepare(
-            'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?',
-          )
-          .bind(site, limit)
-          .all<RejectedRow>(),
-      );
-      return results.map(rejectedFromRow);
+      return (await all<RejectedRow>(q.recentRejected(site, limit))).map(rejectedFromRow);
     },
 
     async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
@@ -274,11 +190,9 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async erase(site, person, receipt) {
-      const statements = q.eraseStatements(person, receipt);
       // The receipt's counts are only known once the erasing batch ran, so the receipt follows in its own.
       // Should that one fail, the call fails (503) and can simply be repeated.
-      const results = await db.batch(statements.map(bound)).catch(unavailable);
-      const done = { ...receipt, erased: erasedCounts(results.map((result) => result.meta.changes)) };
+      const done = { ...receipt, erased: erasedCounts(await batchNamed(q.eraseStatements(person, receipt))) };
       await db.batch([bound(q.receiptInsert(done))]).catch(unavailable);
       return done;
     },
@@ -292,8 +206,7 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async expire(cutoff: Date, chunk: number) {
-      const results = await db.batch(expireStatements(cutoff, chunk).map(bound)).catch(unavailable);
-      return expiredCounts(results.map((result) => result.meta.changes));
+      return expiredCounts(await batchNamed(expireStatements(cutoff, chunk)));
     },
 
     async findPersons(site: string, text: string, limit: number) {

@@ -1,11 +1,11 @@
-// Figures' reads in PostgreSQL's dialect: the same statements as sqlite/figures-queries.ts.
+// Figures' reads in PostgreSQL's dialect: the same statements as sqlite-dialect/figures-queries.ts.
 import type { SiteEventQuery, SiteWindow } from '../storage.ts';
-import type { PgStatement } from './queries.ts';
+import type { Statement } from '../statement.ts';
 
 const FAR_PAST = '0000';
 const FAR_FUTURE = '9999';
 
-export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): PgStatement => ({
+export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): Statement => ({
   sql: `select p.person_id as "personId",
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
       p.user_id as "userId", p.anonymous_id as "anonymousId", p.type, p.event, p.timestamp,
@@ -18,10 +18,10 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
       from events e
       left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
       left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
-      where e.site = $1 and e.timestamp >= $2 and e.timestamp < $3
-        ${query.events ? `and e.type = 'track' and e.event = any($4::text[])` : ''}) p
+      where e.site = ? and e.timestamp >= ? and e.timestamp < ?
+        ${query.events ? `and e.type = 'track' and e.event = any(?::text[])` : ''}) p
     order by p.timestamp, p.seq`,
-  values: [
+  params: [
     query.site,
     text(query.from ?? FAR_PAST),
     text(query.to ?? FAR_FUTURE),
@@ -29,18 +29,18 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
   ],
 });
 
-export const siteConsents = (window: SiteWindow, text: (value: string) => string): PgStatement => ({
-  sql: 'select method, categories from consent_log where site = $1 and timestamp >= $2 and timestamp < $3 order by seq',
-  values: [window.site, text(window.from ?? FAR_PAST), text(window.to ?? FAR_FUTURE)],
+export const siteConsents = (window: SiteWindow, text: (value: string) => string): Statement => ({
+  sql: 'select method, categories from consent_log where site = ? and timestamp >= ? and timestamp < ? order by seq',
+  params: [window.site, text(window.from ?? FAR_PAST), text(window.to ?? FAR_FUTURE)],
 });
 
-export const savePredictions = (site: string, fittedAt: string, model: unknown): PgStatement => ({
-  sql: `insert into predictions (site, fitted_at, model) values ($1, $2, $3)
+export const savePredictions = (site: string, fittedAt: string, model: unknown): Statement => ({
+  sql: `insert into predictions (site, fitted_at, model) values (?, ?, ?)
     on conflict (site) do update set fitted_at = excluded.fitted_at, model = excluded.model`,
-  values: [site, fittedAt, JSON.stringify(model)],
+  params: [site, fittedAt, JSON.stringify(model)],
 });
 
-export const predictions = (site: string): PgStatement => ({
-  sql: 'select fitted_at as "fittedAt", model from predictions where site = $1',
-  values: [site],
+export const predictions = (site: string): Statement => ({
+  sql: 'select fitted_at as "fittedAt", model from predictions where site = ?',
+  params: [site],
 });

@@ -3,7 +3,7 @@ import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import * as fq from './figures-queries.ts';
 import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
-import { POSTGRES_GRAPH, linkStatements, numbered, stitchStatements, traitsStatements } from '../graph.ts';
+import { POSTGRES_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
 import {
   consentFromRow,
   edgeFromRow,
@@ -31,6 +31,8 @@ import type {
   WriteSet,
 } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
+import { countsByName, numbered, type NamedStatements, type SqlValue, type Statement } from '../statement.ts';
+import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, type RowValue, type Table } from '../tables.ts';
 import * as q from './queries.ts';
 import * as consoleQ from './console-queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
@@ -92,7 +94,15 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
   const read = <Row extends pg.QueryResultRow>(sql: string, values: unknown[]) =>
     pool.query<Row>(sql, values).then((result) => result.rows, unavailable);
-  const run = <Row extends pg.QueryResultRow>(statement: q.PgStatement) => read<Row>(statement.sql, statement.values);
+  const run = <Row extends pg.QueryResultRow>(statement: Statement) =>
+    read<Row>(numbered(statement.sql), statement.params);
+  /** Runs the statements in order inside the caller's transaction; each one's changes count under its name. */
+  const runNamed = async <Name extends string>(client: pg.PoolClient, statements: NamedStatements<Name>) => {
+    const changes: number[] = [];
+    for (const { sql, params } of Object.values<Statement>(statements))
+      changes.push((await client.query(numbered(sql), params)).rowCount ?? 0);
+    return countsByName(statements, changes);
+  };
   const text = (value: string) => storable(value) ?? '';
 
   return {
@@ -127,8 +137,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         set.rejected.length === 0
       ) {
         const inserted =
-          (await pool.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length)).catch(unavailable))
-            .rowCount ?? 0;
+          (await pool.query(INSERT_EVENTS, byColumn(EVENTS, set.events)).catch(unavailable)).rowCount ?? 0;
         return { inserted, duplicates: set.events.length - inserted };
       }
       return transaction(async (client) => {
@@ -144,44 +153,13 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
             set.links?.[0]?.site ?? set.traits?.[0]?.site ?? set.stitch?.[0]?.site ?? '',
           ]);
         let inserted = 0;
-        if (set.events.length > 0) {
-          inserted =
-            (await client.query(INSERT_EVENTS, byColumn(set.events.map(eventRow), EVENT_COLUMNS.length))).rowCount ?? 0;
-        }
-        if (set.consents.length > 0) {
-          const rows = set.consents.map((c) => [
-            c.site,
-            c.messageId,
-            c.anonymousId,
-            c.userId,
-            c.timestamp,
-            c.receivedAt,
-            c.consent.policyVersion,
-            JSON.stringify(c.consent.categories),
-            c.consent.method,
-            c.consent.bannerTextHash,
-            c.consent.locale,
-          ]);
-          await client.query(INSERT_CONSENTS, byColumn(rows, CONSENT_COLUMNS.length));
-          const texts = set.consents.flatMap((c) => {
-            const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
-            return bannerText && bannerTextHash ? [[bannerTextHash, JSON.stringify(bannerText), c.receivedAt]] : [];
-          });
-          if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(texts, 3));
-        }
-        if (set.rejected.length > 0) {
-          const rows = set.rejected.map((r) => [
-            r.site,
-            r.receivedAt,
-            r.reason,
-            r.message,
-            r.payload,
-            r.anonymousId,
-            r.userId,
-          ]);
-          await client.query(INSERT_REJECTED, byColumn(rows, REJECTED_COLUMNS.length));
-        }
-        for (const statement of graph) await client.query(numbered(statement.sql), statement.params.map(storable));
+        if (set.events.length > 0)
+          inserted = (await client.query(INSERT_EVENTS, byColumn(EVENTS, set.events))).rowCount ?? 0;
+        if (set.consents.length > 0) await client.query(INSERT_CONSENTS, byColumn(CONSENTS, set.consents));
+        const texts = bannerTextsOf(set.consents);
+        if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(BANNER_TEXTS, texts));
+        if (set.rejected.length > 0) await client.query(INSERT_REJECTED, byColumn(REJECTED, set.rejected));
+        for (const statement of graph) await client.query(numbered(statement.sql), statement.params.map(storableValue));
         return { inserted, duplicates: set.events.length - inserted };
       });
     },
@@ -255,10 +233,10 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async erase(site, person, receipt) {
       const done = await transaction(async (client) => {
         await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [GRAPH_LOCK, site]);
-        const changes: number[] = [];
-        for (const statement of q.eraseStatements(person, receipt, text))
-          changes.push((await client.query(statement.sql, statement.values)).rowCount ?? 0);
-        const done = { ...receipt, erased: erasedCounts(changes) };
+        const done = {
+          ...receipt,
+          erased: erasedCounts(await runNamed(client, q.eraseStatements(person, receipt, text))),
+        };
         await client.query(
           'insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values ($1, $2, $3, $4, $5)',
           [done.receiptId, site, done.erasedAt, done.pseudonym, JSON.stringify(done.erased)],
@@ -274,15 +252,15 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
     async purgeErasureExits(destinations: string[]) {
       const [remove, unletter, empty, count] = q.purgeErasureExitsStatements(destinations) as [
-        q.PgStatement,
-        q.PgStatement,
-        q.PgStatement,
-        q.PgStatement,
+        Statement,
+        Statement,
+        Statement,
+        Statement,
       ];
       const done = await transaction(async (client) => {
-        const purged = (await client.query(remove.sql, remove.values)).rowCount ?? 0;
-        if (purged > 0) for (const { sql, values } of [unletter, empty]) await client.query(sql, values);
-        const { rows } = await client.query<{ waiting: number }>(count.sql, count.values);
+        const purged = (await client.query(numbered(remove.sql), remove.params)).rowCount ?? 0;
+        if (purged > 0) for (const { sql, params } of [unletter, empty]) await client.query(numbered(sql), params);
+        const { rows } = await client.query<{ waiting: number }>(numbered(count.sql), count.params);
         return { purged, waiting: rows[0]?.waiting ?? 0 };
       });
       // As after an erasure: the deleted rows' dead versions go before the answer.
@@ -291,12 +269,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async expire(cutoff: Date, chunk: number) {
-      return transaction(async (client) => {
-        const changes: number[] = [];
-        for (const { sql, params } of expireStatements(cutoff, chunk))
-          changes.push((await client.query(numbered(sql), params)).rowCount ?? 0);
-        return expiredCounts(changes);
-      });
+      return transaction(async (client) => expiredCounts(await runNamed(client, expireStatements(cutoff, chunk))));
     },
 
     async findPersons(site: string, query: string, limit: number) {
@@ -372,86 +345,43 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
   };
 }
 
-type Column = readonly [name: string, type: 'text' | 'json'];
-
-const EVENT_COLUMNS: readonly Column[] = [
-  ['site', 'text'],
-  ['message_id', 'text'],
-  ['type', 'text'],
-  ['event', 'text'],
-  ['user_id', 'text'],
-  ['anonymous_id', 'text'],
-  ['timestamp', 'text'],
-  ['received_at', 'text'],
-  ['body', 'json'],
-];
-const CONSENT_COLUMNS: readonly Column[] = [
-  ['site', 'text'],
-  ['message_id', 'text'],
-  ['anonymous_id', 'text'],
-  ['user_id', 'text'],
-  ['timestamp', 'text'],
-  ['received_at', 'text'],
-  ['policy_version', 'text'],
-  ['categories', 'json'],
-  ['method', 'text'],
-  ['banner_text_hash', 'text'],
-  ['locale', 'text'],
-];
-const REJECTED_COLUMNS: readonly Column[] = [
-  ['site', 'text'],
-  ['received_at', 'text'],
-  ['reason', 'text'],
-  ['message', 'text'],
-  ['payload', 'text'],
-  ['anonymous_id', 'text'],
-  ['user_id', 'text'],
-];
-
 /**
  * One INSERT for all of a write set's rows, sent as one array per column. `seq` follows the rows'
  * order in the set (newest-first paging breaks ties by it), while the rows go in ordered by their
  * key: two instances writing overlapping sets then lock the same keys in the same order, so one
  * waits for the other instead of deadlocking.
  */
-function batchInsert(table: string, columns: readonly Column[], key: readonly string[]): string {
-  const names = columns.map(([name]) => name).join(', ');
-  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  const onConflict =
-    key.length > 0 ? `order by ${key.join(', ')} on conflict (${key.join(', ')}) do nothing` : 'order by seq';
+function batchInsert(table: Table<never>): string {
+  const names = table.columns.join(', ');
+  const arrays = table.columns
+    .map((column, i) => `$${i + 1}::${table.json.includes(column) ? 'json' : 'text'}[]`)
+    .join(', ');
+  const key = table.key.join(', ');
+  const onConflict = key ? `order by ${key} on conflict (${key}) do nothing` : 'order by seq';
   return `with incoming as materialized (
-      select nextval('${table}_seq_seq') as seq, ${names}
+      select nextval('${table.name}_seq_seq') as seq, ${names}
       from unnest(${arrays}) with ordinality as given (${names}, position)
       order by position
     )
-    insert into ${table} (seq, ${names}) select seq, ${names} from incoming ${onConflict}`;
+    insert into ${table.name} (seq, ${names}) select seq, ${names} from incoming ${onConflict}`;
 }
 
-const INSERT_EVENTS = batchInsert('events', EVENT_COLUMNS, ['site', 'message_id']);
-const INSERT_CONSENTS = batchInsert('consent_log', CONSENT_COLUMNS, ['site', 'message_id']);
-const INSERT_REJECTED = batchInsert('rejected', REJECTED_COLUMNS, []);
+const INSERT_EVENTS = batchInsert(EVENTS);
+const INSERT_CONSENTS = batchInsert(CONSENTS);
+const INSERT_REJECTED = batchInsert(REJECTED);
+// banner_texts has no seq: its rows go in as given, in key order.
 const INSERT_BANNER_TEXTS = `insert into banner_texts (hash, texts, first_seen)
   select * from unnest($1::text[], $2::json[], $3::text[]) as given (hash, texts, first_seen)
   order by hash on conflict (hash) do nothing`;
 
-/** Rows to one array per column, as unnest takes them. */
-const eventRow = (e: StoredEvent) => [
-  e.site,
-  e.messageId,
-  e.type,
-  e.event,
-  e.userId,
-  e.anonymousId,
-  e.timestamp,
-  e.receivedAt,
-  JSON.stringify(e),
-];
-
-function byColumn(rows: readonly (string | null | undefined)[][], width: number): (string | null)[][] {
-  const columns = Array.from({ length: width }, () => [] as (string | null)[]);
-  for (const row of rows) columns.forEach((column, i) => column.push(storable(row[i])));
+/** Records to one array per column, as unnest takes them. */
+function byColumn<Source>(table: Table<Source>, records: readonly Source[]): RowValue[][] {
+  const columns = table.columns.map(() => [] as RowValue[]);
+  for (const record of records) table.row(record).forEach((value, i) => columns[i]!.push(storable(value)));
   return columns;
 }
+
+const storableValue = (value: SqlValue): SqlValue => (typeof value === 'string' ? storable(value) : value);
 
 // PostgreSQL text cannot hold U+0000, which a client may put in an ID; refusing it would fail the
 // whole batch on every retry. It is kept as U+2400 (the symbol for NUL) in the columns, the same in

@@ -1,17 +1,14 @@
 // Person reads and erasure in PostgreSQL's dialect: the same statements, in the same order, as
-// sqlite/queries.ts, with ID lists as text[] parameters.
+// sqlite-dialect/queries.ts, with ID lists as text[] parameters.
+import type { EraseStep } from '../rows.ts';
+import type { NamedStatements, Statement } from '../statement.ts';
 import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
 
-export interface PgStatement {
-  sql: string;
-  values: unknown[];
-}
-
-// An event that names a user ID is that user's only (see sqlite/queries.ts).
-const BY_IDS = 'site = $1 and ((anonymous_id = any($2::text[]) and user_id is null) or user_id = any($3::text[]))';
-// The person's events through the two ID indexes (as in sqlite/queries.ts): cost follows the person's events.
-const EVENTS_OF = `site = $1 and seq in (select seq from events where anonymous_id = any($2::text[]) and user_id is null
-  union all select seq from events where user_id = any($3::text[]))`;
+// An event that names a user ID is that user's only (see sqlite-dialect/queries.ts).
+const BY_IDS = 'site = ? and ((anonymous_id = any(?::text[]) and user_id is null) or user_id = any(?::text[]))';
+// The person's events through the two ID indexes (as in sqlite-dialect/queries.ts): cost follows the person's events.
+const EVENTS_OF = `site = ? and seq in (select seq from events where anonymous_id = any(?::text[]) and user_id is null
+  union all select seq from events where user_id = any(?::text[]))`;
 const byIds = (set: IdSet, storable: (id: string) => string) => [
   set.site,
   set.anonymousIds.map(storable),
@@ -23,85 +20,93 @@ export const eventsPage = (
   cursor: { timestamp: string; seq: number },
   limit: number,
   storable: (id: string) => string,
-): PgStatement => ({
-  sql: `select seq, timestamp, body from events where ${EVENTS_OF} and (timestamp, seq) < ($4, $5)
-    order by timestamp desc, seq desc limit $6`,
-  values: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
+): Statement => ({
+  sql: `select seq, timestamp, body from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
+    order by timestamp desc, seq desc limit ?`,
+  params: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
 });
 
-export const eventSummary = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+export const eventSummary = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select count(*)::integer as "eventCount", min(timestamp) as "firstSeen", max(timestamp) as "lastSeen" from events where ${EVENTS_OF}`,
-  values: byIds(set, storable),
+  params: byIds(set, storable),
 });
 
-export const rejectedOf = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+export const recentRejected = (site: string, limit: number): Statement => ({
+  sql: 'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?',
+  params: [site, limit],
+});
+
+export const rejectedOf = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where ${BY_IDS} order by seq`,
-  values: byIds(set, storable),
+  params: byIds(set, storable),
 });
 
-export const personKeys = (site: string, slot?: string): PgStatement =>
+export const personKeys = (site: string, slot?: string): Statement =>
   slot === undefined
     ? {
         sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
-    from events where site = $1 and coalesce(user_id, anonymous_id) is not null`,
-        values: [site],
+    from events where site = ? and coalesce(user_id, anonymous_id) is not null`,
+        params: [site],
       }
     : {
         // The members index (migration 6): only the collector's change events of the slot are read.
         sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
-    from events where (case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'computed' end) = 'true' and site = $1 and (case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'slot' end) = $2
-      and coalesce(user_id, anonymous_id) is not null`,
-        values: [site, slot],
+    from events where ${COMPUTED_CHANGE} and site = ? and ${COMPUTED_SLOT} = ? and coalesce(user_id, anonymous_id) is not null`,
+        params: [site, slot],
       };
 
-export const consentsOf = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+// The same expressions as the partial indexes of migration 6 (see postgres/schema.ts): a body with a \u escape is left out.
+const COMPUTED_CHANGE = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'computed' end) = 'true'`;
+const COMPUTED_SLOT = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'slot' end)`;
+
+export const consentsOf = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
-  values: byIds(set, storable),
+  params: byIds(set, storable),
 });
 
-const PERSON_OF = '(select person_id from identities where site = $1 and kind = $2 and id = $3)';
+const PERSON_OF = '(select person_id from identities where site = ? and kind = ? and id = ?)';
 
-export const personNodes = (site: string, kind: string, id: string): PgStatement => ({
-  sql: `select kind, id, person_id as "personId" from identities where site = $1 and person_id = ${PERSON_OF}
+export const personNodes = (site: string, kind: string, id: string): Statement => ({
+  sql: `select kind, id, person_id as "personId" from identities where site = ? and person_id = ${PERSON_OF}
     order by first_seen, kind, id`,
-  values: [site, kind, id],
+  params: [site, site, kind, id],
 });
 
-export const personTraits = (site: string, kind: string, id: string): PgStatement => ({
+export const personTraits = (site: string, kind: string, id: string): Statement => ({
   sql: `select t.traits from identity_traits t join identities i on i.site = t.site and i.kind = t.kind and i.id = t.id
-    where i.site = $1 and i.person_id = ${PERSON_OF} order by t.updated_at`,
-  values: [site, kind, id],
+    where i.site = ? and i.person_id = ${PERSON_OF} order by t.updated_at`,
+  params: [site, site, kind, id],
 });
 
 const EDGE_COLUMNS = 'e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id, e.how, e.source, e.at, e.outcome';
 
-export const edgesOf = (site: string, personId: string): PgStatement => ({
-  // A login refused on one of the person's anonymous IDs names another user: it is that user's (see sqlite/queries.ts).
+export const edgesOf = (site: string, personId: string): Statement => ({
+  // A login refused on one of the person's anonymous IDs names another user: it is that user's (see sqlite-dialect/queries.ts).
   sql: `select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.from_kind = i.kind and e.from_id = i.id
-      where i.site = $1 and i.person_id = $2 and e.outcome <> 'refused'
+      where i.site = ? and i.person_id = ? and e.outcome <> 'refused'
     union
     select ${EDGE_COLUMNS} from identities i join identity_edges e on e.site = i.site and e.to_kind = i.kind and e.to_id = i.id
-      where i.site = $1 and i.person_id = $2
+      where i.site = ? and i.person_id = ?
     order by seq`,
-  values: [site, personId],
+  params: [site, personId, site, personId],
 });
 
-export const stitchCandidates = (set: IdSet, storable: (id: string) => string): PgStatement => ({
+export const stitchCandidates = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select anonymous_id as "anonymousId", candidate_id as "candidateId", score, reasons, at from stitch_candidates
-    where site = $1 and (anonymous_id = any($2::text[]) or candidate_id = any($2::text[])) order by score desc, at`,
-  values: [set.site, set.anonymousIds.map(storable)],
+    where site = ? and (anonymous_id = any(?::text[]) or candidate_id = any(?::text[])) order by score desc, at`,
+  params: [set.site, set.anonymousIds.map(storable), set.anonymousIds.map(storable)],
 });
 
-export const deviceAnonymousId = (site: string, deviceId: string): PgStatement => ({
-  sql: `select to_id as id from identity_edges where site = $1 and from_kind = 'device' and from_id = $2 and to_kind = 'anonymous'
+export const deviceAnonymousId = (site: string, deviceId: string): Statement => ({
+  sql: `select to_id as id from identity_edges where site = ? and from_kind = 'device' and from_id = ? and to_kind = 'anonymous'
     and how = 'cookie' order by seq limit 1`,
-  values: [site, deviceId],
+  params: [site, deviceId],
 });
 
 // The events in a dead letter keep their IDs exactly (JSON), not with NUL swapped like the columns.
-const DEAD_LETTER_MATCH = `(e.value->'event'->>'site' = $1
-  and ((e.value->'event'->>'userId' is null and coalesce(e.value->'event'->>'anonymousId', '') = any($2::text[]))
-    or coalesce(e.value->'event'->>'userId', '') = any($3::text[])))`;
+const DEAD_LETTER_MATCH = `(e.value->'event'->>'site' = ?
+  and ((e.value->'event'->>'userId' is null and coalesce(e.value->'event'->>'anonymousId', '') = any(?::text[]))
+    or coalesce(e.value->'event'->>'userId', '') = any(?::text[])))`;
 
 /** The tables an erasure deletes from or rewrites: vacuumed after it, so no dead row version keeps the person. */
 export const ERASED_TABLES = [
@@ -118,12 +123,12 @@ export const ERASED_TABLES = [
   'dead_letters',
 ];
 
-/** As sqlite/queries.ts eraseStatements, in the same order (erasedCounts reads the counts by index). */
+/** As sqlite-dialect/queries.ts eraseStatements, step by step. */
 export function eraseStatements(
   person: Person,
   receipt: Omit<ErasureReceipt, 'erased'>,
   storable: (id: string) => string,
-): PgStatement[] {
+): NamedStatements<EraseStep> {
   const { site, pseudonym } = receipt;
   const set = { site, userIds: person.userIds, anonymousIds: person.anonymousIds };
   const nodes = [
@@ -131,47 +136,47 @@ export function eraseStatements(
     ...person.anonymousIds.map((id) => `anonymous:${id}`),
     ...person.deviceIds.map((id) => `device:${id}`),
   ].map(storable);
-  const edges = `select seq from identity_edges where site = $1
-    and (from_kind || ':' || from_id = any($2::text[]) or to_kind || ':' || to_id = any($2::text[]))`;
-  return [
-    { sql: `delete from events where ${EVENTS_OF}`, values: byIds(set, storable) },
-    { sql: `delete from rejected where ${BY_IDS}`, values: byIds(set, storable) },
-    {
-      sql: 'update consent_log set anonymous_id = $1 where site = $2 and anonymous_id = any($3::text[]) and (user_id is null or user_id = any($4::text[]))',
-      values: [pseudonym, site, set.anonymousIds.map(storable), set.userIds.map(storable)],
+  const edges = `select seq from identity_edges where site = ?
+    and (from_kind || ':' || from_id = any(?::text[]) or to_kind || ':' || to_id = any(?::text[]))`;
+  return {
+    events: { sql: `delete from events where ${EVENTS_OF}`, params: byIds(set, storable) },
+    rejected: { sql: `delete from rejected where ${BY_IDS}`, params: byIds(set, storable) },
+    consentAnonymousIds: {
+      sql: 'update consent_log set anonymous_id = ? where site = ? and anonymous_id = any(?::text[]) and (user_id is null or user_id = any(?::text[]))',
+      params: [pseudonym, site, set.anonymousIds.map(storable), set.userIds.map(storable)],
     },
-    {
-      sql: 'update consent_log set user_id = $1 where site = $2 and user_id = any($3::text[])',
-      values: [pseudonym, site, set.userIds.map(storable)],
+    consentUserIds: {
+      sql: 'update consent_log set user_id = ? where site = ? and user_id = any(?::text[])',
+      params: [pseudonym, site, set.userIds.map(storable)],
     },
-    {
-      sql: `delete from identity_traits where site = $1 and kind || ':' || id = any($2::text[])`,
-      values: [site, nodes],
+    traits: {
+      sql: `delete from identity_traits where site = ? and kind || ':' || id = any(?::text[])`,
+      params: [site, nodes],
     },
-    { sql: `delete from merge_moves where edge_seq in (${edges})`, values: [site, nodes] },
-    { sql: `delete from merge_log where edge_seq in (${edges})`, values: [site, nodes] },
-    { sql: `delete from identity_edges where seq in (${edges})`, values: [site, nodes] },
-    {
-      sql: `delete from identities where site = $1 and (person_id = $2 or kind || ':' || id = any($3::text[]))`,
-      values: [site, person.personId, nodes],
+    mergeMoves: { sql: `delete from merge_moves where edge_seq in (${edges})`, params: [site, nodes, nodes] },
+    mergeLog: { sql: `delete from merge_log where edge_seq in (${edges})`, params: [site, nodes, nodes] },
+    edges: { sql: `delete from identity_edges where seq in (${edges})`, params: [site, nodes, nodes] },
+    identities: {
+      sql: `delete from identities where site = ? and (person_id = ? or kind || ':' || id = any(?::text[]))`,
+      params: [site, person.personId, nodes],
     },
-    {
-      sql: 'delete from stitch_signals where site = $1 and anonymous_id = any($2::text[])',
-      values: [site, set.anonymousIds.map(storable)],
+    stitchSignals: {
+      sql: 'delete from stitch_signals where site = ? and anonymous_id = any(?::text[])',
+      params: [site, set.anonymousIds.map(storable)],
     },
-    {
-      sql: 'delete from stitch_candidates where site = $1 and (anonymous_id = any($2::text[]) or candidate_id = any($2::text[]))',
-      values: [site, set.anonymousIds.map(storable)],
+    stitchCandidates: {
+      sql: 'delete from stitch_candidates where site = ? and (anonymous_id = any(?::text[]) or candidate_id = any(?::text[]))',
+      params: [site, set.anonymousIds.map(storable), set.anonymousIds.map(storable)],
     },
     // A dead letter holds a batch of many people's events: only the person's are taken out of it.
-    {
+    deadLetters: {
       sql: `update dead_letters d set events = coalesce((select json_agg(e.value order by e.position)
           from json_array_elements(d.events) with ordinality as e(value, position) where not ${DEAD_LETTER_MATCH}), '[]'::json)
         where exists (select 1 from json_array_elements(d.events) as e(value) where ${DEAD_LETTER_MATCH})`,
-      values: [site, set.anonymousIds, set.userIds],
+      params: [site, set.anonymousIds, set.userIds, site, set.anonymousIds, set.userIds],
     },
-    { sql: 'delete from dead_letters where json_array_length(events) = 0', values: [] },
-  ];
+    emptyDeadLetters: { sql: 'delete from dead_letters where json_array_length(events) = 0', params: [] },
+  };
 }
 
 // An erasure exit (audiences/erasure.ts); the same expression as the partial index of migration 6.
@@ -179,21 +184,21 @@ const ERASURE_EXIT = `(case when strpos(body::text, '\\u') = 0 then body -> 'con
 const DEAD_LETTER_EXIT = `((e.value #>> '{event,context,kith,erasure}') = 'true' and not exists (select 1 from events x
   where x.site = e.value #>> '{event,site}' and x.message_id = e.value #>> '{event,messageId}'))`;
 
-/** As sqlite/queries.ts purgeErasureExitsStatements: a cursor has passed an event when its (tx, seq) is not after it. */
-export function purgeErasureExitsStatements(destinations: string[]): PgStatement[] {
+/** As sqlite-dialect/queries.ts purgeErasureExitsStatements: a cursor has passed an event when its (tx, seq) is not after it. */
+export function purgeErasureExitsStatements(destinations: string[]): Statement[] {
   return [
     {
-      sql: `delete from events e where ${ERASURE_EXIT} and (cardinality($1::text[]) = 0
-        or (select count(*) from forward_cursors c where c.destination = any($1::text[]) and (e.tx, e.seq) <= (c.tx, c.seq)) = cardinality($1::text[]))`,
-      values: [destinations],
+      sql: `delete from events e where ${ERASURE_EXIT} and (cardinality(?::text[]) = 0
+        or (select count(*) from forward_cursors c where c.destination = any(?::text[]) and (e.tx, e.seq) <= (c.tx, c.seq)) = cardinality(?::text[]))`,
+      params: [destinations, destinations, destinations],
     },
     {
       sql: `update dead_letters d set events = coalesce((select json_agg(e.value order by e.position)
           from json_array_elements(d.events) with ordinality as e(value, position) where not ${DEAD_LETTER_EXIT}), '[]'::json)
         where exists (select 1 from json_array_elements(d.events) as e(value) where ${DEAD_LETTER_EXIT})`,
-      values: [],
+      params: [],
     },
-    { sql: 'delete from dead_letters where json_array_length(events) = 0', values: [] },
-    { sql: `select count(*)::integer as waiting from events where ${ERASURE_EXIT}`, values: [] },
+    { sql: 'delete from dead_letters where json_array_length(events) = 0', params: [] },
+    { sql: `select count(*)::integer as waiting from events where ${ERASURE_EXIT}`, params: [] },
   ];
 }

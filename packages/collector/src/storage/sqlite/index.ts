@@ -1,9 +1,9 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
-import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements, type Statement } from '../graph.ts';
+import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
 import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import {
   consentFromRow,
@@ -32,12 +32,14 @@ import type {
   WriteSet,
 } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../retention.ts';
-import * as q from './queries.ts';
+import * as q from '../sqlite-dialect/queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
-import * as consoleQ from './console-queries.ts';
-import * as fq from './figures-queries.ts';
+import * as consoleQ from '../sqlite-dialect/console-queries.ts';
+import * as fq from '../sqlite-dialect/figures-queries.ts';
+import { MIGRATIONS } from '../sqlite-dialect/schema.ts';
+import { countsByName, type NamedStatements, type Statement } from '../statement.ts';
+import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, insertOne } from '../tables.ts';
 import { createSqliteForwardStore } from './forward.ts';
-import { MIGRATIONS } from './schema.ts';
 
 export interface SqliteOptions {
   /** A file path, or ":memory:" for tests. */
@@ -58,21 +60,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   const file = fileIdentity(options.path);
 
   const prepared = () => ({
-    insertEvent: db.prepare(
-      `insert into events (site, message_id, type, event, user_id, anonymous_id, timestamp, received_at, body)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
-    ),
-    insertConsent: db.prepare(
-      `insert into consent_log (site, message_id, anonymous_id, user_id, timestamp, received_at,
-         policy_version, categories, method, banner_text_hash, locale)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
-    ),
-    insertBannerText: db.prepare(
-      'insert into banner_texts (hash, texts, first_seen) values (?, ?, ?) on conflict (hash) do nothing',
-    ),
-    insertRejected: db.prepare(
-      'insert into rejected (site, received_at, reason, message, payload, anonymous_id, user_id) values (?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insertEvent: db.prepare(insertOne(EVENTS)),
+    insertConsent: db.prepare(insertOne(CONSENTS)),
+    insertBannerText: db.prepare(insertOne(BANNER_TEXTS)),
+    insertRejected: db.prepare(insertOne(REJECTED)),
   });
   let statements: ReturnType<typeof prepared> | undefined;
 
@@ -83,8 +74,11 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     if (!found) cache.set(sql, (found = db.prepare(sql)));
     return found;
   };
-  const run = ({ sql, params }: Statement) => Number(statement(sql).run(...params).changes);
-  const all = <Row>({ sql, params }: Statement) => statement(sql).all(...params) as Row[];
+  // SQLite-dialect SQL binds no lists (see statement.ts).
+  const run = ({ sql, params }: Statement) => Number(statement(sql).run(...(params as SQLInputValue[])).changes);
+  const all = <Row>({ sql, params }: Statement) => statement(sql).all(...(params as SQLInputValue[])) as Row[];
+  const runNamed = <Name extends string>(statements: NamedStatements<Name>) =>
+    countsByName(statements, Object.values<Statement>(statements).map(run));
   const newPersonId = () => crypto.randomUUID();
   // node:sqlite stores a lone surrogate as U+FFFD; IDs that reach SQL inside JSON must say the same.
   const asStored = <T extends { userIds: string[]; anonymousIds: string[] }>(set: T): T => ({
@@ -109,49 +103,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   const writeSet = (set: WriteSet): WriteResult => {
     const s = statements ?? (statements = prepared());
     let inserted = 0;
-    for (const e of set.events) {
-      inserted += Number(
-        s.insertEvent.run(
-          e.site,
-          e.messageId,
-          e.type,
-          e.event ?? null,
-          e.userId ?? null,
-          e.anonymousId ?? null,
-          e.timestamp,
-          e.receivedAt,
-          JSON.stringify(e),
-        ).changes,
-      );
-    }
-    for (const c of set.consents) {
-      s.insertConsent.run(
-        c.site,
-        c.messageId,
-        c.anonymousId ?? null,
-        c.userId ?? null,
-        c.timestamp,
-        c.receivedAt,
-        c.consent.policyVersion,
-        JSON.stringify(c.consent.categories),
-        c.consent.method,
-        c.consent.bannerTextHash ?? null,
-        c.consent.locale ?? null,
-      );
-      const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
-      if (bannerText && bannerTextHash)
-        s.insertBannerText.run(bannerTextHash, JSON.stringify(bannerText), c.receivedAt);
-    }
-    for (const r of set.rejected)
-      s.insertRejected.run(
-        r.site,
-        r.receivedAt,
-        r.reason,
-        r.message,
-        r.payload,
-        r.anonymousId ?? null,
-        r.userId ?? null,
-      );
+    for (const e of set.events) inserted += Number(s.insertEvent.run(...EVENTS.row(e)).changes);
+    for (const c of set.consents) s.insertConsent.run(...CONSENTS.row(c));
+    for (const b of bannerTextsOf(set.consents)) s.insertBannerText.run(...BANNER_TEXTS.row(b));
+    for (const r of set.rejected) s.insertRejected.run(...REJECTED.row(r));
     for (const link of set.links ?? []) linkStatements(link, newPersonId).forEach(run);
     for (const update of set.traits ?? []) traitsStatements(update, newPersonId, SQLITE_GRAPH).forEach(run);
     for (const signal of set.stitch ?? []) stitchStatements(signal).forEach(run);
@@ -241,10 +196,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {
-      return all<RejectedRow>({
-        sql: 'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?',
-        params: [site, String(limit)],
-      }).map(rejectedFromRow);
+      return all<RejectedRow>(q.recentRejected(site, limit)).map(rejectedFromRow);
     },
 
     async rejectedOf(ids: IdSet): Promise<RejectedEvent[]> {
@@ -290,7 +242,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       try {
         const done = transaction(() => {
           const erased = erasedCounts(
-            q.eraseStatements({ ...asStored(person), deviceIds: person.deviceIds }, receipt).map(run),
+            runNamed(q.eraseStatements({ ...asStored(person), deviceIds: person.deviceIds }, receipt)),
           );
           const done = { ...receipt, erased };
           run(q.receiptInsert(done));
@@ -324,7 +276,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async expire(cutoff: Date, chunk: number) {
       try {
-        return expiredCounts(transaction(() => expireStatements(cutoff, chunk).map(run)));
+        return expiredCounts(transaction(() => runNamed(expireStatements(cutoff, chunk))));
       } catch (error) {
         throw storageUnavailable(error);
       }

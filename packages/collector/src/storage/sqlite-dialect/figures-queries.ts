@@ -1,5 +1,5 @@
 // Figures' reads in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
-import type { Statement } from '../graph.ts';
+import type { Statement } from '../statement.ts';
 import type { SiteEventQuery, SiteWindow } from '../storage.ts';
 
 const FAR_PAST = '0000';

@@ -1,5 +1,5 @@
 // The console's person search and recent list in SQLite's dialect, shared by the sqlite and D1 adapters.
-import type { Statement } from '../graph.ts';
+import type { Statement } from '../statement.ts';
 
 // Above every character: `id >= text and id < text || TOP` is "starts with", read from the primary key.
 const TOP = '\u{10FFFF}';

@@ -1,7 +1,8 @@
 // Person reads and erasure in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
 // A list of IDs goes in as one JSON array parameter read with json_each, so no statement ever
 // needs more bound parameters than D1 allows, however many IDs a person has.
-import type { Statement } from '../graph.ts';
+import type { NamedStatements, Statement } from '../statement.ts';
+import type { EraseStep } from '../rows.ts';
 import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
 
 const ids = (list: string[]) => JSON.stringify(list);
@@ -26,6 +27,11 @@ export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number 
 export const eventSummary = (set: IdSet): Statement => ({
   sql: `select count(*) as eventCount, min(timestamp) as firstSeen, max(timestamp) as lastSeen from events where ${EVENTS_OF}`,
   params: eventsOf(set),
+});
+
+export const recentRejected = (site: string, limit: number): Statement => ({
+  sql: 'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?',
+  params: [site, limit],
 });
 
 export const rejectedOf = (set: IdSet): Statement => ({
@@ -114,10 +120,9 @@ const DEAD_LETTER_MATCH = `(json_extract(e.value, '$.event.site') = ? and ((json
 
 /**
  * Erasure, in order: events and quarantined events naming an ID, the consent log's IDs swapped for
- * the pseudonym, then traits, merge log, edges and nodes, and the receipt. The statements' changes
- * counts, by index: events 0, rejected 1, consents 2 + 3, nodes 8.
+ * the pseudonym, then traits, merge log, edges and nodes, and the person out of dead letters.
  */
-export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Statement[] {
+export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'erased'>): NamedStatements<EraseStep> {
   const { site, pseudonym } = receipt;
   const set = { site, userIds: person.userIds, anonymousIds: person.anonymousIds };
   const nodes = ids([
@@ -127,45 +132,45 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
   ]);
   const edges = `select seq from identity_edges where site = ?
     and (from_kind || ':' || from_id in (select value from json_each(?)) or to_kind || ':' || to_id in (select value from json_each(?)))`;
-  return [
-    { sql: `delete from events where ${EVENTS_OF}`, params: eventsOf(set) },
+  return {
+    events: { sql: `delete from events where ${EVENTS_OF}`, params: eventsOf(set) },
     // Quarantined events by the IDs they name, matched exactly (never by a substring of the payload).
-    { sql: `delete from rejected where ${BY_IDS}`, params: byIds(set) },
-    {
+    rejected: { sql: `delete from rejected where ${BY_IDS}`, params: byIds(set) },
+    consentAnonymousIds: {
       sql: `update consent_log set anonymous_id = ? where +site = ? and ${IN('anonymous_id')} and (user_id is null or ${IN('user_id')})`,
       params: [pseudonym, site, ids(set.anonymousIds), ids(set.userIds)],
     },
-    {
+    consentUserIds: {
       sql: `update consent_log set user_id = ? where +site = ? and ${IN('user_id')}`,
       params: [pseudonym, site, ids(set.userIds)],
     },
-    {
+    traits: {
       sql: `delete from identity_traits where site = ? and kind || ':' || id in (select value from json_each(?))`,
       params: [site, nodes],
     },
-    { sql: `delete from merge_moves where edge_seq in (${edges})`, params: [site, nodes, nodes] },
-    { sql: `delete from merge_log where edge_seq in (${edges})`, params: [site, nodes, nodes] },
-    { sql: `delete from identity_edges where seq in (${edges})`, params: [site, nodes, nodes] },
-    {
+    mergeMoves: { sql: `delete from merge_moves where edge_seq in (${edges})`, params: [site, nodes, nodes] },
+    mergeLog: { sql: `delete from merge_log where edge_seq in (${edges})`, params: [site, nodes, nodes] },
+    edges: { sql: `delete from identity_edges where seq in (${edges})`, params: [site, nodes, nodes] },
+    identities: {
       sql: `delete from identities where site = ? and (person_id = ? or kind || ':' || id in (select value from json_each(?)))`,
       params: [site, person.personId, nodes],
     },
-    {
+    stitchSignals: {
       sql: `delete from stitch_signals where site = ? and ${IN('anonymous_id')}`,
       params: [site, ids(set.anonymousIds)],
     },
-    {
+    stitchCandidates: {
       sql: `delete from stitch_candidates where site = ? and (${IN('anonymous_id')} or ${IN('candidate_id')})`,
       params: [site, ids(set.anonymousIds), ids(set.anonymousIds)],
     },
     // A dead letter holds a batch of many people's events: only the person's are taken out of it.
-    {
+    deadLetters: {
       sql: `update dead_letters set events = (select json_group_array(json(e.value)) from json_each(dead_letters.events) e where not ${DEAD_LETTER_MATCH})
         where exists (select 1 from json_each(dead_letters.events) e where ${DEAD_LETTER_MATCH})`,
       params: [...byIds(set), ...byIds(set)],
     },
-    { sql: 'delete from dead_letters where json_array_length(events) = 0', params: [] },
-  ];
+    emptyDeadLetters: { sql: 'delete from dead_letters where json_array_length(events) = 0', params: [] },
+  };
 }
 
 export const receiptInsert = (receipt: ErasureReceipt): Statement => ({

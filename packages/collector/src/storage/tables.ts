@@ -1,0 +1,104 @@
+// The rows a write set puts into its four tables, mapped from the records once for every adapter:
+// each adapter only decides how to send them (one prepared INSERT per row, multi-row INSERTs, or
+// one array per column).
+import type { ConsentRecord, RejectedEvent, StoredEvent } from './storage.ts';
+
+export type RowValue = string | null;
+
+export interface Table<Source> {
+  name: string;
+  columns: readonly string[];
+  /** Columns holding JSON text (PostgreSQL's json). */
+  json: readonly string[];
+  /** The unique key a resent row is ignored by; none for an append-only log. */
+  key: readonly string[];
+  row: (record: Source) => RowValue[];
+}
+
+export interface BannerText {
+  hash: string;
+  texts: unknown;
+  firstSeen: string;
+}
+
+export const EVENTS: Table<StoredEvent> = {
+  name: 'events',
+  columns: ['site', 'message_id', 'type', 'event', 'user_id', 'anonymous_id', 'timestamp', 'received_at', 'body'],
+  json: ['body'],
+  key: ['site', 'message_id'],
+  row: (e) => [
+    e.site,
+    e.messageId,
+    e.type,
+    e.event ?? null,
+    e.userId ?? null,
+    e.anonymousId ?? null,
+    e.timestamp,
+    e.receivedAt,
+    JSON.stringify(e),
+  ],
+};
+
+export const CONSENTS: Table<ConsentRecord> = {
+  name: 'consent_log',
+  columns: [
+    'site',
+    'message_id',
+    'anonymous_id',
+    'user_id',
+    'timestamp',
+    'received_at',
+    'policy_version',
+    'categories',
+    'method',
+    'banner_text_hash',
+    'locale',
+  ],
+  json: ['categories'],
+  key: ['site', 'message_id'],
+  row: (c) => [
+    c.site,
+    c.messageId,
+    c.anonymousId ?? null,
+    c.userId ?? null,
+    c.timestamp,
+    c.receivedAt,
+    c.consent.policyVersion,
+    JSON.stringify(c.consent.categories),
+    c.consent.method,
+    c.consent.bannerTextHash ?? null,
+    c.consent.locale ?? null,
+  ],
+};
+
+export const BANNER_TEXTS: Table<BannerText> = {
+  name: 'banner_texts',
+  columns: ['hash', 'texts', 'first_seen'],
+  json: ['texts'],
+  key: ['hash'],
+  row: (b) => [b.hash, JSON.stringify(b.texts), b.firstSeen],
+};
+
+export const REJECTED: Table<RejectedEvent> = {
+  name: 'rejected',
+  columns: ['site', 'received_at', 'reason', 'message', 'payload', 'anonymous_id', 'user_id'],
+  json: [],
+  key: [],
+  row: (r) => [r.site, r.receivedAt, r.reason, r.message, r.payload, r.anonymousId ?? null, r.userId ?? null],
+};
+
+/** The banner texts that consents carry (the SDK sends the text once with its hash), first seen when received. */
+export function bannerTextsOf(consents: readonly ConsentRecord[]): BannerText[] {
+  return consents.flatMap((c) => {
+    const { bannerText, bannerTextHash } = c.consent as { bannerText?: unknown; bannerTextHash?: string };
+    return bannerText && bannerTextHash ? [{ hash: bannerTextHash, texts: bannerText, firstSeen: c.receivedAt }] : [];
+  });
+}
+
+/** `on conflict (key) do nothing`, or nothing for a table without a key. */
+export const onConflict = (table: Table<never>): string =>
+  table.key.length > 0 ? `on conflict (${table.key.join(', ')}) do nothing` : '';
+
+/** A single-row INSERT with `?` placeholders. */
+export const insertOne = (table: Table<never>): string =>
+  `insert into ${table.name} (${table.columns.join(', ')}) values (${table.columns.map(() => '?').join(', ')}) ${onConflict(table)}`.trimEnd();
