@@ -12,7 +12,7 @@ import { createAudienceEngine, type AudienceEngine } from '../packages/collector
 import { parseConfig } from '../packages/collector/src/config.ts';
 import { startForwarding } from '../packages/collector/src/forward/index.ts';
 import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
-import type { Storage, StoredEvent } from '../packages/collector/src/storage/storage.ts';
+import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { startWebhookReceiver } from '../packages/collector/test/support/webhook-receiver.ts';
 
 const ROUNDS = Number(process.env.BENCH_AUDIENCE_ROUNDS ?? 4);
