@@ -17,6 +17,7 @@ import { readinessHandler } from './http/readiness.ts';
 import { createRequestLimits } from './http/rate-limit.ts';
 import { metricsHandler } from './http/metrics.ts';
 import { sdkScriptHandler } from './http/sdk-script.ts';
+import { RUDDERSTACK_BEACON_PATH, RUDDERSTACK_SOURCE_CONFIG_PATHS, rudderstackHandlers } from './http/rudderstack.ts';
 import { SEGMENT_SHORT_PATHS, segmentHandlers } from './http/segment.ts';
 import { observe } from './observe/observe.ts';
 import { createSites } from './sites.ts';
@@ -34,6 +35,7 @@ export function createApp(given: AppDeps) {
   const linker = linkerHandlers(deps, sites, limits);
   const admin = adminHandlers(deps, sites, bindings, live);
   const segment = segmentHandlers(sites);
+  const rudderstack = rudderstackHandlers(sites);
   const audiences = audienceHandlers(deps, sites);
   const figures = figuresHandlers(deps, sites);
   const app = new Hono<Env>();
@@ -47,6 +49,7 @@ export function createApp(given: AppDeps) {
 
   // Before any route, so errors and 404s carry CORS too; it answers preflights itself.
   app.use('/v1/*', publicCors(sites));
+  for (const path of [...RUDDERSTACK_SOURCE_CONFIG_PATHS, RUDDERSTACK_BEACON_PATH]) app.use(path, publicCors(sites));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', readinessHandler(deps));
   app.get('/kith.js', sdkScriptHandler(deps.sdkScript));
@@ -70,6 +73,9 @@ export function createApp(given: AppDeps) {
   app.post('/v1/b', publicApi, ingest.batch);
   app.post('/v1/m', segment.metrics);
   app.get('/v1/projects/:writeKey/settings', segment.settings);
+  // RudderStack's browser SDK: its source configuration and its beacon path.
+  for (const path of RUDDERSTACK_SOURCE_CONFIG_PATHS) app.get(path, rudderstack.sourceConfig);
+  app.post(RUDDERSTACK_BEACON_PATH, publicApi, ingest.batch);
   app.post('/v1/linker', publicApi, linker.issue);
   app.post('/v1/linker/redeem', publicApi, linker.redeem);
 

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden_origin'
   | 'payload_too_large'
+  | 'unsupported_encoding'
+  | 'invalid_gzip'
   | 'rate_limited'
   | 'not_found'
   | 'site_required'

@@ -4,6 +4,7 @@ import type { SiteConfig } from '../config.ts';
 import type { ClientInfo, Env, ResolvedDeps } from '../deps.ts';
 import type { LiveFeed } from '../console/live-feed.ts';
 import { KithError } from '../errors.ts';
+import { readBody } from './body.ts';
 import { isBrowserRequest } from './browser-request.ts';
 import { applyDeviceCookie, deviceCookie, deviceStep, type DeviceBindings } from './device.ts';
 import type { RequestLimits } from './rate-limit.ts';
@@ -155,7 +156,7 @@ interface JsonBody {
 }
 
 export async function readJson(c: Context<Env>): Promise<JsonBody> {
-  const buffer = await c.req.arrayBuffer();
+  const buffer = await readBody(c, MAX_BATCH_BYTES);
   const text = utf8.decode(buffer);
   let body: unknown;
   try {
@@ -173,9 +174,12 @@ export async function readJson(c: Context<Env>): Promise<JsonBody> {
   return { body: body as Body, bytes: buffer.byteLength, text };
 }
 
-/** The write key names the site (HTTP Basic username, as Segment sends it, or `writeKey` in the body). */
+/**
+ * The write key names the site: HTTP Basic username (as Segment sends it), `writeKey` in the body,
+ * or `?writeKey=` (RudderStack's beacons, which can set no header).
+ */
 export function authorize(c: Context<Env>, body: Body, sites: Sites): SiteConfig {
-  const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey;
+  const writeKey = basicUsername(c.req.header('authorization')) ?? body.writeKey ?? c.req.query('writeKey');
   if (typeof writeKey !== 'string' || writeKey === '') {
     throw new KithError(
       'unauthorized',
