@@ -6,11 +6,12 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fitPredictions } from '../packages/collector/src/figures/predict.ts';
+import { computeFigures } from '../packages/collector/src/figures/figures.ts';
 import { siteFigures } from '../packages/collector/src/figures/service.ts';
 import { parsePeriod } from '../packages/collector/src/figures/period.ts';
 import type { Order } from '../packages/collector/src/figures/transactions.ts';
 import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
-import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
+import type { IdentityLink, StoredEvent } from '../packages/collector/src/storage/storage.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -84,21 +85,41 @@ console.log(
   `  recovered BG/NBD ${JSON.stringify(round(model.bgnbd))} (simulated r 0.243, alpha 4.414, a 0.793, b 2.426); holdout ${JSON.stringify(round(model.holdout ?? {}))}`,
 );
 
-// 1,000,000 events in June: 50,000 visitors on 1.3 devices each, a quarter logged in, 4% ordering.
+// 1,000,000 events in June, as clients send them (random v4 messageIds and anonymous IDs): 50,000
+// visitors on 1 to 3 devices (1.4 on average), a quarter logged in on every device (the login links
+// them into one person), 4% of the events orders with revenue and products.
+const VISITORS = 50_000;
+const devicesOf = (visitor: number) => 1 + (visitor % 10 < 3 ? 1 : 0) + (visitor % 10 === 0 ? 1 : 0);
+const deviceIds = Array.from({ length: VISITORS }, (_, visitor) =>
+  Array.from({ length: devicesOf(visitor) }, () => crypto.randomUUID()),
+);
 const dir = mkdtempSync(join(tmpdir(), 'kith-bench-figures-'));
 try {
   const path = join(dir, 'kith.db');
   const storage = createSqliteStorage({ path });
   await storage.migrate();
+  const logins: IdentityLink[] = [];
+  for (let visitor = 0; visitor < VISITORS; visitor += 4)
+    for (const device of deviceIds[visitor]!)
+      logins.push({
+        site: 'shop',
+        from: { kind: 'anonymous', id: device },
+        to: { kind: 'user', id: `u${visitor}` },
+        how: 'login',
+        source: `login-${device}`,
+        at: '2026-05-31T00:00:00.000Z',
+      });
+  for (let start = 0; start < logins.length; start += 10_000)
+    await storage.write({ events: [], consents: [], rejected: [], links: logins.slice(start, start + 10_000) });
   const shopEvents = function* (): Generator<StoredEvent> {
     for (let i = 0; i < EVENTS; i++) {
-      const visitor = Math.floor(next() * 50_000);
-      const device = visitor % 10 < 3 ? `d${visitor}-${i % 2}` : `d${visitor}`;
+      const visitor = Math.floor(next() * VISITORS);
+      const devices = deviceIds[visitor]!;
       const timestamp = new Date(Date.UTC(2026, 5, 1) + Math.floor(next() * 30 * 86_400_000)).toISOString();
       const roll = next();
       const base = {
-        messageId: `e${i}`,
-        anonymousId: device,
+        messageId: crypto.randomUUID(),
+        anonymousId: devices[i % devices.length]!,
         site: 'shop',
         timestamp,
         receivedAt: timestamp,
@@ -136,27 +157,51 @@ try {
   const period = parsePeriod('2026-06-01', '2026-06-30');
   if ('problem' in period) throw new Error(period.problem);
 
-  started = performance.now();
-  const read = await storage.siteEvents({ site: 'shop', to: period.to });
-  const querySeconds = (performance.now() - started) / 1000;
-  started = performance.now();
-  const figures = await siteFigures(storage, 'shop', period, ['Product Viewed', 'Order Completed']);
-  const figuresSeconds = (performance.now() - started) / 1000;
-  console.log(`  of which the storage query: ${querySeconds.toFixed(2)} s (${read.length} rows)`);
+  const seconds = async <T>(work: () => Promise<T>) => {
+    const start = performance.now();
+    const result = await work();
+    return { result, seconds: (performance.now() - start) / 1000 };
+  };
+  const window = { site: 'shop', from: period.from, to: period.to };
+  const funnel = ['Product Viewed', 'Order Completed'];
+  const plain = await seconds(() => siteFigures(storage, 'shop', period));
+  const withFunnel = await seconds(() => siteFigures(storage, 'shop', period, funnel));
+  const visitors = await seconds(() => storage.siteVisitors(window));
+  const looked = await seconds(() =>
+    storage.siteEvents({ site: 'shop', to: period.to, events: ['Order Completed'], campaigns: true }),
+  );
+  const steps = await seconds(() => storage.siteEvents({ ...window, events: funnel, namesOnly: true }));
+  // The previous way, for the ratio: every event up to the period's end, with its person and fields, counted in TypeScript.
+  const previous = await seconds(async () =>
+    computeFigures(
+      await storage.siteEvents({ site: 'shop', to: period.to }),
+      await storage.siteConsents(window),
+      period,
+      funnel,
+    ),
+  );
   await storage.close();
 
   const db = new DatabaseSync(path);
-  started = performance.now();
-  const rows = db
-    .prepare(`select body from events where site = 'shop' and timestamp >= ? and timestamp < ?`)
-    .all(period.from, period.to);
-  const readSeconds = (performance.now() - started) / 1000;
+  const rows = await seconds(async () =>
+    db
+      .prepare(`select body from events where site = 'shop' and timestamp >= ? and timestamp < ?`)
+      .all(period.from, period.to),
+  );
   db.close();
+  const ratio = (part: number) => `${(part / rows.seconds).toFixed(2)}x`;
   console.log(
-    `a month's figures over ${rows.length} events: ${figuresSeconds.toFixed(2)} s; reading the same rows' bodies alone ${readSeconds.toFixed(2)} s (${(figuresSeconds / readSeconds).toFixed(1)}x)`,
+    `a month's figures over ${rows.result.length} events: ${plain.seconds.toFixed(2)} s (${ratio(plain.seconds)} of reading the same rows' bodies alone, ${rows.seconds.toFixed(2)} s); with the funnel ${funnel.join(' > ')}: ${withFunnel.seconds.toFixed(2)} s (${ratio(withFunnel.seconds)})`,
   );
   console.log(
-    `  ${figures.visitors} visitors, ${figures.customers} customers, ${figures.orders} orders, revenue ${figures.revenue}`,
+    `  of which: the persons seen ${visitors.seconds.toFixed(2)} s; orders and campaign events ${looked.seconds.toFixed(2)} s (${looked.result.length} rows); the funnel's steps ${steps.seconds.toFixed(2)} s (${steps.result.length} rows)`,
+  );
+  console.log(
+    `  the previous way (every event to the period's end, with its person and fields): ${previous.seconds.toFixed(2)} s (${ratio(previous.seconds)}), the same figures: ${JSON.stringify(previous.result) === JSON.stringify(withFunnel.result)}`,
+  );
+  const figures = withFunnel.result;
+  console.log(
+    `  ${figures.visitors} visitors (${figures.identified} identified), ${figures.customers} customers, ${figures.orders} orders, revenue ${figures.revenue}`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -120,32 +120,35 @@ describe('kith CLI', { timeout: 60_000 }, () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const busyPort = String((busy.address() as AddressInfo).port);
-    const storage = ['--storage', `sqlite:${join(dir, 'kith.db')}`];
+    // Each case its own database: the cases run at once, and those that get as far as opening storage would
+    // otherwise migrate one file together and fail on its lock instead of on the mistake under test.
+    let stores = 0;
+    const storage = () => ['--storage', `sqlite:${join(dir, `kith-${++stores}.db`)}`];
     const cases: [string[], Record<string, string>, RegExp][] = [
       [
-        ['serve', '--config', 'misspelt.json', ...storage],
+        ['serve', '--config', 'misspelt.json', ...storage()],
         {},
         /retentionDay: is not a known key; did you mean "retentionDays"\?/,
       ],
-      [['serve', '--config', 'absurd.json', ...storage], {}, /retentionDays: must be at most 36500/],
+      [['serve', '--config', 'absurd.json', ...storage()], {}, /retentionDays: must be at most 36500/],
       [
-        ['serve', ...storage],
+        ['serve', ...storage()],
         { KITH_ADMIN_TOKEN: 'has a space in it, long enough' },
         /KITH_ADMIN_TOKEN: use only letters, digits/,
       ],
-      [['serve', ...storage], { KITH_ADMIN_TOKEN: 'x' }, /KITH_ADMIN_TOKEN: must be at least 16 characters/],
-      [['serve', ...storage], { KITH_SECRET: 'short' }, /KITH_SECRET: must be at least 16 characters/],
+      [['serve', ...storage()], { KITH_ADMIN_TOKEN: 'x' }, /KITH_ADMIN_TOKEN: must be at least 16 characters/],
+      [['serve', ...storage()], { KITH_SECRET: 'short' }, /KITH_SECRET: must be at least 16 characters/],
       [
-        ['serve', '--port', busyPort, '--host', '127.0.0.1', ...storage],
+        ['serve', '--port', busyPort, '--host', '127.0.0.1', ...storage()],
         {},
         new RegExp(`--port: ${busyPort} is already in use`),
       ],
       [
-        ['serve', '--port', '0', '--host', 'no-such-host.invalid', ...storage],
+        ['serve', '--port', '0', '--host', 'no-such-host.invalid', ...storage()],
         {},
         /--host: cannot listen on "no-such-host\.invalid"/,
       ],
-      [['serve', '--port', '0', '--host', 'bad host!', ...storage], {}, /--host: "bad host!" is not a host/],
+      [['serve', '--port', '0', '--host', 'bad host!', ...storage()], {}, /--host: "bad host!" is not a host/],
       [
         ['serve', '--port', '0', '--storage', `sqlite:${join(dir, 'a-file', 'kith.db')}`],
         {},

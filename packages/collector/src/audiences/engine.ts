@@ -96,6 +96,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       }
       // A merge joins two persons: the merged person is evaluated from both sides' events.
       for (const link of set.links ?? []) add(link.site, link.to);
+      // Traits written apart from events (the predictions' scores) change what definitions read.
+      for (const update of set.traits ?? []) add(update.site, update.node);
       for (const [site, list] of nodes) touch(site, list);
     },
     touch,

@@ -18,7 +18,7 @@ import {
   type ComputedMark,
 } from './reconcile.ts';
 
-/** How often the exits still waiting for a forwarder are looked for (an index finds them, see migration 6). */
+/** How often the exits still waiting for a forwarder are looked for (an index finds them, see migration 7). */
 export const PURGE_CHECK_MS = 1000;
 
 /** The storage IDs of the destinations every event goes to ("nats", "webhook:<id>"). */

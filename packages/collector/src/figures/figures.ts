@@ -1,4 +1,4 @@
-import type { Campaign, ConsentChoice, PersonEvent } from '../storage/storage.ts';
+import type { Campaign, ConsentChoice, PersonEvent, SiteVisitors } from '../storage/storage.ts';
 import { ORDER_COMPLETED } from './scores.ts';
 
 /** A shop's figures for a period, all on persons: a customer on two devices counts once. */
@@ -51,6 +51,15 @@ const monthsBetween = (from: string, to: string) =>
   (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
 
 /**
+ * What the storage counted already (storage.siteVisitors) and the funnel steps' events of the
+ * period, when `events` holds only the orders and the events that carry a campaign.
+ */
+export interface Counted {
+  visitors: SiteVisitors;
+  funnelEvents: readonly PersonEvent[];
+}
+
+/**
  * The figures of [from, to) from the site's events up to `to` (earlier ones tell first orders and
  * the campaigns that brought a person before the period) and the period's consent choices.
  */
@@ -59,6 +68,7 @@ export function computeFigures(
   consents: readonly ConsentChoice[],
   window: { from: string; to: string },
   funnelSteps: readonly string[] = [],
+  counted?: Counted,
 ): Figures {
   const inWindow = (e: PersonEvent) => e.timestamp >= window.from && e.timestamp < window.to;
   const visitors = new Set<string>();
@@ -102,21 +112,22 @@ export function computeFigures(
 
   const customers = ordersOf.size;
   const repeatCustomers = [...ordersOf.values()].filter((n) => n >= 2).length;
+  const seen = counted?.visitors ?? { visitors: visitors.size, identified: identified.size };
   return {
     from: window.from,
     to: window.to,
-    visitors: visitors.size,
-    identified: identified.size,
-    identifiedShare: share(identified.size, visitors.size),
+    visitors: seen.visitors,
+    identified: seen.identified,
+    identifiedShare: share(seen.identified, seen.visitors),
     customers,
-    conversionRate: share(customers, visitors.size),
+    conversionRate: share(customers, seen.visitors),
     orders,
     revenue,
     averageOrderValue: share(revenue, orders),
     repeatCustomers,
     repeatPurchaseRate: share(repeatCustomers, customers),
     cohorts: cohortsOf(firstOrderMonth, monthsOrdered, window),
-    funnel: funnelOf(events.filter(inWindow), funnelSteps, revenueOf),
+    funnel: funnelOf((counted?.funnelEvents ?? events).filter(inWindow), funnelSteps, revenueOf),
     attribution: { firstTouch: ranked(attributedFirst), lastTouch: ranked(attributedLast) },
     consent: consentRates(consents),
   };

@@ -30,24 +30,40 @@ export function gammaGammaLogLikelihood({ p, q, gamma }: GammaGammaParams, { x, 
 }
 
 export function fitGammaGamma(customers: readonly Spend[]): GammaGammaParams & { logLikelihood: number } {
-  const spenders = customers
-    .filter((c) => c.x > 0 && c.m > 0)
-    .map((c) => ({ ...c, logM: Math.log(c.m), logX: Math.log(c.x) }));
-  const xs = [...new Set(spenders.map((c) => c.x))];
+  // Per customer, the terms (p x - 1) log m + p x log x sum by x: kept per distinct x, so an evaluation
+  // costs one log per customer (of gamma + m x) and a few per distinct x.
+  const byX = new Map<number, { count: number; sumLogM: number }>();
+  const repeats: number[] = [];
+  const totals: number[] = [];
+  for (const { x, m } of customers) {
+    if (!(x > 0 && m > 0)) continue;
+    const group = byX.get(x) ?? { count: 0, sumLogM: 0 };
+    group.count++;
+    group.sumLogM += Math.log(m);
+    byX.set(x, group);
+    repeats.push(x);
+    totals.push(m * x);
+  }
+  const spenders = repeats.length;
+  const xs = Float64Array.from(byX.keys());
+  const counts = Float64Array.from(byX.values(), (g) => g.count);
+  const sumLogM = Float64Array.from(byX.values(), (g) => g.sumLogM);
+  const x = Float64Array.from(repeats);
+  const mx = Float64Array.from(totals);
   const negative = ([p, q, gamma]: number[]) => {
-    // The log-gamma terms depend on x alone: once per distinct x, not per customer.
-    const byX = new Map(xs.map((x) => [x, gammaln(p! * x + q!) - gammaln(p! * x)]));
-    let sum = spenders.length * (q! * Math.log(gamma!) - gammaln(q!));
-    for (const { x, m, logM, logX } of spenders) {
-      sum += byX.get(x)! + (p! * x - 1) * logM + p! * x * logX - (p! * x + q!) * Math.log(gamma! + m * x);
+    let sum = spenders * (q! * Math.log(gamma!) - gammaln(q!));
+    for (let i = 0; i < xs.length; i++) {
+      const px = p! * xs[i]!;
+      sum += counts[i]! * (gammaln(px + q!) - gammaln(px) + px * Math.log(xs[i]!)) + (px - 1) * sumLogM[i]!;
     }
-    return -sum / Math.max(1, spenders.length);
+    for (let i = 0; i < spenders; i++) sum -= (p! * x[i]! + q!) * Math.log(gamma! + mx[i]!);
+    return -sum / Math.max(1, spenders);
   };
   const {
     params: [p, q, gamma],
     value,
   } = minimizePositive(negative, [1, 1, 1]);
-  return { p: p!, q: q!, gamma: gamma!, logLikelihood: -value * spenders.length };
+  return { p: p!, q: q!, gamma: gamma!, logLikelihood: -value * spenders };
 }
 
 /** E[M | x, m]: the expected value of the customer's next order, shrunk towards the population mean. */

@@ -16,6 +16,11 @@ describe('the Gaussian hypergeometric function 2F1', () => {
     for (const z of [0.2, 0.7, 0.95]) expect(hyp2f1(0.243 + 2, 3.4, 3.4, z)).toBeCloseTo(Math.pow(1 - z, -2.243), 10);
   });
 
+  // BG/NBD asks for c = a + b + x - 1 < 0 when a fit gives a + b < 1 (the series still converges).
+  it('matches 2F1(a, b; b; z) = (1 - z)^-a for a negative c', () => {
+    for (const z of [0.2, 0.7, 0.95]) expect(hyp2f1(0.8, -0.4, -0.4, z)).toBeCloseTo(Math.pow(1 - z, -0.8), 10);
+  });
+
   it('matches 2F1(1/2, 1/2; 3/2; z^2) = arcsin(z) / z', () => {
     for (const z of [0.3, 0.8]) expect(hyp2f1(0.5, 0.5, 1.5, z * z)).toBeCloseTo(Math.asin(z) / z, 12);
   });
@@ -28,5 +33,6 @@ describe('the Gaussian hypergeometric function 2F1', () => {
   it('refuses z outside [0, 1)', () => {
     expect(() => hyp2f1(1, 1, 2, 1)).toThrow(RangeError);
     expect(() => hyp2f1(1, 1, 2, -0.1)).toThrow(RangeError);
+    expect(() => hyp2f1(1, 1, -2, 0.5)).toThrow(RangeError);
   });
 });

@@ -1,5 +1,6 @@
 // Predictions are refitted on schedule (config "predictions.refitHours", default daily) and on
 // demand (POST /v1/predictions/fit, "kith predict fit").
+import type { AudienceEngine } from '../audiences/engine.ts';
 import type { Storage } from '../storage/storage.ts';
 import { refitSite } from './scores.ts';
 
@@ -13,10 +14,11 @@ export async function refitAll(
   siteIds: readonly string[],
   now: Date,
   log: (message: string) => void,
+  audiences?: Pick<AudienceEngine, 'touched'>,
 ): Promise<void> {
   for (const site of siteIds) {
     try {
-      const { model, unfitted, scored } = await refitSite(storage, site, { now });
+      const { model, unfitted, scored } = await refitSite(storage, site, { now, audiences });
       if (model)
         log(
           `site "${site}": refitted on ${model.customers} customers (${model.window.from} to ${model.window.to}), scored ${scored} persons`,
@@ -39,12 +41,17 @@ export function startRefits(
   storage: Storage,
   siteIds: readonly string[],
   everyHours: number,
-  options: { firstAfterMs?: number; log?: (message: string) => void } = {},
+  options: {
+    firstAfterMs?: number;
+    log?: (message: string) => void;
+    /** Re-evaluates the audiences of each scored person. */
+    audiences?: Pick<AudienceEngine, 'touched'> | undefined;
+  } = {},
 ): Refits {
   const log = options.log ?? ((message: string) => console.warn(`[kith] predictions: ${message}`));
   let running: Promise<void> = Promise.resolve();
   const run = () => {
-    running = running.then(() => refitAll(storage, siteIds, new Date(), log));
+    running = running.then(() => refitAll(storage, siteIds, new Date(), log, options.audiences));
   };
   const first = setTimeout(run, options.firstAfterMs ?? 5 * 60_000);
   const every = setInterval(run, everyHours * 60 * 60 * 1000);

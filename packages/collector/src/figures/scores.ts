@@ -1,4 +1,5 @@
-import type { NodeRef, PersonEvent, Storage, TraitsUpdate } from '../storage/storage.ts';
+import type { AudienceEngine } from '../audiences/engine.ts';
+import type { NodeRef, PersonEvent, Storage, TraitsUpdate, WriteSet } from '../storage/storage.ts';
 import { NotEnoughOrders, currentHistories, fitPredictions, scoreCustomer, type PredictionModel } from './predict.ts';
 import { coPurchases, nextBestChannel, nextBestProducts } from './recommend.ts';
 import { rfmScores } from './rfm.ts';
@@ -25,14 +26,16 @@ export interface Refit {
 /**
  * Refits a site on its stored `Order Completed` events (person = customer; `revenue`, else
  * `total`, is the order value), keeps the model, and writes every customer's scores as ordinary
- * person traits (through `Storage.write`), so audience definitions use them like any other trait.
+ * person traits (through `Storage.write`), so audience definitions use them like any other trait:
+ * the audience engine, when given, re-evaluates each scored person.
  */
 export async function refitSite(
   storage: Storage,
   site: string,
-  options: { calibrationEnd?: string; now: Date },
+  options: { calibrationEnd?: string; now: Date; audiences?: Pick<AudienceEngine, 'touched'> | undefined },
 ): Promise<Refit> {
-  const customers = customersOf(await storage.siteEvents({ site }));
+  // Orders, and the events that carry a campaign (the channel that brought a customer back): no other event tells anything here.
+  const customers = customersOf(await storage.siteEvents({ site, events: [ORDER_COMPLETED], campaigns: true }));
   const orders: Order[] = [];
   for (const [customer, { orders: own }] of customers)
     for (const { day, value } of own) orders.push({ customer, day, value });
@@ -56,12 +59,14 @@ export async function refitSite(
     at,
   }));
   for (let start = 0; start < updates.length; start += TRAITS_PER_WRITE) {
-    await storage.write({
+    const set: WriteSet = {
       events: [],
       consents: [],
       rejected: [],
       traits: updates.slice(start, start + TRAITS_PER_WRITE),
-    });
+    };
+    await storage.write(set);
+    options.audiences?.touched(set);
   }
   return { model, ...(unfitted ? { unfitted } : {}), scored: updates.length };
 }
@@ -91,7 +96,7 @@ function customersOf(events: readonly PersonEvent[]): Map<string, Customer> {
       products: event.products.flatMap(productKey),
     });
   }
-  // A customer's traits go to their user ID when they have one, on any of their events.
+  // A customer's traits go to their user ID when one of these events names it (any node of the person would do).
   for (const [personId, customer] of customers) {
     const userId = userOf.get(personId);
     if (userId) customer.node = { kind: 'user', id: userId };

@@ -20,12 +20,18 @@ export interface ForwarderOptions {
    * trigger). It also ends at once when another instance holds the lease.
    */
   drain?: boolean;
+  /** How long `stop` lets a delivery in flight finish before cutting it off; default 5 s. */
+  stopGraceMs?: number;
 }
 
 export interface Forwarder {
   /** Settles when the loop has ended: after `stop`, or in drain mode once nothing is left. */
   done: Promise<void>;
-  /** Ends the loop (an unfinished batch is delivered again by whoever forwards next), lets the lease go, closes the destination. */
+  /**
+   * Ends the loop, lets the lease go, closes the destination. A delivery in flight is given the grace period to
+   * finish and move the cursor, so a graceful stop sends nothing twice; one cut off is delivered again by
+   * whoever forwards next.
+   */
   stop(): Promise<void>;
 }
 
@@ -43,6 +49,8 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   const log = options.log ?? ((message: string) => console.warn(`[kith] forward ${id}: ${message}`));
   const controller = new AbortController();
   const { signal } = controller;
+  // Cut off only after the grace period: aborting a request the destination already took would send it twice.
+  const cutOff = new AbortController();
 
   let holding = false;
   let renewedAt = 0;
@@ -80,7 +88,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
     try {
       await destination.deliver(
         batch.map((e) => e.event),
-        signal,
+        cutOff.signal,
       );
       return undefined;
     } catch (error) {
@@ -93,13 +101,14 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
     const last = batch.at(-1) as OutboxEvent;
     for (let attempt = 1; ; attempt++) {
       const failure = await tryDelivery(batch);
-      if (signal.aborted) return;
       if (!failure) {
         recovered();
+        // Also when stopping: the destination has the batch, so the cursor must say so.
         // False: the lease went to another instance, or the batch must be read again (see ForwardStore).
         holding = await store.advance(id, owner, last.position);
         return;
       }
+      if (signal.aborted) return;
       if (failure.permanent || attempt >= destination.maxAttempts) {
         holding = await store.deadLetter(id, owner, batch, {
           error: failure.message,
@@ -147,6 +156,11 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
     done: running,
     async stop() {
       controller.abort();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.stopGraceMs ?? 5000)));
+      await Promise.race([running, grace]);
+      clearTimeout(timer);
+      cutOff.abort();
       await running;
       await store.releaseForwarding(id, owner).catch(() => {});
       await destination.close().catch(() => {});

@@ -211,6 +211,30 @@ describe('webhook forwarding', () => {
     expect(messageIds(receiver)).toEqual([...first, ...then]);
   });
 
+  it('finishes the delivery in flight when stopped, so the next forwarder does not send it again', async () => {
+    const { receiver, ingest, storage, forwarder } = await setUp();
+    let answer = () => {};
+    receiver.answerAfter = new Promise((resolve) => (answer = resolve));
+    const first = await ingest(10);
+    await eventually(() => receiver.requests.length === 1, 5000, 'the delivery in flight');
+    const stopping = forwarder.stop();
+    setTimeout(answer, 100);
+    await stopping;
+    receiver.answerAfter = undefined;
+
+    const next = startForwarder({
+      ...FAST,
+      store: storage,
+      destination: webhookDestination(webhookConfig({ url: receiver.url })),
+      owner: 'next',
+      log: () => {},
+    });
+    cleanups.push(() => next.stop());
+    const then = await ingest(10);
+    await eventually(allDelivered(receiver, [...first, ...then]), 5000, 'the events after the stop');
+    expect(messageIds(receiver)).toEqual([...first, ...then]);
+  });
+
   it('in drain mode (a scheduled run) delivers what is stored and ends, and ends at once while another holds the lease', async () => {
     const { receiver, ingest, storage, forwarder } = await setUp();
     const first = await ingest(60);

@@ -57,6 +57,7 @@ export function figuresHandlers(deps: AppDeps, sites: Sites) {
       }
       const refit = await refitSite(deps.storage, site, {
         now: clock(),
+        audiences: deps.audiences,
         ...(calibrationEnd ? { calibrationEnd } : {}),
       });
       return c.json({ ok: true, site, ...refit });

@@ -67,6 +67,7 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
           opened,
           config.sites.map((site) => site.id),
           refitHours,
+          { audiences: audiences?.engine },
         )
       : undefined;
   if (refits) notices.push(`refitting predictions every ${refitHours} hours`);

@@ -246,6 +246,8 @@ export interface Storage extends ForwardStore {
   writable(): Promise<string | null>;
   /** A site's events in a window, oldest first, each with the person it belongs to now (figures/). */
   siteEvents(query: SiteEventQuery): Promise<PersonEvent[]>;
+  /** How many persons were seen on a site in a window, and how many of them are known by a user ID (figures/). */
+  siteVisitors(window: SiteWindow): Promise<SiteVisitors>;
   /** The consent choices made on a site in a window (figures/). */
   siteConsents(window: SiteWindow): Promise<ConsentChoice[]>;
   /** Keeps the site's latest fitted predictions (figures/predict.ts), replacing the previous ones. */
@@ -268,6 +270,15 @@ export interface SiteWindow {
 export interface SiteEventQuery extends SiteWindow {
   /** Only track events of these names (e.g. `Order Completed`); every event when left out. */
   events?: string[];
+  /** Only events that carry a campaign (`context.campaign`): what brought a person, for attribution. */
+  campaigns?: boolean;
+  /** Who, what and when only: no body is read, so value, products and campaign stay empty (a funnel needs no more). */
+  namesOnly?: boolean;
+}
+
+export interface SiteVisitors {
+  visitors: number;
+  identified: number;
 }
 
 /** An event as figures read it: its person, and the few properties they need. */

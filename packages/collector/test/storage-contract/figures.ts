@@ -80,6 +80,46 @@ export function describeFiguresContract(subject: () => StorageUnderTest): void {
     const orders = await storage().siteEvents({ site: 'shop', events: ['Order Completed'] });
     expect(orders.map((e) => e.value)).toEqual([30.5, 12]);
     expect(await storage().siteEvents({ site: 'nowhere' })).toEqual([]);
+
+    // What attribution reads: the events that carry a campaign, alone or beside the orders, each once.
+    const campaigns = await storage().siteEvents({ site: 'shop', campaigns: true });
+    expect(campaigns.map((e) => e.campaign)).toEqual([{ source: 'insta', medium: 'social', name: 'spring' }]);
+    const looked = await storage().siteEvents({ site: 'shop', events: ['Order Completed'], campaigns: true });
+    expect(looked.map((e) => e.event ?? e.type)).toEqual(['page', 'Order Completed', 'Order Completed']);
+  });
+
+  it('counts the persons seen in a window once across their devices, and those known by a user ID', async () => {
+    await storage().write(
+      set({
+        events: [
+          event('phone-view', { anonymousId: 'phone', timestamp: '2026-03-01T10:00:00.000Z' }),
+          event('laptop-view', { anonymousId: 'laptop', timestamp: '2026-03-02T10:00:00.000Z' }),
+          event('laptop-order', {
+            anonymousId: 'laptop',
+            userId: 'ada',
+            event: 'Order Completed',
+            timestamp: '2026-03-02T11:00:00.000Z',
+            context: { campaign: { source: 'insta', medium: 'social', name: 'spring' } },
+          }),
+          event('stranger', { anonymousId: 'stranger', timestamp: '2026-03-03T10:00:00.000Z' }),
+          event('named', { userId: 'bo', timestamp: '2026-03-04T10:00:00.000Z' }),
+          event('before', { anonymousId: 'early', timestamp: '2026-02-28T23:59:59.999Z' }),
+          event('elsewhere', { site: 'other', anonymousId: 'far', timestamp: '2026-03-01T11:00:00.000Z' }),
+        ],
+        links: [login('phone', 'ada', '2026-03-01T10:05:00.000Z'), login('laptop', 'ada', '2026-03-02T09:00:00.000Z')],
+      }),
+    );
+    const march = { site: 'shop', from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' };
+    // ada (phone and laptop), the stranger, and bo (a user ID the graph has not linked).
+    expect(await storage().siteVisitors(march)).toEqual({ visitors: 3, identified: 2 });
+    expect(await storage().siteVisitors({ ...march, site: 'nowhere' })).toEqual({ visitors: 0, identified: 0 });
+    // A funnel's steps without their bodies.
+    expect(await storage().siteEvents({ ...march, events: ['Order Completed'], namesOnly: true })).toEqual([
+      expect.objectContaining({ userId: 'ada', event: 'Order Completed', value: null, products: [], campaign: null }),
+    ]);
+    // An order that carries a campaign is read once.
+    const looked = await storage().siteEvents({ ...march, events: ['Order Completed'], campaigns: true });
+    expect(looked.map((e) => e.event ?? e.type)).toEqual(['Order Completed']);
   });
 
   it('reads the consent choices made in a window', async () => {

@@ -22,6 +22,8 @@ export interface WebhookReceiver {
   delivered(): StoredEvent[];
   /** The answer to the next requests: a status, or a function choosing one. */
   answer: number | (() => number | { status: number; headers: Record<string, string> });
+  /** While set, each answer waits for it: a delivery in flight, as long as the test wants. */
+  answerAfter: Promise<void> | undefined;
   /** Most requests in progress at once. */
   maxConcurrent: number;
   /** Closes the port: connections are refused until `reopen`. */
@@ -39,6 +41,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     requests: [],
     delivered: () => receiver.requests.filter((r) => r.status < 300).flatMap((r) => r.batch),
     answer: 200,
+    answerAfter: undefined,
     maxConcurrent: 0,
     close: () =>
       new Promise((resolve) => {
@@ -69,6 +72,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
           batch: (JSON.parse(body) as { batch: StoredEvent[] }).batch,
           at,
         });
+        await receiver.answerAfter;
         inFlight--;
         res.writeHead(signed ? status : 401, headers).end();
       });

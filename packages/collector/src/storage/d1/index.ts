@@ -268,6 +268,11 @@ export function createD1Storage(options: D1Options): Storage {
       return (await all<PersonEventRow>(fq.siteEvents(query))).map(personEventFromRow);
     },
 
+    async siteVisitors(window) {
+      const [row] = await all<{ visitors: number; identified: number }>(fq.siteVisitors(window));
+      return { visitors: Number(row!.visitors), identified: Number(row!.identified) };
+    },
+
     async siteConsents(window) {
       return (await all<{ method: string; categories: string }>(fq.siteConsents(window))).map(consentChoiceFromRow);
     },

@@ -324,6 +324,11 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       return (await run<PersonEventRow>(fq.siteEvents(query, text))).map(personEventFromRow);
     },
 
+    async siteVisitors(window) {
+      const [row] = await run<{ visitors: number; identified: number }>(fq.siteVisitors(window, text));
+      return { visitors: row!.visitors, identified: row!.identified };
+    },
+
     async siteConsents(window) {
       return (await run<{ method: string; categories: Record<string, boolean> }>(fq.siteConsents(window, text))).map(
         consentChoiceFromRow,

@@ -230,7 +230,15 @@ export const MIGRATIONS: readonly string[] = [
     model     json not null
   );
   `,
-  // 6: the collector's own change events (audiences/): the members index finds an audience's members
+  // 6: figures read a site's window without its bodies (see the sqlite adapter's schema). The campaign index
+  // tests the body's text: json's -> refuses a body that holds \u0000, and an index expression that throws
+  // would refuse that event's insert.
+  `
+  create index events_by_site_time on events (site, timestamp, user_id, anonymous_id);
+  create index events_by_site_event on events (site, event, timestamp, user_id, anonymous_id) where type = 'track';
+  create index events_with_campaign on events (site, timestamp) where strpos(body::text, '"campaign":') > 0;
+  `,
+  // 7: the collector's own change events (audiences/): the members index finds an audience's members
   // without reading every person; erasure exits wait in the outbox until every forwarder has them.
   // A body with a \u escape (a NUL or a lone surrogate PostgreSQL cannot take apart as json) is left out.
   `

@@ -47,7 +47,7 @@ export const personKeys = (site: string, slot?: string): Statement =>
         params: [site],
       }
     : {
-        // The members index (migration 6): only the collector's change events of the slot are read.
+        // The members index (migration 7): only the collector's change events of the slot are read.
         sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
     from events where ${COMPUTED_CHANGE} and site = ? and json_extract(body, '$.context.kith.slot') = ? and coalesce(user_id, anonymous_id) is not null`,
         params: [site, slot],

@@ -205,7 +205,15 @@ export const MIGRATIONS: readonly string[] = [
     model     text not null
   );
   `,
-  // 6: the collector's own change events (audiences/): the members index finds an audience's members
+  // 6: figures read a site's window without its bodies: the persons seen (covered by the first index), the
+  // orders and funnel steps by name (covered, for a funnel), and the few events that carry a campaign (a partial index: a
+  // query that names the same condition reads those rows alone, without parsing every body).
+  `
+  create index events_by_site_time on events (site, timestamp, user_id, anonymous_id);
+  create index events_by_site_event on events (site, event, timestamp, user_id, anonymous_id) where type = 'track';
+  create index events_with_campaign on events (site, timestamp) where json_extract(body, '$.context.campaign') is not null;
+  `,
+  // 7: the collector's own change events (audiences/): the members index finds an audience's members
   // without reading every person; erasure exits wait in the outbox until every forwarder has them.
   `
   create index events_by_computed_slot on events (site, json_extract(body, '$.context.kith.slot')) where json_extract(body, '$.context.kith.computed') = 1;

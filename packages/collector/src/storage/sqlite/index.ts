@@ -326,6 +326,11 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       return all<PersonEventRow>(fq.siteEvents(query)).map(personEventFromRow);
     },
 
+    async siteVisitors(window) {
+      const [row] = all<{ visitors: number; identified: number }>(fq.siteVisitors(window));
+      return { visitors: Number(row!.visitors), identified: Number(row!.identified) };
+    },
+
     async siteConsents(window) {
       return all<{ method: string; categories: string }>(fq.siteConsents(window)).map(consentChoiceFromRow);
     },
