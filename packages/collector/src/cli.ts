@@ -14,6 +14,7 @@ import { checkAdminToken, checkSecret } from './runtime/operator-input.ts';
 import { backupSqlite } from './storage/sqlite/backup.ts';
 import { erasePerson, exportPerson, showPerson, type PersonView } from './persons.ts';
 import { audiencesCommand } from './audiences/cli.ts';
+import { forwardingDestinations } from './audiences/erasure.ts';
 import { FIGURES_USAGE, runFiguresCommand } from './figures/commands.ts';
 
 const USAGE = `Usage:
@@ -152,7 +153,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
             ? await showPerson(opened, site, key)
             : action === 'export'
               ? await exportPerson(opened, site, key, new Date())
-              : await erasePerson(opened, site, key, new Date());
+              : await erasePerson(
+                  opened,
+                  site,
+                  key,
+                  new Date(),
+                  forwardingDestinations(loadNodeConfig(configPath).forward),
+                );
         if (!result) return notHeld();
         console.log(JSON.stringify(result, null, 2));
         return 0;

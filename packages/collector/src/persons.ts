@@ -11,6 +11,7 @@ import type {
 } from './storage/storage.ts';
 import { idsOf } from './storage/storage.ts';
 import { announcedState, personEvents } from './audiences/reconcile.ts';
+import { erasureExits } from './audiences/erasure.ts';
 import { scoresBasis, type ScoresBasis } from './figures/beside-scores.ts';
 
 const EXPORT_PAGE = 1000;
@@ -114,21 +115,28 @@ export async function exportPerson(storage: Storage, site: string, key: PersonKe
 
 /**
  * GDPR Art. 17: events, quarantined events, traits, IDs and graph erased; the consent log keeps its
- * records as proof of consent, under a pseudonym that only the receipt ties together.
+ * records as proof of consent, under a pseudonym that only the receipt ties together. With
+ * destinations to forward to, the person then leaves their audiences and stage: the exits go to
+ * them and are deleted once delivered (Art. 17(2) and 19, see audiences/erasure.ts).
  */
 export async function erasePerson(
   storage: Storage,
   site: string,
   key: PersonKey,
   erasedAt: Date,
+  destinations: string[] = [],
 ): Promise<ErasureReceipt | null> {
   const view = await showPerson(storage, site, key);
   if (!view) return null;
+  const exits =
+    destinations.length > 0 ? await erasureExits(site, await personEvents(storage, site, view), erasedAt) : [];
   const receiptId = crypto.randomUUID();
-  return storage.erase(site, view, {
+  const receipt = await storage.erase(site, view, {
     receiptId,
     site,
     erasedAt: erasedAt.toISOString(),
     pseudonym: `erased:${receiptId}`,
   });
+  if (exits.length > 0) await storage.write({ events: exits, consents: [], rejected: [] });
+  return receipt;
 }

@@ -20,10 +20,14 @@ export interface MembersPage {
   next: string | null;
 }
 
-/** The site's persons with what their change events announce, ordered by personId. Reads every person of the site. */
-export async function announcedStandings(storage: Storage, site: string) {
+/**
+ * The persons who were ever announced in the slot (`audience:<key>`, `stage`), found through the
+ * members index (Storage.personKeys with a slot), with what their change events announce now,
+ * ordered by personId. Each candidate is resolved through the graph, so a merge is seen.
+ */
+export async function announcedStandings(storage: Storage, site: string, slot: string) {
   const byPerson = new Map<string, AudienceMember & ReturnType<typeof announcedState>>();
-  for (const key of await storage.personKeys(site)) {
+  for (const key of await storage.personKeys(site, slot)) {
     const person = await resolvePerson(storage, site, key);
     if (byPerson.has(person.personId)) continue;
     const state = announcedState(await personEvents(storage, site, person));
@@ -37,6 +41,13 @@ export async function announcedStandings(storage: Storage, site: string) {
   return [...byPerson.values()].sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
 }
 
+/** The members of an audience (or of a stage, with `stage:<key>`), ordered by personId. */
+async function membersOf(storage: Storage, site: string, key: string) {
+  const stage = key.startsWith('stage:') ? key.slice('stage:'.length) : null;
+  const standings = await announcedStandings(storage, site, stage !== null ? 'stage' : `audience:${key}`);
+  return standings.filter((s) => (stage !== null ? s.stage === stage : s.audiences.includes(key)));
+}
+
 /** One page of an audience's members (or of a stage's, with `stage:<key>`), after the personId `after`. */
 export async function audienceMembers(
   storage: Storage,
@@ -44,10 +55,7 @@ export async function audienceMembers(
   key: string,
   page: { limit: number; after?: string },
 ): Promise<MembersPage> {
-  const stage = key.startsWith('stage:') ? key.slice('stage:'.length) : null;
-  const all = (await announcedStandings(storage, site)).filter((s) =>
-    stage !== null ? s.stage === stage : s.audiences.includes(key),
-  );
+  const all = await membersOf(storage, site, key);
   const rest = page.after === undefined ? all : all.filter((s) => s.personId > page.after!);
   const members = rest
     .slice(0, page.limit)
@@ -57,9 +65,11 @@ export async function audienceMembers(
 
 /** Each audience and stage of the site's definitions with how many persons are in it. */
 export async function audienceCounts(storage: Storage, site: string, keys: { audiences: string[]; stages: string[] }) {
-  const standings = await announcedStandings(storage, site);
+  const stages = await announcedStandings(storage, site, 'stage');
+  const audiences = [];
+  for (const key of keys.audiences) audiences.push({ key, count: (await membersOf(storage, site, key)).length });
   return {
-    audiences: keys.audiences.map((key) => ({ key, count: standings.filter((s) => s.audiences.includes(key)).length })),
-    stages: keys.stages.map((key) => ({ key, count: standings.filter((s) => s.stage === key).length })),
+    audiences,
+    stages: keys.stages.map((key) => ({ key, count: stages.filter((s) => s.stage === key).length })),
   };
 }

@@ -12,8 +12,10 @@ export const AUDIENCE_ENTERED = 'Audience Entered';
 export const AUDIENCE_EXITED = 'Audience Exited';
 export const STAGE_CHANGED = 'Journey Stage Changed';
 
-interface ComputedMark {
+export interface ComputedMark {
   computed: true;
+  /** An exit sent because the person was erased (audiences/erasure.ts): deleted once every forwarder has it. */
+  erasure?: true;
   /** Which result the event changes: `audience:<key>`, `stage` or `trait:<key>`. */
   slot: string;
   /** The change's number in its slot: the same change reached twice gets the same messageId. */
@@ -57,7 +59,7 @@ export async function personEvents(storage: Storage, site: string, person: Perso
   return events.reverse();
 }
 
-const markOf = (event: StoredEvent): ComputedMark | null => {
+export const markOf = (event: StoredEvent): ComputedMark | null => {
   const mark = event.context?.[COMPUTED_CONTEXT] as ComputedMark | undefined;
   return mark && typeof mark === 'object' && mark.computed === true ? mark : null;
 };
@@ -93,8 +95,10 @@ export async function personFacts(
   };
 }
 
-/** The person's standing as their stored change events announced it, the highest seq of each slot winning. */
-export function announcedState(events: StoredEvent[]): AnnouncedState {
+/** The change event that stands in each slot: the highest seq wins. */
+export function latestChanges(
+  events: StoredEvent[],
+): Map<string, { seq: number; messageId: string; event: StoredEvent }> {
   const latest = new Map<string, { seq: number; messageId: string; event: StoredEvent }>();
   for (const event of events) {
     const mark = markOf(event);
@@ -104,6 +108,12 @@ export function announcedState(events: StoredEvent[]): AnnouncedState {
     if (!held || mark.seq > held.seq || (mark.seq === held.seq && event.messageId > held.messageId))
       latest.set(mark.slot, { seq: mark.seq, messageId: event.messageId, event });
   }
+  return latest;
+}
+
+/** The person's standing as their stored change events announced it, the highest seq of each slot winning. */
+export function announcedState(events: StoredEvent[]): AnnouncedState {
+  const latest = latestChanges(events);
   const state: AnnouncedState = { traits: {}, audiences: [], stage: null, seqs: new Map() };
   for (const [slot, { seq, event }] of latest) {
     state.seqs.set(slot, seq);
@@ -130,6 +140,8 @@ export async function reconcilePerson(
 ): Promise<Reconciled> {
   const events = await personEvents(storage, site, person);
   const evaluation = evaluatePerson(definitions, await personFacts(storage, site, person, events), now.getTime());
+  // An erased person's IDs live on only in their exits until the forwarders have them: nothing new is said of them.
+  if (events.some((event) => markOf(event)?.erasure)) return { evaluation, changes: [] };
   const changes = await changeEvents(site, person, announcedState(events), evaluation, now);
   if (changes.length > 0) await storage.write({ events: changes, consents: [], rejected: [] });
   return { evaluation, changes };
@@ -205,7 +217,13 @@ export async function changeEvents(
 }
 
 /** A stable messageId: the site, the person, the slot, the new value and the change's number in its slot. */
-async function changeId(site: string, personId: string, slot: string, value: unknown, seq: number): Promise<string> {
+export async function changeId(
+  site: string,
+  personId: string,
+  slot: string,
+  value: unknown,
+  seq: number,
+): Promise<string> {
   const digest = await crypto.subtle.digest(
     'SHA-256',
     new TextEncoder().encode(JSON.stringify([site, personId, slot, value, seq])),

@@ -9,6 +9,7 @@ import type { DeviceBindingCache } from '../identity/device-cache.ts';
 import { replayDeadLetters } from '../forward/replay.ts';
 import { webhookDestination } from '../forward/webhook.ts';
 import { erasePerson, exportPerson } from '../persons.ts';
+import { forwardingDestinations } from '../audiences/erasure.ts';
 import type { Sites } from '../sites.ts';
 import type { NodeKind, NodeRef } from '../storage/storage.ts';
 import { assetHandler } from './assets.ts';
@@ -198,7 +199,13 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     if (form.confirm !== data.key.id) {
       return page(c, personPage(frame(c), data, 'Nothing was erased: type the ID exactly as shown to confirm.'), 400);
     }
-    const receipt = await erasePerson(deps.storage, site, data.key, clock());
+    const receipt = await erasePerson(
+      deps.storage,
+      site,
+      data.key,
+      clock(),
+      forwardingDestinations(deps.config.forward),
+    );
     if (!receipt) return nothingHeld(c, node);
     devices.clear();
     live.forget(site, data.person);

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { LiveFeed } from '../console/live-feed.ts';
 import type { Env, ResolvedDeps } from '../deps.ts';
 import { KithError } from '../errors.ts';
+import { forwardingDestinations } from '../audiences/erasure.ts';
 import { erasePerson, exportPerson, personIds, resolvePerson, showPerson } from '../persons.ts';
 import type { Sites } from '../sites.ts';
 import type { DeviceBindingCache } from '../identity/device-cache.ts';
@@ -43,7 +44,9 @@ export function adminHandlers(deps: ResolvedDeps, sites: Sites, devices: DeviceB
       const key = personKey(c);
       const site = siteOf(c, sites);
       const person = await resolvePerson(deps.storage, site, key);
-      const receipt = (await erasePerson(deps.storage, site, key, clock())) ?? notFound(key);
+      const receipt =
+        (await erasePerson(deps.storage, site, key, clock(), forwardingDestinations(deps.config.forward))) ??
+        notFound(key);
       devices.clear();
       live?.forget(site, person);
       return c.json({ ok: true, receipt });

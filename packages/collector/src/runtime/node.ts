@@ -11,6 +11,7 @@ import { loadConfig } from '../config-source.ts';
 import type { AppDeps, ClientInfo } from '../deps.ts';
 import { startForwarding } from '../forward/index.ts';
 import { startAudiences } from '../audiences/schedule.ts';
+import { startErasurePurge } from '../audiences/erasure.ts';
 import { startRetention } from '../retention.ts';
 import { createNodeLogger } from './node-log.ts';
 import { createNodeMetrics } from './node-metrics.ts';
@@ -52,6 +53,9 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
     notices.push(`forwarding stored events to ${forwarding.destinations.join(', ')}`);
     metrics.watchForwarding(opened, forwarding.destinations);
   }
+  // Exits sent for erased persons are deleted once every destination has them (audiences/erasure.ts).
+  const purging =
+    forwarding && forwarding.destinations.length > 0 ? startErasurePurge(opened, forwarding.destinations) : undefined;
   const retention = config.retentionDays ? startRetention(opened, config.retentionDays) : undefined;
   if (retention) notices.push(`deleting stored events older than ${config.retentionDays} days, every hour`);
   const audiences = startAudiences(opened, config);
@@ -69,13 +73,17 @@ export async function createNodeDeps(options: NodeOptions): Promise<NodeDeps> {
   if (refits) notices.push(`refitting predictions every ${refitHours} hours`);
   // Forwarders, retention, audiences and refits use storage, so closing it stops them first: whoever closes storage on shutdown ends them cleanly.
   const storage =
-    forwarding || retention || audiences || refits
+    forwarding || purging || retention || audiences || refits
       ? {
           ...opened,
           close: () =>
-            Promise.all([forwarding?.stop(), retention?.stop(), audiences?.stop(), refits?.stop()]).then(() =>
-              opened.close(),
-            ),
+            Promise.all([
+              forwarding?.stop(),
+              purging?.stop(),
+              retention?.stop(),
+              audiences?.stop(),
+              refits?.stop(),
+            ]).then(() => opened.close()),
         }
       : opened;
   let adminToken = options.adminToken;

@@ -12,6 +12,7 @@ import { expireOld } from '../retention.ts';
 import { refitAll, refitDue } from '../figures/schedule.ts';
 import { RETENTION_CRON } from './crons.ts';
 import { webhookDestination } from '../forward/webhook.ts';
+import { createAudienceEngine, type AudienceEngine } from '../audiences/engine.ts';
 import { createD1Storage, type D1Database } from '../storage/d1/index.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -38,10 +39,12 @@ interface Started {
   app: ReturnType<typeof createApp>;
   storage: Storage;
   config: KithConfig;
+  /** Undefined when no site defines traits, audiences or stages. */
+  audiences?: AudienceEngine;
 }
 
-/** What a scheduled handler may hand on: work that outlives the call. */
-interface ScheduledContext {
+/** What a request or a cron run may hand on: work that outlives the call. */
+interface WorkContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
@@ -57,19 +60,31 @@ const startOnce = (env: WorkersEnv) =>
   }));
 
 export default {
-  async fetch(request: Request, env: WorkersEnv, _ctx: unknown): Promise<Response> {
-    let app: Started['app'];
+  async fetch(request: Request, env: WorkersEnv, ctx: WorkContext): Promise<Response> {
+    let running: Started;
     try {
-      ({ app } = await startOnce(env));
+      running = await startOnce(env);
     } catch (error) {
       return startFailure(error);
     }
-    return app.fetch(request, env);
+    const response = await running.app.fetch(request, env);
+    // Audiences are evaluated after the answer, off the request path: the Worker lives on until they are.
+    if (running.audiences) ctx.waitUntil(running.audiences.settled());
+    return response;
   },
 
-  /** The cron triggers (wrangler.toml): each minute forwards to the webhooks, each hour expires old data. */
-  async scheduled(controller: { cron: string }, env: WorkersEnv, ctx: ScheduledContext): Promise<void> {
-    ctx.waitUntil(controller.cron === RETENTION_CRON ? expireStored(env) : forwardStored(env));
+  /**
+   * The cron triggers (wrangler.toml): each minute, audience changes that came due, forwarding to the
+   * webhooks, then deleting delivered erasure exits; each hour, expiry of old data and a rebuild of audiences.
+   */
+  async scheduled(controller: { cron: string }, env: WorkersEnv, ctx: WorkContext): Promise<void> {
+    ctx.waitUntil(
+      controller.cron === RETENTION_CRON
+        ? expireStored(env).then(() => rebuildAudiences(env))
+        : runDueAudiences(env)
+            .then(() => forwardStored(env))
+            .then(() => purgeErasureExits(env)),
+    );
   },
 };
 
@@ -83,6 +98,12 @@ async function start(env: WorkersEnv): Promise<Started> {
     console.warn(
       '[kith] NATS needs a Node collector (Workers cannot hold its connection): events are stored in D1 but not sent to NATS. Webhooks are forwarded by the cron trigger.',
     );
+  const engine = createAudienceEngine({
+    storage,
+    config,
+    log: (message, error) => console.error(`[kith] ${message}`, error),
+  });
+  const audiences = config.sites.some((site) => engine.definitions(site.id)) ? engine : undefined;
   const app = createApp({
     storage,
     config,
@@ -93,8 +114,31 @@ async function start(env: WorkersEnv): Promise<Started> {
     sdkBanner,
     clientInfo: workersClientInfo,
     log: consoleLogger,
+    ...(audiences ? { audiences } : {}),
   });
-  return { app, storage, config };
+  return { app, storage, config, ...(audiences ? { audiences } : {}) };
+}
+
+/** Changes due by now for the persons this isolate evaluated (the ones it never saw come with the hourly rebuild). */
+async function runDueAudiences(env: WorkersEnv): Promise<void> {
+  await (await startOnce(env)).audiences?.runDue();
+}
+
+/**
+ * Every person of every site evaluated from stored events, on the hourly cron: an isolate forgets
+ * when its persons' windows run out, so time-based changes (a window that closes, "no order in 60
+ * days") are made here at the latest, within the hour, with no new event.
+ */
+async function rebuildAudiences(env: WorkersEnv): Promise<void> {
+  const { audiences, config } = await startOnce(env);
+  if (!audiences) return;
+  for (const site of config.sites) await audiences.rebuild(site.id);
+}
+
+/** Erasure exits every webhook has had are deleted (audiences/erasure.ts); NATS is not forwarded from Workers. */
+async function purgeErasureExits(env: WorkersEnv): Promise<void> {
+  const { storage, config } = await startOnce(env);
+  await storage.purgeErasureExits((config.forward?.webhooks ?? []).map((webhook) => webhookDestination(webhook).id));
 }
 
 /** Retention (config "retentionDays"), on the hourly cron. */

@@ -215,6 +215,12 @@ export interface Storage extends ForwardStore {
   /** Erases the person (events, quarantined events naming them, IDs, traits, edges); consent records are kept under a pseudonym. */
   erase(site: string, person: Person, receipt: Omit<ErasureReceipt, 'erased'>): Promise<ErasureReceipt>;
   /**
+   * Deletes the erasure exits (audiences/erasure.ts) that every one of `destinations` has forwarded
+   * or kept as a dead letter, taking them out of dead letters too; all of them when there is no
+   * destination. Returns how many it deleted and how many still wait for a forwarder.
+   */
+  purgeErasureExits(destinations: string[]): Promise<{ purged: number; waiting: number }>;
+  /**
    * The console's person search: nodes whose ID equals `text` or starts with it, or whose `email`
    * trait does (ignoring case), and IDs that only events name (equal only); exact matches first.
    */
@@ -223,8 +229,12 @@ export interface Storage extends ForwardStore {
   recentPersons(site: string, limit: number): Promise<PersonHit[]>;
   /** The console's overview of a site for the whole UTC days from `from` (inclusive) to `to` (exclusive), ISO times at midnight. */
   overview(site: string, from: string, to: string): Promise<SiteOverview>;
-  /** One ID per sender of the site's events (the user ID, else the anonymous ID): where a rebuild of audiences starts. */
-  personKeys(site: string): Promise<PersonKey[]>;
+  /**
+   * One ID per sender of the site's events (the user ID, else the anonymous ID): where a rebuild of
+   * audiences starts. With a slot (`audience:<key>`, `stage`), only of the collector's change events
+   * in it, through an index: everyone who was ever in an audience, without reading anyone else.
+   */
+  personKeys(site: string, slot?: string): Promise<PersonKey[]>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**

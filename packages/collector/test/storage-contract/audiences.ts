@@ -52,6 +52,78 @@ export function describeAudiencesContract(subject: () => StorageUnderTest): void
     expect(keys.map((k) => `${k.kind}:${k.id}`).sort()).toEqual(['anonymous:a1', 'user:u1']);
   });
 
+  it('lists, for a slot, only the senders of the collector’s change events in it (the members index)', async () => {
+    const change = (messageId: string, who: { userId?: string; anonymousId?: string }, slot: string): StoredEvent => ({
+      ...track(messageId, who, AUDIENCE_ENTERED),
+      context: { kith: { computed: true, slot, seq: 1 } },
+    });
+    await storage.write({
+      events: [
+        track('m1', { userId: 'u-plain' }, 'Order Completed'),
+        change('c1', { userId: 'u-in' }, 'audience:buyers'),
+        change('c2', { anonymousId: 'a-in' }, 'audience:buyers'),
+        change('c3', { userId: 'u-other' }, 'audience:others'),
+        { ...change('c4', { userId: 'u-elsewhere' }, 'audience:buyers'), site: 'other' },
+      ],
+      consents: [],
+      rejected: [],
+    });
+    const keys = await storage.personKeys('shop', 'audience:buyers');
+    expect(keys.map((k) => `${k.kind}:${k.id}`).sort()).toEqual(['anonymous:a-in', 'user:u-in']);
+    expect(await storage.personKeys('shop', 'stage')).toEqual([]);
+  });
+
+  it('keeps erasure exits until every destination has passed them (delivered or dead-lettered), then deletes them everywhere', async () => {
+    const exit = (messageId: string): StoredEvent => ({
+      ...track(messageId, { userId: 'gone-user' }, AUDIENCE_EXITED),
+      context: {
+        kith: { computed: true, erasure: true, slot: `audience:${messageId}`, seq: 2, personId: 'gone-person' },
+      },
+    });
+    await storage.write({
+      events: [track('bystander', { userId: 'stays' }, 'X'), exit('x1'), exit('x2')],
+      consents: [],
+      rejected: [],
+    });
+    const destinations = ['nats', 'webhook:crm'];
+    for (const destination of destinations) expect(await storage.claimForwarding(destination, 'a', 30_000)).toBe(true);
+    expect(await storage.purgeErasureExits(destinations)).toEqual({ purged: 0, waiting: 2 });
+
+    const nats = await storage.pending('nats', 10);
+    expect(await storage.advance('nats', 'a', nats.at(-1)!.position)).toBe(true);
+    // The webhook has not had them yet: they wait.
+    expect(await storage.purgeErasureExits(destinations)).toEqual({ purged: 0, waiting: 2 });
+
+    const crm = await storage.pending('webhook:crm', 10);
+    expect(
+      await storage.deadLetter('webhook:crm', 'a', crm, { error: 'refused', attempts: 1, at: '2026-06-01T12:00:00Z' }),
+    ).toBe(true);
+    expect(await storage.purgeErasureExits(destinations)).toEqual({ purged: 2, waiting: 0 });
+
+    expect((await storage.events({ ...idsOf('shop', { kind: 'user', id: 'gone-user' }), limit: 10 })).events).toEqual(
+      [],
+    );
+    const letters = await storage.deadLetters('webhook:crm', 10);
+    expect(letters.flatMap((letter) => letter.events.map(({ event }) => event.messageId))).toEqual(['bystander']);
+    const leftovers = await subject().leftovers?.();
+    if (leftovers !== undefined)
+      for (const value of ['gone-user', 'gone-person']) expect(leftovers).not.toContain(value);
+  });
+
+  it('deletes erasure exits at once when nothing is forwarded', async () => {
+    await storage.write({
+      events: [
+        {
+          ...track('x1', { anonymousId: 'gone-anon' }, AUDIENCE_EXITED),
+          context: { kith: { computed: true, erasure: true } },
+        },
+      ],
+      consents: [],
+      rejected: [],
+    });
+    expect(await storage.purgeErasureExits([])).toEqual({ purged: 1, waiting: 0 });
+  });
+
   it('two collectors evaluating the same person at once store one entry, then one exit', async () => {
     const clock = () => new Date('2026-06-01T12:00:00.000Z');
     const second = subject().another();

@@ -27,13 +27,17 @@ export const SHOP_DEFINITIONS = {
 };
 
 /** A real app on in-memory SQLite with the shop's definitions and a clock the test moves. */
-export async function audienceApp(start = '2026-06-01T12:00:00.000Z') {
+export async function audienceApp(
+  start = '2026-06-01T12:00:00.000Z',
+  options: { path?: string; forward?: Record<string, unknown> } = {},
+) {
   let now = new Date(start);
   const clock = () => now;
-  const storage = createSqliteStorage({ path: ':memory:' });
+  const storage = createSqliteStorage({ path: options.path ?? ':memory:' });
   await storage.migrate();
   const config = parseConfig({
     sites: [{ id: 'shop', writeKey: KEY, origins: ['https://shop.example'], ...SHOP_DEFINITIONS }],
+    ...(options.forward ? { forward: options.forward } : {}),
   });
   const audiences = createAudienceEngine({ storage, config, clock });
   let ids = 0;

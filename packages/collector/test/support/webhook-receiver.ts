@@ -10,6 +10,8 @@ export interface WebhookRequest {
   signed: boolean;
   idempotencyKey: string | undefined;
   batch: StoredEvent[];
+  /** When the request arrived (Date.now()), for latency checks. */
+  at: number;
 }
 
 export interface WebhookReceiver {
@@ -56,6 +58,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       server = createHttpServer(async (req, res) => {
         inFlight++;
         receiver.maxConcurrent = Math.max(receiver.maxConcurrent, inFlight);
+        const at = Date.now();
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
         const body = Buffer.concat(chunks).toString('utf8');
@@ -67,6 +70,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
           signed,
           idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           batch: (JSON.parse(body) as { batch: StoredEvent[] }).batch,
+          at,
         });
         await receiver.answerAfter;
         inFlight--;

@@ -157,8 +157,8 @@ export function createD1Storage(options: D1Options): Storage {
       return (await all<RejectedRow>(q.rejectedOf(ids))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string) {
-      return all<PersonKey>(q.personKeys(site));
+    async personKeys(site: string, slot?: string) {
+      return all<PersonKey>(q.personKeys(site, slot));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
@@ -195,6 +195,14 @@ export function createD1Storage(options: D1Options): Storage {
       const done = { ...receipt, erased: erasedCounts(await batchNamed(q.eraseStatements(person, receipt))) };
       await db.batch([bound(q.receiptInsert(done))]).catch(unavailable);
       return done;
+    },
+
+    async purgeErasureExits(destinations: string[]) {
+      // D1's count of changes includes index rows, so the exits are counted before and after instead (one batch, one transaction).
+      const statements = q.purgeErasureExitsStatements(destinations);
+      const results = await db.batch([statements.at(-1)!, ...statements].map(bound)).catch(unavailable);
+      const waiting = (at: number) => (results[at]?.results[0] as { waiting: number } | undefined)?.waiting ?? 0;
+      return { purged: waiting(0) - waiting(results.length - 1), waiting: waiting(results.length - 1) };
     },
 
     async expire(cutoff: Date, chunk: number) {

@@ -190,8 +190,8 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       return (await run<RejectedRow>(q.rejectedOf(ids, text))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string) {
-      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site));
+    async personKeys(site: string, slot?: string) {
+      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site, slot));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
@@ -247,6 +247,24 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       // erasure answers once it has. INDEX_CLEANUP on: the indexes hold the IDs too, and vacuum
       // would otherwise skip them when few rows died.
       await pool.query(`vacuum (index_cleanup on) ${q.ERASED_TABLES.join(', ')}`).catch(unavailable);
+      return done;
+    },
+
+    async purgeErasureExits(destinations: string[]) {
+      const [remove, unletter, empty, count] = q.purgeErasureExitsStatements(destinations) as [
+        Statement,
+        Statement,
+        Statement,
+        Statement,
+      ];
+      const done = await transaction(async (client) => {
+        const purged = (await client.query(numbered(remove.sql), remove.params)).rowCount ?? 0;
+        if (purged > 0) for (const { sql, params } of [unletter, empty]) await client.query(numbered(sql), params);
+        const { rows } = await client.query<{ waiting: number }>(numbered(count.sql), count.params);
+        return { purged, waiting: rows[0]?.waiting ?? 0 };
+      });
+      // As after an erasure: the deleted rows' dead versions go before the answer.
+      if (done.purged > 0) await pool.query('vacuum (index_cleanup on) events, dead_letters').catch(unavailable);
       return done;
     },
 

@@ -41,11 +41,23 @@ export const rejectedOf = (set: IdSet, storable: (id: string) => string): Statem
   params: byIds(set, storable),
 });
 
-export const personKeys = (site: string): Statement => ({
-  sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+export const personKeys = (site: string, slot?: string): Statement =>
+  slot === undefined
+    ? {
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
     from events where site = ? and coalesce(user_id, anonymous_id) is not null`,
-  params: [site],
-});
+        params: [site],
+      }
+    : {
+        // The members index (migration 7): only the collector's change events of the slot are read.
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+    from events where ${COMPUTED_CHANGE} and site = ? and ${COMPUTED_SLOT} = ? and coalesce(user_id, anonymous_id) is not null`,
+        params: [site, slot],
+      };
+
+// The same expressions as the partial indexes of migration 7 (see postgres/schema.ts): a body with a \u escape is left out.
+const COMPUTED_CHANGE = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'computed' end) = 'true'`;
+const COMPUTED_SLOT = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'slot' end)`;
 
 export const consentsOf = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
@@ -165,4 +177,28 @@ export function eraseStatements(
     },
     emptyDeadLetters: { sql: 'delete from dead_letters where json_array_length(events) = 0', params: [] },
   };
+}
+
+// An erasure exit (audiences/erasure.ts); the same expression as the partial index of migration 7.
+const ERASURE_EXIT = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'erasure' end) = 'true'`;
+const DEAD_LETTER_EXIT = `((e.value #>> '{event,context,kith,erasure}') = 'true' and not exists (select 1 from events x
+  where x.site = e.value #>> '{event,site}' and x.message_id = e.value #>> '{event,messageId}'))`;
+
+/** As sqlite-dialect/queries.ts purgeErasureExitsStatements: a cursor has passed an event when its (tx, seq) is not after it. */
+export function purgeErasureExitsStatements(destinations: string[]): Statement[] {
+  return [
+    {
+      sql: `delete from events e where ${ERASURE_EXIT} and (cardinality(?::text[]) = 0
+        or (select count(*) from forward_cursors c where c.destination = any(?::text[]) and (e.tx, e.seq) <= (c.tx, c.seq)) = cardinality(?::text[]))`,
+      params: [destinations, destinations, destinations],
+    },
+    {
+      sql: `update dead_letters d set events = coalesce((select json_agg(e.value order by e.position)
+          from json_array_elements(d.events) with ordinality as e(value, position) where not ${DEAD_LETTER_EXIT}), '[]'::json)
+        where exists (select 1 from json_array_elements(d.events) as e(value) where ${DEAD_LETTER_EXIT})`,
+      params: [],
+    },
+    { sql: 'delete from dead_letters where json_array_length(events) = 0', params: [] },
+    { sql: `select count(*)::integer as waiting from events where ${ERASURE_EXIT}`, params: [] },
+  ];
 }

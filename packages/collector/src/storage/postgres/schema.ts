@@ -246,4 +246,11 @@ export const MIGRATIONS: readonly string[] = [
   create index rejected_by_time on rejected (site, received_at, reason);
   create index identities_by_first_seen on identities (site, first_seen);
   `,
+  // 8: the collector's own change events (audiences/): the members index finds an audience's members
+  // without reading every person; erasure exits wait in the outbox until every forwarder has them.
+  // A body with a \u escape (a NUL or a lone surrogate PostgreSQL cannot take apart as json) is left out.
+  `
+  create index events_by_computed_slot on events (site, (case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'slot' end)) where (case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'computed' end) = 'true';
+  create index events_erasure_exits on events (tx, seq) where (case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'erasure' end) = 'true';
+  `,
 ];

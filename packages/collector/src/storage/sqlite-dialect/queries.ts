@@ -39,11 +39,21 @@ export const rejectedOf = (set: IdSet): Statement => ({
   params: byIds(set),
 });
 
-export const personKeys = (site: string): Statement => ({
-  sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+export const personKeys = (site: string, slot?: string): Statement =>
+  slot === undefined
+    ? {
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
     from events where site = ? and coalesce(user_id, anonymous_id) is not null`,
-  params: [site],
-});
+        params: [site],
+      }
+    : {
+        // The members index (migration 7): only the collector's change events of the slot are read.
+        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+    from events where ${COMPUTED_CHANGE} and site = ? and json_extract(body, '$.context.kith.slot') = ? and coalesce(user_id, anonymous_id) is not null`,
+        params: [site, slot],
+      };
+
+const COMPUTED_CHANGE = `json_extract(body, '$.context.kith.computed') = 1`;
 
 export const consentsOf = (set: IdSet): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
@@ -170,3 +180,29 @@ export const receiptInsert = (receipt: ErasureReceipt): Statement => ({
   sql: 'insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values (?, ?, ?, ?, ?)',
   params: [receipt.receiptId, receipt.site, receipt.erasedAt, receipt.pseudonym, JSON.stringify(receipt.erased)],
 });
+
+// An erasure exit: the collector's own event telling the forwarders that an erased person left an audience.
+const ERASURE_EXIT = `json_extract(body, '$.context.kith.erasure') = 1`;
+const DEAD_LETTER_EXIT = `(json_extract(e.value, '$.event.context.kith.erasure') = 1 and not exists (select 1 from events x
+  where x.site = json_extract(e.value, '$.event.site') and x.message_id = json_extract(e.value, '$.event.messageId')))`;
+
+/**
+ * The erasure exits every destination's cursor has passed (delivered or dead-lettered) are deleted,
+ * then taken out of dead letters; the last statement counts those still waiting. Shared with D1.
+ */
+export function purgeErasureExitsStatements(destinations: string[]): Statement[] {
+  const list = JSON.stringify(destinations);
+  return [
+    {
+      sql: `delete from events where ${ERASURE_EXIT} and seq <= (select case when json_array_length(?) = 0 then 9223372036854775807
+        when count(*) = json_array_length(?) then min(seq) else 0 end from forward_cursors where destination in (select value from json_each(?)))`,
+      params: [list, list, list],
+    },
+    {
+      sql: `update dead_letters set events = (select json_group_array(json(e.value)) from json_each(dead_letters.events) e where not ${DEAD_LETTER_EXIT})
+        where exists (select 1 from json_each(dead_letters.events) e where ${DEAD_LETTER_EXIT})`,
+      params: [],
+    },
+    { sql: `select count(*) as waiting from events where ${ERASURE_EXIT}`, params: [] },
+  ];
+}

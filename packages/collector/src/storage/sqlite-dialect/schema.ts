@@ -264,4 +264,10 @@ export const MIGRATIONS: readonly string[] = [
   create trigger overview_event_deleted after delete on events begin update overview_events set count = count - 1 where site = old.site and day = substr(old.timestamp, 1, 10) and type = old.type and event = coalesce(old.event, ''); delete from overview_events where site = old.site and day = substr(old.timestamp, 1, 10) and type = old.type and event = coalesce(old.event, '') and count <= 0; update overview_senders set events = events - 1 where site = old.site and day = substr(old.timestamp, 1, 10) and sender = case when old.user_id is not null then 'u:' || old.user_id else 'a:' || coalesce(old.anonymous_id, '') end; delete from overview_senders where site = old.site and day = substr(old.timestamp, 1, 10) and sender = case when old.user_id is not null then 'u:' || old.user_id else 'a:' || coalesce(old.anonymous_id, '') end and events <= 0; end;
   create trigger overview_consent_stored after insert on consent_log begin insert into overview_consents values (new.site, substr(new.timestamp, 1, 10), new.method, new.policy_version, 1) on conflict do update set count = count + 1; insert into overview_consent_categories select new.site, substr(new.timestamp, 1, 10), key, case when value = 1 then 1 else 0 end, 1 from json_each(new.categories) where true on conflict do update set granted = granted + excluded.granted, total = total + 1; end;
   `,
+  // 8: the collector's own change events (audiences/): the members index finds an audience's members
+  // without reading every person; erasure exits wait in the outbox until every forwarder has them.
+  `
+  create index events_by_computed_slot on events (site, json_extract(body, '$.context.kith.slot')) where json_extract(body, '$.context.kith.computed') = 1;
+  create index events_erasure_exits on events (seq) where json_extract(body, '$.context.kith.erasure') = 1;
+  `,
 ];

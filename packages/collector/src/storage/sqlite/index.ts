@@ -203,8 +203,8 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       return all<RejectedRow>(q.rejectedOf(asStored(ids))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string) {
-      return all<PersonKey>(q.personKeys(site));
+    async personKeys(site: string, slot?: string) {
+      return all<PersonKey>(q.personKeys(site, slot));
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
@@ -250,6 +250,25 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
         });
         await truncateWal();
         return done;
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
+    },
+
+    async purgeErasureExits(destinations: string[]) {
+      try {
+        const [remove, unletter, count] = q.purgeErasureExitsStatements(destinations) as [
+          Statement,
+          Statement,
+          Statement,
+        ];
+        const { purged, waiting } = transaction(() => {
+          const purged = run(remove);
+          if (purged > 0) run(unletter);
+          return { purged, waiting: all<{ waiting: number }>(count)[0]!.waiting };
+        });
+        if (purged > 0) await truncateWal();
+        return { purged, waiting };
       } catch (error) {
         throw storageUnavailable(error);
       }
