@@ -95,3 +95,18 @@ export const overviewScanQueries = (site: string, from: string, to: string): Sta
   },
   overviewQueries(site, from, to).at(-1)!,
 ];
+
+/**
+ * A write set's stored events added to the overview's per-day counts, a row per day and name and per
+ * day and sender (the delete trigger of migration 7 takes them down again by the same keys).
+ */
+export const countEventsIn = (site: string, day: string, type: string, event: string, count: number): Statement => ({
+  sql: `insert into overview_events (site, day, type, event, count) values (?, ?, ?, ?, ?)
+        on conflict do update set count = count + excluded.count`,
+  params: [site, day, type, event, String(count)],
+});
+export const countSenderIn = (site: string, day: string, sender: string, events: number): Statement => ({
+  sql: `insert into overview_senders (site, day, sender, events) values (?, ?, ?, ?)
+        on conflict do update set events = events + excluded.events`,
+  params: [site, day, sender, String(events)],
+});

@@ -103,7 +103,14 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   const writeSet = (set: WriteSet): WriteResult => {
     const s = statements ?? (statements = prepared());
     let inserted = 0;
-    for (const e of set.events) inserted += Number(s.insertEvent.run(...EVENTS.row(e)).changes);
+    const counted = new OverviewCounts();
+    for (const e of set.events) {
+      const row = EVENTS.row(e);
+      if (Number(s.insertEvent.run(...row).changes) === 0) continue;
+      inserted++;
+      counted.add(row);
+    }
+    counted.statements().forEach(run);
     for (const c of set.consents) s.insertConsent.run(...CONSENTS.row(c));
     for (const b of bannerTextsOf(set.consents)) s.insertBannerText.run(...BANNER_TEXTS.row(b));
     for (const r of set.rejected) s.insertRejected.run(...REJECTED.row(r));
@@ -382,3 +389,37 @@ function fileProblem(path: string, opened: FileIdentity): string | null {
     return `${path} was replaced while the collector ran; restart the collector to open the new file.`;
   return null;
 }
+
+/**
+ * The overview's per-day counts of a write set's stored events (a resent one is not counted), summed
+ * before they are written: one upsert per day and name and per day and sender instead of two per event.
+ * Keys are the values as stored (node:sqlite stores a lone surrogate as U+FFFD), so the delete trigger,
+ * which reads the stored row, finds the same rows.
+ */
+class OverviewCounts {
+  private events = new Map<string, number>();
+  private senders = new Map<string, number>();
+
+  add(row: (string | null)[]) {
+    const [site, , type, event, userId, anonymousId, timestamp] = row.map((value) => value?.toWellFormed() ?? null);
+    const day = timestamp!.slice(0, 10);
+    const sender = userId !== null ? `u:${userId}` : `a:${anonymousId ?? ''}`;
+    bump(this.events, JSON.stringify([site, day, type, event ?? '']));
+    bump(this.senders, JSON.stringify([site, day, sender]));
+  }
+
+  statements(): Statement[] {
+    return [
+      ...[...this.events].map(([key, count]) => {
+        const [site, day, type, event] = JSON.parse(key) as string[];
+        return consoleQ.countEventsIn(site!, day!, type!, event!, count);
+      }),
+      ...[...this.senders].map(([key, count]) => {
+        const [site, day, sender] = JSON.parse(key) as string[];
+        return consoleQ.countSenderIn(site!, day!, sender!, count);
+      }),
+    ];
+  }
+}
+
+const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
