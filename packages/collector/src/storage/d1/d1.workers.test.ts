@@ -1,6 +1,6 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
 import { env } from 'cloudflare:test';
-import { describeStorageContract } from '../../../test/storage-contract/index.ts';
+import { describeStorageConformance } from '../../../test/storage-conformance/index.ts';
 import { createD1Storage, type D1Database } from './index.ts';
 
 interface TestEnv {
@@ -26,7 +26,7 @@ async function callLockService(path: string): Promise<void> {
   if (!response.ok) throw new Error(`D1 lock service: ${response.status} ${await response.text()}`);
 }
 
-describeStorageContract('d1', async () => {
+describeStorageConformance('d1', async () => {
   await emptyDatabase();
   return {
     storage: createD1Storage({ db }),

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { ConfigError } from '../../config.ts';
 import { MIGRATIONS } from './schema.ts';
-import { describeStorageContract } from '../../../test/storage-contract/index.ts';
+import { describeStorageConformance } from '../../../test/storage-conformance/index.ts';
 import { openStorage } from '../open.ts';
 import type { Storage } from '../storage.ts';
 import { createPostgresStorage } from './index.ts';
@@ -48,7 +48,7 @@ async function rowVersions(schema: string): Promise<string> {
   }
 }
 
-describeStorageContract('postgres', async () => {
+describeStorageConformance('postgres', async () => {
   const schema = await freshTestSchema();
   const opened: Storage[] = [];
   const open = () => {

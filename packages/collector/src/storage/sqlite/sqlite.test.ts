@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { describeStorageContract } from '../../../test/storage-contract/index.ts';
+import { describeStorageConformance } from '../../../test/storage-conformance/index.ts';
 import { describe, expect, it } from 'vitest';
 import type { Storage, StoredEvent } from '../storage.ts';
 import { createSqliteStorage } from './index.ts';
 
-describeStorageContract('sqlite', async () => {
+describeStorageConformance('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kith-sqlite-'));
   const path = join(dir, 'kith.db');
   const opened: Storage[] = [];

@@ -45,7 +45,7 @@ async function personOf(storage: Storage, node: NodeRef) {
   };
 }
 
-export function describeIdentityContract(adapter: string, subject: () => StorageUnderTest): void {
+export function describeIdentityConformance(adapter: string, subject: () => StorageUnderTest): void {
   const storage = () => subject().storage;
 
   describe(`${adapter} storage: identity graph`, () => {

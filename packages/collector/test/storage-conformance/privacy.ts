@@ -42,7 +42,7 @@ async function personOf(storage: Storage, node: NodeRef): Promise<Person> {
 const idsOfPerson = (person: Person) => ({ site: SITE, userIds: person.userIds, anonymousIds: person.anonymousIds });
 const receipt = (id: string) => ({ receiptId: id, site: SITE, erasedAt: AT, pseudonym: `erased:${id}` });
 
-export function describePrivacyContract(adapter: string, subject: () => StorageUnderTest): void {
+export function describePrivacyConformance(adapter: string, subject: () => StorageUnderTest): void {
   const storage = () => subject().storage;
 
   describe(`${adapter} storage: privacy`, () => {

@@ -13,7 +13,7 @@ const NEW = '2026-06-01T12:00:00.000Z';
 const CUTOFF = new Date('2026-01-01T00:00:00.000Z');
 
 /** Retention, as part of the storage contract (index.ts): run by every adapter's test file. */
-export function describeRetentionContract(subject: () => StorageUnderTest): void {
+export function describeRetentionConformance(subject: () => StorageUnderTest): void {
   const storage = (): Storage => subject().storage;
 
   it('expires what was stored before the cutoff, a chunk at a time and oldest first, and keeps the rest and the consent log', async () => {

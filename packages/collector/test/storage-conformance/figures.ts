@@ -12,7 +12,7 @@ const login = (anonymousId: string, userId: string, at: string): IdentityLink =>
 });
 
 /** The reads of figures/ (a site's events with their person now, consent choices, fitted predictions), as part of the storage contract. */
-export function describeFiguresContract(subject: () => StorageUnderTest): void {
+export function describeFiguresConformance(subject: () => StorageUnderTest): void {
   const storage = (): Storage => subject().storage;
 
   it("reads a site's events in a window, oldest first, each with the person it belongs to across devices", async () => {

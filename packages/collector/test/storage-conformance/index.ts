@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KithError } from '../../src/errors.ts';
 import { idsOf, type IdKind, type Storage, type WriteSet } from '../../src/storage/storage.ts';
-import { describeConsoleContract, describeOverviewContract } from './console.ts';
-import { describeAudiencesContract } from './audiences.ts';
-import { describeFiguresContract } from './figures.ts';
-import { describeForwardStoreContract } from './forward.ts';
-import { describeIdentityContract } from './identity.ts';
-import { describePrivacyContract } from './privacy.ts';
-import { describeRetentionContract } from './retention.ts';
+import { describeConsoleConformance, describeOverviewConformance } from './console.ts';
+import { describeAudiencesConformance } from './audiences.ts';
+import { describeFiguresConformance } from './figures.ts';
+import { describeForwardStoreConformance } from './forward.ts';
+import { describeIdentityConformance } from './identity.ts';
+import { describePrivacyConformance } from './privacy.ts';
+import { describeRetentionConformance } from './retention.ts';
 import {
   BANNER_A,
   BANNER_B,
@@ -27,7 +27,7 @@ import {
  * The `Storage` contract, forwarding's included, run unchanged by every adapter's test file (sqlite, postgres, d1).
  * Uses nothing but the interface, `query` and vitest, so it runs on Workers too.
  */
-export function describeStorageContract(adapter: string, open: () => Promise<StorageUnderTest>): void {
+export function describeStorageConformance(adapter: string, open: () => Promise<StorageUnderTest>): void {
   let subject: StorageUnderTest;
   let storage: Storage;
   beforeEach(async () => {
@@ -60,14 +60,14 @@ export function describeStorageContract(adapter: string, open: () => Promise<Sto
       await storage.migrate();
     });
 
-    describeIdentityContract(adapter, () => subject);
-    describeRetentionContract(() => subject);
-    describeForwardStoreContract(adapter, () => subject);
-    describePrivacyContract(adapter, () => subject);
-    describeConsoleContract(adapter, () => storage);
-    describeOverviewContract(adapter, () => storage);
-    describeAudiencesContract(() => subject);
-    describeFiguresContract(() => subject);
+    describeIdentityConformance(adapter, () => subject);
+    describeRetentionConformance(() => subject);
+    describeForwardStoreConformance(adapter, () => subject);
+    describePrivacyConformance(adapter, () => subject);
+    describeConsoleConformance(adapter, () => storage);
+    describeOverviewConformance(adapter, () => storage);
+    describeAudiencesConformance(() => subject);
+    describeFiguresConformance(() => subject);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', {

@@ -20,7 +20,7 @@ const write = (storage: Storage, parts: Partial<WriteSet>) =>
   storage.write({ events: [], consents: [], rejected: [], ...parts });
 const found = (hits: { kind: string; id: string }[]) => hits.map((hit) => `${hit.kind}:${hit.id}`);
 
-export function describeConsoleContract(adapter: string, storage: () => Storage): void {
+export function describeConsoleConformance(adapter: string, storage: () => Storage): void {
   describe(`${adapter} storage: the console's person search`, () => {
     it('finds a person by an ID, exactly or by its start, and by the e-mail trait ignoring case', async () => {
       await write(storage(), {
@@ -104,7 +104,7 @@ export function describeConsoleContract(adapter: string, storage: () => Storage)
   });
 }
 
-export function describeOverviewContract(adapter: string, storage: () => Storage): void {
+export function describeOverviewConformance(adapter: string, storage: () => Storage): void {
   describe(`${adapter} storage: the console's overview`, () => {
     it('counts events, persons and user IDs per day, consents by choice and category, top events and refusals, in the period only', async () => {
       const track = (

@@ -7,7 +7,7 @@ import { event, set, type StorageUnderTest } from './subject.ts';
  * contract (index.ts), on its migrated storage. Uses nothing but the interface, `query` and
  * vitest, so it runs on Workers too.
  */
-export function describeForwardStoreContract(adapter: string, current: () => StorageUnderTest): void {
+export function describeForwardStoreConformance(adapter: string, current: () => StorageUnderTest): void {
   let subject: StorageUnderTest;
   let storage: Storage;
   beforeEach(() => {

@@ -31,7 +31,7 @@ const track = (messageId: string, who: { userId?: string; anonymousId?: string }
   receivedAt: '2026-06-01T11:00:00.000Z',
 });
 
-export function describeAudiencesContract(subject: () => StorageUnderTest): void {
+export function describeAudiencesConformance(subject: () => StorageUnderTest): void {
   let storage: Storage;
   beforeEach(() => {
     storage = subject().storage;
