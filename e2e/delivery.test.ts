@@ -11,8 +11,10 @@ const running = useShopInChromium();
 async function consentedPage(context: BrowserContext, path = '/'): Promise<{ page: Page; anonymousId: string }> {
   const page = await context.newPage();
   await page.goto(`${running.shop.url}${path}`);
-  const accept = page.getByRole('button', { name: 'Accept all' });
-  if (await accept.isVisible().catch(() => false)) await accept.click();
+  // A context that has not chosen yet gets the banner, which loads after the page (kith-banner.js):
+  // wait for it rather than look once, or a slow load leaves the visitor without consent.
+  const chosen = (await context.cookies()).some((c) => c.name === 'kith_aid');
+  if (!chosen) await page.getByRole('button', { name: 'Accept all' }).click({ timeout: 15_000 });
   const anonymousId = await eventually(async () => (await context.cookies()).find((c) => c.name === 'kith_aid')?.value);
   return { page, anonymousId };
 }
