@@ -28,6 +28,7 @@ import type {
   RejectedEvent,
   StitchCandidate,
   Storage,
+  StoredEvent,
   WriteResult,
   WriteSet,
 } from '../storage.ts';
@@ -105,10 +106,9 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     let inserted = 0;
     const counted = new OverviewCounts();
     for (const e of set.events) {
-      const row = EVENTS.row(e);
-      if (Number(s.insertEvent.run(...row).changes) === 0) continue;
+      if (Number(s.insertEvent.run(...EVENTS.row(e)).changes) === 0) continue;
       inserted++;
-      counted.add(row);
+      counted.add(e);
     }
     counted.statements().forEach(run);
     for (const c of set.consents) s.insertConsent.run(...CONSENTS.row(c));
@@ -397,29 +397,33 @@ function fileProblem(path: string, opened: FileIdentity): string | null {
  * which reads the stored row, finds the same rows.
  */
 class OverviewCounts {
-  private events = new Map<string, number>();
-  private senders = new Map<string, number>();
+  private readonly events = new Map<string, { key: string[]; count: number }>();
+  private readonly senders = new Map<string, { key: string[]; count: number }>();
 
-  add(row: (string | null)[]) {
-    const [site, , type, event, userId, anonymousId, timestamp] = row.map((value) => value?.toWellFormed() ?? null);
-    const day = timestamp!.slice(0, 10);
-    const sender = userId !== null ? `u:${userId}` : `a:${anonymousId ?? ''}`;
-    bump(this.events, JSON.stringify([site, day, type, event ?? '']));
-    bump(this.senders, JSON.stringify([site, day, sender]));
+  add(e: StoredEvent) {
+    const stored = (value: string) => value.toWellFormed();
+    const [site, day] = [stored(e.site), e.timestamp.slice(0, 10)];
+    const userId = e.userId ?? null;
+    const sender = userId !== null ? `u:${stored(userId)}` : `a:${stored(e.anonymousId ?? '')}`;
+    tally(this.events, [site, day, stored(e.type), stored(e.event ?? '')]);
+    tally(this.senders, [site, day, sender]);
   }
 
   statements(): Statement[] {
     return [
-      ...[...this.events].map(([key, count]) => {
-        const [site, day, type, event] = JSON.parse(key) as string[];
-        return consoleQ.countEventsIn(site!, day!, type!, event!, count);
-      }),
-      ...[...this.senders].map(([key, count]) => {
-        const [site, day, sender] = JSON.parse(key) as string[];
-        return consoleQ.countSenderIn(site!, day!, sender!, count);
-      }),
+      ...[...this.events.values()].map(({ key: [site, day, type, event], count }) =>
+        consoleQ.countEventsIn(site!, day!, type!, event!, count),
+      ),
+      ...[...this.senders.values()].map(({ key: [site, day, sender], count }) =>
+        consoleQ.countSenderIn(site!, day!, sender!, count),
+      ),
     ];
   }
 }
 
-const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+function tally(counts: Map<string, { key: string[]; count: number }>, key: string[]) {
+  const id = key.join('\u0000');
+  const found = counts.get(id);
+  if (found) found.count++;
+  else counts.set(id, { key, count: 1 });
+}
