@@ -1,4 +1,4 @@
-import type { Campaign, ConsentChoice, PersonEvent, SiteVisitors } from '../storage/storage.ts';
+import type { Campaign, ConsentChoice, FunnelReach, PersonEvent, SiteVisitors } from '../storage/storage.ts';
 import { ORDER_COMPLETED } from './scores.ts';
 
 /** A shop's figures for a period, all on persons: a customer on two devices counts once. */
@@ -51,12 +51,12 @@ const monthsBetween = (from: string, to: string) =>
   (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
 
 /**
- * What the storage counted already (storage.siteVisitors) and the funnel steps' events of the
- * period, when `events` holds only the orders and the events that carry a campaign.
+ * What the storage counted already (storage.siteVisitors, storage.siteFunnel), when `events` holds
+ * only the orders and the events that carry a campaign.
  */
 export interface Counted {
   visitors: SiteVisitors;
-  funnelEvents: readonly PersonEvent[];
+  funnel: readonly FunnelReach[];
 }
 
 /**
@@ -127,7 +127,13 @@ export function computeFigures(
     repeatCustomers,
     repeatPurchaseRate: share(repeatCustomers, customers),
     cohorts: cohortsOf(firstOrderMonth, monthsOrdered, window),
-    funnel: funnelOf((counted?.funnelEvents ?? events).filter(inWindow), funnelSteps, revenueOf),
+    funnel: funnelOf(
+      counted
+        ? new Map(counted.funnel.map((p) => [p.personId, p.reached]))
+        : reachedIn(events.filter(inWindow), funnelSteps),
+      funnelSteps,
+      revenueOf,
+    ),
     attribution: { firstTouch: ranked(attributedFirst), lastTouch: ranked(attributedLast) },
     consent: consentRates(consents),
   };
@@ -171,18 +177,22 @@ function cohortsOf(
   return [...cohorts.values()].sort((p, q) => (p.month < q.month ? -1 : 1));
 }
 
-function funnelOf(
-  events: readonly PersonEvent[],
-  steps: readonly string[],
-  revenueOf: Map<string, number>,
-): FunnelStep[] {
-  // How far each person got: the next step counts only after the previous one was done.
+/** How far each person got: the next step counts only after the previous one was done (what storage.siteFunnel counts in SQL). */
+function reachedIn(events: readonly PersonEvent[], steps: readonly string[]): Map<string, number> {
   const reached = new Map<string, number>();
   for (const event of events) {
     if (event.type !== 'track') continue;
     const done = reached.get(event.personId) ?? 0;
     if (done < steps.length && event.event === steps[done]) reached.set(event.personId, done + 1);
   }
+  return reached;
+}
+
+function funnelOf(
+  reached: ReadonlyMap<string, number>,
+  steps: readonly string[],
+  revenueOf: Map<string, number>,
+): FunnelStep[] {
   return steps.map((event, index) => {
     const persons = [...reached].filter(([, done]) => done > index).map(([person]) => person);
     const previous = index === 0 ? persons.length : [...reached.values()].filter((done) => done > index - 1).length;

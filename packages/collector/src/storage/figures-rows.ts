@@ -1,4 +1,4 @@
-import type { Campaign, ConsentChoice, PersonEvent } from './storage.ts';
+import type { Campaign, ConsentChoice, FunnelReach, PersonEvent } from './storage.ts';
 
 /** A row of the adapters' siteEvents queries: PostgreSQL names each field (postgres/figures-queries.ts), SQLite extracts them at once. */
 export type PersonEventRow = PersonEventColumns & (ExtractedFields | { extracted: string });
@@ -78,3 +78,9 @@ export function consentChoiceFromRow(row: {
     categories: typeof row.categories === 'string' ? JSON.parse(row.categories) : row.categories,
   };
 }
+
+/** SQLite answers the count as a number or a bigint, PostgreSQL as an int. */
+export const funnelReachFromRow = (row: FunnelReach): FunnelReach => ({
+  personId: row.personId,
+  reached: Number(row.reached),
+});

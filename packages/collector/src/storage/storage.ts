@@ -250,6 +250,8 @@ export interface Storage extends ForwardStore {
   siteVisitors(window: SiteWindow): Promise<SiteVisitors>;
   /** The consent choices made on a site in a window (figures/). */
   siteConsents(window: SiteWindow): Promise<ConsentChoice[]>;
+  /** How far each person got through a funnel's steps in a window (figures/): persons who did none are left out. */
+  siteFunnel(query: SiteFunnelQuery): Promise<FunnelReach[]>;
   /** Keeps the site's latest fitted predictions (figures/predict.ts), replacing the previous ones. */
   savePredictions(site: string, fittedAt: string, model: unknown): Promise<void>;
   /** The site's latest fitted predictions; null before the first fit. */
@@ -272,8 +274,17 @@ export interface SiteEventQuery extends SiteWindow {
   events?: string[];
   /** Only events that carry a campaign (`context.campaign`): what brought a person, for attribution. */
   campaigns?: boolean;
-  /** Who, what and when only: no body is read, so value, products and campaign stay empty (a funnel needs no more). */
-  namesOnly?: boolean;
+}
+
+export interface SiteFunnelQuery extends SiteWindow {
+  /** Track event names, in order: a step counts when its event comes after the previous step's (by time, then storage order). */
+  steps: string[];
+}
+
+/** A person (resolved as in siteEvents) and how many of a funnel's steps they did, at least 1. */
+export interface FunnelReach {
+  personId: string;
+  reached: number;
 }
 
 export interface SiteVisitors {

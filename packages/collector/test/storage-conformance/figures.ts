@@ -113,13 +113,47 @@ export function describeFiguresConformance(subject: () => StorageUnderTest): voi
     // ada (phone and laptop), the stranger, and bo (a user ID the graph has not linked).
     expect(await storage().siteVisitors(march)).toEqual({ visitors: 3, identified: 2 });
     expect(await storage().siteVisitors({ ...march, site: 'nowhere' })).toEqual({ visitors: 0, identified: 0 });
-    // A funnel's steps without their bodies.
-    expect(await storage().siteEvents({ ...march, events: ['Order Completed'], namesOnly: true })).toEqual([
-      expect.objectContaining({ userId: 'ada', event: 'Order Completed', value: null, products: [], campaign: null }),
-    ]);
     // An order that carries a campaign is read once.
     const looked = await storage().siteEvents({ ...march, events: ['Order Completed'], campaigns: true });
     expect(looked.map((e) => e.event ?? e.type)).toEqual(['Order Completed']);
+  });
+
+  it('counts how far each person got through a funnel, step after step, across their devices', async () => {
+    const at = (day: number, hour = 10) =>
+      `2026-03-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.000Z`;
+    await storage().write(
+      set({
+        events: [
+          // ada: views on the phone, adds and orders on the laptop: all three steps, as one person.
+          event('ada-view', { anonymousId: 'phone', event: 'Product Viewed', timestamp: at(1) }),
+          event('ada-add', { anonymousId: 'laptop', event: 'Product Added', timestamp: at(2) }),
+          event('ada-order', { anonymousId: 'laptop', userId: 'ada', event: 'Order Completed', timestamp: at(3) }),
+          // bo: adds before he views, then views: only the first step (the add came before the view).
+          event('bo-add', { anonymousId: 'bo-phone', event: 'Product Added', timestamp: at(1) }),
+          event('bo-view', { anonymousId: 'bo-phone', event: 'Product Viewed', timestamp: at(2) }),
+          // cy: view and add at the same instant, stored in that order: two steps (time, then storage order).
+          event('cy-view', { anonymousId: 'cy', event: 'Product Viewed', timestamp: at(4) }),
+          event('cy-add', { anonymousId: 'cy', event: 'Product Added', timestamp: at(4) }),
+          // dee: a page view of the same name is not a step; her only view is after the window.
+          event('dee-page', { anonymousId: 'dee', type: 'page', event: 'Product Viewed', timestamp: at(5) }),
+          event('dee-late', { anonymousId: 'dee', event: 'Product Viewed', timestamp: '2026-04-01T00:00:00.000Z' }),
+          event('elsewhere', { site: 'other', anonymousId: 'far', event: 'Product Viewed', timestamp: at(1) }),
+        ],
+        links: [login('phone', 'ada', at(1, 11)), login('laptop', 'ada', at(2, 9))],
+      }),
+    );
+    const march = { site: 'shop', from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' };
+    const steps = ['Product Viewed', 'Product Added', 'Order Completed'];
+    const reached = await storage().siteFunnel({ ...march, steps });
+    const ada = (await storage().siteEvents({ ...march, events: ['Order Completed'] }))[0]!.personId;
+    const byPerson = Object.fromEntries(reached.map((r) => [r.personId, r.reached]));
+    expect(byPerson).toEqual({ [ada]: 3, 'anonymous:bo-phone': 1, 'anonymous:cy': 2 });
+    // The same step twice needs two events.
+    expect(await storage().siteFunnel({ ...march, steps: ['Product Viewed', 'Product Viewed'] })).toEqual(
+      expect.arrayContaining([{ personId: ada, reached: 1 }]),
+    );
+    expect(await storage().siteFunnel({ ...march, steps: [] })).toEqual([]);
+    expect(await storage().siteFunnel({ ...march, site: 'nowhere', steps })).toEqual([]);
   });
 
   it('reads the consent choices made in a window', async () => {

@@ -1,7 +1,7 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
-import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
+import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import {
   consentFromRow,
   edgeFromRow,
@@ -20,6 +20,7 @@ import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, onConflict, ty
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite-dialect/console-queries.ts';
 import type {
+  FunnelReach,
   ConsentRecord,
   EventPage,
   EventQuery,
@@ -275,6 +276,10 @@ export function createD1Storage(options: D1Options): Storage {
 
     async siteConsents(window) {
       return (await all<{ method: string; categories: string }>(fq.siteConsents(window))).map(consentChoiceFromRow);
+    },
+
+    async siteFunnel(query) {
+      return (await all<FunnelReach>(fq.siteFunnel(query))).map(funnelReachFromRow);
     },
 
     async savePredictions(site, fittedAt, model) {

@@ -1,5 +1,5 @@
 // Figures' reads in PostgreSQL's dialect: the same statements as sqlite-dialect/figures-queries.ts.
-import type { SiteEventQuery, SiteWindow } from '../storage.ts';
+import type { SiteEventQuery, SiteFunnelQuery, SiteWindow } from '../storage.ts';
 import type { Statement } from '../statement.ts';
 
 const FAR_PAST = '0000';
@@ -13,7 +13,7 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
   // The partial index events_with_campaign's condition (a body that names a campaign somewhere), then the exact one.
   const withCampaign = `strpos(e.body::text, '"campaign":') > 0 and (e.body -> 'context' -> 'campaign') is not null`;
   const select = (condition: string) =>
-    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e
+    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body from events e
       where e.site = ? and e.timestamp >= ? and e.timestamp < ? and ${condition}`;
   const selected =
     query.events && query.campaigns
@@ -30,14 +30,10 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
     sql: `select p.person_id as "personId",
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
       p.user_id as "userId", p.anonymous_id as "anonymousId", p.type, p.event, p.timestamp,
-      ${
-        query.namesOnly
-          ? 'null as revenue, null as total, null as products, null as source, null as medium, null as name'
-          : `p.body->'properties'->>'revenue' as revenue, p.body->'properties'->>'total' as total,
+      p.body->'properties'->>'revenue' as revenue, p.body->'properties'->>'total' as total,
       p.body->'properties'->>'products' as products,
       p.body->'context'->'campaign'->>'source' as source, p.body->'context'->'campaign'->>'medium' as medium,
-      p.body->'context'->'campaign'->>'name' as name`
-      }
+      p.body->'context'->'campaign'->>'name' as name
     from (select e.*,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
       from (${selected.sql}) e
@@ -70,6 +66,38 @@ export const siteVisitors = (window: SiteWindow, text: (value: string) => string
     window.site,
   ],
 });
+
+/** The same rows as sqlite-dialect/figures-queries.ts's siteFunnel. */
+export const siteFunnel = (query: SiteFunnelQuery, text: (value: string) => string): Statement => {
+  if (query.steps.length === 0) return { sql: 'select null as "personId", 0 as reached where false', params: [] };
+  const names = query.steps.map(text);
+  const firstOf = (from: string, after: string) =>
+    `select person_id, timestamp, seq from (select ev.person_id, ev.timestamp, ev.seq,
+        row_number() over (partition by ev.person_id order by ev.timestamp, ev.seq) as n
+      from ${from} where ev.event = ?${after}) first where n = 1`;
+  const steps = query.steps.map((_, k) =>
+    k === 0
+      ? `s0 as (${firstOf('ev', '')})`
+      : `s${k} as (${firstOf(
+          `ev join s${k - 1} p on p.person_id = ev.person_id`,
+          ' and (ev.timestamp > p.timestamp or (ev.timestamp = p.timestamp and ev.seq > p.seq))',
+        )})`,
+  );
+  return {
+    sql: `with ev as materialized (
+        select e.seq, e.timestamp, e.event,
+          coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
+        from events e
+        left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
+        left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
+        where e.site = ? and e.type = 'track' and e.event = any(?::text[]) and e.timestamp >= ? and e.timestamp < ?),
+      ${steps.join(',\n      ')}
+    select person_id as "personId", count(*)::int as reached
+    from (${query.steps.map((_, k) => `select person_id from s${k}`).join(' union all ')}) done
+    group by person_id`,
+    params: [query.site, names, text(query.from ?? FAR_PAST), text(query.to ?? FAR_FUTURE), ...names],
+  };
+};
 
 export const siteConsents = (window: SiteWindow, text: (value: string) => string): Statement => ({
   sql: 'select method, categories from consent_log where site = ? and timestamp >= ? and timestamp < ? order by seq',

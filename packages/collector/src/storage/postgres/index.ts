@@ -2,7 +2,7 @@ import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import * as fq from './figures-queries.ts';
-import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
+import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { POSTGRES_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
 import {
   consentFromRow,
@@ -16,6 +16,7 @@ import {
   type RejectedRow,
 } from '../rows.ts';
 import type {
+  FunnelReach,
   ConsentRecord,
   EventPage,
   EventQuery,
@@ -333,6 +334,10 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       return (await run<{ method: string; categories: Record<string, boolean> }>(fq.siteConsents(window, text))).map(
         consentChoiceFromRow,
       );
+    },
+
+    async siteFunnel(query) {
+      return (await run<FunnelReach>(fq.siteFunnel(query, text))).map(funnelReachFromRow);
     },
 
     async savePredictions(site, fittedAt, model) {

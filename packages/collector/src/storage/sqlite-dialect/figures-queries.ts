@@ -1,6 +1,6 @@
 // Figures' reads in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
 import type { Statement } from '../statement.ts';
-import type { SiteEventQuery, SiteWindow } from '../storage.ts';
+import type { SiteEventQuery, SiteFunnelQuery, SiteWindow } from '../storage.ts';
 
 const FAR_PAST = '0000';
 const FAR_FUTURE = '9999';
@@ -19,7 +19,7 @@ export const siteEvents = (query: SiteEventQuery): Statement => {
   // Left to itself, SQLite walks the window by time to spare the sort and reads every row to test its name;
   // events by name read only the rows named (a funnel's steps from the index alone).
   const select = (condition: string, index = '') =>
-    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e ${index}
+    `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body from events e ${index}
       where e.site = ? and e.timestamp >= ? and e.timestamp < ? and ${condition}`;
   const byName = 'indexed by events_by_site_event';
   const selected =
@@ -38,12 +38,8 @@ export const siteEvents = (query: SiteEventQuery): Statement => {
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
       p.user_id as userId, p.anonymous_id as anonymousId, p.type, p.event, p.timestamp,
       -- One parse of the body for every field (json_extract with several paths answers a JSON array).
-      ${
-        query.namesOnly
-          ? `'[]'`
-          : `json_extract(p.body, '$.properties.revenue', '$.properties.total', '$.properties.products',
-        '$.context.campaign.source', '$.context.campaign.medium', '$.context.campaign.name')`
-      } as extracted
+      json_extract(p.body, '$.properties.revenue', '$.properties.total', '$.properties.products',
+        '$.context.campaign.source', '$.context.campaign.medium', '$.context.campaign.name') as extracted
     from (select e.*,
         coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
       from (${selected.sql}) e
@@ -69,6 +65,43 @@ export const siteVisitors = (window: SiteWindow): Statement => ({
     from persons p`,
   params: [window.site, window.from ?? FAR_PAST, window.to ?? FAR_FUTURE, window.site, window.site, window.site],
 });
+
+/**
+ * How far each person got through the steps, counted in SQL so that only one row per person leaves
+ * the database: step k is the person's first event of that name after their step k - 1 (by time,
+ * then storage order), as a visitor walks the funnel. The steps' events come from the covering
+ * index by name, each resolved to its person as in siteEvents.
+ */
+export const siteFunnel = (query: SiteFunnelQuery): Statement => {
+  if (query.steps.length === 0) return { sql: 'select null as personId, 0 as reached where 0', params: [] };
+  const firstOf = (from: string, after: string) =>
+    `select person_id, timestamp, seq from (select ev.person_id, ev.timestamp, ev.seq,
+        row_number() over (partition by ev.person_id order by ev.timestamp, ev.seq) as n
+      from ${from} where ev.event = ?${after}) where n = 1`;
+  const steps = query.steps.map((_, k) =>
+    k === 0
+      ? `s0 as (${firstOf('ev', '')})`
+      : `s${k} as (${firstOf(
+          `ev join s${k - 1} p on p.person_id = ev.person_id`,
+          ' and (ev.timestamp > p.timestamp or (ev.timestamp = p.timestamp and ev.seq > p.seq))',
+        )})`,
+  );
+  return {
+    sql: `with ev as materialized (
+        select e.seq, e.timestamp, e.event,
+          coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as person_id
+        from events e indexed by events_by_site_event
+        left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
+        left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
+        where e.site = ? and e.type = 'track' and e.event in (select value from json_each(?)) and e.timestamp >= ? and e.timestamp < ?),
+      ${steps.join(',\n      ')}
+    -- Whoever did step k did every step before it: the rows per person are the steps done.
+    select person_id as personId, count(*) as reached
+    from (${query.steps.map((_, k) => `select person_id from s${k}`).join(' union all ')})
+    group by person_id`,
+    params: [query.site, JSON.stringify(query.steps), query.from ?? FAR_PAST, query.to ?? FAR_FUTURE, ...query.steps],
+  };
+};
 
 export const siteConsents = (window: SiteWindow): Statement => ({
   sql: 'select method, categories from consent_log where site = ? and timestamp >= ? and timestamp < ? order by seq',

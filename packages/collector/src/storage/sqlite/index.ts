@@ -4,7 +4,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
-import { consentChoiceFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
+import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import {
   consentFromRow,
   edgeFromRow,
@@ -17,6 +17,7 @@ import {
   type RejectedRow,
 } from '../rows.ts';
 import type {
+  FunnelReach,
   ConsentRecord,
   EventPage,
   EventQuery,
@@ -340,6 +341,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async siteConsents(window) {
       return all<{ method: string; categories: string }>(fq.siteConsents(window)).map(consentChoiceFromRow);
+    },
+
+    async siteFunnel(query) {
+      return all<FunnelReach>(fq.siteFunnel(query)).map(funnelReachFromRow);
     },
 
     async savePredictions(site, fittedAt, model) {
