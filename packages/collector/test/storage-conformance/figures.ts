@@ -156,6 +156,73 @@ export function describeFiguresConformance(subject: () => StorageUnderTest): voi
     expect(await storage().siteFunnel({ ...march, site: 'nowhere', steps })).toEqual([]);
   });
 
+  it("sums each customer's orders up for the fit in SQL: one transaction per person and day, across devices", async () => {
+    const order = (
+      id: string,
+      anonymousId: string,
+      timestamp: string,
+      properties: Record<string, unknown>,
+      userId?: string,
+    ) => event(id, { anonymousId, event: 'Order Completed', timestamp, properties, ...(userId ? { userId } : {}) });
+    await storage().write(
+      set({
+        events: [
+          // ada: two orders on her first day on two devices (one transaction, 10 + 5), one on the 3rd (a decimal
+          // string), one on the calibration's last day (inside it), one after it (the holdout).
+          order('a1', 'phone', '2026-03-01T08:00:00.000Z', { revenue: 10 }),
+          order('a2', 'laptop', '2026-03-01T23:59:59.999Z', { total: 5 }, 'ada'),
+          order('a3', 'phone', '2026-03-03T10:00:00.000Z', { revenue: ' 7.5 ', total: 99 }),
+          order('a4', 'laptop', '2026-03-10T22:00:00.000Z', { revenue: 'free', total: 2 }),
+          order('a5', 'laptop', '2026-03-12T10:00:00.000Z', { revenue: 1 }),
+          // bo: one order without a value; cy: first order after the calibration end (not a customer yet).
+          order('b1', 'bo', '2026-03-05T10:00:00.000Z', {}),
+          order('c1', 'cy', '2026-03-11T10:00:00.000Z', { revenue: 3 }),
+          order('c2', 'cy', '2026-03-20T10:00:00.000Z', { revenue: 3 }),
+          event('view', { anonymousId: 'bo', event: 'Product Viewed', timestamp: '2026-03-06T10:00:00.000Z' }),
+          event('elsewhere', {
+            site: 'other',
+            anonymousId: 'bo',
+            event: 'Order Completed',
+            timestamp: '2026-02-01T10:00:00.000Z',
+          }),
+        ],
+        links: [login('phone', 'ada', '2026-03-01T09:00:00.000Z'), login('laptop', 'ada', '2026-03-01T09:00:00.000Z')],
+      }),
+    );
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    expect(await storage().orderDays('shop')).toEqual({ first: day('2026-03-01'), last: day('2026-03-20') });
+    expect(await storage().orderDays('nowhere')).toBeNull();
+
+    const summaries = await storage().customerSummaries({
+      site: 'shop',
+      calibrationEnd: day('2026-03-10'),
+      holdoutEnd: day('2026-03-20'),
+    });
+    const ada = (await storage().siteEvents({ site: 'shop', events: ['Order Completed'] }))[0]!.personId;
+    expect(summaries.sort((p, q) => (p.customer < q.customer ? -1 : 1))).toEqual(
+      [
+        {
+          customer: ada,
+          firstDay: day('2026-03-01'),
+          lastDay: day('2026-03-10'),
+          transactions: 3,
+          total: 24.5,
+          repeatValue: 9.5,
+          holdoutTransactions: 1,
+        },
+        {
+          customer: 'anonymous:bo',
+          firstDay: day('2026-03-05'),
+          lastDay: day('2026-03-05'),
+          transactions: 1,
+          total: 0,
+          repeatValue: 0,
+          holdoutTransactions: 0,
+        },
+      ].sort((p, q) => (p.customer < q.customer ? -1 : 1)),
+    );
+  });
+
   it('reads the consent choices made in a window', async () => {
     await storage().write(
       set({
