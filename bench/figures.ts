@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fitPredictions } from '../packages/collector/src/figures/predict.ts';
+import { fitHistories, fitPredictions } from '../packages/collector/src/figures/predict.ts';
 import { computeFigures } from '../packages/collector/src/figures/figures.ts';
 import { siteFigures } from '../packages/collector/src/figures/service.ts';
 import { parsePeriod } from '../packages/collector/src/figures/period.ts';
-import type { Order } from '../packages/collector/src/figures/transactions.ts';
+import { dayOf, historyOf, summarise, type Order } from '../packages/collector/src/figures/transactions.ts';
 import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
 import type { IdentityLink, StoredEvent } from '../packages/collector/src/storage/storage.ts';
 
@@ -85,6 +85,56 @@ console.log(
   `  recovered BG/NBD ${JSON.stringify(round(model.bgnbd))} (simulated r 0.243, alpha 4.414, a 0.793, b 2.426); holdout ${JSON.stringify(round(model.holdout ?? {}))}`,
 );
 
+const seconds = async <T>(work: () => Promise<T>) => {
+  const start = performance.now();
+  const result = await work();
+  return { result, seconds: (performance.now() - start) / 1000 };
+};
+
+// The same orders stored as `Order Completed` events (customer = anonymous ID): the customers' summaries summed up
+// in SQL (what refitSite fits on) beside the previous way, the orders read one by one and summed up in TypeScript.
+const ordersDir = mkdtempSync(join(tmpdir(), 'kith-bench-orders-'));
+try {
+  const store = createSqliteStorage({ path: join(ordersDir, 'kith.db') });
+  await store.migrate();
+  for (let start = 0; start < orders.length; start += 10_000) {
+    const events = orders.slice(start, start + 10_000).map((order, i): StoredEvent => {
+      const timestamp = new Date(order.day * 86_400_000 + ((start + i) % 86_400) * 1000).toISOString();
+      const base = { messageId: crypto.randomUUID(), anonymousId: order.customer, site: 'shop', timestamp };
+      return {
+        ...base,
+        receivedAt: timestamp,
+        type: 'track',
+        event: 'Order Completed',
+        properties: { revenue: order.value },
+      };
+    });
+    await store.write({ events, consents: [], rejected: [] });
+  }
+  const end = 84 + 273;
+  const inSql = await seconds(async () => {
+    const days = (await store.orderDays('shop'))!;
+    const summaries = await store.customerSummaries({ site: 'shop', calibrationEnd: end, holdoutEnd: days.last });
+    return { days, histories: summaries.map((summary) => historyOf(summary, end)) };
+  });
+  const inTypeScript = await seconds(async () => {
+    const read = await store.siteEvents({ site: 'shop', events: ['Order Completed'] });
+    const stored = read.map((e) => ({ customer: e.personId, day: dayOf(e.timestamp), value: e.value ?? 0 }));
+    return summarise(stored, end, inSql.result.days.last);
+  });
+  const fitted = fitHistories(inSql.result.histories, {
+    first: inSql.result.days.first,
+    calibrationEnd: end,
+    last: inSql.result.days.last,
+  });
+  await store.close();
+  console.log(
+    `  the customers' summaries from ${orders.length} stored orders: in SQL ${inSql.seconds.toFixed(2)} s (${inSql.result.histories.length} customers); read and summed up in TypeScript ${inTypeScript.seconds.toFixed(2)} s (${inTypeScript.result.length}); fitted on the SQL ones: ${JSON.stringify(round(fitted.bgnbd))}`,
+  );
+} finally {
+  rmSync(ordersDir, { recursive: true, force: true });
+}
+
 // 1,000,000 events in June, as clients send them (random v4 messageIds and anonymous IDs): 50,000
 // visitors on 1 to 3 devices (1.4 on average), a quarter logged in on every device (the login links
 // them into one person), 4% of the events orders with revenue and products.
@@ -157,11 +207,6 @@ try {
   const period = parsePeriod('2026-06-01', '2026-06-30');
   if ('problem' in period) throw new Error(period.problem);
 
-  const seconds = async <T>(work: () => Promise<T>) => {
-    const start = performance.now();
-    const result = await work();
-    return { result, seconds: (performance.now() - start) / 1000 };
-  };
   const window = { site: 'shop', from: period.from, to: period.to };
   const funnel = ['Product Viewed', 'Order Completed'];
   const plain = await seconds(() => siteFigures(storage, 'shop', period));
@@ -171,6 +216,18 @@ try {
     storage.siteEvents({ site: 'shop', to: period.to, events: ['Order Completed'], campaigns: true }),
   );
   const steps = await seconds(() => storage.siteFunnel({ ...window, steps: funnel }));
+  // The previous way of the funnel, for the ratio: its steps' events read one by one and walked in TypeScript.
+  const walked = await seconds(async () => {
+    const reached = new Map<string, number>();
+    for (const event of await storage.siteEvents({ ...window, events: funnel })) {
+      const done = reached.get(event.personId) ?? 0;
+      if (done < funnel.length && event.event === funnel[done]) reached.set(event.personId, done + 1);
+    }
+    return reached;
+  });
+  const sameFunnel =
+    steps.result.length === walked.result.size &&
+    steps.result.every((p) => walked.result.get(p.personId) === p.reached);
   // The previous way, for the ratio: every event up to the period's end, with its person and fields, counted in TypeScript.
   const previous = await seconds(async () =>
     computeFigures(
@@ -194,7 +251,7 @@ try {
     `a month's figures over ${rows.result.length} events: ${plain.seconds.toFixed(2)} s (${ratio(plain.seconds)} of reading the same rows' bodies alone, ${rows.seconds.toFixed(2)} s); with the funnel ${funnel.join(' > ')}: ${withFunnel.seconds.toFixed(2)} s (${ratio(withFunnel.seconds)})`,
   );
   console.log(
-    `  of which: the persons seen ${visitors.seconds.toFixed(2)} s; orders and campaign events ${looked.seconds.toFixed(2)} s (${looked.result.length} rows); the funnel, counted in SQL ${steps.seconds.toFixed(2)} s (${steps.result.length} persons)`,
+    `  of which: the persons seen ${visitors.seconds.toFixed(2)} s; orders and campaign events ${looked.seconds.toFixed(2)} s (${looked.result.length} rows); the funnel, counted in SQL ${steps.seconds.toFixed(2)} s (${steps.result.length} persons); its steps' events read and walked in TypeScript ${walked.seconds.toFixed(2)} s (the same: ${sameFunnel})`,
   );
   console.log(
     `  the previous way (every event to the period's end, with its person and fields): ${previous.seconds.toFixed(2)} s (${ratio(previous.seconds)}), the same figures: ${JSON.stringify(previous.result) === JSON.stringify(withFunnel.result)}`,
