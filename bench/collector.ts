@@ -61,6 +61,12 @@ export interface DiskUse {
 export interface DiskProbe {
   size(): number;
   written(): number;
+  /**
+   * Brings what was written into the store's own files (SQLite: copies the WAL into the file and empties
+   * it), so that size() counts what is kept, not how far a reused log has grown; returns the bytes that
+   * took, which are written on the load's account.
+   */
+  settle?(): Promise<number>;
 }
 
 export interface Phase {
@@ -223,6 +229,26 @@ function blockWrites(pid: number | undefined): number {
   }
 }
 
+/**
+ * Copies the WAL into the database file and empties it, from a connection of this process, once the
+ * collector's last requests let it; returns the bytes this process wrote doing so.
+ */
+async function checkpoint(path: string): Promise<number> {
+  const before = blockWrites(process.pid);
+  const file = new DatabaseSync(path);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const [result] = file.prepare('pragma wal_checkpoint(truncate)').all() as { busy: number }[];
+      if (result?.busy === 0) break;
+      if (attempt >= 100) throw new Error(`the WAL of ${path} could not be checkpointed`);
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  } finally {
+    file.close();
+  }
+  return blockWrites(process.pid) - before;
+}
+
 function diskUse(
   before: { size: number; written: number },
   after: { size: number; written: number },
@@ -272,9 +298,11 @@ async function collectorPhase(
   const cookies = await firstVisits(collector.url);
   const firstVisitsPerSecond = Math.round(BROWSERS / ((performance.now() - started) / 1000));
   const disk = probe(collector.child.pid);
+  await disk.settle?.();
   const before = { size: disk.size(), written: disk.written() };
   const { result, acknowledged } = await load(name, collector.url, cookies, collector.child.pid);
-  const after = { size: disk.size(), written: disk.written() };
+  const settled = (await disk.settle?.()) ?? 0;
+  const after = { size: disk.size(), written: disk.written() + settled };
   // Requests whose connection autocannon dropped at the end are still being handled: the collector
   // lets them finish before it closes its storage (they were never acknowledged either way).
   await stop(collector.child);
@@ -305,6 +333,7 @@ export async function benchCollector(): Promise<CollectorBench> {
       (pid) => ({
         size: () => [db, `${db}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0),
         written: () => blockWrites(pid),
+        settle: () => checkpoint(db),
       }),
     );
 
