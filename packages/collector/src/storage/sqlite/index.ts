@@ -368,7 +368,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 }
 
 /** Pages the WAL may hold before a commit copies them into the file (SQLite's default is 1,000). */
-const WAL_CHECKPOINT_PAGES = 10_000;
+export const WAL_CHECKPOINT_PAGES = 10_000;
 
 /** SQLITE_BUSY and SQLITE_LOCKED: the file is out of reach, whichever set asked. */
 const isBusy = (error: unknown): boolean => {
