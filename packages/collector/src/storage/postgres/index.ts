@@ -37,6 +37,7 @@ import * as q from './queries.ts';
 import * as consoleQ from './console-queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import { createPostgresForwardStore } from './forward.ts';
+import { createGroupedInsert } from './grouped-insert.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface PostgresOptions {
@@ -58,9 +59,10 @@ const traitsJson = (value: object) => JSON.stringify(value).replaceAll('\\u0000'
 
 /** For several collector instances on one database: one transaction and one INSERT per table per write set. */
 export function createPostgresStorage(options: PostgresOptions): Storage {
+  const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
+    max: poolSize,
     // An unreachable or hung server becomes a 503 within seconds instead of a request held open.
     connectionTimeoutMillis: 5_000,
     query_timeout: 30_000,
@@ -104,6 +106,19 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     return countsByName(statements, changes);
   };
   const text = (value: string) => storable(value) ?? '';
+  const insertGrouped = createGroupedInsert(
+    async (events) =>
+      (
+        await pool.query<{ site: string; message_id: string }>({
+          ...NAMED_INSERT_EVENTS_RETURNING,
+          values: byColumn(EVENTS, events),
+        })
+      ).rows,
+    isUnreachable,
+    // Two at once measured best on two cores (bench/RESULTS.md): one leaves the server idle during
+    // each round trip, more make smaller groups. A group stays far below PostgreSQL's parameter limits.
+    { inFlight: Math.min(2, poolSize), maxEvents: 2000 },
+  );
 
   return {
     ...createPostgresForwardStore(pool),
@@ -127,7 +142,8 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
     async write(set: WriteSet) {
       // A returning browser's batch holds only events: one INSERT is its own transaction, durable
-      // when it returns, so it needs one round trip instead of begin, insert and commit.
+      // when it returns, so it needs one round trip instead of begin, insert and commit; batches
+      // waiting at the same time share that INSERT (grouped-insert.ts).
       if (
         set.events.length > 0 &&
         !set.links?.length &&
@@ -136,8 +152,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         set.consents.length === 0 &&
         set.rejected.length === 0
       ) {
-        const inserted =
-          (await pool.query(INSERT_EVENTS, byColumn(EVENTS, set.events)).catch(unavailable)).rowCount ?? 0;
+        const inserted = await insertGrouped(set.events).catch(unavailable);
         return { inserted, duplicates: set.events.length - inserted };
       }
       return transaction(async (client) => {
@@ -154,7 +169,8 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           ]);
         let inserted = 0;
         if (set.events.length > 0)
-          inserted = (await client.query(INSERT_EVENTS, byColumn(EVENTS, set.events))).rowCount ?? 0;
+          inserted =
+            (await client.query({ ...NAMED_INSERT_EVENTS, values: byColumn(EVENTS, set.events) })).rowCount ?? 0;
         if (set.consents.length > 0) await client.query(INSERT_CONSENTS, byColumn(CONSENTS, set.consents));
         const texts = bannerTextsOf(set.consents);
         if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(BANNER_TEXTS, texts));
@@ -372,6 +388,13 @@ function batchInsert(table: Table<never>): string {
 }
 
 const INSERT_EVENTS = batchInsert(EVENTS);
+// Named, so each connection parses and plans them once instead of on every write (measured in
+// bench/RESULTS.md). The grouped insert returns the stored rows' keys to count each request's own.
+const NAMED_INSERT_EVENTS = { name: 'kith_insert_events', text: INSERT_EVENTS };
+const NAMED_INSERT_EVENTS_RETURNING = {
+  name: 'kith_insert_events_returning',
+  text: `${INSERT_EVENTS} returning site, message_id`,
+};
 const INSERT_CONSENTS = batchInsert(CONSENTS);
 const INSERT_REJECTED = batchInsert(REJECTED);
 // banner_texts has no seq: its rows go in as given, in key order.
