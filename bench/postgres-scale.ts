@@ -22,7 +22,7 @@ import { BROWSER_HEADERS, EVENTS_PER_BATCH, browserBatch, createShop, seededRand
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 /** Returning browsers; each one's first visit is made before the load (on PostgreSQL, a few hundred a second). */
-const BROWSERS = Math.min(Number(process.env.BENCH_BROWSERS ?? 2000), anonymousIds.length);
+const BROWSERS = Math.min(Number(process.env.BENCH_BROWSERS ?? 1000), anonymousIds.length);
 
 interface Row {
   'requests/s': number;
@@ -112,6 +112,32 @@ async function load(urls: string[], cookies: string[]) {
   };
 }
 
+/**
+ * Before the clock starts, every browser sends one batch to every collector: each collector then
+ * knows each browser's device (its cache of device bindings, as behind a sticky load balancer) and
+ * has compiled its hot code, as the single collector has.
+ */
+async function warmUp(urls: string[], cookies: string[]) {
+  const shop = createShop(19);
+  const random = seededRandom(19);
+  for (const url of urls) {
+    let next = 0;
+    const browser = async () => {
+      for (let n = next++; n < BROWSERS; n = next++) {
+        const { body } = browserBatch(shop, anonymousIds[n]!, WRITE_KEY, random);
+        const response = await fetch(`${url}/v1/batch`, {
+          method: 'POST',
+          headers: { ...BROWSER_HEADERS, cookie: cookies[n]! },
+          body,
+        });
+        if (!response.ok) throw new Error(`a warm-up batch was refused: ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, browser));
+  }
+}
+
 const perRequest = (ms: number, ok: number) => Math.round((ms / Math.max(ok, 1)) * 1000) / 1000;
 const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
 
@@ -158,8 +184,12 @@ async function collectors(count: number, config: string, bareCpu: number): Promi
       ),
     );
     // The first visits go to one collector; the others learn each browser's device from the
-    // database on its first batch there, as behind a load balancer.
+    // database on its first batch there (in the warm-up).
     const cookies = await firstVisits(processes[0]!.url, BROWSERS);
+    await warmUp(
+      processes.map((process) => process.url),
+      cookies,
+    );
     const pids = processes.map((process) => process.child.pid!);
     const before = { collectors: cpuOf(pids), postgres: postgresCpuMs(postmaster) };
     const run = await load(
