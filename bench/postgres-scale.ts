@@ -7,16 +7,13 @@
 // read back by its messageId. CPU is read from /proc: the collectors' processes, and PostgreSQL's
 // (the postmaster, its live children, and the children it has reaped).
 import autocannon from 'autocannon';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, WRITE_KEY, writeBenchConfig } from './in-process.ts';
 import { anonymousIds, cpuMs, firstVisits, start, stop } from './collector.ts';
-import {
-  postgresMissing,
-  startThrowawayPostgres,
-  type ThrowawayPostgres,
-} from '../packages/collector/test/support/throwaway-postgres.ts';
+import { postgresMissing, startThrowawayPostgres } from '../packages/collector/test/support/throwaway-postgres.ts';
+import { postgresCpuMs, postmasterPid } from './postgres-cpu.ts';
 import { BROWSER_HEADERS, EVENTS_PER_BATCH, browserBatch, createShop, seededRandom } from './traffic.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -35,37 +32,6 @@ interface Row {
   'both CPU ms/req'?: number;
   'x bare CPU'?: number;
   missing?: number;
-}
-
-/** CPU milliseconds of a process and the children it has reaped, from /proc (Linux). */
-function cpuWithReapedMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /s, '')
-    .split(' ');
-  // utime, stime, cutime, cstime: fields 14 to 17, in clock ticks (USER_HZ, 100 on Linux).
-  return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / 100;
-}
-
-/** All CPU PostgreSQL has used so far: the postmaster, its backends and helpers, live or exited. */
-function postgresCpuMs(postmaster: number): number {
-  let total = cpuWithReapedMs(postmaster);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8')
-        .replace(/^.*\) /s, '')
-        .split(' ');
-      if (Number(fields[1]) === postmaster) total += cpuMs(Number(entry)) ?? 0;
-    } catch {
-      // The process ended between the listing and the read: its time is now in the postmaster's.
-    }
-  }
-  return total;
-}
-
-function postmasterPid(server: ThrowawayPostgres): number {
-  const data = server.psql('show data_directory').trim();
-  return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
 /** Loads the servers at once, CONNECTIONS split between them, for DURATION_S. */
