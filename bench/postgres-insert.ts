@@ -1,8 +1,8 @@
 // `node bench/postgres-insert.ts`: what PostgreSQL spends on the collector's insert path, without
 // HTTP or a load generator. The PostgreSQL adapter's write() of returning browsers' 20-event
-// batches (random v4 messageIds), CONCURRENCY at once for BENCH_SECONDS, on a fresh durable server;
-// then again with the events table's indexes dropped a group at a time, to show which ones the cost
-// is in. CPU per batch of this process (the adapter and the pg driver, plus making the batches) and
+// batches (random v4 messageIds), CONCURRENCY at once for BENCH_SECONDS, on a fresh durable server:
+// first with 2 grouped INSERTs in flight (the default), as many as batches (each its own), 1 and 4,
+// then with the events table's indexes dropped a group at a time, to show which ones the cost is in. CPU per batch of this process (the adapter and the pg driver, plus making the batches) and
 // of PostgreSQL's processes (from /proc). A report of ratios within one run, not a test.
 import { cpus, loadavg } from 'node:os';
 import { startThrowawayPostgres, postgresMissing } from '../packages/collector/test/support/throwaway-postgres.ts';
@@ -14,9 +14,13 @@ import { browserBatch, createShop, seededRandom } from './traffic.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 16);
 
-/** Cumulative: each step drops its indexes on top of the ones before. */
-const STEPS: [string, string][] = [
-  ['all indexes', ''],
+/** Index drops are cumulative: each step drops its indexes on top of the ones before. */
+const STEPS: [string, string, number?][] = [
+  ['2 grouped INSERTs in flight (the default), all indexes', ''],
+  [`${CONCURRENCY} INSERTs in flight: each batch its own`, '', CONCURRENCY],
+  ['1 grouped INSERT in flight', '', 1],
+  ['4 grouped INSERTs in flight', '', 4],
+  ['2 grouped (the default) again', ''],
   [
     'without the markers (campaign, computed slot, erasure exit)',
     'drop index events_with_campaign, events_by_computed_slot, events_erasure_exits',
@@ -55,10 +59,14 @@ if (missing) {
       `${cpus().length} cores, load average ${loadavg()[0]!.toFixed(2)}; ${CONCURRENCY} write sets of 20 events at once, ${SECONDS} s per step`,
     );
     const rows: Record<string, Record<string, number>> = {};
-    for (const [name, sql] of STEPS) {
+    for (const [name, sql, insertsInFlight] of STEPS) {
       if (sql) server.psql(sql);
       server.psql('truncate events');
-      const storage = createPostgresStorage({ url: server.url });
+      const storage = createPostgresStorage({
+        url: server.url,
+        poolSize: CONCURRENCY,
+        ...(insertsInFlight ? { insertsInFlight } : {}),
+      });
       for (let i = 0; i < 50; i++) await storage.write(writeSet());
       const before = { self: process.cpuUsage(), postgres: postgresCpuMs(postmaster) };
       const started = performance.now();

@@ -45,6 +45,11 @@ export interface PostgresOptions {
   url: string;
   /** Connections this collector instance may hold; default 10. */
   poolSize?: number;
+  /**
+   * Grouped INSERTs of returning browsers' batches this instance runs at once (grouped-insert.ts);
+   * default 2, measured best on two cores (bench/RESULTS.md, `bench:postgres-insert`).
+   */
+  insertsInFlight?: number;
 }
 
 // Any number all instances agree on: it makes collectors that start at once migrate one after the other.
@@ -115,9 +120,9 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         })
       ).rows,
     isUnreachable,
-    // Two at once measured best on two cores (bench/RESULTS.md): one leaves the server idle during
-    // each round trip, more make smaller groups. A group stays far below PostgreSQL's parameter limits.
-    { inFlight: Math.min(2, poolSize), maxEvents: 2000 },
+    // One leaves the server idle during each round trip, more make smaller groups. A group stays
+    // far below PostgreSQL's parameter limits.
+    { inFlight: Math.min(options.insertsInFlight ?? 2, poolSize), maxEvents: 2000 },
   );
 
   return {
