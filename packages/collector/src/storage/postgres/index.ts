@@ -62,7 +62,10 @@ const newPersonId = () => crypto.randomUUID();
 // jsonb (traits) cannot hold \u0000 either; a NUL in a trait becomes U+2400 like in the columns.
 const traitsJson = (value: object) => JSON.stringify(value).replaceAll('\\u0000', '\u2400');
 
-/** For several collector instances on one database: one transaction and one INSERT per table per write set. */
+/**
+ * For several collector instances on one database: one transaction and one INSERT per table per
+ * write set; returning browsers' batches that wait at the same time share theirs.
+ */
 export function createPostgresStorage(options: PostgresOptions): Storage {
   const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({
