@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KithError } from '../../errors.ts';
 import { event, set } from '../../../test/storage-conformance/subject.ts';
 import { freshTestSchema, type TestSchema } from '../../../test/support/postgres-schema.ts';
 import type { Storage } from '../storage.ts';
@@ -52,6 +53,27 @@ describe('PostgreSQL: batches written at the same time', () => {
     expect(answers.reduce((sum, answer) => sum + answer.inserted, 0)).toBe(30 * 5 + 4);
     const expected = [...shared, ...requests.flatMap((events) => events.map((e) => e.messageId))];
     expect(await storedIds()).toEqual([...new Set(expected)].sort());
+  });
+
+  it('answers every waiting batch 503 storage_unavailable while the database is out of reach, and stores them when it is back', async () => {
+    const requests = Array.from({ length: 8 }, (_, i) => [event(`outage-${i}-a`), event(`outage-${i}-b`)]);
+    await schema.refuseLogins();
+    let answers: PromiseSettledResult<unknown>[];
+    try {
+      answers = await Promise.allSettled(requests.map((events) => storage.write(set({ events }))));
+    } finally {
+      await schema.allowLogins();
+    }
+    for (const answer of answers) {
+      expect(answer.status).toBe('rejected');
+      const reason = (answer as PromiseRejectedResult).reason as unknown;
+      expect(reason).toBeInstanceOf(KithError);
+      expect(reason).toMatchObject({ code: 'storage_unavailable', status: 503 });
+    }
+    expect((await storedIds()).filter((id) => id.startsWith('outage-'))).toEqual([]);
+
+    const retried = await Promise.all(requests.map((events) => storage.write(set({ events }))));
+    expect(retried).toEqual(requests.map(() => ({ inserted: 2, duplicates: 0 })));
   });
 
   it('refuses only the request whose event PostgreSQL cannot store; the others sent with it are stored', async () => {
