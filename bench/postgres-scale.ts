@@ -18,6 +18,8 @@ import { BROWSER_HEADERS, EVENTS_PER_BATCH, browserBatch, createShop, seededRand
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/** A folder: each collector process writes a V8 CPU profile there (read it with bench/profile.ts). */
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 /** Returning browsers; each one's first visit is made before the load (on PostgreSQL, a few hundred a second). */
 const BROWSERS = Math.min(Number(process.env.BENCH_BROWSERS ?? 1000), anonymousIds.length);
 
@@ -131,9 +133,16 @@ async function collectors(count: number, config: string, bareCpu: number): Promi
     const postmaster = postmasterPid(server);
     // Started together: they migrate the empty database one after the other (an advisory lock).
     const processes = await Promise.all(
-      Array.from({ length: count }, () =>
+      Array.from({ length: count }, (_, n) =>
         start(
           [
+            ...(CPU_PROFILE_DIR
+              ? [
+                  '--cpu-prof',
+                  `--cpu-prof-dir=${CPU_PROFILE_DIR}`,
+                  `--cpu-prof-name=collector-${count}-${n}.cpuprofile`,
+                ]
+              : []),
             'packages/collector/src/cli.ts',
             'serve',
             '--port',
