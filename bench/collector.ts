@@ -87,7 +87,7 @@ export interface CollectorBench {
 /** Browsers sending the load; request n comes from browser n % BROWSERS. */
 const BROWSERS = 5000;
 /** Anonymous IDs are v4 UUIDs too, as the SDK makes them. */
-const anonymousIds = Array.from({ length: BROWSERS }, () => crypto.randomUUID());
+export const anonymousIds = Array.from({ length: BROWSERS }, () => crypto.randomUUID());
 
 /** Says what the load is, in the bench's output. */
 export const TRAFFIC = `${EVENTS_PER_BATCH}-event browser batches (page views and product events, text/plain, Origin and Sec-Fetch headers), random v4 messageIds, ${BROWSERS} returning browsers sending their device, ID and consent cookies`;
@@ -96,11 +96,11 @@ export const TRAFFIC = `${EVENTS_PER_BATCH}-event browser batches (page views an
  * Each browser's first visit, before the load: one page view, and the cookies the collector sets
  * (its device ID), which the browser then sends with every batch, as a returning browser does.
  */
-async function firstVisits(url: string): Promise<string[]> {
+export async function firstVisits(url: string, browsers = BROWSERS): Promise<string[]> {
   const cookies: string[] = [];
   let next = 0;
   const browser = async () => {
-    for (let n = next++; n < BROWSERS; n = next++) {
+    for (let n = next++; n < browsers; n = next++) {
       const anonymousId = anonymousIds[n]!;
       // The SDK's first batch on a new browser asks the collector to restore an ID it may know.
       const batch = [browserEvent({ type: 'page', messageId: crypto.randomUUID(), anonymousId })];
@@ -120,7 +120,7 @@ async function firstVisits(url: string): Promise<string[]> {
   return cookies;
 }
 
-function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+export function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
@@ -137,14 +137,14 @@ function start(args: string[], env: Record<string, string> = {}): Promise<{ url:
   });
 }
 
-async function stop(child: ChildProcess) {
+export async function stop(child: ChildProcess) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
 }
 
 /** CPU milliseconds a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuMs(pid: number | undefined): number | undefined {
+export function cpuMs(pid: number | undefined): number | undefined {
   try {
     // Fields 14 and 15 (utime, stime) after the command name, in clock ticks (USER_HZ, 100 on Linux).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
