@@ -39,6 +39,13 @@ const nodeOf = (person: Person): NodeRef =>
     : { kind: 'anonymous', id: person.anonymousIds[0]! };
 /** How many persons' changes share one write. */
 const GROUP = 500;
+/**
+ * How long the first touch waits for others before the evaluation starts: the persons of the
+ * requests that arrive meanwhile are evaluated together and their changes share one commit (a
+ * commit of its own per request doubled ingest's cost), and a person touched again is evaluated
+ * once. Well inside the second in which a qualifying event must change the membership.
+ */
+export const COALESCE_MS = 50;
 const isEmpty = (d: Definitions) => d.traits.length + d.audiences.length + d.stages.length === 0;
 
 export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine {
@@ -86,6 +93,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   const drain = async () => {
     while (pending.size > 0) {
+      // Each group waits for the touches that follow, as the first did (see COALESCE_MS).
+      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
       const batch = [...pending.values()];
       pending.clear();
       // Every person touched while the last group was evaluated, once each, per site.
