@@ -6,7 +6,7 @@ import { resolvePerson } from '../persons.ts';
 import type { NodeRef, Person, Storage, StoredEvent, WriteSet } from '../storage/storage.ts';
 import { compileDefinitions } from './definitions.ts';
 import type { Definitions } from './evaluate.ts';
-import { reconcilePerson } from './reconcile.ts';
+import { reconcilePersons } from './reconcile.ts';
 
 export interface AudienceEngine {
   /** Queues the persons a stored set touched; returns at once. */
@@ -59,24 +59,21 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let draining: Promise<void> | null = null;
 
   /**
-   * Evaluates the persons and stores all their changes in one write: one commit for many persons
-   * instead of one each, which was most of an evaluation's cost. A failed write is reported and the
-   * persons are tried again on their next event (or the next rebuild).
+   * Evaluates the persons and stores all their changes in one write: one read and one commit for
+   * many persons instead of one each, which was most of an evaluation's cost. A failure is reported
+   * and the persons are tried again on their next event (or the next rebuild).
    */
   const reconcileAll = async (site: string, persons: Person[]) => {
     const definitions = compiled.get(site)!;
     const now = clock();
     const changes: StoredEvent[] = [];
     const schedule: [string, { site: string; node: NodeRef; at: number } | null][] = [];
+    const reconciled = await reconcilePersons(storage, definitions, site, persons, now);
     for (const person of persons) {
-      try {
-        const reconciled = await reconcilePerson(storage, definitions, site, person, now);
-        changes.push(...reconciled.changes);
-        const next = reconciled.evaluation.nextChangeAt;
-        schedule.push([`${site}\n${person.personId}`, next === null ? null : { site, node: nodeOf(person), at: next }]);
-      } catch (error) {
-        log(`evaluating audiences of person ${person.personId} on site ${site} failed`, error);
-      }
+      const { evaluation, changes: own } = reconciled.get(person.personId)!;
+      changes.push(...own);
+      const next = evaluation.nextChangeAt;
+      schedule.push([`${site}\n${person.personId}`, next === null ? null : { site, node: nodeOf(person), at: next }]);
     }
     if (changes.length > 0) await storage.write({ events: changes, consents: [], rejected: [] });
     for (const [key, entry] of schedule) {

@@ -4,7 +4,7 @@
 // goes on at least once, and a (site, messageId) is stored once, so two collectors that reach the
 // same change store it once.
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Person, Storage, StoredEvent } from '../storage/storage.ts';
+import type { ConsentRecord, Person, Storage, StoredEvent } from '../storage/storage.ts';
 import { evaluatePerson, type Definitions, type Evaluation, type FactEvent, type PersonFacts } from './evaluate.ts';
 
 /** Marks the collector's own events in `context`; a client's event cannot carry it (pipeline/normalize.ts). */
@@ -41,23 +41,74 @@ export interface Reconciled {
 }
 
 const PAGE = 1000;
+/** A group's events are read in larger pages: one query (and one sort) for the whole group, most times. */
+const GROUP_PAGE = 10_000;
 
 /** Every event of the person across all their IDs, oldest first. */
 export async function personEvents(storage: Storage, site: string, person: Person): Promise<StoredEvent[]> {
-  const events: StoredEvent[] = [];
+  return (await groupEvents(storage, site, [person], PAGE)).get(person.personId)!;
+}
+
+/**
+ * The ID an event or consent belongs to, as the storage reads a person's: its user ID when it has
+ * one, else its anonymous ID. Each belongs to one ID, so to one person of a group.
+ */
+const ownerKey = (item: { userId?: string | undefined; anonymousId?: string | undefined }): string | null =>
+  item.userId !== undefined && item.userId !== null
+    ? `user\n${item.userId.toWellFormed()}`
+    : item.anonymousId !== undefined && item.anonymousId !== null
+      ? `anonymous\n${item.anonymousId.toWellFormed()}`
+      : null;
+
+const ownersOf = (persons: Person[]) => {
+  const owners = new Map<string, string>();
+  for (const person of persons) {
+    for (const id of person.userIds) owners.set(`user\n${id.toWellFormed()}`, person.personId);
+    for (const id of person.anonymousIds) owners.set(`anonymous\n${id.toWellFormed()}`, person.personId);
+  }
+  return owners;
+};
+
+const idsOfGroup = (site: string, persons: Person[]) => ({
+  site,
+  userIds: persons.flatMap((person) => person.userIds),
+  anonymousIds: persons.flatMap((person) => person.anonymousIds),
+});
+
+/**
+ * Every event of each person of the group, oldest first, by personId: one read for the group
+ * rather than one per person, shared out by the ID each event belongs to.
+ */
+export async function groupEvents(
+  storage: Storage,
+  site: string,
+  persons: Person[],
+  page = GROUP_PAGE,
+): Promise<Map<string, StoredEvent[]>> {
+  const owners = ownersOf(persons);
+  const byPerson = new Map(persons.map((person) => [person.personId, [] as StoredEvent[]]));
   let before: string | undefined;
   do {
-    const page = await storage.events({
-      site,
-      userIds: person.userIds,
-      anonymousIds: person.anonymousIds,
-      limit: PAGE,
-      ...(before ? { before } : {}),
-    });
-    events.push(...page.events);
-    before = page.next ?? undefined;
+    const read = await storage.events({ ...idsOfGroup(site, persons), limit: page, ...(before ? { before } : {}) });
+    for (const event of read.events) {
+      const owner = owners.get(ownerKey(event) ?? '');
+      if (owner !== undefined) byPerson.get(owner)!.push(event);
+    }
+    before = read.next ?? undefined;
   } while (before);
-  return events.reverse();
+  for (const events of byPerson.values()) events.reverse();
+  return byPerson;
+}
+
+/** Each person's consent records, oldest first, by personId: one read for the group. */
+async function groupConsents(storage: Storage, site: string, persons: Person[]) {
+  const owners = ownersOf(persons);
+  const byPerson = new Map(persons.map((person) => [person.personId, [] as ConsentRecord[]]));
+  for (const record of await storage.consents(idsOfGroup(site, persons))) {
+    const owner = owners.get(ownerKey(record) ?? '');
+    if (owner !== undefined) byPerson.get(owner)!.push(record);
+  }
+  return byPerson;
 }
 
 export const markOf = (event: StoredEvent): ComputedMark | null => {
@@ -66,13 +117,7 @@ export const markOf = (event: StoredEvent): ComputedMark | null => {
 };
 
 /** The facts the evaluator reads: the person's own track events (not the collector's), traits and last consent. */
-export async function personFacts(
-  storage: Storage,
-  site: string,
-  person: Person,
-  events: StoredEvent[],
-): Promise<PersonFacts> {
-  const consents = await storage.consents({ site, userIds: person.userIds, anonymousIds: person.anonymousIds });
+export function personFacts(person: Person, events: StoredEvent[], consents: ConsentRecord[]): PersonFacts {
   const facts: FactEvent[] = [];
   let hasEvents = false;
   for (const event of events) {
@@ -132,21 +177,35 @@ export function announcedState(events: StoredEvent[]): AnnouncedState {
 }
 
 /**
- * Evaluates the person now and returns the change events that bring their announced standing to it.
- * The caller stores them, so that the changes of many persons share one write (one commit).
+ * Evaluates the persons now and returns, for each, the change events that bring their announced
+ * standing to it. Their events and consents are read together; the caller stores the changes, so
+ * that the changes of many persons share one write (one commit).
  */
-export async function reconcilePerson(
+export async function reconcilePersons(
   storage: Storage,
   definitions: Definitions,
   site: string,
-  person: Person,
+  persons: Person[],
   now: Date,
-): Promise<Reconciled> {
-  const events = await personEvents(storage, site, person);
-  const evaluation = evaluatePerson(definitions, await personFacts(storage, site, person, events), now.getTime());
-  // An erased person's IDs live on only in their exits until the forwarders have them: nothing new is said of them.
-  if (events.some((event) => markOf(event)?.erasure)) return { evaluation, changes: [] };
-  return { evaluation, changes: changeEvents(site, person, announcedState(events), evaluation, now) };
+): Promise<Map<string, Reconciled>> {
+  const [events, consents] = await Promise.all([
+    groupEvents(storage, site, persons),
+    groupConsents(storage, site, persons),
+  ]);
+  const reconciled = new Map<string, Reconciled>();
+  for (const person of persons) {
+    const own = events.get(person.personId)!;
+    const evaluation = evaluatePerson(
+      definitions,
+      personFacts(person, own, consents.get(person.personId)!),
+      now.getTime(),
+    );
+    // An erased person's IDs live on only in their exits until the forwarders have them: nothing new is said of them.
+    const erased = own.some((event) => markOf(event)?.erasure);
+    const changes = erased ? [] : changeEvents(site, person, announcedState(own), evaluation, now);
+    reconciled.set(person.personId, { evaluation, changes });
+  }
+  return reconciled;
 }
 
 /** The events announcing the difference between what was announced and what now holds. */
