@@ -57,6 +57,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   /** Next change time per person, by `site\npersonId`. */
   const due = new Map<string, { site: string; node: NodeRef; at: number }>();
   let draining: Promise<void> | null = null;
+  /** Ends the coalescing wait of the group about to be evaluated. */
+  let hurry = () => {};
 
   /**
    * Evaluates the persons and stores all their changes in one write: one read and one commit for
@@ -90,8 +92,16 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   const drain = async () => {
     while (pending.size > 0) {
-      // Each group waits for the touches that follow, as the first did (see COALESCE_MS).
-      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+      // Each group waits for the touches that follow, as the first did (see COALESCE_MS), unless
+      // someone waits for the evaluation to settle.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, COALESCE_MS);
+        hurry = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      hurry = () => {};
       const batch = [...pending.values()];
       pending.clear();
       // Every person touched while the last group was evaluated, once each, per site.
@@ -111,7 +121,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
         for (let i = 0; i < list.length; i += GROUP) {
           const group = list.slice(i, i + GROUP);
           await reconcileAll(site, group).catch((error: unknown) =>
-            log(`storing the audience changes of ${group.length} persons on site ${site} failed`, error),
+            log(`evaluating the audiences of ${group.length} persons on site ${site} failed`, error),
           );
         }
       }
@@ -122,6 +132,13 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     if (!compiled.has(site)) return;
     for (const node of nodes) pending.set(nodeKey(site, node), { site, node });
     draining ??= drain().finally(() => (draining = null));
+  };
+
+  const settled = async () => {
+    while (draining) {
+      hurry();
+      await draining;
+    }
   };
 
   return {
@@ -139,9 +156,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       for (const [site, list] of nodes) touch(site, list);
     },
     touch,
-    async settled() {
-      while (draining) await draining;
-    },
+    settled,
     async runDue() {
       const now = clock().getTime();
       for (const [key, entry] of due) {
@@ -149,7 +164,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
         due.delete(key);
         touch(entry.site, [entry.node]);
       }
-      while (draining) await draining;
+      await settled();
     },
     async rebuild(site) {
       if (!compiled.has(site)) return { persons: 0, changes: 0 };
