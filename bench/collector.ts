@@ -308,7 +308,8 @@ export async function benchCollector(): Promise<CollectorBench> {
       }),
     );
 
-    const missing = postgresMissing();
+    // BENCH_SKIP_POSTGRES=1: the SQLite phases alone, to compare SQLite changes in short runs.
+    const missing = process.env.BENCH_SKIP_POSTGRES ? 'BENCH_SKIP_POSTGRES is set' : postgresMissing();
     let postgres: CollectorBench['postgres'] = { skipped: missing ?? '' };
     if (!missing) {
       const server = await startThrowawayPostgres({ database: 'kith_bench', durable: true });

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS } from '../packages/collector/src/storage/sqlite-dialect/schema.ts';
+import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
+import { EVENTS, insertOne } from '../packages/collector/src/storage/tables.ts';
 import { EVENTS_PER_BATCH, browserEvent } from './traffic.ts';
 
 export interface Floor {
@@ -40,10 +42,7 @@ export function sqliteFloor(
     db.exec(`pragma journal_mode = wal; pragma synchronous = ${variant.synchronous};`);
     MIGRATIONS.forEach((sql) => db.exec(sql));
     if (!variant.personIndexes) db.exec('drop index events_by_user; drop index events_by_anonymous;');
-    const insert = db.prepare(
-      `insert into events (site, message_id, type, event, user_id, anonymous_id, timestamp, received_at, body)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (site, message_id) do nothing`,
-    );
+    const insert = db.prepare(insertOne(EVENTS));
     const receivedAt = new Date().toISOString();
     let batches = 0;
     const cpu = process.cpuUsage();
@@ -62,17 +61,9 @@ export function sqliteFloor(
           site: 'bench',
           receivedAt,
         };
-        insert.run(
-          event.site,
-          event.messageId,
-          event.type,
-          event.event ?? null,
-          null,
-          event.anonymousId ?? null,
-          event.timestamp!,
-          receivedAt,
-          variant.body ? JSON.stringify(event) : '{}',
-        );
+        const row = EVENTS.row(event as StoredEvent);
+        if (!variant.body) row[EVENTS.columns.indexOf('body')] = '{}';
+        insert.run(...row);
       }
       db.exec('commit');
       batches++;

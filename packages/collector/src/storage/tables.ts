@@ -23,7 +23,20 @@ export interface BannerText {
 
 export const EVENTS: Table<StoredEvent> = {
   name: 'events',
-  columns: ['site', 'message_id', 'type', 'event', 'user_id', 'anonymous_id', 'timestamp', 'received_at', 'body'],
+  columns: [
+    'site',
+    'message_id',
+    'type',
+    'event',
+    'user_id',
+    'anonymous_id',
+    'timestamp',
+    'received_at',
+    'body',
+    'campaign',
+    'computed_slot',
+    'erasure_exit',
+  ],
   json: ['body'],
   key: ['site', 'message_id'],
   row: (e) => [
@@ -36,8 +49,32 @@ export const EVENTS: Table<StoredEvent> = {
     e.timestamp,
     e.receivedAt,
     JSON.stringify(e),
+    ...markersOf(e),
   ],
 };
+
+/**
+ * What the read-side indexes select events by (migration 9), taken from the event once as it is
+ * stored: `campaign` ('1' when `context.campaign` is set), `computed_slot` (the slot of the collector's
+ * own change event, audiences/reconcile.ts) and `erasure_exit` ('1' for an exit sent because a person
+ * was erased). A partial index on json_extract(body, ...) parsed every stored body again on insert.
+ */
+function markersOf(e: StoredEvent): [RowValue, RowValue, RowValue] {
+  const context = objectOrUndefined(e.context);
+  const campaign = context?.['campaign'];
+  // `context.kith`: audiences/reconcile.ts COMPUTED_CONTEXT (a client cannot send one, pipeline/normalize.ts).
+  const mark = objectOrUndefined(context?.['kith']);
+  const computed = mark?.['computed'] === true;
+  const slot = mark?.['slot'];
+  return [
+    campaign === undefined || campaign === null ? null : '1',
+    computed && typeof slot === 'string' ? slot : null,
+    mark?.['erasure'] === true ? '1' : null,
+  ];
+}
+
+const objectOrUndefined = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 export const CONSENTS: Table<ConsentRecord> = {
   name: 'consent_log',

@@ -10,8 +10,8 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
   const window = [query.site, text(query.from ?? FAR_PAST), text(query.to ?? FAR_FUTURE)];
   const names = (query.events ?? []).map(text);
   const named = `e.type = 'track' and e.event = any(?::text[])`;
-  // The partial index events_with_campaign's condition (a body that names a campaign somewhere), then the exact one.
-  const withCampaign = `strpos(e.body::text, '"campaign":') > 0 and (e.body -> 'context' -> 'campaign') is not null`;
+  // The partial index events_with_campaign's condition.
+  const withCampaign = 'e.campaign is not null';
   const select = (condition: string) =>
     `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp${query.namesOnly ? '' : ', e.body'} from events e
       where e.site = ? and e.timestamp >= ? and e.timestamp < ? and ${condition}`;

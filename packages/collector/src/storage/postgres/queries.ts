@@ -49,15 +49,11 @@ export const personKeys = (site: string, slot?: string): Statement =>
         params: [site],
       }
     : {
-        // The members index (migration 7): only the collector's change events of the slot are read.
+        // The members index (events_by_computed_slot): only the collector's change events of the slot are read.
         sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
-    from events where ${COMPUTED_CHANGE} and site = ? and ${COMPUTED_SLOT} = ? and coalesce(user_id, anonymous_id) is not null`,
+    from events where computed_slot is not null and site = ? and computed_slot = ? and coalesce(user_id, anonymous_id) is not null`,
         params: [site, slot],
       };
-
-// The same expressions as the partial indexes of migration 7 (see postgres/schema.ts): a body with a \u escape is left out.
-const COMPUTED_CHANGE = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'computed' end) = 'true'`;
-const COMPUTED_SLOT = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'slot' end)`;
 
 export const consentsOf = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
@@ -179,8 +175,8 @@ export function eraseStatements(
   };
 }
 
-// An erasure exit (audiences/erasure.ts); the same expression as the partial index of migration 7.
-const ERASURE_EXIT = `(case when strpos(body::text, '\\u') = 0 then body -> 'context' -> 'kith' ->> 'erasure' end) = 'true'`;
+// An erasure exit (audiences/erasure.ts); the same condition as the partial index events_erasure_exits.
+const ERASURE_EXIT = 'erasure_exit is not null';
 const DEAD_LETTER_EXIT = `((e.value #>> '{event,context,kith,erasure}') = 'true' and not exists (select 1 from events x
   where x.site = e.value #>> '{event,site}' and x.message_id = e.value #>> '{event,messageId}'))`;
 

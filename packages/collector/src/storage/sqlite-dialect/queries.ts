@@ -47,13 +47,11 @@ export const personKeys = (site: string, slot?: string): Statement =>
         params: [site],
       }
     : {
-        // The members index (migration 7): only the collector's change events of the slot are read.
+        // The members index (events_by_computed_slot): only the collector's change events of the slot are read.
         sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
-    from events where ${COMPUTED_CHANGE} and site = ? and json_extract(body, '$.context.kith.slot') = ? and coalesce(user_id, anonymous_id) is not null`,
+    from events where computed_slot is not null and site = ? and computed_slot = ? and coalesce(user_id, anonymous_id) is not null`,
         params: [site, slot],
       };
-
-const COMPUTED_CHANGE = `json_extract(body, '$.context.kith.computed') = 1`;
 
 export const consentsOf = (set: IdSet): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,
@@ -182,7 +180,8 @@ export const receiptInsert = (receipt: ErasureReceipt): Statement => ({
 });
 
 // An erasure exit: the collector's own event telling the forwarders that an erased person left an audience.
-const ERASURE_EXIT = `json_extract(body, '$.context.kith.erasure') = 1`;
+// The same condition as the partial index events_erasure_exits.
+const ERASURE_EXIT = 'erasure_exit is not null';
 const DEAD_LETTER_EXIT = `(json_extract(e.value, '$.event.context.kith.erasure') = 1 and not exists (select 1 from events x
   where x.site = json_extract(e.value, '$.event.site') and x.message_id = json_extract(e.value, '$.event.messageId')))`;
 
