@@ -66,6 +66,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
    * and the persons are tried again on their next event (or the next rebuild).
    */
   const reconcileAll = async (site: string, persons: Person[]) => {
+    if (persons.length === 0) return 0;
     const definitions = compiled.get(site)!;
     const now = clock();
     const changes: StoredEvent[] = [];

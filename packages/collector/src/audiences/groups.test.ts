@@ -44,7 +44,7 @@ describe('evaluation in groups', { timeout: 60_000 }, () => {
     const persons = 1_100;
     const events: StoredEvent[] = [];
     for (let p = 0; p < persons; p++) {
-      const who = p % 2 === 0 ? { userId: `u${p}` } : { anonymousId: `a${p}` };
+      const who: Record<string, string> = p % 2 === 0 ? { userId: `u${p}` } : { anonymousId: `a${p}` };
       for (let n = 0; n < (p % 3 === 0 ? 2 : 1); n++)
         events.push({
           ...(track(`o-${p}-${n}`, who, 'Order Completed', { revenue: p }, at) as StoredEvent),

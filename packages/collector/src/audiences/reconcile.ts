@@ -46,28 +46,20 @@ const GROUP_PAGE = 10_000;
 
 /** Every event of the person across all their IDs, oldest first. */
 export async function personEvents(storage: Storage, site: string, person: Person): Promise<StoredEvent[]> {
-  return (await groupEvents(storage, site, [person], PAGE)).get(person.personId)!;
+  return (await readPaged(storage, site, [person], PAGE)).reverse();
 }
 
-/**
- * The ID an event or consent belongs to, as the storage reads a person's: its user ID when it has
- * one, else its anonymous ID. Each belongs to one ID, so to one person of a group.
- */
-const ownerKey = (item: { userId?: string | undefined; anonymousId?: string | undefined }): string | null =>
-  item.userId !== undefined && item.userId !== null
-    ? `user\n${item.userId.toWellFormed()}`
-    : item.anonymousId !== undefined && item.anonymousId !== null
-      ? `anonymous\n${item.anonymousId.toWellFormed()}`
-      : null;
-
-const ownersOf = (persons: Person[]) => {
-  const owners = new Map<string, string>();
-  for (const person of persons) {
-    for (const id of person.userIds) owners.set(`user\n${id.toWellFormed()}`, person.personId);
-    for (const id of person.anonymousIds) owners.set(`anonymous\n${id.toWellFormed()}`, person.personId);
-  }
-  return owners;
-};
+/** The events of the persons' IDs, newest first, page by page. */
+async function readPaged(storage: Storage, site: string, persons: Person[], page: number): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  let before: string | undefined;
+  do {
+    const read = await storage.events({ ...idsOfGroup(site, persons), limit: page, ...(before ? { before } : {}) });
+    events.push(...read.events);
+    before = read.next ?? undefined;
+  } while (before);
+  return events;
+}
 
 const idsOfGroup = (site: string, persons: Person[]) => ({
   site,
@@ -76,38 +68,55 @@ const idsOfGroup = (site: string, persons: Person[]) => ({
 });
 
 /**
+ * Shares a group's events or consents out to its persons by the ID each belongs to, as the storage
+ * reads a person's: its user ID when it has one, else its anonymous ID. Null when one cannot be
+ * placed (an ID the storage spells otherwise): the caller then reads person by person.
+ */
+function shareOut<T extends { userId?: string | undefined; anonymousId?: string | undefined }>(
+  persons: Person[],
+  items: T[],
+): Map<string, T[]> | null {
+  const owners = new Map<string, string>();
+  for (const person of persons) {
+    for (const id of person.userIds) owners.set(`user\n${id}`, person.personId);
+    for (const id of person.anonymousIds) owners.set(`anonymous\n${id}`, person.personId);
+  }
+  const byPerson = new Map(persons.map((person) => [person.personId, [] as T[]]));
+  for (const item of items) {
+    const owner =
+      (item.userId ? owners.get(`user\n${item.userId}`) : undefined) ??
+      (item.anonymousId ? owners.get(`anonymous\n${item.anonymousId}`) : undefined);
+    if (owner === undefined) return null;
+    byPerson.get(owner)!.push(item);
+  }
+  return byPerson;
+}
+
+/**
  * Every event of each person of the group, oldest first, by personId: one read for the group
- * rather than one per person, shared out by the ID each event belongs to.
+ * rather than one per person.
  */
 export async function groupEvents(
   storage: Storage,
   site: string,
   persons: Person[],
-  page = GROUP_PAGE,
 ): Promise<Map<string, StoredEvent[]>> {
-  const owners = ownersOf(persons);
-  const byPerson = new Map(persons.map((person) => [person.personId, [] as StoredEvent[]]));
-  let before: string | undefined;
-  do {
-    const read = await storage.events({ ...idsOfGroup(site, persons), limit: page, ...(before ? { before } : {}) });
-    for (const event of read.events) {
-      const owner = owners.get(ownerKey(event) ?? '');
-      if (owner !== undefined) byPerson.get(owner)!.push(event);
-    }
-    before = read.next ?? undefined;
-  } while (before);
-  for (const events of byPerson.values()) events.reverse();
+  const shared = persons.length > 1 ? shareOut(persons, await readPaged(storage, site, persons, GROUP_PAGE)) : null;
+  if (shared) {
+    for (const events of shared.values()) events.reverse();
+    return shared;
+  }
+  const byPerson = new Map<string, StoredEvent[]>();
+  for (const person of persons) byPerson.set(person.personId, await personEvents(storage, site, person));
   return byPerson;
 }
 
 /** Each person's consent records, oldest first, by personId: one read for the group. */
-async function groupConsents(storage: Storage, site: string, persons: Person[]) {
-  const owners = ownersOf(persons);
-  const byPerson = new Map(persons.map((person) => [person.personId, [] as ConsentRecord[]]));
-  for (const record of await storage.consents(idsOfGroup(site, persons))) {
-    const owner = owners.get(ownerKey(record) ?? '');
-    if (owner !== undefined) byPerson.get(owner)!.push(record);
-  }
+async function groupConsents(storage: Storage, site: string, persons: Person[]): Promise<Map<string, ConsentRecord[]>> {
+  const shared = persons.length > 1 ? shareOut(persons, await storage.consents(idsOfGroup(site, persons))) : null;
+  if (shared) return shared;
+  const byPerson = new Map<string, ConsentRecord[]>();
+  for (const person of persons) byPerson.set(person.personId, await storage.consents(idsOfGroup(site, [person])));
   return byPerson;
 }
 
