@@ -61,6 +61,12 @@ export interface DiskUse {
 export interface DiskProbe {
   size(): number;
   written(): number;
+  /**
+   * Brings what was written into the store's own files (SQLite: copies the WAL into the file and empties
+   * it), so that size() counts what is kept, not how far a reused log has grown; returns the bytes that
+   * took, which are written on the load's account.
+   */
+  settle?(): Promise<number>;
 }
 
 export interface Phase {
@@ -81,7 +87,7 @@ export interface CollectorBench {
 /** Browsers sending the load; request n comes from browser n % BROWSERS. */
 const BROWSERS = 5000;
 /** Anonymous IDs are v4 UUIDs too, as the SDK makes them. */
-const anonymousIds = Array.from({ length: BROWSERS }, () => crypto.randomUUID());
+export const anonymousIds = Array.from({ length: BROWSERS }, () => crypto.randomUUID());
 
 /** Says what the load is, in the bench's output. */
 export const TRAFFIC = `${EVENTS_PER_BATCH}-event browser batches (page views and product events, text/plain, Origin and Sec-Fetch headers), random v4 messageIds, ${BROWSERS} returning browsers sending their device, ID and consent cookies`;
@@ -90,11 +96,11 @@ export const TRAFFIC = `${EVENTS_PER_BATCH}-event browser batches (page views an
  * Each browser's first visit, before the load: one page view, and the cookies the collector sets
  * (its device ID), which the browser then sends with every batch, as a returning browser does.
  */
-async function firstVisits(url: string): Promise<string[]> {
+export async function firstVisits(url: string, browsers = BROWSERS): Promise<string[]> {
   const cookies: string[] = [];
   let next = 0;
   const browser = async () => {
-    for (let n = next++; n < BROWSERS; n = next++) {
+    for (let n = next++; n < browsers; n = next++) {
       const anonymousId = anonymousIds[n]!;
       // The SDK's first batch on a new browser asks the collector to restore an ID it may know.
       const batch = [browserEvent({ type: 'page', messageId: crypto.randomUUID(), anonymousId })];
@@ -114,7 +120,7 @@ async function firstVisits(url: string): Promise<string[]> {
   return cookies;
 }
 
-function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+export function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
@@ -131,14 +137,14 @@ function start(args: string[], env: Record<string, string> = {}): Promise<{ url:
   });
 }
 
-async function stop(child: ChildProcess) {
+export async function stop(child: ChildProcess) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
 }
 
 /** CPU milliseconds a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuMs(pid: number | undefined): number | undefined {
+export function cpuMs(pid: number | undefined): number | undefined {
   try {
     // Fields 14 and 15 (utime, stime) after the command name, in clock ticks (USER_HZ, 100 on Linux).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -223,6 +229,26 @@ function blockWrites(pid: number | undefined): number {
   }
 }
 
+/**
+ * Copies the WAL into the database file and empties it, from a connection of this process, once the
+ * collector's last requests let it; returns the bytes this process wrote doing so.
+ */
+async function checkpoint(path: string): Promise<number> {
+  const before = blockWrites(process.pid);
+  const file = new DatabaseSync(path);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const [result] = file.prepare('pragma wal_checkpoint(truncate)').all() as { busy: number }[];
+      if (result?.busy === 0) break;
+      if (attempt >= 100) throw new Error(`the WAL of ${path} could not be checkpointed`);
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  } finally {
+    file.close();
+  }
+  return blockWrites(process.pid) - before;
+}
+
 function diskUse(
   before: { size: number; written: number },
   after: { size: number; written: number },
@@ -272,9 +298,11 @@ async function collectorPhase(
   const cookies = await firstVisits(collector.url);
   const firstVisitsPerSecond = Math.round(BROWSERS / ((performance.now() - started) / 1000));
   const disk = probe(collector.child.pid);
+  await disk.settle?.();
   const before = { size: disk.size(), written: disk.written() };
   const { result, acknowledged } = await load(name, collector.url, cookies, collector.child.pid);
-  const after = { size: disk.size(), written: disk.written() };
+  const settled = (await disk.settle?.()) ?? 0;
+  const after = { size: disk.size(), written: disk.written() + settled };
   // Requests whose connection autocannon dropped at the end are still being handled: the collector
   // lets them finish before it closes its storage (they were never acknowledged either way).
   await stop(collector.child);
@@ -305,6 +333,7 @@ export async function benchCollector(): Promise<CollectorBench> {
       (pid) => ({
         size: () => [db, `${db}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0),
         written: () => blockWrites(pid),
+        settle: () => checkpoint(db),
       }),
     );
 

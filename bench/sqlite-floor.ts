@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { WAL_CHECKPOINT_PAGES } from '../packages/collector/src/storage/sqlite/index.ts';
 import { MIGRATIONS } from '../packages/collector/src/storage/sqlite-dialect/schema.ts';
 import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { EVENTS, insertOne } from '../packages/collector/src/storage/tables.ts';
@@ -39,7 +40,9 @@ export function sqliteFloor(
   const dir = mkdtempSync(join(tmpdir(), 'kith-floor-'));
   const db = new DatabaseSync(join(dir, 'floor.db'));
   try {
-    db.exec(`pragma journal_mode = wal; pragma synchronous = ${variant.synchronous};`);
+    db.exec(
+      `pragma journal_mode = wal; pragma synchronous = ${variant.synchronous}; pragma wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES};`,
+    );
     MIGRATIONS.forEach((sql) => db.exec(sql));
     if (!variant.personIndexes) db.exec('drop index events_by_user; drop index events_by_anonymous;');
     const insert = db.prepare(insertOne(EVENTS));

@@ -37,6 +37,7 @@ import * as q from './queries.ts';
 import * as consoleQ from './console-queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import { createPostgresForwardStore } from './forward.ts';
+import { createGroupedInsert } from './grouped-insert.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface PostgresOptions {
@@ -44,6 +45,11 @@ export interface PostgresOptions {
   url: string;
   /** Connections this collector instance may hold; default 10. */
   poolSize?: number;
+  /**
+   * Grouped INSERTs of returning browsers' batches this instance runs at once (grouped-insert.ts);
+   * default 2, measured best on two cores (bench/RESULTS.md, `bench:postgres-insert`).
+   */
+  insertsInFlight?: number;
 }
 
 // Any number all instances agree on: it makes collectors that start at once migrate one after the other.
@@ -56,11 +62,15 @@ const newPersonId = () => crypto.randomUUID();
 // jsonb (traits) cannot hold \u0000 either; a NUL in a trait becomes U+2400 like in the columns.
 const traitsJson = (value: object) => JSON.stringify(value).replaceAll('\\u0000', '\u2400');
 
-/** For several collector instances on one database: one transaction and one INSERT per table per write set. */
+/**
+ * For several collector instances on one database: one transaction and one INSERT per table per
+ * write set; returning browsers' batches that wait at the same time share theirs.
+ */
 export function createPostgresStorage(options: PostgresOptions): Storage {
+  const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
+    max: poolSize,
     // An unreachable or hung server becomes a 503 within seconds instead of a request held open.
     connectionTimeoutMillis: 5_000,
     query_timeout: 30_000,
@@ -104,6 +114,19 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     return countsByName(statements, changes);
   };
   const text = (value: string) => storable(value) ?? '';
+  const insertGrouped = createGroupedInsert(
+    async (events) =>
+      (
+        await pool.query<{ site: string; message_id: string }>({
+          ...NAMED_INSERT_EVENTS_RETURNING,
+          values: byColumn(EVENTS, events),
+        })
+      ).rows,
+    isUnreachable,
+    // One leaves the server idle during each round trip, more make smaller groups. A group stays
+    // far below PostgreSQL's parameter limits.
+    { inFlight: Math.min(options.insertsInFlight ?? 2, poolSize), maxEvents: 2000 },
+  );
 
   return {
     ...createPostgresForwardStore(pool),
@@ -127,7 +150,8 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
     async write(set: WriteSet) {
       // A returning browser's batch holds only events: one INSERT is its own transaction, durable
-      // when it returns, so it needs one round trip instead of begin, insert and commit.
+      // when it returns, so it needs one round trip instead of begin, insert and commit; batches
+      // waiting at the same time share that INSERT (grouped-insert.ts).
       if (
         set.events.length > 0 &&
         !set.links?.length &&
@@ -136,8 +160,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         set.consents.length === 0 &&
         set.rejected.length === 0
       ) {
-        const inserted =
-          (await pool.query(INSERT_EVENTS, byColumn(EVENTS, set.events)).catch(unavailable)).rowCount ?? 0;
+        const inserted = await insertGrouped(set.events).catch(unavailable);
         return { inserted, duplicates: set.events.length - inserted };
       }
       return transaction(async (client) => {
@@ -154,7 +177,8 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           ]);
         let inserted = 0;
         if (set.events.length > 0)
-          inserted = (await client.query(INSERT_EVENTS, byColumn(EVENTS, set.events))).rowCount ?? 0;
+          inserted =
+            (await client.query({ ...NAMED_INSERT_EVENTS, values: byColumn(EVENTS, set.events) })).rowCount ?? 0;
         if (set.consents.length > 0) await client.query(INSERT_CONSENTS, byColumn(CONSENTS, set.consents));
         const texts = bannerTextsOf(set.consents);
         if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(BANNER_TEXTS, texts));
@@ -351,39 +375,54 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 }
 
 /**
- * One INSERT for all of a write set's rows, sent as one array per column. `seq` follows the rows'
- * order in the set (newest-first paging breaks ties by it), while the rows go in ordered by their
- * key: two instances writing overlapping sets then lock the same keys in the same order, so one
- * waits for the other instead of deadlocking.
+ * One INSERT for all of a write set's rows, sent as one parameter per column: a text[] array, or
+ * for a json column one JSON array of the values, so the client joins the JSON texts it already
+ * has instead of quoting each one as an array element (measured in bench/RESULTS.md). `seq`
+ * follows the rows' order in the set (newest-first paging breaks ties by it), while the rows go in
+ * ordered by their key: two instances writing overlapping sets then lock the same keys in the same
+ * order, so one waits for the other instead of deadlocking.
  */
 function batchInsert(table: Table<never>): string {
   const names = table.columns.join(', ');
-  const arrays = table.columns
-    .map((column, i) => `$${i + 1}::${table.json.includes(column) ? 'json' : 'text'}[]`)
-    .join(', ');
   const key = table.key.join(', ');
   const onConflict = key ? `order by ${key} on conflict (${key}) do nothing` : 'order by seq';
   return `with incoming as materialized (
       select nextval('${table.name}_seq_seq') as seq, ${names}
-      from unnest(${arrays}) with ordinality as given (${names}, position)
+      from ${columnSources(table)} with ordinality as given (${names}, position)
       order by position
     )
     insert into ${table.name} (seq, ${names}) select seq, ${names} from incoming ${onConflict}`;
 }
 
+/** The parameters side by side, row n of each together (what byColumn sends). */
+const columnSources = (table: Table<never>) =>
+  `rows from (${table.columns
+    .map((column, i) =>
+      table.json.includes(column) ? `json_array_elements($${i + 1}::json)` : `unnest($${i + 1}::text[])`,
+    )
+    .join(', ')})`;
+
 const INSERT_EVENTS = batchInsert(EVENTS);
+// Named, so each connection parses and plans them once instead of on every write (measured in
+// bench/RESULTS.md). The grouped insert returns the stored rows' keys to count each request's own.
+const NAMED_INSERT_EVENTS = { name: 'kith_insert_events', text: INSERT_EVENTS };
+const NAMED_INSERT_EVENTS_RETURNING = {
+  name: 'kith_insert_events_returning',
+  text: `${INSERT_EVENTS} returning site, message_id`,
+};
 const INSERT_CONSENTS = batchInsert(CONSENTS);
 const INSERT_REJECTED = batchInsert(REJECTED);
 // banner_texts has no seq: its rows go in as given, in key order.
 const INSERT_BANNER_TEXTS = `insert into banner_texts (hash, texts, first_seen)
-  select * from unnest($1::text[], $2::json[], $3::text[]) as given (hash, texts, first_seen)
+  select hash, texts, first_seen from ${columnSources(BANNER_TEXTS as Table<never>)} as given (hash, texts, first_seen)
   order by hash on conflict (hash) do nothing`;
 
-/** Records to one array per column, as unnest takes them. */
-function byColumn<Source>(table: Table<Source>, records: readonly Source[]): RowValue[][] {
+/** Records to one parameter per column: a text[] array, or for a json column one JSON array text. */
+function byColumn<Source>(table: Table<Source>, records: readonly Source[]): (RowValue[] | string)[] {
   const columns = table.columns.map(() => [] as RowValue[]);
   for (const record of records) table.row(record).forEach((value, i) => columns[i]!.push(storable(value)));
-  return columns;
+  // A json column is never null (each table's json columns are not null).
+  return columns.map((values, i) => (table.json.includes(table.columns[i]!) ? `[${values.join(',')}]` : values));
 }
 
 const storableValue = (value: SqlValue): SqlValue => (typeof value === 'string' ? storable(value) : value);
