@@ -128,8 +128,7 @@ export async function erasePerson(
 ): Promise<ErasureReceipt | null> {
   const view = await showPerson(storage, site, key);
   if (!view) return null;
-  const exits =
-    destinations.length > 0 ? await erasureExits(site, await personEvents(storage, site, view), erasedAt) : [];
+  const exits = destinations.length > 0 ? erasureExits(site, await personEvents(storage, site, view), erasedAt) : [];
   const receiptId = crypto.randomUUID();
   const receipt = await storage.erase(site, view, {
     receiptId,

@@ -3,10 +3,10 @@
 // about to run out are evaluated when it does; a rebuild evaluates every person of a site.
 import type { KithConfig } from '../config.ts';
 import { resolvePerson } from '../persons.ts';
-import type { NodeRef, Person, Storage, WriteSet } from '../storage/storage.ts';
+import type { NodeRef, Person, Storage, StoredEvent, WriteSet } from '../storage/storage.ts';
 import { compileDefinitions } from './definitions.ts';
 import type { Definitions } from './evaluate.ts';
-import { reconcilePerson } from './reconcile.ts';
+import { reconcilePersons } from './reconcile.ts';
 
 export interface AudienceEngine {
   /** Queues the persons a stored set touched; returns at once. */
@@ -32,6 +32,20 @@ export interface AudienceEngineOptions {
 }
 
 const nodeKey = (site: string, node: NodeRef) => `${site}\n${node.kind}\n${node.id}`;
+/** The node by which a person is looked up again when a window of theirs runs out. */
+const nodeOf = (person: Person): NodeRef =>
+  person.userIds[0] !== undefined
+    ? { kind: 'user', id: person.userIds[0] }
+    : { kind: 'anonymous', id: person.anonymousIds[0]! };
+/** How many persons' changes share one write. */
+const GROUP = 500;
+/**
+ * How long the first touch waits for others before the evaluation starts: the persons of the
+ * requests that arrive meanwhile are evaluated together and their changes share one commit (a
+ * commit of its own per request doubled ingest's cost), and a person touched again is evaluated
+ * once. Well inside the second in which a qualifying event must change the membership.
+ */
+export const COALESCE_MS = 50;
 const isEmpty = (d: Definitions) => d.traits.length + d.audiences.length + d.stages.length === 0;
 
 export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine {
@@ -43,17 +57,32 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   /** Next change time per person, by `site\npersonId`. */
   const due = new Map<string, { site: string; node: NodeRef; at: number }>();
   let draining: Promise<void> | null = null;
+  /** Ends the coalescing wait of the group about to be evaluated. */
+  let hurry = () => {};
 
-  const reconcile = async (site: string, person: Person) => {
+  /**
+   * Evaluates the persons and stores all their changes in one write: one read and one commit for
+   * many persons instead of one each, which was most of an evaluation's cost. A failure is reported
+   * and the persons are tried again on their next event (or the next rebuild).
+   */
+  const reconcileAll = async (site: string, persons: Person[]) => {
+    if (persons.length === 0) return 0;
     const definitions = compiled.get(site)!;
-    const { evaluation, changes } = await reconcilePerson(storage, definitions, site, person, clock());
-    const key = `${site}\n${person.personId}`;
-    const node: NodeRef =
-      person.userIds[0] !== undefined
-        ? { kind: 'user', id: person.userIds[0] }
-        : { kind: 'anonymous', id: person.anonymousIds[0]! };
-    if (evaluation.nextChangeAt === null) due.delete(key);
-    else due.set(key, { site, node, at: evaluation.nextChangeAt });
+    const now = clock();
+    const changes: StoredEvent[] = [];
+    const schedule: [string, { site: string; node: NodeRef; at: number } | null][] = [];
+    const reconciled = await reconcilePersons(storage, definitions, site, persons, now);
+    for (const person of persons) {
+      const { evaluation, changes: own } = reconciled.get(person.personId)!;
+      changes.push(...own);
+      const next = evaluation.nextChangeAt;
+      schedule.push([`${site}\n${person.personId}`, next === null ? null : { site, node: nodeOf(person), at: next }]);
+    }
+    if (changes.length > 0) await storage.write({ events: changes, consents: [], rejected: [] });
+    for (const [key, entry] of schedule) {
+      if (entry) due.set(key, entry);
+      else due.delete(key);
+    }
     return changes.length;
   };
 
@@ -64,17 +93,37 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   const drain = async () => {
     while (pending.size > 0) {
+      // Each group waits for the touches that follow, as the first did (see COALESCE_MS), unless
+      // someone waits for the evaluation to settle.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, COALESCE_MS);
+        hurry = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      hurry = () => {};
       const batch = [...pending.values()];
       pending.clear();
-      const seen = new Set<string>();
+      // Every person touched while the last group was evaluated, once each, per site.
+      const persons = new Map<string, Map<string, Person>>();
       for (const { site, node } of batch) {
         try {
           const person = await personOf(site, node);
-          if (!person || seen.has(`${site}\n${person.personId}`)) continue;
-          seen.add(`${site}\n${person.personId}`);
-          await reconcile(site, person);
+          if (!person) continue;
+          const ofSite = persons.get(site) ?? persons.set(site, new Map()).get(site)!;
+          ofSite.set(person.personId, person);
         } catch (error) {
           log(`evaluating audiences of ${node.kind} ${node.id} on site ${site} failed`, error);
+        }
+      }
+      for (const [site, ofSite] of persons) {
+        const list = [...ofSite.values()];
+        for (let i = 0; i < list.length; i += GROUP) {
+          const group = list.slice(i, i + GROUP);
+          await reconcileAll(site, group).catch((error: unknown) =>
+            log(`evaluating the audiences of ${group.length} persons on site ${site} failed`, error),
+          );
         }
       }
     }
@@ -84,6 +133,13 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     if (!compiled.has(site)) return;
     for (const node of nodes) pending.set(nodeKey(site, node), { site, node });
     draining ??= drain().finally(() => (draining = null));
+  };
+
+  const settled = async () => {
+    while (draining) {
+      hurry();
+      await draining;
+    }
   };
 
   return {
@@ -101,9 +157,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       for (const [site, list] of nodes) touch(site, list);
     },
     touch,
-    async settled() {
-      while (draining) await draining;
-    },
+    settled,
     async runDue() {
       const now = clock().getTime();
       for (const [key, entry] of due) {
@@ -111,19 +165,31 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
         due.delete(key);
         touch(entry.site, [entry.node]);
       }
-      while (draining) await draining;
+      await settled();
     },
     async rebuild(site) {
       if (!compiled.has(site)) return { persons: 0, changes: 0 };
-      const seen = new Set<string>();
+      // Each ID found once: a person met through one of their IDs is not resolved again through the others.
+      const covered = new Set<string>();
+      let persons = 0;
       let changes = 0;
+      let group: Person[] = [];
+      const flush = async () => {
+        changes += await reconcileAll(site, group);
+        group = [];
+      };
       for (const key of await storage.personKeys(site)) {
+        if (covered.has(`${key.kind}\n${key.id}`)) continue;
         const person = await resolvePerson(storage, site, key);
-        if (seen.has(person.personId)) continue;
-        seen.add(person.personId);
-        changes += await reconcile(site, person);
+        for (const id of person.userIds) covered.add(`user\n${id}`);
+        for (const id of person.anonymousIds) covered.add(`anonymous\n${id}`);
+        covered.add(`${key.kind}\n${key.id}`);
+        persons++;
+        group.push(person);
+        if (group.length >= GROUP) await flush();
       }
-      return { persons: seen.size, changes };
+      await flush();
+      return { persons, changes };
     },
     definitions: (site) => compiled.get(site),
   };

@@ -29,7 +29,7 @@ export const forwardingDestinations = (config: ForwardConfig | undefined): strin
  * The exits that end what the person's stored change events announced: Audience Exited for each
  * audience they are in, and a stage change to none. Each names the person as the entry it answers did.
  */
-export async function erasureExits(site: string, events: StoredEvent[], now: Date): Promise<StoredEvent[]> {
+export function erasureExits(site: string, events: StoredEvent[], now: Date): StoredEvent[] {
   const at = now.toISOString();
   const exits: StoredEvent[] = [];
   for (const [slot, { seq, event: held }] of latestChanges(events)) {
@@ -45,7 +45,7 @@ export async function erasureExits(site: string, events: StoredEvent[], now: Dat
         ? { audience_key: slot.slice('audience:'.length), reason: 'erasure' }
         : { stage_key: null, previous_stage_key: held.properties!.stage_key, reason: 'erasure' },
       site,
-      messageId: await changeId(site, mark.personId, slot, value, seq + 1),
+      messageId: changeId(site, mark.personId, slot, value, seq + 1),
       timestamp: at,
       receivedAt: at,
       context: {

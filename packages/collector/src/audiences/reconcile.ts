@@ -3,7 +3,8 @@
 // stored in the events table like any other: that table is the forwarders' outbox, so each change
 // goes on at least once, and a (site, messageId) is stored once, so two collectors that reach the
 // same change store it once.
-import type { Person, Storage, StoredEvent } from '../storage/storage.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { ConsentRecord, Person, Storage, StoredEvent } from '../storage/storage.ts';
 import { evaluatePerson, type Definitions, type Evaluation, type FactEvent, type PersonFacts } from './evaluate.ts';
 
 /** Marks the collector's own events in `context`; a client's event cannot carry it (pipeline/normalize.ts). */
@@ -35,28 +36,88 @@ export interface AnnouncedState {
 
 export interface Reconciled {
   evaluation: Evaluation;
-  /** The change events written (none when the person already stood as evaluated). */
+  /** The change events to store (none when the person already stands as evaluated). */
   changes: StoredEvent[];
 }
 
 const PAGE = 1000;
+/** A group's events are read in larger pages: one query (and one sort) for the whole group, most times. */
+const GROUP_PAGE = 10_000;
 
 /** Every event of the person across all their IDs, oldest first. */
 export async function personEvents(storage: Storage, site: string, person: Person): Promise<StoredEvent[]> {
+  return (await readPaged(storage, site, [person], PAGE)).reverse();
+}
+
+/** The events of the persons' IDs, newest first, page by page. */
+async function readPaged(storage: Storage, site: string, persons: Person[], page: number): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
   let before: string | undefined;
   do {
-    const page = await storage.events({
-      site,
-      userIds: person.userIds,
-      anonymousIds: person.anonymousIds,
-      limit: PAGE,
-      ...(before ? { before } : {}),
-    });
-    events.push(...page.events);
-    before = page.next ?? undefined;
+    const read = await storage.events({ ...idsOfGroup(site, persons), limit: page, ...(before ? { before } : {}) });
+    events.push(...read.events);
+    before = read.next ?? undefined;
   } while (before);
-  return events.reverse();
+  return events;
+}
+
+const idsOfGroup = (site: string, persons: Person[]) => ({
+  site,
+  userIds: persons.flatMap((person) => person.userIds),
+  anonymousIds: persons.flatMap((person) => person.anonymousIds),
+});
+
+/**
+ * Shares a group's events or consents out to its persons by the ID each belongs to, as the storage
+ * reads a person's: its user ID when it has one, else its anonymous ID. Null when one cannot be
+ * placed (an ID the storage spells otherwise): the caller then reads person by person.
+ */
+function shareOut<T extends { userId?: string | undefined; anonymousId?: string | undefined }>(
+  persons: Person[],
+  items: T[],
+): Map<string, T[]> | null {
+  const owners = new Map<string, string>();
+  for (const person of persons) {
+    for (const id of person.userIds) owners.set(`user\n${id}`, person.personId);
+    for (const id of person.anonymousIds) owners.set(`anonymous\n${id}`, person.personId);
+  }
+  const byPerson = new Map(persons.map((person) => [person.personId, [] as T[]]));
+  for (const item of items) {
+    const owner =
+      (item.userId ? owners.get(`user\n${item.userId}`) : undefined) ??
+      (item.anonymousId ? owners.get(`anonymous\n${item.anonymousId}`) : undefined);
+    if (owner === undefined) return null;
+    byPerson.get(owner)!.push(item);
+  }
+  return byPerson;
+}
+
+/**
+ * Every event of each person of the group, oldest first, by personId: one read for the group
+ * rather than one per person.
+ */
+export async function groupEvents(
+  storage: Storage,
+  site: string,
+  persons: Person[],
+): Promise<Map<string, StoredEvent[]>> {
+  const shared = persons.length > 1 ? shareOut(persons, await readPaged(storage, site, persons, GROUP_PAGE)) : null;
+  if (shared) {
+    for (const events of shared.values()) events.reverse();
+    return shared;
+  }
+  const byPerson = new Map<string, StoredEvent[]>();
+  for (const person of persons) byPerson.set(person.personId, await personEvents(storage, site, person));
+  return byPerson;
+}
+
+/** Each person's consent records, oldest first, by personId: one read for the group. */
+async function groupConsents(storage: Storage, site: string, persons: Person[]): Promise<Map<string, ConsentRecord[]>> {
+  const shared = persons.length > 1 ? shareOut(persons, await storage.consents(idsOfGroup(site, persons))) : null;
+  if (shared) return shared;
+  const byPerson = new Map<string, ConsentRecord[]>();
+  for (const person of persons) byPerson.set(person.personId, await storage.consents(idsOfGroup(site, [person])));
+  return byPerson;
 }
 
 export const markOf = (event: StoredEvent): ComputedMark | null => {
@@ -65,13 +126,7 @@ export const markOf = (event: StoredEvent): ComputedMark | null => {
 };
 
 /** The facts the evaluator reads: the person's own track events (not the collector's), traits and last consent. */
-export async function personFacts(
-  storage: Storage,
-  site: string,
-  person: Person,
-  events: StoredEvent[],
-): Promise<PersonFacts> {
-  const consents = await storage.consents({ site, userIds: person.userIds, anonymousIds: person.anonymousIds });
+export function personFacts(person: Person, events: StoredEvent[], consents: ConsentRecord[]): PersonFacts {
   const facts: FactEvent[] = [];
   let hasEvents = false;
   for (const event of events) {
@@ -130,38 +185,49 @@ export function announcedState(events: StoredEvent[]): AnnouncedState {
   return state;
 }
 
-/** Evaluates the person now and stores the change events that bring their announced standing to it. */
-export async function reconcilePerson(
+/**
+ * Evaluates the persons now and returns, for each, the change events that bring their announced
+ * standing to it. Their events and consents are read together; the caller stores the changes, so
+ * that the changes of many persons share one write (one commit).
+ */
+export async function reconcilePersons(
   storage: Storage,
   definitions: Definitions,
   site: string,
-  person: Person,
+  persons: Person[],
   now: Date,
-): Promise<Reconciled> {
-  const events = await personEvents(storage, site, person);
-  const evaluation = evaluatePerson(definitions, await personFacts(storage, site, person, events), now.getTime());
-  // An erased person's IDs live on only in their exits until the forwarders have them: nothing new is said of them.
-  if (events.some((event) => markOf(event)?.erasure)) return { evaluation, changes: [] };
-  const changes = await changeEvents(site, person, announcedState(events), evaluation, now);
-  if (changes.length > 0) await storage.write({ events: changes, consents: [], rejected: [] });
-  return { evaluation, changes };
+): Promise<Map<string, Reconciled>> {
+  const [events, consents] = await Promise.all([
+    groupEvents(storage, site, persons),
+    groupConsents(storage, site, persons),
+  ]);
+  const reconciled = new Map<string, Reconciled>();
+  for (const person of persons) {
+    const own = events.get(person.personId)!;
+    const evaluation = evaluatePerson(
+      definitions,
+      personFacts(person, own, consents.get(person.personId)!),
+      now.getTime(),
+    );
+    // An erased person's IDs live on only in their exits until the forwarders have them: nothing new is said of them.
+    const erased = own.some((event) => markOf(event)?.erasure);
+    const changes = erased ? [] : changeEvents(site, person, announcedState(own), evaluation, now);
+    reconciled.set(person.personId, { evaluation, changes });
+  }
+  return reconciled;
 }
 
 /** The events announcing the difference between what was announced and what now holds. */
-export async function changeEvents(
+export function changeEvents(
   site: string,
   person: Person,
   announced: AnnouncedState,
   evaluation: Evaluation,
   now: Date,
-): Promise<StoredEvent[]> {
+): StoredEvent[] {
   const at = now.toISOString();
   const changes: StoredEvent[] = [];
-  const make = async (
-    slot: string,
-    value: unknown,
-    shape: Pick<StoredEvent, 'type' | 'event' | 'properties' | 'traits'>,
-  ) => {
+  const make = (slot: string, value: unknown, shape: Pick<StoredEvent, 'type' | 'event' | 'properties' | 'traits'>) => {
     const seq = (announced.seqs.get(slot) ?? 0) + 1;
     const mark: ComputedMark = {
       computed: true,
@@ -174,7 +240,7 @@ export async function changeEvents(
     const event: StoredEvent = {
       ...shape,
       site,
-      messageId: await changeId(site, person.personId, slot, value, seq),
+      messageId: changeId(site, person.personId, slot, value, seq),
       timestamp: at,
       receivedAt: at,
       context: { [COMPUTED_CONTEXT]: mark },
@@ -186,10 +252,10 @@ export async function changeEvents(
 
   for (const [key, value] of Object.entries(evaluation.traits)) {
     if (JSON.stringify(value) === JSON.stringify(announced.traits[key] ?? null)) continue;
-    await make(`trait:${key}`, value, { type: 'identify', traits: { [key]: value } });
+    make(`trait:${key}`, value, { type: 'identify', traits: { [key]: value } });
   }
   if (evaluation.stage !== announced.stage) {
-    await make('stage', evaluation.stage, {
+    make('stage', evaluation.stage, {
       type: 'track',
       event: STAGE_CHANGED,
       properties: { stage_key: evaluation.stage, previous_stage_key: announced.stage },
@@ -199,7 +265,7 @@ export async function changeEvents(
   const before = new Set(announced.audiences);
   for (const key of evaluation.audiences) {
     if (!before.has(key))
-      await make(`audience:${key}`, true, {
+      make(`audience:${key}`, true, {
         type: 'track',
         event: AUDIENCE_ENTERED,
         properties: { audience_key: key },
@@ -207,7 +273,7 @@ export async function changeEvents(
   }
   for (const key of announced.audiences) {
     if (!now_.has(key))
-      await make(`audience:${key}`, false, {
+      make(`audience:${key}`, false, {
         type: 'track',
         event: AUDIENCE_EXITED,
         properties: { audience_key: key },
@@ -216,19 +282,14 @@ export async function changeEvents(
   return changes;
 }
 
-/** A stable messageId: the site, the person, the slot, the new value and the change's number in its slot. */
-export async function changeId(
-  site: string,
-  personId: string,
-  slot: string,
-  value: unknown,
-  seq: number,
-): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    'SHA-256',
-    new TextEncoder().encode(JSON.stringify([site, personId, slot, value, seq])),
-  );
-  return `kith-${[...new Uint8Array(digest)]
+/**
+ * A stable messageId: the site, the person, the slot, the new value and the change's number in its slot.
+ * SHA-256 computed in place: WebCrypto's digest is a job handed to another thread and back, which cost
+ * more CPU than the hash itself (a tenth of the evaluation's, profiled in bench/audiences.ts).
+ */
+export function changeId(site: string, personId: string, slot: string, value: unknown, seq: number): string {
+  const digest = sha256(new TextEncoder().encode(JSON.stringify([site, personId, slot, value, seq])));
+  return `kith-${[...digest]
     .slice(0, 16)
     .map((b) => b.toString(16).padStart(2, '0'))
     .join('')}`;
