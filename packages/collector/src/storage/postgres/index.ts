@@ -60,6 +60,11 @@ export interface PostgresOptions {
    * default 2, measured best on two cores (bench/RESULTS.md, `bench:postgres-insert`).
    */
   insertsInFlight?: number;
+  /**
+   * How long an erasure waits for transactions older than it (reports, backups, other collectors'
+   * reads) before its vacuum, which cannot remove row versions they may still read; default 10 s.
+   */
+  erasureWaitMs?: number;
 }
 
 // Any number all instances agree on: it makes collectors that start at once migrate one after the other.
@@ -109,6 +114,20 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       client.off('error', quiet);
       // After a failure the connection may be broken: close it rather than hand it out again.
       client.release(failure);
+    }
+  }
+
+  /**
+   * Waits (at most `erasureWaitMs`) until no other session holds a snapshot as old as transaction
+   * `xid`. Past that, the caller's vacuum still runs and autovacuum removes what the late snapshot
+   * kept once it ends; a long report or backup should not hold an erasure's answer for ever.
+   */
+  async function olderSnapshotsEnded(xid: string): Promise<void> {
+    const until = Date.now() + (options.erasureWaitMs ?? 10_000);
+    for (;;) {
+      const { rows } = await pool.query<{ open: number }>(q.OLDER_SNAPSHOTS, [xid]).catch(unavailable);
+      if ((rows[0]?.open ?? 0) === 0 || Date.now() >= until) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
@@ -275,13 +294,16 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
           'insert into erasures (receipt_id, site, erased_at, pseudonym, erased) values ($1, $2, $3, $4, $5)',
           [done.receiptId, site, done.erasedAt, done.pseudonym, JSON.stringify(done.erased)],
         );
-        return done;
+        const { rows } = await client.query<{ xid: string }>(q.OWN_XID);
+        return { done, xid: rows[0]!.xid };
       });
       // A deleted row stays in the table's pages as a dead version until a vacuum removes it; the
-      // erasure answers once it has. INDEX_CLEANUP on: the indexes hold the IDs too, and vacuum
-      // would otherwise skip them when few rows died.
+      // erasure answers once it has. A vacuum keeps the versions an older snapshot may still read, so
+      // it waits for those transactions first. INDEX_CLEANUP on: the indexes hold the IDs too, and
+      // vacuum would otherwise skip them when few rows died.
+      await olderSnapshotsEnded(done.xid);
       await pool.query(`vacuum (index_cleanup on) ${q.ERASED_TABLES.join(', ')}`).catch(unavailable);
-      return done;
+      return done.done;
     },
 
     async purgeErasureExits(destinations: string[]) {
@@ -295,11 +317,15 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         const purged = (await client.query(numbered(remove.sql), remove.params)).rowCount ?? 0;
         if (purged > 0) for (const { sql, params } of [unletter, empty]) await client.query(numbered(sql), params);
         const { rows } = await client.query<{ waiting: number }>(numbered(count.sql), count.params);
-        return { purged, waiting: rows[0]?.waiting ?? 0 };
+        const own = await client.query<{ xid: string }>(q.OWN_XID);
+        return { purged, waiting: rows[0]?.waiting ?? 0, xid: own.rows[0]!.xid };
       });
       // As after an erasure: the deleted rows' dead versions go before the answer.
-      if (done.purged > 0) await pool.query('vacuum (index_cleanup on) events, dead_letters').catch(unavailable);
-      return done;
+      if (done.purged > 0) {
+        await olderSnapshotsEnded(done.xid);
+        await pool.query('vacuum (index_cleanup on) events, dead_letters').catch(unavailable);
+      }
+      return { purged: done.purged, waiting: done.waiting };
     },
 
     async expire(cutoff: Date, chunk: number) {

@@ -121,6 +121,71 @@ describe('postgres storage, beyond the contract', () => {
     }
   });
 
+  it('answers an erasure only once transactions that began before it have ended, so the vacuum removes every row version', async () => {
+    // Another session of the same database (a report, a backup, another collector's read) whose snapshot is older
+    // than the erasure could still read the person, so PostgreSQL keeps the dead row versions for it: a vacuum run
+    // while it is open removes nothing. The erasure waits for it (bounded) before its vacuum.
+    const schema = await freshTestSchema();
+    const reader = await freshTestSchema();
+    const storage = createPostgresStorage({ url: schema.url });
+    const older = new pg.Client({ connectionString: reader.url });
+    try {
+      await storage.migrate();
+      const at = '2026-06-01T12:00:00.000Z';
+      await storage.write({
+        events: [
+          {
+            type: 'identify',
+            messageId: 'm-1',
+            anonymousId: 'a-zq9older',
+            userId: 'u-zq9older',
+            traits: { email: 'zq9@older.example' },
+            site: 's',
+            timestamp: at,
+            receivedAt: at,
+          },
+        ],
+        consents: [],
+        rejected: [],
+        links: [
+          {
+            site: 's',
+            from: { kind: 'anonymous', id: 'a-zq9older' },
+            to: { kind: 'user', id: 'u-zq9older' },
+            how: 'login',
+            source: 'm-1',
+            at,
+          },
+        ],
+      });
+      const person = await storage.person('s', { kind: 'user', id: 'u-zq9older' });
+      expect(person).not.toBeNull();
+      await older.connect();
+      await older.query('begin isolation level repeatable read');
+      await older.query('select 1');
+      let olderEnded = 0;
+      const endOlder = new Promise<void>((done) =>
+        setTimeout(() => {
+          olderEnded = Date.now();
+          void older.query('commit').then(() => done());
+        }, 700),
+      );
+      await storage.erase('s', person!, { receiptId: 'r-older', site: 's', erasedAt: at, pseudonym: 'erased:r-older' });
+      const answered = Date.now();
+      await endOlder;
+      expect(olderEnded, 'the erasure answered while an older transaction was still open').toBeGreaterThan(0);
+      expect(answered).toBeGreaterThanOrEqual(olderEnded);
+      const left = await rowVersions(schema.role);
+      for (const value of ['u-zq9older', 'a-zq9older', 'zq9@older.example'])
+        expect(left.includes(value), `${value} is still in the files`).toBe(false);
+    } finally {
+      await older.end().catch(() => {});
+      await storage.close();
+      await schema.drop();
+      await reader.drop();
+    }
+  }, 30_000);
+
   it('answers 503 storage_unavailable when nothing listens at the URL', async () => {
     const storage = createPostgresStorage({ url: 'postgres://kith@127.0.0.1:1/kith' });
     try {

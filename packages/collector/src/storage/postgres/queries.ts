@@ -104,6 +104,19 @@ const DEAD_LETTER_MATCH = `(e.value->'event'->>'site' = ?
   and ((e.value->'event'->>'userId' is null and coalesce(e.value->'event'->>'anonymousId', '') = any(?::text[]))
     or coalesce(e.value->'event'->>'userId', '') = any(?::text[])))`;
 
+/** The running transaction's ID as `xid` (its low 32 bits), to compare with other sessions' snapshots. */
+export const OWN_XID = `select (txid_current() % 4294967296)::text as xid`;
+
+/**
+ * Other sessions of roles in this database whose snapshot is as old as transaction $1 or older: they
+ * may still read what it deleted, so PostgreSQL keeps those row versions, and a vacuum removes them
+ * only once these have ended. Any role may see another's backend_xmin (not its backend_type); a role
+ * picks out sessions of users rather than the server's own workers.
+ */
+export const OLDER_SNAPSHOTS = `select count(*)::int as open from pg_stat_activity
+  where datname = current_database() and pid <> pg_backend_pid() and usesysid is not null
+    and backend_xmin is not null and age(backend_xmin) >= age($1::text::xid)`;
+
 /** The tables an erasure deletes from or rewrites: vacuumed after it, so no dead row version keeps the person. */
 export const ERASED_TABLES = [
   'events',
