@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fitHistories, fitPredictions } from '../packages/collector/src/figures/predict.ts';
+import { fitPredictions } from '../packages/collector/src/figures/predict.ts';
 import { computeFigures } from '../packages/collector/src/figures/figures.ts';
 import { siteFigures } from '../packages/collector/src/figures/service.ts';
 import { parsePeriod } from '../packages/collector/src/figures/period.ts';
-import { dayOf, historyOf, summarise, type Order } from '../packages/collector/src/figures/transactions.ts';
+import type { Order } from '../packages/collector/src/figures/transactions.ts';
 import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
 import type { IdentityLink, StoredEvent } from '../packages/collector/src/storage/storage.ts';
 
@@ -90,50 +90,6 @@ const seconds = async <T>(work: () => Promise<T>) => {
   const result = await work();
   return { result, seconds: (performance.now() - start) / 1000 };
 };
-
-// The same orders stored as `Order Completed` events (customer = anonymous ID): the customers' summaries summed up
-// in SQL (what refitSite fits on) beside the previous way, the orders read one by one and summed up in TypeScript.
-const ordersDir = mkdtempSync(join(tmpdir(), 'kith-bench-orders-'));
-try {
-  const store = createSqliteStorage({ path: join(ordersDir, 'kith.db') });
-  await store.migrate();
-  for (let start = 0; start < orders.length; start += 10_000) {
-    const events = orders.slice(start, start + 10_000).map((order, i): StoredEvent => {
-      const timestamp = new Date(order.day * 86_400_000 + ((start + i) % 86_400) * 1000).toISOString();
-      const base = { messageId: crypto.randomUUID(), anonymousId: order.customer, site: 'shop', timestamp };
-      return {
-        ...base,
-        receivedAt: timestamp,
-        type: 'track',
-        event: 'Order Completed',
-        properties: { revenue: order.value },
-      };
-    });
-    await store.write({ events, consents: [], rejected: [] });
-  }
-  const end = 84 + 273;
-  const inSql = await seconds(async () => {
-    const days = (await store.orderDays('shop'))!;
-    const summaries = await store.customerSummaries({ site: 'shop', calibrationEnd: end, holdoutEnd: days.last });
-    return { days, histories: summaries.map((summary) => historyOf(summary, end)) };
-  });
-  const inTypeScript = await seconds(async () => {
-    const read = await store.siteEvents({ site: 'shop', events: ['Order Completed'] });
-    const stored = read.map((e) => ({ customer: e.personId, day: dayOf(e.timestamp), value: e.value ?? 0 }));
-    return summarise(stored, end, inSql.result.days.last);
-  });
-  const fitted = fitHistories(inSql.result.histories, {
-    first: inSql.result.days.first,
-    calibrationEnd: end,
-    last: inSql.result.days.last,
-  });
-  await store.close();
-  console.log(
-    `  the customers' summaries from ${orders.length} stored orders: in SQL ${inSql.seconds.toFixed(2)} s (${inSql.result.histories.length} customers); read and summed up in TypeScript ${inTypeScript.seconds.toFixed(2)} s (${inTypeScript.result.length}); fitted on the SQL ones: ${JSON.stringify(round(fitted.bgnbd))}`,
-  );
-} finally {
-  rmSync(ordersDir, { recursive: true, force: true });
-}
 
 // 1,000,000 events in June, as clients send them (random v4 messageIds and anonymous IDs): 50,000
 // visitors on 1 to 3 devices (1.4 on average), a quarter logged in on every device (the login links

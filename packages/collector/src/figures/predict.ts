@@ -29,36 +29,21 @@ export const CHURN_BELOW = 0.3;
 const MIN_CUSTOMERS = 10;
 
 export class NotEnoughOrders extends Error {}
-export const NO_ORDERS = 'no orders to fit on';
 
 /**
  * Fits BG/NBD and Gamma-Gamma on the orders up to the calibration end (by default two thirds of
  * the way from the first order to the last) and checks the fit on the orders after it.
  */
 export function fitPredictions(orders: readonly Order[], calibrationEnd?: number): PredictionModel {
-  if (orders.length === 0) throw new NotEnoughOrders(NO_ORDERS);
+  if (orders.length === 0) throw new NotEnoughOrders('no orders to fit on');
   let first = Infinity;
   let last = -Infinity;
   for (const { day } of orders) {
     if (day < first) first = day;
     if (day > last) last = day;
   }
-  const end = calibrationEnd ?? defaultCalibrationEnd(first, last);
-  return fitHistories(summarise(orders, end, last), { first, calibrationEnd: end, last });
-}
-
-/** Two thirds of the way from the first order day to the last. */
-export const defaultCalibrationEnd = (first: number, last: number) => first + Math.floor(((last - first) * 2) / 3);
-
-/**
- * Fits on the customers' calibration summaries (summarise, or storage.customerSummaries in SQL):
- * `days` are the first order's, the calibration's last and the last order's (the holdout's end).
- */
-export function fitHistories(
-  calibration: readonly CustomerHistory[],
-  days: { first: number; calibrationEnd: number; last: number },
-): PredictionModel {
-  const { first, calibrationEnd: end, last } = days;
+  const end = calibrationEnd ?? first + Math.floor(((last - first) * 2) / 3);
+  const calibration = summarise(orders, end, last);
   if (calibration.length < MIN_CUSTOMERS) {
     throw new NotEnoughOrders(
       `${calibration.length} customers ordered by ${isoDay(end)}; the fit needs at least ${MIN_CUSTOMERS}`,

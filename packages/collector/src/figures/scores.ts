@@ -1,17 +1,9 @@
 import type { AudienceEngine } from '../audiences/engine.ts';
 import type { NodeRef, PersonEvent, Storage, TraitsUpdate, WriteSet } from '../storage/storage.ts';
-import {
-  NO_ORDERS,
-  NotEnoughOrders,
-  currentHistories,
-  defaultCalibrationEnd,
-  fitHistories,
-  scoreCustomer,
-  type PredictionModel,
-} from './predict.ts';
+import { NotEnoughOrders, currentHistories, fitPredictions, scoreCustomer, type PredictionModel } from './predict.ts';
 import { coPurchases, nextBestChannel, nextBestProducts } from './recommend.ts';
 import { rfmScores } from './rfm.ts';
-import { dayOf, historyOf, type Order } from './transactions.ts';
+import { dayOf, type Order } from './transactions.ts';
 
 export const ORDER_COMPLETED = 'Order Completed';
 const TRAITS_PER_WRITE = 200;
@@ -44,11 +36,14 @@ export async function refitSite(
 ): Promise<Refit> {
   // Orders, and the events that carry a campaign (the channel that brought a customer back): no other event tells anything here.
   const customers = customersOf(await storage.siteEvents({ site, events: [ORDER_COMPLETED], campaigns: true }));
+  const orders: Order[] = [];
+  for (const [customer, { orders: own }] of customers)
+    for (const { day, value } of own) orders.push({ customer, day, value });
 
   let model: PredictionModel | null = null;
   let unfitted: string | undefined;
   try {
-    model = await fitInStorage(storage, site, options.calibrationEnd);
+    model = fitPredictions(orders, options.calibrationEnd === undefined ? undefined : dayOf(options.calibrationEnd));
   } catch (error) {
     if (!(error instanceof NotEnoughOrders)) throw error;
     unfitted = error.message;
@@ -74,18 +69,6 @@ export async function refitSite(
     options.audiences?.touched(set);
   }
   return { model, ...(unfitted ? { unfitted } : {}), scored: updates.length };
-}
-
-/** Fits on the customers' summaries, which the storage sums up in SQL from the site's orders. */
-async function fitInStorage(storage: Storage, site: string, calibrationEnd: string | undefined) {
-  const days = await storage.orderDays(site);
-  if (!days) throw new NotEnoughOrders(NO_ORDERS);
-  const end = calibrationEnd === undefined ? defaultCalibrationEnd(days.first, days.last) : dayOf(calibrationEnd);
-  const summaries = await storage.customerSummaries({ site, calibrationEnd: end, holdoutEnd: days.last });
-  return fitHistories(
-    summaries.map((summary) => historyOf(summary, end)),
-    { first: days.first, calibrationEnd: end, last: days.last },
-  );
 }
 
 /** Each ordering person's orders, and the campaign medium that last brought them before each repeat order. */

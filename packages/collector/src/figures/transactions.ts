@@ -1,4 +1,3 @@
-import type { CustomerSummary } from '../storage/storage.ts';
 import type { Frequency } from './bgnbd.ts';
 import type { Spend } from './gamma-gamma.ts';
 
@@ -51,33 +50,21 @@ export function summarise(
     const firstDay = sorted[0]!;
     if (firstDay > calibrationEnd) continue;
     const calibration = sorted.filter((d) => d <= calibrationEnd);
+    const lastDay = calibration.at(-1)!;
     const repeatValue = calibration.slice(1).reduce((sum, d) => sum + days.get(d)!, 0);
-    histories.push(
-      historyOf(
-        {
-          customer,
-          firstDay,
-          lastDay: calibration.at(-1)!,
-          transactions: calibration.length,
-          total: repeatValue + days.get(firstDay)!,
-          repeatValue,
-          holdoutTransactions: sorted.filter((d) => d > calibrationEnd && d <= holdoutEnd).length,
-        },
-        calibrationEnd,
-      ),
-    );
+    const x = calibration.length - 1;
+    histories.push({
+      customer,
+      x,
+      tx: (lastDay - firstDay) / 7,
+      T: (calibrationEnd - firstDay) / 7,
+      m: x > 0 ? repeatValue / x : 0,
+      firstDay,
+      lastDay,
+      transactions: calibration.length,
+      total: repeatValue + days.get(firstDay)!,
+      holdoutTransactions: sorted.filter((d) => d > calibrationEnd && d <= holdoutEnd).length,
+    });
   }
   return histories;
-}
-
-/** A customer's summary (made here, or in SQL by storage.customerSummaries) in the fit's terms: weeks, repeat transactions. */
-export function historyOf(summary: CustomerSummary, calibrationEnd: number): CustomerHistory {
-  const x = summary.transactions - 1;
-  return {
-    ...summary,
-    x,
-    tx: (summary.lastDay - summary.firstDay) / 7,
-    T: (calibrationEnd - summary.firstDay) / 7,
-    m: x > 0 ? summary.repeatValue / x : 0,
-  };
 }

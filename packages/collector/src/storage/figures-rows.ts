@@ -1,4 +1,4 @@
-import type { Campaign, ConsentChoice, CustomerSummary, FunnelReach, PersonEvent } from './storage.ts';
+import type { Campaign, ConsentChoice, FunnelReach, PersonEvent } from './storage.ts';
 
 /** A row of the adapters' siteEvents queries: PostgreSQL names each field (postgres/figures-queries.ts), SQLite extracts them at once. */
 export type PersonEventRow = PersonEventColumns & (ExtractedFields | { extracted: string });
@@ -83,25 +83,4 @@ export function consentChoiceFromRow(row: {
 export const funnelReachFromRow = (row: FunnelReach): FunnelReach => ({
   personId: row.personId,
   reached: Number(row.reached),
-});
-
-/** min and max over no orders are null. */
-export interface OrderDaysRow {
-  first: number | null;
-  last: number | null;
-}
-
-export const orderDaysFromRow = (row: OrderDaysRow | undefined): { first: number; last: number } | null =>
-  row?.first === null || row?.first === undefined || row.last === null
-    ? null
-    : { first: Number(row.first), last: Number(row.last) };
-
-export const customerSummaryFromRow = (row: CustomerSummary): CustomerSummary => ({
-  customer: row.customer,
-  firstDay: Number(row.firstDay),
-  lastDay: Number(row.lastDay),
-  transactions: Number(row.transactions),
-  total: Number(row.total),
-  repeatValue: Number(row.repeatValue),
-  holdoutTransactions: Number(row.holdoutTransactions),
 });

@@ -252,10 +252,6 @@ export interface Storage extends ForwardStore {
   siteConsents(window: SiteWindow): Promise<ConsentChoice[]>;
   /** How far each person got through a funnel's steps in a window (figures/): persons who did none are left out. */
   siteFunnel(query: SiteFunnelQuery): Promise<FunnelReach[]>;
-  /** The days (since 1970-01-01, UTC) of a site's first and last `Order Completed`; null before the first (figures/predict.ts). */
-  orderDays(site: string): Promise<{ first: number; last: number } | null>;
-  /** Each customer's orders summed up in SQL for the fit, by the paper's conventions (figures/transactions.ts). */
-  customerSummaries(query: CustomerSummaryQuery): Promise<CustomerSummary[]>;
   /** Keeps the site's latest fitted predictions (figures/predict.ts), replacing the previous ones. */
   savePredictions(site: string, fittedAt: string, model: unknown): Promise<void>;
   /** The site's latest fitted predictions; null before the first fit. */
@@ -283,32 +279,6 @@ export interface SiteEventQuery extends SiteWindow {
 export interface SiteFunnelQuery extends SiteWindow {
   /** Track event names, in order: a step counts when its event comes after the previous step's (by time, then storage order). */
   steps: string[];
-}
-
-export interface CustomerSummaryQuery {
-  site: string;
-  /** Days since 1970-01-01 (UTC): the calibration's last day (its orders included), and the holdout's. */
-  calibrationEnd: number;
-  holdoutEnd: number;
-}
-
-/**
- * A customer (a person, resolved as in siteEvents) who ordered by the calibration end. Their orders
- * of one day are one transaction; an order's value is `properties.revenue`, else `properties.total`,
- * when it is a JSON number or a decimal string, else 0.
- */
-export interface CustomerSummary {
-  customer: string;
-  /** Days since 1970-01-01 (UTC) of the first transaction, and of the last one by the calibration end. */
-  firstDay: number;
-  lastDay: number;
-  /** Transactions by the calibration end, the first included, and the value of all of them. */
-  transactions: number;
-  total: number;
-  /** The value of the transactions after the first, by the calibration end. */
-  repeatValue: number;
-  /** Transactions after the calibration end, up to the holdout's end. */
-  holdoutTransactions: number;
 }
 
 /** A person (resolved as in siteEvents) and how many of a funnel's steps they did, at least 1. */

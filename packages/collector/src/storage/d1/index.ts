@@ -1,15 +1,7 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
-import {
-  consentChoiceFromRow,
-  customerSummaryFromRow,
-  funnelReachFromRow,
-  orderDaysFromRow,
-  personEventFromRow,
-  type OrderDaysRow,
-  type PersonEventRow,
-} from '../figures-rows.ts';
+import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import {
   consentFromRow,
   edgeFromRow,
@@ -28,7 +20,6 @@ import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, onConflict, ty
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite-dialect/console-queries.ts';
 import type {
-  CustomerSummary,
   FunnelReach,
   ConsentRecord,
   EventPage,
@@ -289,14 +280,6 @@ export function createD1Storage(options: D1Options): Storage {
 
     async siteFunnel(query) {
       return (await all<FunnelReach>(fq.siteFunnel(query))).map(funnelReachFromRow);
-    },
-
-    async orderDays(site) {
-      return orderDaysFromRow((await all<OrderDaysRow>(fq.orderDays(site)))[0]);
-    },
-
-    async customerSummaries(query) {
-      return (await all<CustomerSummary>(fq.customerSummaries(query))).map(customerSummaryFromRow);
     },
 
     async savePredictions(site, fittedAt, model) {

@@ -1,5 +1,5 @@
 // Figures' reads in PostgreSQL's dialect: the same statements as sqlite-dialect/figures-queries.ts.
-import type { CustomerSummaryQuery, SiteEventQuery, SiteFunnelQuery, SiteWindow } from '../storage.ts';
+import type { SiteEventQuery, SiteFunnelQuery, SiteWindow } from '../storage.ts';
 import type { Statement } from '../statement.ts';
 
 const FAR_PAST = '0000';
@@ -98,48 +98,6 @@ export const siteFunnel = (query: SiteFunnelQuery, text: (value: string) => stri
     params: [query.site, names, text(query.from ?? FAR_PAST), text(query.to ?? FAR_FUTURE), ...names],
   };
 };
-
-const DAY_OF = (timestamp: string) => `(substr(${timestamp}, 1, 10)::date - date '1970-01-01')`;
-
-/** The same rule as sqlite-dialect/figures-queries.ts's numberOf: a JSON number, or a decimal string (no question mark: statement.ts numbers each one as a parameter). */
-const numberOf = (field: string) => `case when json_typeof(e.body -> 'properties' -> '${field}') = 'number'
-      then (e.body -> 'properties' ->> '${field}')::float8
-    when json_typeof(e.body -> 'properties' -> '${field}') = 'string'
-      and trim(e.body -> 'properties' ->> '${field}') ~ '^-{0,1}([0-9]+[.]{0,1}[0-9]*|[.][0-9]+)$'
-      then trim(e.body -> 'properties' ->> '${field}')::float8 end`;
-
-/** The same rows as sqlite-dialect/figures-queries.ts's orderDays. */
-export const orderDays = (site: string, text: (value: string) => string): Statement => ({
-  sql: `select ${DAY_OF('min(timestamp)')} as first, ${DAY_OF('max(timestamp)')} as last
-    from events where site = ? and type = 'track' and event = 'Order Completed'`,
-  params: [text(site)],
-});
-
-/** The same rows as sqlite-dialect/figures-queries.ts's customerSummaries. */
-export const customerSummaries = (query: CustomerSummaryQuery, text: (value: string) => string): Statement => ({
-  sql: `with orders as (
-      select coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as customer,
-        ${DAY_OF('e.timestamp')} as day, coalesce(${numberOf('revenue')}, ${numberOf('total')}, 0) as value
-      from events e
-      left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
-      left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
-      where e.site = ? and e.type = 'track' and e.event = 'Order Completed'),
-    days as (select customer, day, sum(value) as value from orders group by customer, day),
-    customers as (select customer, min(day) as first_day from days group by customer having min(day) <= ?)
-    select d.customer, c.first_day as "firstDay", max(d.day) filter (where d.day <= ?) as "lastDay",
-      (count(*) filter (where d.day <= ?))::int as transactions,
-      coalesce(sum(d.value) filter (where d.day <= ?), 0)::float8 as total,
-      coalesce(sum(d.value) filter (where d.day <= ? and d.day > c.first_day), 0)::float8 as "repeatValue",
-      (count(*) filter (where d.day > ? and d.day <= ?))::int as "holdoutTransactions"
-    from days d join customers c on c.customer = d.customer
-    group by d.customer, c.first_day`,
-  params: [
-    text(query.site),
-    ...Array.from({ length: 5 }, () => query.calibrationEnd),
-    query.calibrationEnd,
-    query.holdoutEnd,
-  ],
-});
 
 export const siteConsents = (window: SiteWindow, text: (value: string) => string): Statement => ({
   sql: 'select method, categories from consent_log where site = ? and timestamp >= ? and timestamp < ? order by seq',

@@ -2,15 +2,7 @@ import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import * as fq from './figures-queries.ts';
-import {
-  consentChoiceFromRow,
-  customerSummaryFromRow,
-  funnelReachFromRow,
-  orderDaysFromRow,
-  personEventFromRow,
-  type OrderDaysRow,
-  type PersonEventRow,
-} from '../figures-rows.ts';
+import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import { POSTGRES_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
 import {
   consentFromRow,
@@ -24,7 +16,6 @@ import {
   type RejectedRow,
 } from '../rows.ts';
 import type {
-  CustomerSummary,
   FunnelReach,
   ConsentRecord,
   EventPage,
@@ -397,14 +388,6 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
 
     async siteFunnel(query) {
       return (await run<FunnelReach>(fq.siteFunnel(query, text))).map(funnelReachFromRow);
-    },
-
-    async orderDays(site) {
-      return orderDaysFromRow((await run<OrderDaysRow>(fq.orderDays(site, text)))[0]);
-    },
-
-    async customerSummaries(query) {
-      return (await run<CustomerSummary>(fq.customerSummaries(query, text))).map(customerSummaryFromRow);
     },
 
     async savePredictions(site, fittedAt, model) {

@@ -1,6 +1,6 @@
 // Figures' reads in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
 import type { Statement } from '../statement.ts';
-import type { CustomerSummaryQuery, SiteEventQuery, SiteFunnelQuery, SiteWindow } from '../storage.ts';
+import type { SiteEventQuery, SiteFunnelQuery, SiteWindow } from '../storage.ts';
 
 const FAR_PAST = '0000';
 const FAR_FUTURE = '9999';
@@ -102,53 +102,6 @@ export const siteFunnel = (query: SiteFunnelQuery): Statement => {
     params: [query.site, JSON.stringify(query.steps), query.from ?? FAR_PAST, query.to ?? FAR_FUTURE, ...query.steps],
   };
 };
-
-const ORDERS = `select
-    coalesce(u.person_id, a.person_id, case when e.user_id is not null then 'user:' || e.user_id else 'anonymous:' || e.anonymous_id end) as customer,
-    cast(julianday(substr(e.timestamp, 1, 10)) - 2440587.5 as integer) as day,
-    json_type(e.body, '$.properties.revenue') as revenue_type, json_extract(e.body, '$.properties.revenue') as revenue,
-    json_type(e.body, '$.properties.total') as total_type, json_extract(e.body, '$.properties.total') as total
-  from events e indexed by events_by_site_event
-  left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
-  left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
-  where e.site = ? and e.type = 'track' and e.event = 'Order Completed'`;
-
-/** A JSON number, or a decimal string (an optional minus, digits and one point), as a number; else null. */
-const numberOf = (type: string, value: string) => {
-  const digits = `case when substr(trim(${value}), 1, 1) = '-' then substr(trim(${value}), 2) else trim(${value}) end`;
-  return `case when ${type} in ('integer', 'real') then ${value}
-    when ${type} = 'text' and ${digits} glob '*[0-9]*' and ${digits} not glob '*[^0-9.]*' and ${digits} not like '%.%.%'
-    then cast(trim(${value}) as real) end`;
-};
-
-/** The days of the site's first and last order: what the default calibration end is taken from. */
-export const orderDays = (site: string): Statement => ({
-  sql: `select cast(julianday(substr(min(timestamp), 1, 10)) - 2440587.5 as integer) as first,
-      cast(julianday(substr(max(timestamp), 1, 10)) - 2440587.5 as integer) as last
-    from events indexed by events_by_site_event where site = ? and type = 'track' and event = 'Order Completed'`,
-  params: [site],
-});
-
-/** Each customer's transactions (their orders of one day, values summed) summed up for the fit; see storage.ts CustomerSummary. */
-export const customerSummaries = (query: CustomerSummaryQuery): Statement => ({
-  sql: `with orders as (${ORDERS}),
-    days as (
-      select customer, day, total(coalesce(${numberOf('revenue_type', 'revenue')}, ${numberOf('total_type', 'total')}, 0)) as value
-      from orders group by customer, day),
-    customers as (select customer, min(day) as first_day from days group by customer having min(day) <= ?)
-    select d.customer, c.first_day as firstDay, max(case when d.day <= ? then d.day end) as lastDay,
-      sum(d.day <= ?) as transactions, total(case when d.day <= ? then d.value end) as total,
-      total(case when d.day <= ? and d.day > c.first_day then d.value end) as repeatValue,
-      sum(d.day > ? and d.day <= ?) as holdoutTransactions
-    from days d join customers c on c.customer = d.customer
-    group by d.customer, c.first_day`,
-  params: [
-    query.site,
-    ...Array.from({ length: 5 }, () => query.calibrationEnd),
-    query.calibrationEnd,
-    query.holdoutEnd,
-  ],
-});
 
 export const siteConsents = (window: SiteWindow): Statement => ({
   sql: 'select method, categories from consent_log where site = ? and timestamp >= ? and timestamp < ? order by seq',

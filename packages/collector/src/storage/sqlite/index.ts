@@ -4,15 +4,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
-import {
-  consentChoiceFromRow,
-  customerSummaryFromRow,
-  funnelReachFromRow,
-  orderDaysFromRow,
-  personEventFromRow,
-  type OrderDaysRow,
-  type PersonEventRow,
-} from '../figures-rows.ts';
+import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
 import {
   consentFromRow,
   edgeFromRow,
@@ -25,7 +17,6 @@ import {
   type RejectedRow,
 } from '../rows.ts';
 import type {
-  CustomerSummary,
   FunnelReach,
   ConsentRecord,
   EventPage,
@@ -358,14 +349,6 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async siteFunnel(query) {
       return all<FunnelReach>(fq.siteFunnel(query)).map(funnelReachFromRow);
-    },
-
-    async orderDays(site) {
-      return orderDaysFromRow(all<OrderDaysRow>(fq.orderDays(site))[0]);
-    },
-
-    async customerSummaries(query) {
-      return all<CustomerSummary>(fq.customerSummaries(query)).map(customerSummaryFromRow);
     },
 
     async savePredictions(site, fittedAt, model) {
