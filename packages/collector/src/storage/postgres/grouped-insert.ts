@@ -3,6 +3,7 @@
 // when that commit returns, so a 2xx still means durably stored. Per request, PostgreSQL's fixed
 // cost of a statement and a commit (and the round trip) is paid once per group instead.
 import type { StoredEvent } from '../storage.ts';
+import { storable } from './storable.ts';
 
 /** Runs one INSERT of the events and returns the (site, messageId) of the rows it stored. */
 export type InsertEvents = (events: readonly StoredEvent[]) => Promise<readonly { site: string; message_id: string }[]>;
@@ -63,11 +64,9 @@ function settle(group: Waiting[], stored: readonly { site: string; message_id: s
   const fresh = new Set(stored.map((row) => `${row.site}\n${row.message_id}`));
   for (const request of group) {
     let inserted = 0;
+    // The key's columns hold a NUL as U+2400 (storable.ts), so a returned key is compared that way.
     for (const event of request.events)
-      if (fresh.delete(`${storableKey(event.site)}\n${storableKey(event.messageId)}`)) inserted++;
+      if (fresh.delete(`${storable(event.site)}\n${storable(event.messageId)}`)) inserted++;
     request.resolve(inserted);
   }
 }
-
-// The key's columns hold a NUL as U+2400 (see index.ts), so a returned key is compared that way.
-const storableKey = (value: string) => value.replaceAll('\0', '\u2400');

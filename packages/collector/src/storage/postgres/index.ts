@@ -39,6 +39,7 @@ import * as consoleQ from './console-queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import { createPostgresForwardStore } from './forward.ts';
 import { createGroupedInsert } from './grouped-insert.ts';
+import { storable } from './storable.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface PostgresOptions {
@@ -457,13 +458,6 @@ function byColumn<Source>(table: Table<Source>, records: readonly Source[]): (Ro
 }
 
 const storableValue = (value: SqlValue): SqlValue => (typeof value === 'string' ? storable(value) : value);
-
-// PostgreSQL text cannot hold U+0000, which a client may put in an ID; refusing it would fail the
-// whole batch on every retry. It is kept as U+2400 (the symbol for NUL) in the columns, the same in
-// lookups; the event's JSON body keeps the exact value.
-function storable(value: string | null | undefined): string | null {
-  return value === undefined || value === null ? null : value.replaceAll('\0', '\u2400');
-}
 
 /** The server could not be reached or is going away, as opposed to refusing a statement. */
 function isUnreachable(error: unknown): boolean {
