@@ -31,10 +31,17 @@ const columnKeeps = (value: unknown): boolean =>
 export function eventBody(e: StoredEvent): string {
   // Rest properties are defined, not assigned: a client's `__proto__` key stays an ordinary field.
   const { site, messageId, type, event, userId, anonymousId, timestamp, receivedAt, ...body } = e;
-  const inColumns = { site, messageId, type, event, userId, anonymousId, timestamp, receivedAt };
-  for (const [field, value] of Object.entries(inColumns)) {
+  const keep = (field: string, value: unknown) => {
     if (value !== undefined && !columnKeeps(value)) Object.defineProperty(body, field, { value, enumerable: true });
-  }
+  };
+  keep('site', site);
+  keep('messageId', messageId);
+  keep('type', type);
+  keep('event', event);
+  keep('userId', userId);
+  keep('anonymousId', anonymousId);
+  keep('timestamp', timestamp);
+  keep('receivedAt', receivedAt);
   return JSON.stringify(body);
 }
 
