@@ -60,6 +60,19 @@ export function describeEventRowsConformance(adapter: string, current: () => Sto
       expect((await readBack(plain)).events).toStrictEqual([plain]);
     });
 
+    it('reads back a client field named __proto__ as an ordinary field, not as the event’s prototype', async () => {
+      // As JSON.parse makes it from a request: an own property, which an assignment would turn into the prototype.
+      const hostile = { ...event('m1'), ...JSON.parse('{"__proto__": {"userId": "someone-else"}}') } as StoredEvent;
+      await storage.write(set({ events: [hostile] }));
+
+      const { events, forwarded } = await readBack(hostile);
+      for (const [read] of [events, forwarded]) {
+        expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+        expect(Object.getOwnPropertyDescriptor(read, '__proto__')?.value).toEqual({ userId: 'someone-else' });
+        expect(read).toStrictEqual(hostile);
+      }
+    });
+
     it('reads a row stored with the whole event in its body, as rows were stored before, as it was', async () => {
       const whole = event('old-1', { userId: 'user-1' });
       const body = JSON.stringify(whole).replaceAll("'", "''");
