@@ -82,7 +82,7 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
   it('a store with one identify per trait (written before) is read and continued', async () => {
     const t = await audienceApp();
     const at = t.now().toISOString();
-    const before = (messageId: string, key: string, value: unknown, seq: number) => ({
+    const before = (messageId: string, key: string, value: unknown, seq: number): StoredEvent => ({
       type: 'identify',
       site: 'shop',
       messageId,
