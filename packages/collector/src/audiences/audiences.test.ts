@@ -74,6 +74,8 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
       { slot: 'traits', seqs: { favourite_category: 3 } },
     ]);
     expect(new Set(changes.map((e) => e.messageId)).size).toBe(changes.length);
+    // A person's changes share the messageId's first part, so they sit side by side in the messageId key.
+    expect(new Set(changes.map((e) => /^kith-[0-9a-f]{8}/.exec(e.messageId)?.[0])).size).toBe(1);
     expect(announcedState(changes).traits).toEqual({ favourite_category: 'mugs', lifetime_revenue: 30 });
     // Nothing left to announce: a rebuild agrees.
     expect(await t.audiences.rebuild('shop')).toMatchObject({ changes: 0 });
