@@ -114,7 +114,7 @@ async function storedTemplates(parent: string): Promise<Record<Kind, StoredEvent
   if (!response.ok) throw new Error(`the template batch was refused: ${response.status} ${await response.text()}`);
   await storage.close();
   const file = new DatabaseSync(database, { readOnly: true });
-  const rows = file.prepare(`select ${EVENT_COLUMNS} from events`).all() as unknown as EventColumnsRow[];
+  const rows = file.prepare(`select ${EVENT_COLUMNS} from events e`).all() as unknown as EventColumnsRow[];
   file.close();
   const templates = Object.fromEntries(rows.map((row) => [row.type, eventFromRow(row)]));
   for (const kind of kinds)

@@ -1,10 +1,15 @@
 // An event's row holds the fields that have columns once, in the columns; its JSON body holds the rest
 // (issue 18: these fields were a fifth of every body). Every adapter writes the body and reads an event
 // back through this file alone.
+import { OWNER_OF_ROW, sharedContextOf } from './event-context.ts';
 import type { StoredEvent } from './storage.ts';
 
-/** The columns an event is rebuilt from, to select wherever events are read whole. */
-export const EVENT_COLUMNS = 'site, message_id, type, event, user_id, anonymous_id, timestamp, received_at, body';
+/**
+ * The columns an event is rebuilt from, to select wherever events are read whole, from `events e`:
+ * with the shared part of its context from its row in `contexts` (event-context.ts), if it has one.
+ */
+export const EVENT_COLUMNS = `e.site, e.message_id, e.type, e.event, e.user_id, e.anonymous_id, e.timestamp, e.received_at, e.body,
+  (select c.context from contexts c where c.site = e.site and c.owner = ${OWNER_OF_ROW} and c.key = e.context_key) as context`;
 
 export interface EventColumnsRow {
   site: string;
@@ -17,6 +22,8 @@ export interface EventColumnsRow {
   received_at: string;
   /** JSON text (SQLite, D1) or already parsed (PostgreSQL's json). */
   body: string | Record<string, unknown>;
+  /** The shared part of the event's context, JSON text; null when the body holds the whole context. */
+  context: string | null;
 }
 
 /**
@@ -27,10 +34,18 @@ export interface EventColumnsRow {
 const columnKeeps = (value: unknown): boolean =>
   typeof value === 'string' && value.isWellFormed() && !value.includes('\0');
 
-/** The event's JSON body: the event without the fields its columns keep exactly. */
+/**
+ * The event's JSON body: the event without the fields its columns keep exactly, and without the
+ * shared part of its context when that is kept in `contexts`.
+ */
 export function eventBody(e: StoredEvent): string {
   // Rest properties are defined, not assigned: a client's `__proto__` key stays an ordinary field.
   const { site, messageId, type, event, userId, anonymousId, timestamp, receivedAt, ...body } = e;
+  const shared = sharedContextOf(e);
+  if (shared) {
+    if (shared.own) body.context = shared.own;
+    else delete body.context;
+  }
   const keep = (field: string, value: unknown) => {
     if (value !== undefined && !columnKeeps(value)) Object.defineProperty(body, field, { value, enumerable: true });
   };
@@ -51,6 +66,11 @@ export function eventBody(e: StoredEvent): string {
  */
 export function eventFromRow(row: EventColumnsRow): StoredEvent {
   const body = typeof row.body === 'string' ? (JSON.parse(row.body) as Record<string, unknown>) : row.body;
+  if (row.context !== null) {
+    // Spread defines each key: a client's `__proto__` in either part stays an ordinary field.
+    const own = body['context'] as Record<string, unknown> | undefined;
+    body['context'] = { ...(JSON.parse(row.context) as Record<string, unknown>), ...own };
+  }
   const event = {
     type: row.type,
     messageId: row.message_id,

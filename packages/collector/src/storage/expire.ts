@@ -25,6 +25,8 @@ export function expireStatements(cutoff: Date, chunk: number): NamedStatements<E
   const iso = cutoff.toISOString();
   return {
     events: oldestBefore('events', 'seq', 'received_at', size, iso),
+    // A shared context (event-context.ts) keeps its events' latest receipt: once that is past, so are they.
+    contexts: { sql: 'delete from contexts where received_at < ?', params: [iso] },
     rejected: oldestBefore('rejected', 'seq', 'received_at', size, iso),
     deadLetters: oldestBefore('dead_letters', 'id', 'failed_at', size, iso),
     // A person's traits (an email, a name) last set before the period.
@@ -37,7 +39,7 @@ export function expireStatements(cutoff: Date, chunk: number): NamedStatements<E
   };
 }
 
-type ExpireStep = 'events' | 'rejected' | 'deadLetters' | 'traits' | 'stitchCandidates' | 'stitchSignals';
+type ExpireStep = 'events' | 'contexts' | 'rejected' | 'deadLetters' | 'traits' | 'stitchCandidates' | 'stitchSignals';
 
 /** The chunk's figures from its statements' changes counts. */
 export function expiredCounts(changes: Record<ExpireStep, number>): ExpiredCounts {

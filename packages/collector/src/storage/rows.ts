@@ -74,6 +74,7 @@ export function eventPage(rows: EventRow[], limit: number): EventPage {
 /** The steps of an erasure, each one statement in every dialect (sqlite-dialect/queries.ts, postgres/queries.ts). */
 export type EraseStep =
   | 'events'
+  | 'contexts'
   | 'rejected'
   | 'consentAnonymousIds'
   | 'consentUserIds'

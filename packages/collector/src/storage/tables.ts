@@ -1,6 +1,7 @@
 // The rows a write set puts into its four tables, mapped from the records once for every adapter:
 // each adapter only decides how to send them (one prepared INSERT per row, multi-row INSERTs, or
 // one array per column).
+import { contextParams, sharedContextOf, type ContextRow } from './event-context.ts';
 import { eventBody } from './event-row.ts';
 import type { ConsentRecord, RejectedEvent, StoredEvent } from './storage.ts';
 
@@ -37,6 +38,7 @@ export const EVENTS: Table<StoredEvent> = {
     'campaign',
     'computed_slot',
     'erasure_exit',
+    'context_key',
   ],
   json: ['body'],
   key: ['site', 'message_id'],
@@ -51,6 +53,7 @@ export const EVENTS: Table<StoredEvent> = {
     e.receivedAt,
     eventBody(e),
     ...markersOf(e),
+    sharedContextOf(e)?.key ?? null,
   ],
 };
 
@@ -76,6 +79,15 @@ function markersOf(e: StoredEvent): [RowValue, RowValue, RowValue] {
 
 const objectOrUndefined = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+/** The shared contexts of events (event-context.ts): upserted, never just inserted (UPSERT_CONTEXT). */
+export const CONTEXTS: Table<ContextRow> = {
+  name: 'contexts',
+  columns: ['site', 'owner', 'key', 'context', 'received_at'],
+  json: [],
+  key: ['site', 'owner', 'key'],
+  row: contextParams,
+};
 
 export const CONSENTS: Table<ConsentRecord> = {
   name: 'consent_log',

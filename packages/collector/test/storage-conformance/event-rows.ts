@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Storage, StoredEvent } from '../../src/storage/storage.ts';
-import { event, set, type StorageUnderTest } from './subject.ts';
+import { browserContext, event, set, type StorageUnderTest } from './subject.ts';
 
 /** The fields of an event that have columns of their own (storage/event-row.ts). */
 const COLUMN_FIELDS = ['site', 'messageId', 'type', 'event', 'userId', 'anonymousId', 'timestamp', 'receivedAt'];
@@ -71,6 +71,30 @@ export function describeEventRowsConformance(adapter: string, current: () => Sto
         expect(Object.getOwnPropertyDescriptor(read, '__proto__')?.value).toEqual({ userId: 'someone-else' });
         expect(read).toStrictEqual(hostile);
       }
+    });
+
+    it('keeps a browser’s context once for the events that share it, and reads each event back as given', async () => {
+      const first = event('m1', { userId: 'user-1', context: browserContext('Chrome/150.0', '/mug') });
+      const second = event('m2', {
+        userId: 'user-1',
+        receivedAt: '2026-06-01T12:00:01.000Z',
+        context: { ...browserContext('Chrome/150.0', '/cart'), campaign: { source: 'news' } },
+      });
+      const none: StoredEvent = event('m3', { userId: 'user-1' });
+      delete none.context;
+      await storage.write(set({ events: [first, second, none] }));
+
+      const contexts = await subject.query('select context, received_at from contexts');
+      expect(contexts).toHaveLength(1);
+      expect(contexts[0]?.['received_at']).toBe('2026-06-01T12:00:01.000Z');
+      const [row] = await subject.query("select body from events where message_id = 'm2'");
+      const body = String(typeof row?.['body'] === 'string' ? row['body'] : JSON.stringify(row?.['body']));
+      expect(body).not.toContain('Chrome/150.0');
+      expect(body).toContain('/cart');
+
+      const { events, forwarded } = await readBack(first);
+      expect(events).toStrictEqual([none, second, first]);
+      expect(forwarded).toStrictEqual([first, second, none]);
     });
 
     it('reads a row stored with the whole event in its body, as rows were stored before, as it was', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StorageUnderTest } from './subject.ts';
+import { browserContext, type StorageUnderTest } from './subject.ts';
 import type { NodeRef, Person, RejectedEvent, Storage, StoredEvent, WriteSet } from '../../src/storage/storage.ts';
 
 // The privacy part of the storage contract (see index.ts): what erasure leaves behind, whose
@@ -218,6 +218,27 @@ export function describePrivacyConformance(adapter: string, subject: () => Stora
       expect(
         (await storage().events({ site: SITE, userIds: [], anonymousIds: ['someone-else'], limit: 100 })).events,
       ).toHaveLength(20);
+    }, 30_000);
+
+    it('erases the browser context kept once for an erased person’s events, and keeps the one others’ events read', async () => {
+      const raw = subject().leftovers?.bind(subject()) ?? (() => everyRow(subject()));
+      const zq9 = browserContext('Zq9Agent/7.0');
+      const other = event('o-1', { anonymousId: 'a-other' }, { context: browserContext('OtherAgent/1.0') });
+      await write(storage(), {
+        events: [
+          event('z-1', { anonymousId: 'a-zq9' }, { context: zq9 }),
+          event('z-2', { anonymousId: 'a-zq9', userId: 'u-zq9' }, { context: zq9 }),
+          other,
+        ],
+        links: [{ site: SITE, from: anon('a-zq9'), to: user('u-zq9'), how: 'login', source: 'z-2', at: AT }],
+      });
+      expect(await raw(), 'the test must see the context before the erasure').toContain('Zq9Agent');
+
+      await storage().erase(SITE, await personOf(storage(), user('u-zq9')), receipt('r-context'));
+      expect((await raw()).includes('Zq9Agent'), 'the erased person’s context is still in the files').toBe(false);
+      expect(
+        (await storage().events({ site: SITE, userIds: [], anonymousIds: ['a-other'], limit: 10 })).events,
+      ).toStrictEqual([other]);
     }, 30_000);
 
     it.each([

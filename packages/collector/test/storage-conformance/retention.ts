@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { idsOf, type Storage, type StoredEvent } from '../../src/storage/storage.ts';
 import {
+  browserContext,
   event as storedEvent,
   messageIds as messageIdsOf,
   rejected as rejectedEvent,
@@ -71,6 +72,19 @@ export function describeRetentionConformance(subject: () => StorageUnderTest): v
     expect(
       (await storage().consents(idsOf('shop', { kind: 'anonymous', id: 'anon-r' }))).map((c) => c.messageId),
     ).toEqual(['c-old']);
+  });
+
+  it('expires a browser’s context once the last event that shares it is past the cutoff', async () => {
+    const gone = { ...event('o1', OLD), context: browserContext('GoneAgent/1.0') };
+    const kept = [OLD, NEW].map((at, i) => ({ ...event(`k${i}`, at), context: browserContext('KeptAgent/1.0') }));
+    await storage().write(set({ events: [gone, ...kept] }));
+    expect(await subject().query('select received_at from contexts order by received_at')).toHaveLength(2);
+
+    expect(await storage().expire(CUTOFF, 10)).toMatchObject({ events: 2 });
+    expect(await subject().query('select received_at from contexts')).toEqual([{ received_at: NEW }]);
+    expect(
+      (await storage().events({ ...idsOf('shop', { kind: 'anonymous', id: 'anon-r' }), limit: 10 })).events,
+    ).toStrictEqual([kept[1]]);
   });
 
   it('expires dead letters that failed before the cutoff', async () => {

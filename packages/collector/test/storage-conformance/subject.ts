@@ -56,6 +56,19 @@ export function event(messageId: string, overrides: Partial<StoredEvent> = {}): 
   };
 }
 
+/** A context as a browser sends it: most of it (all but `page`) the same in each of its events, kept once (storage/event-context.ts). */
+export function browserContext(agent: string, path = '/mug'): Record<string, unknown> {
+  return {
+    page: { path, title: 'Mug', url: `https://shop.example${path}` },
+    userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ${agent} Safari/537.36`,
+    locale: 'de-DE',
+    timezone: 'Europe/Berlin',
+    screen: { width: 1920, height: 1080, density: 1 },
+    library: { name: '@kith/sdk', version: '1.0.0' },
+    ip: '203.0.113.0',
+  };
+}
+
 type ConsentOverrides = Partial<ConsentRecord['consent']> & {
   bannerText?: Record<string, string>;
   anonymousId?: string;

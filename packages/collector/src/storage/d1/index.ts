@@ -17,6 +17,7 @@ import {
 import { expireStatements, expiredCounts } from '../expire.ts';
 import * as q from '../sqlite-dialect/queries.ts';
 import { countsByName, type NamedStatements, type Statement } from '../statement.ts';
+import { UPSERT_CONTEXT, contextParams, contextRowsOf } from '../event-context.ts';
 import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, onConflict, type Table } from '../tables.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite-dialect/console-queries.ts';
@@ -124,13 +125,15 @@ export function createD1Storage(options: D1Options): Storage {
       const consents = inserts(CONSENTS, set.consents);
       const bannerTexts = inserts(BANNER_TEXTS, bannerTextsOf(set.consents));
       const rejected = inserts(REJECTED, set.rejected);
+      // In the same batch (one transaction) as the events that name them.
+      const contexts = contextRowsOf(set.events).map((row) => db.prepare(UPSERT_CONTEXT).bind(...contextParams(row)));
 
       const graph = [
         ...(set.links ?? []).flatMap((link) => linkStatements(link, newPersonId)),
         ...(set.traits ?? []).flatMap((update) => traitsStatements(update, newPersonId, SQLITE_GRAPH)),
         ...(set.stitch ?? []).flatMap(stitchStatements),
       ].map(bound);
-      const statements = [...events, ...consents, ...bannerTexts, ...rejected, ...graph];
+      const statements = [...events, ...contexts, ...consents, ...bannerTexts, ...rejected, ...graph];
       if (statements.length === 0) return { inserted: 0, duplicates: 0 };
       const results = await db.batch(statements).catch(unavailable);
       const inserted = results.slice(0, events.length).reduce((sum, result) => sum + result.meta.changes, 0);

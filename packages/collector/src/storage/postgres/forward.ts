@@ -31,7 +31,7 @@ export function createPostgresForwardStore(pool: pg.Pool): ForwardStore {
 
     async pending(destination, limit) {
       const { rows } = await pool.query<EventColumnsRow & { seq: string; tx: string }>(
-        `select seq, tx::text as tx, ${EVENT_COLUMNS} from events
+        `select e.seq, e.tx::text as tx, ${EVENT_COLUMNS} from events e
          where (tx, seq) > (coalesce((select tx from forward_cursors where destination = $1), '0'),
                             coalesce((select seq from forward_cursors where destination = $1), 0))
            and tx < pg_snapshot_xmin(pg_current_snapshot())

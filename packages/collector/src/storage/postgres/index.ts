@@ -29,11 +29,22 @@ import type {
   RejectedEvent,
   StitchCandidate,
   Storage,
+  StoredEvent,
   WriteSet,
 } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../expire.ts';
 import { countsByName, numbered, type NamedStatements, type SqlValue, type Statement } from '../statement.ts';
-import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, type RowValue, type Table } from '../tables.ts';
+import { contextRowsOf, type ContextRow } from '../event-context.ts';
+import {
+  BANNER_TEXTS,
+  CONSENTS,
+  CONTEXTS,
+  EVENTS,
+  REJECTED,
+  bannerTextsOf,
+  type RowValue,
+  type Table,
+} from '../tables.ts';
 import * as q from './queries.ts';
 import * as consoleQ from './console-queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
@@ -140,7 +151,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       (
         await pool.query<{ site: string; message_id: string }>({
           ...NAMED_INSERT_EVENTS_RETURNING,
-          values: byColumn(EVENTS, events),
+          values: eventsAndContexts(events),
         })
       ).rows,
     isUnreachable,
@@ -199,7 +210,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         let inserted = 0;
         if (set.events.length > 0)
           inserted =
-            (await client.query({ ...NAMED_INSERT_EVENTS, values: byColumn(EVENTS, set.events) })).rowCount ?? 0;
+            (await client.query({ ...NAMED_INSERT_EVENTS, values: eventsAndContexts(set.events) })).rowCount ?? 0;
         if (set.consents.length > 0) await client.query(INSERT_CONSENTS, byColumn(CONSENTS, set.consents));
         const texts = bannerTextsOf(set.consents);
         if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(BANNER_TEXTS, texts));
@@ -412,7 +423,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
  * ordered by their key: two instances writing overlapping sets then lock the same keys in the same
  * order, so one waits for the other instead of deadlocking.
  */
-function batchInsert(table: Table<never>): string {
+function batchInsert(table: Table<never>, also = ''): string {
   const names = table.columns.join(', ');
   const key = table.key.join(', ');
   const onConflict = key ? `order by ${key} on conflict (${key}) do nothing` : 'order by seq';
@@ -420,19 +431,33 @@ function batchInsert(table: Table<never>): string {
       select nextval('${table.name}_seq_seq') as seq, ${names}
       from ${columnSources(table)} with ordinality as given (${names}, position)
       order by position
-    )
+    )${also}
     insert into ${table.name} (seq, ${names}) select seq, ${names} from incoming ${onConflict}`;
 }
 
 /** The parameters side by side, row n of each together (what byColumn sends). */
-const columnSources = (table: Table<never>) =>
+const columnSources = (table: Table<never>, offset = 0) =>
   `rows from (${table.columns
     .map((column, i) =>
-      table.json.includes(column) ? `json_array_elements($${i + 1}::json)` : `unnest($${i + 1}::text[])`,
+      table.json.includes(column)
+        ? `json_array_elements($${offset + i + 1}::json)`
+        : `unnest($${offset + i + 1}::text[])`,
     )
     .join(', ')})`;
 
-const INSERT_EVENTS = batchInsert(EVENTS);
+/**
+ * The events' shared contexts (event-context.ts) upserted by the events' own statement, so the group
+ * stays one INSERT and one transaction; its parameters follow the events'. In key order, so that two
+ * collectors' statements lock the rows they share in the same order.
+ */
+const UPSERT_CONTEXTS = `, contexts_stored as (
+      insert into contexts (${CONTEXTS.columns.join(', ')})
+      select ${CONTEXTS.columns.join(', ')} from ${columnSources(CONTEXTS as Table<never>, EVENTS.columns.length)}
+        as given (${CONTEXTS.columns.join(', ')}) order by site, owner, key
+      on conflict (site, owner, key) do update set received_at = excluded.received_at where excluded.received_at > contexts.received_at
+    )`;
+
+const INSERT_EVENTS = batchInsert(EVENTS, UPSERT_CONTEXTS);
 // Named, so each connection parses and plans them once instead of on every write (measured in
 // bench/RESULTS.md). The grouped insert returns the stored rows' keys to count each request's own.
 const NAMED_INSERT_EVENTS = { name: 'kith_insert_events', text: INSERT_EVENTS };
@@ -453,6 +478,26 @@ function byColumn<Source>(table: Table<Source>, records: readonly Source[]): (Ro
   for (const record of records) table.row(record).forEach((value, i) => columns[i]!.push(storable(value)));
   // A json column is never null (each table's json columns are not null).
   return columns.map((values, i) => (table.json.includes(table.columns[i]!) ? `[${values.join(',')}]` : values));
+}
+
+/** INSERT_EVENTS's parameters: the events' columns, then their contexts'. */
+const eventsAndContexts = (events: readonly StoredEvent[]) => [
+  ...byColumn(EVENTS, events),
+  ...byColumn(CONTEXTS, storedOnce(contextRowsOf(events))),
+];
+
+/**
+ * Each context row once as its columns keep it: two owners that differ only by a NUL and a U+2400
+ * are one owner here (storable.ts), and one upsert may not touch a row twice.
+ */
+function storedOnce(rows: ContextRow[]): ContextRow[] {
+  const once = new Map<string, ContextRow>();
+  for (const row of rows) {
+    const id = `${storable(row.site)}\n${storable(row.owner)}\n${row.key}`;
+    const seen = once.get(id);
+    if (!seen || row.receivedAt > seen.receivedAt) once.set(id, row);
+  }
+  return [...once.values()];
 }
 
 const storableValue = (value: SqlValue): SqlValue => (typeof value === 'string' ? storable(value) : value);

@@ -1,5 +1,6 @@
 // Person reads and erasure in PostgreSQL's dialect: the same statements, in the same order, as
 // sqlite-dialect/queries.ts, with ID lists as text[] parameters.
+import { ownersOf } from '../event-context.ts';
 import { EVENT_COLUMNS } from '../event-row.ts';
 import type { EraseStep } from '../rows.ts';
 import type { NamedStatements, Statement } from '../statement.ts';
@@ -22,7 +23,7 @@ export const eventsPage = (
   limit: number,
   storable: (id: string) => string,
 ): Statement => ({
-  sql: `select seq, ${EVENT_COLUMNS} from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
+  sql: `select e.seq, ${EVENT_COLUMNS} from events e where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
     order by timestamp desc, seq desc limit ?`,
   params: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
 });
@@ -121,6 +122,7 @@ export const OLDER_SNAPSHOTS = `select count(*)::int as open from pg_stat_activi
 /** The tables an erasure deletes from or rewrites: vacuumed after it, so no dead row version keeps the person. */
 export const ERASED_TABLES = [
   'events',
+  'contexts',
   'rejected',
   'consent_log',
   'identity_traits',
@@ -150,6 +152,10 @@ export function eraseStatements(
     and (from_kind || ':' || from_id = any(?::text[]) or to_kind || ':' || to_id = any(?::text[]))`;
   return {
     events: { sql: `delete from events where ${EVENTS_OF}`, params: byIds(set, storable) },
+    contexts: {
+      sql: 'delete from contexts where site = ? and owner = any(?::text[])',
+      params: [site, ownersOf(person.userIds, person.anonymousIds).map(storable)],
+    },
     rejected: { sql: `delete from rejected where ${BY_IDS}`, params: byIds(set, storable) },
     consentAnonymousIds: {
       sql: 'update consent_log set anonymous_id = ? where site = ? and anonymous_id = any(?::text[]) and (user_id is null or user_id = any(?::text[]))',

@@ -280,4 +280,18 @@ export const MIGRATIONS: readonly string[] = [
   create index events_by_computed_slot on events (site, computed_slot) where computed_slot is not null;
   create index events_erasure_exits on events (tx, seq) where erasure_exit is not null;
   `,
+  // 10: the browser's context kept once per site, owner and text (storage/event-context.ts), as on SQLite.
+  // Text, not json: the reader parses it, and nothing reads into it in SQL.
+  `
+  create table contexts (
+    site        text not null,
+    owner       text not null,
+    key         text not null,
+    context     text not null,
+    received_at text collate "C" not null,
+    primary key (site, owner, key)
+  );
+  create index contexts_by_received on contexts (received_at);
+  alter table events add column context_key text;
+  `,
 ];

@@ -15,7 +15,7 @@ export const FORWARD_SQL = {
   /** destination, owner */
   release: 'update forward_cursors set owner = null, lease_until = null where destination = ? and owner = ?',
   /** destination, destination, limit */
-  pending: `select coalesce((select epoch from forward_cursors where destination = ?), 0) as epoch, seq, ${EVENT_COLUMNS} from events
+  pending: `select coalesce((select epoch from forward_cursors where destination = ?), 0) as epoch, e.seq, ${EVENT_COLUMNS} from events e
     where seq > coalesce((select seq from forward_cursors where destination = ?), 0) order by seq limit ?`,
   /** seq, destination, owner, epoch */
   moveCursor: `update forward_cursors set seq = max(seq, ?), updated_at = ${NOW} where destination = ? and owner = ? and epoch = ?`,

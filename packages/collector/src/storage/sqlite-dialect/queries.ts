@@ -2,6 +2,7 @@
 // A list of IDs goes in as one JSON array parameter read with json_each, so no statement ever
 // needs more bound parameters than D1 allows, however many IDs a person has.
 import type { NamedStatements, Statement } from '../statement.ts';
+import { ownersOf } from '../event-context.ts';
 import { EVENT_COLUMNS } from '../event-row.ts';
 import type { EraseStep } from '../rows.ts';
 import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
@@ -20,7 +21,7 @@ const BY_IDS = `+site = ? and ((${IN('anonymous_id')} and user_id is null) or ${
 const byIds = (set: IdSet) => [set.site, ids(set.anonymousIds), ids(set.userIds)];
 
 export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number): Statement => ({
-  sql: `select seq, ${EVENT_COLUMNS} from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
+  sql: `select e.seq, ${EVENT_COLUMNS} from events e where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
     order by timestamp desc, seq desc limit ?`,
   params: [...eventsOf(set), cursor.timestamp, String(cursor.seq), String(limit + 1)],
 });
@@ -136,6 +137,11 @@ export function eraseStatements(person: Person, receipt: Omit<ErasureReceipt, 'e
     and (from_kind || ':' || from_id in (select value from json_each(?)) or to_kind || ':' || to_id in (select value from json_each(?)))`;
   return {
     events: { sql: `delete from events where ${EVENTS_OF}`, params: eventsOf(set) },
+    // The shared contexts of those events, by the same rule (event-context.ts): the owner is the user ID, else the anonymous ID.
+    contexts: {
+      sql: `delete from contexts where site = ? and ${IN('owner')}`,
+      params: [site, ids(ownersOf(person.userIds, person.anonymousIds))],
+    },
     // Quarantined events by the IDs they name, matched exactly (never by a substring of the payload).
     rejected: { sql: `delete from rejected where ${BY_IDS}`, params: byIds(set) },
     consentAnonymousIds: {

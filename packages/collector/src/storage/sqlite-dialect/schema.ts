@@ -288,4 +288,19 @@ export const MIGRATIONS: readonly string[] = [
   create index events_by_computed_slot on events (site, computed_slot) where computed_slot is not null;
   create index events_erasure_exits on events (seq) where erasure_exit is not null;
   `,
+  // 10: the browser's context kept once per site, owner and text (storage/event-context.ts), each event
+  // naming it by key; rows stored before keep their whole context in their body and read the same.
+  // Erasure deletes a person's by owner, retention by the latest receipt of their events.
+  `
+  create table contexts (
+    site        text not null,
+    owner       text not null,
+    key         text not null,
+    context     text not null,
+    received_at text not null,
+    primary key (site, owner, key)
+  ) without rowid;
+  create index contexts_by_received on contexts (received_at);
+  alter table events add column context_key text;
+  `,
 ];

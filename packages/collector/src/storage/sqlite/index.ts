@@ -40,6 +40,7 @@ import * as consoleQ from '../sqlite-dialect/console-queries.ts';
 import * as fq from '../sqlite-dialect/figures-queries.ts';
 import { MIGRATIONS } from '../sqlite-dialect/schema.ts';
 import { countsByName, type NamedStatements, type Statement } from '../statement.ts';
+import { UPSERT_CONTEXT, contextParams, contextRowsOf } from '../event-context.ts';
 import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, insertOne } from '../tables.ts';
 import { createSqliteForwardStore } from './forward.ts';
 
@@ -70,6 +71,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     insertConsent: db.prepare(insertOne(CONSENTS)),
     insertBannerText: db.prepare(insertOne(BANNER_TEXTS)),
     insertRejected: db.prepare(insertOne(REJECTED)),
+    upsertContext: db.prepare(UPSERT_CONTEXT),
   });
   let statements: ReturnType<typeof prepared> | undefined;
 
@@ -116,6 +118,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       counted.add(e);
     }
     counted.statements().forEach(run);
+    for (const row of contextRowsOf(set.events)) s.upsertContext.run(...contextParams(row));
     for (const c of set.consents) s.insertConsent.run(...CONSENTS.row(c));
     for (const b of bannerTextsOf(set.consents)) s.insertBannerText.run(...BANNER_TEXTS.row(b));
     for (const r of set.rejected) s.insertRejected.run(...REJECTED.row(r));
