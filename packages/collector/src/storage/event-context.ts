@@ -6,9 +6,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { StoredEvent } from './storage.ts';
 
-/** Keys of `context` that stay in the event's body. */
-const OWN_KEYS = new Set(['page', 'campaign', 'kith']);
-
 /**
  * A shared part this small stays in the body: the key an event's row then holds and the context's
  * row would save little or nothing.
@@ -50,17 +47,21 @@ export const ownersOf = (userIds: readonly string[], anonymousIds: readonly stri
 function splitContext(e: StoredEvent): SharedContext | null {
   const context = e.context as unknown;
   if (typeof context !== 'object' || context === null || Array.isArray(context)) return null;
-  if (typeof e.userId !== 'string' && typeof e.anonymousId !== 'string') return null;
+  // The owner must be what OWNER_OF_ROW makes of the row's columns: a string ID, the user's when it is set.
+  const owner =
+    typeof e.userId === 'string'
+      ? `u:${e.userId}`
+      : e.userId == null && typeof e.anonymousId === 'string'
+        ? `a:${e.anonymousId}`
+        : null;
+  if (owner === null) return null;
   if (Object.hasOwn(context, 'kith')) return null;
-  const own: Record<string, unknown> = {};
-  const shared: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(context))
-    // Defined, not assigned: a client's `__proto__` key stays an ordinary field.
-    Object.defineProperty(OWN_KEYS.has(name) ? own : shared, name, { value, enumerable: true });
+  // Rest properties are defined, not assigned: a client's `__proto__` key stays an ordinary field.
+  const { page, campaign, ...shared } = context as Record<string, unknown>;
   const text = JSON.stringify(shared);
   if (text.length < SHARED_AT_LEAST) return null;
-  const owner = typeof e.userId === 'string' ? `u:${e.userId}` : `a:${e.anonymousId}`;
-  return { owner, key: keyOf(text), text, own: Object.keys(own).length > 0 ? own : undefined };
+  const own = Object.hasOwn(context, 'page') || Object.hasOwn(context, 'campaign') ? { page, campaign } : undefined;
+  return { owner, key: keyOf(text), text, own };
 }
 
 const utf8 = new TextEncoder();
