@@ -27,11 +27,15 @@ const EVENTS_OF_EACH_KIND = [
   event('odd-values', { properties: { revenue: [3], total: { n: 1 } } }),
   event('true', { properties: { revenue: true } }),
   event('properties-array', { properties: ['revenue'] as never }),
-  event('touch', { type: 'page', event: undefined, context: { campaign: { source: 'news', medium: '', name: 7 } } }),
-  event('touch-array', { type: 'page', event: undefined, context: { campaign: ['source'] } }),
-  event('ordered-by-ad', { properties: { revenue: 4 }, context: { campaign: { name: ['x'], source: 'ad' } } }),
+  event('touch', {
+    type: 'page',
+    event: undefined,
+    context: { campaign: { source: 'news', medium: '', name: 7 } as never },
+  }),
+  event('touch-array', { type: 'page', event: undefined, context: { campaign: ['source'] as never } }),
+  event('ordered-by-ad', { properties: { revenue: 4 }, context: { campaign: { name: ['x'], source: 'ad' } as never } }),
   event('viewed', { event: 'Product Viewed', properties: { revenue: 1 } }),
-  event('campaign-null', { type: 'page', event: undefined, context: { campaign: null } }),
+  event('campaign-null', { type: 'page', event: undefined, context: { campaign: null as never } }),
 ];
 
 const facts = (db: DatabaseSync) => {
