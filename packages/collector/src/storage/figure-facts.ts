@@ -97,19 +97,30 @@ export function personResolver(identities: readonly SiteIdentity[]) {
 /** A fact row as read (arrays: user_id, anonymous_id, timestamp, is_order, extracted). */
 export type FactRow = [string | null, string | null, string, number, string];
 
-export function factEventOf(
-  row: FactRow,
+/**
+ * Maps fact rows to figure events. Their extracted values repeat (a campaign's touches, orders of the
+ * same value): each distinct one is parsed once, and equal campaigns share one object.
+ */
+export function factEventsOf(
+  rows: readonly FactRow[],
   personOf: (userId: string | null, anonymousId: string | null) => string,
-): FigureEvent {
-  const [userId, anonymousId, timestamp, order, extracted] = row;
-  const [revenue, total, source, medium, name] = JSON.parse(extracted) as unknown[];
-  return {
-    personId: personOf(userId, anonymousId),
-    timestamp,
-    order: order === 1,
-    value: numberOf(revenue) ?? numberOf(total),
-    campaign: campaignOf(source, medium, name),
-  };
+): FigureEvent[] {
+  const parsed = new Map<string, Pick<FigureEvent, 'value' | 'campaign'>>();
+  return rows.map(([userId, anonymousId, timestamp, order, extracted]) => {
+    let fields = parsed.get(extracted);
+    if (!fields) {
+      const [revenue, total, source, medium, name] = JSON.parse(extracted) as unknown[];
+      fields = { value: numberOf(revenue) ?? numberOf(total), campaign: campaignOf(source, medium, name) };
+      parsed.set(extracted, fields);
+    }
+    return {
+      personId: personOf(userId, anonymousId),
+      timestamp,
+      order: order === 1,
+      value: fields.value,
+      campaign: fields.campaign,
+    };
+  });
 }
 
 /**

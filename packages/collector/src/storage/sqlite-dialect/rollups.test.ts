@@ -3,7 +3,7 @@
 // read back as the same facts.
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { factEventOf, figureFactRow, type FactRow } from '../figure-facts.ts';
+import { factEventsOf, figureFactRow, type FactRow } from '../figure-facts.ts';
 import type { StoredEvent } from '../storage.ts';
 import { EVENTS, insertOne } from '../tables.ts';
 import { insertFigureFact } from './rollup-queries.ts';
@@ -43,7 +43,7 @@ const facts = (db: DatabaseSync) => {
     'select user_id, anonymous_id, timestamp, is_order, extracted from figure_facts order by timestamp, seq',
   );
   read.setReturnArrays(true);
-  return (read.all() as unknown as FactRow[]).map((row) => factEventOf(row, (u, a) => `${u}/${a}`));
+  return factEventsOf(read.all() as unknown as FactRow[], (u, a) => `${u}/${a}`);
 };
 
 describe('sqlite dialect: the figures’ rollups (migration 10)', () => {

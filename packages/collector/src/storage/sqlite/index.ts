@@ -41,7 +41,7 @@ import * as fq from '../sqlite-dialect/figures-queries.ts';
 import * as rollupQ from '../sqlite-dialect/rollup-queries.ts';
 import {
   countVisitors,
-  factEventOf,
+  factEventsOf,
   figureFactRow,
   isFigureFact,
   personResolver,
@@ -375,7 +375,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
 
     async siteOrdersAndTouches(query) {
       const { personOf } = personResolver(arrays<SiteIdentity>(rollupQ.siteIdentities(query.site)));
-      return arrays<FactRow>(rollupQ.figureFacts(query.site, query.to)).map((row) => factEventOf(row, personOf));
+      return factEventsOf(arrays<FactRow>(rollupQ.figureFacts(query.site, query.to)), personOf);
     },
 
     async siteConsents(window) {
