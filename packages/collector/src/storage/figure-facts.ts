@@ -21,20 +21,10 @@ export function isFigureFact(e: StoredEvent): boolean {
   return isOrder(e) || (campaign !== undefined && campaign !== null);
 }
 
-export const FIGURE_FACT_COLUMNS = [
-  'site',
-  'timestamp',
-  'seq',
-  'user_id',
-  'anonymous_id',
-  'is_order',
-  'extracted',
-] as const;
-
 /**
  * The fact row of a stored event (seq: the event's). `extracted` is what SQLite's json_extract of the
  * body with these paths answers (migration 10 fills old stores so): revenue, total, and the campaign's
- * source, medium and name, as a JSON array; read back as the event scan reads them (factEventOf).
+ * source, medium and name, as a JSON array; read back as the event scan reads them (factEventsOf).
  */
 export function figureFactRow(e: StoredEvent, seq: number): (string | number | null)[] {
   const properties = objectOrUndefined(e.properties);
