@@ -73,12 +73,20 @@ export function personResolver(identities: readonly SiteIdentity[]) {
       named.add(personId);
     } else if (kind === 'anonymous') anonymous.set(id, personId);
   }
+  // A person of its own is made once per ID: one string per person, whose hash the figures' maps compute once.
+  const ownUsers = new Map<string, string>();
+  const ownAnonymous = new Map<string, string>();
+  const own = (ids: Map<string, string>, id: string, prefix: string) => {
+    let personId = ids.get(id);
+    if (personId === undefined) ids.set(id, (personId = `${prefix}${id}`));
+    return personId;
+  };
   return {
     /** As every figures query resolves an event: the user's person, else the anonymous ID's, else a person of its own. */
     personOf: (userId: string | null, anonymousId: string | null): string =>
       (userId !== null ? users.get(userId) : undefined) ??
       (anonymousId !== null ? anonymous.get(anonymousId) : undefined) ??
-      (userId !== null ? `user:${userId}` : `anonymous:${anonymousId}`),
+      (userId !== null ? own(ownUsers, userId, 'user:') : own(ownAnonymous, `${anonymousId}`, 'anonymous:')),
     hasUser: (userId: string) => users.has(userId),
     isNamed: (personId: string) => named.has(personId),
   };
