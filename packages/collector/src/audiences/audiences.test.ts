@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/storage.ts';
 import { audienceApp, track } from '../../test/support/audiences.ts';
+import { announcedState } from './reconcile.ts';
 
 const DAY = 86_400_000;
 
@@ -32,8 +33,7 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
 
     const changes = await t.changes('anonymous', 'laptop');
     expect(summary(changes)).toEqual([
-      'identify {"lifetime_revenue":0}',
-      'identify {"favourite_category":"mugs"}',
+      'identify {"favourite_category":"mugs","lifetime_revenue":0}',
       'Journey Stage Changed {"stage_key":"visitor","previous_stage_key":null}',
       'identify {"lifetime_revenue":40}',
       'Journey Stage Changed {"stage_key":"first_time_buyer","previous_stage_key":"visitor"}',
@@ -50,6 +50,78 @@ describe('audiences on the person, as events are stored', { timeout: 30_000 }, (
     expect(new Set(changes.map((e) => e.messageId)).size).toBe(changes.length);
     // No marketing consent on record: never in the marketing audience.
     expect(changes.some((e) => e.properties?.audience_key === 'newsletter_buyers')).toBe(false);
+  });
+
+  it('the computed traits one evaluation changes go as one identify; a value that comes back is a new change', async () => {
+    const t = await audienceApp();
+    await t.send([track('v1', { userId: 'cy' }, 'Product Viewed', { category: 'mugs' }, t.now().toISOString())]);
+    await t.send([track('o1', { userId: 'cy' }, 'Order Completed', { revenue: 30 }, t.now().toISOString())]);
+    t.advance(31 * DAY);
+    await t.audiences.runDue();
+    await t.send([track('v2', { userId: 'cy' }, 'Product Viewed', { category: 'mugs' }, t.now().toISOString())]);
+    const changes = await t.changes('user', 'cy');
+    expect(summary(changes.filter((e) => e.type === 'identify'))).toEqual([
+      'identify {"favourite_category":"mugs","lifetime_revenue":0}',
+      'identify {"lifetime_revenue":30}',
+      'identify {"favourite_category":null}',
+      'identify {"favourite_category":"mugs"}',
+    ]);
+    // Each trait keeps its own count: "mugs" again is a change of its own, under a messageId of its own.
+    expect(changes.filter((e) => e.type === 'identify').map((e) => e.context?.kith)).toMatchObject([
+      { slot: 'traits', seqs: { favourite_category: 1, lifetime_revenue: 1 } },
+      { slot: 'traits', seqs: { lifetime_revenue: 2 } },
+      { slot: 'traits', seqs: { favourite_category: 2 } },
+      { slot: 'traits', seqs: { favourite_category: 3 } },
+    ]);
+    expect(new Set(changes.map((e) => e.messageId)).size).toBe(changes.length);
+    // A person's changes share the messageId's first part, so they sit side by side in the messageId key.
+    expect(new Set(changes.map((e) => /^kith-[0-9a-f]{8}/.exec(e.messageId)?.[0])).size).toBe(1);
+    expect(announcedState(changes).traits).toEqual({ favourite_category: 'mugs', lifetime_revenue: 30 });
+    // Nothing left to announce: a rebuild agrees.
+    expect(await t.audiences.rebuild('shop')).toMatchObject({ changes: 0 });
+  });
+
+  it('a store with one identify per trait (written before) is read and continued', async () => {
+    const t = await audienceApp();
+    const at = t.now().toISOString();
+    const before = (messageId: string, key: string, value: unknown, seq: number): StoredEvent => ({
+      type: 'identify',
+      site: 'shop',
+      messageId,
+      userId: 'di',
+      traits: { [key]: value },
+      timestamp: at,
+      receivedAt: at,
+      context: {
+        kith: { computed: true, slot: `trait:${key}`, seq, personId: 'user:di', userIds: ['di'], anonymousIds: [] },
+      },
+    });
+    await t.storage.write({
+      events: [
+        {
+          type: 'track',
+          site: 'shop',
+          messageId: 'o1',
+          userId: 'di',
+          event: 'Order Completed',
+          properties: { revenue: 50 },
+          timestamp: at,
+          receivedAt: at,
+        },
+        before('old-1', 'lifetime_revenue', 0, 1),
+        before('old-2', 'lifetime_revenue', 50, 2),
+      ],
+      consents: [],
+      rejected: [],
+    });
+    expect(announcedState(await t.changes('user', 'di')).traits).toEqual({ lifetime_revenue: 50 });
+    await t.send([track('o2', { userId: 'di' }, 'Order Completed', { revenue: 20 }, at)]);
+    const identifies = (await t.changes('user', 'di')).filter((e) => e.type === 'identify');
+    expect(identifies.at(-1)).toMatchObject({
+      traits: { lifetime_revenue: 70 },
+      context: { kith: { slot: 'traits', seq: 3, seqs: { lifetime_revenue: 3 } } },
+    });
+    expect(announcedState(await t.changes('user', 'di')).traits).toEqual({ lifetime_revenue: 70 });
   });
 
   it('a lapsed customer leaves and enters on schedule, with no new event', async () => {

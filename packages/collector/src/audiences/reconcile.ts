@@ -12,15 +12,23 @@ export const COMPUTED_CONTEXT = 'kith';
 export const AUDIENCE_ENTERED = 'Audience Entered';
 export const AUDIENCE_EXITED = 'Audience Exited';
 export const STAGE_CHANGED = 'Journey Stage Changed';
+/** The slot of the identify that carries all the computed traits one evaluation changed. */
+export const TRAITS_SLOT = 'traits';
 
 export interface ComputedMark {
   computed: true;
   /** An exit sent because the person was erased (audiences/erasure.ts): deleted once every forwarder has it. */
   erasure?: true;
-  /** Which result the event changes: `audience:<key>`, `stage` or `trait:<key>`. */
+  /**
+   * Which result the event changes: `audience:<key>`, `stage`, or `traits` for the identify that
+   * carries every computed trait an evaluation changed (`trait:<key>`, one trait each, in stores
+   * written before).
+   */
   slot: string;
   /** The change's number in its slot: the same change reached twice gets the same messageId. */
   seq: number;
+  /** In a `traits` change, each trait's number in its own slot (`trait:<key>`); `seq` is the highest. */
+  seqs?: Record<string, number>;
   personId: string;
   userIds: string[];
   anonymousIds: string[];
@@ -166,19 +174,40 @@ export function latestChanges(
   return latest;
 }
 
+/**
+ * The trait changes an event announces, as `trait:<key>` slots with their seq: each trait of a
+ * `traits` identify, or the one trait of a `trait:<key>` identify (stores written before).
+ */
+function traitSlots(mark: ComputedMark): [string, number][] {
+  if (mark.slot !== TRAITS_SLOT) return [[mark.slot, mark.seq]];
+  return Object.entries(mark.seqs ?? {}).map(([key, seq]) => [`trait:${key}`, seq]);
+}
+
 /** The person's standing as their stored change events announced it, the highest seq of each slot winning. */
 export function announcedState(events: StoredEvent[]): AnnouncedState {
-  const latest = latestChanges(events);
   const state: AnnouncedState = { traits: {}, audiences: [], stage: null, seqs: new Map() };
-  for (const [slot, { seq, event }] of latest) {
+  // A trait's slot is held by the latest identify that carries it, whichever way it was written.
+  const traits = new Map<string, { seq: number; messageId: string; value: unknown }>();
+  for (const event of events) {
+    const mark = markOf(event);
+    if (!mark || (mark.slot !== TRAITS_SLOT && !mark.slot.startsWith('trait:'))) continue;
+    for (const [slot, seq] of traitSlots(mark)) {
+      const held = traits.get(slot);
+      if (!held || seq > held.seq || (seq === held.seq && event.messageId > held.messageId))
+        traits.set(slot, { seq, messageId: event.messageId, value: event.traits?.[slot.slice('trait:'.length)] });
+    }
+  }
+  for (const [slot, { seq, value }] of traits) {
     state.seqs.set(slot, seq);
+    state.traits[slot.slice('trait:'.length)] = value ?? null;
+  }
+  for (const [slot, { seq, event }] of latestChanges(events)) {
     if (slot.startsWith('audience:')) {
+      state.seqs.set(slot, seq);
       if (event.event === AUDIENCE_ENTERED) state.audiences.push(slot.slice('audience:'.length));
     } else if (slot === 'stage') {
+      state.seqs.set(slot, seq);
       state.stage = (event.properties?.stage_key as string | null | undefined) ?? null;
-    } else if (slot.startsWith('trait:')) {
-      const key = slot.slice('trait:'.length);
-      state.traits[key] = event.traits?.[key] ?? null;
     }
   }
   state.audiences.sort();
@@ -227,12 +256,19 @@ export function changeEvents(
 ): StoredEvent[] {
   const at = now.toISOString();
   const changes: StoredEvent[] = [];
-  const make = (slot: string, value: unknown, shape: Pick<StoredEvent, 'type' | 'event' | 'properties' | 'traits'>) => {
-    const seq = (announced.seqs.get(slot) ?? 0) + 1;
+  const idOf = changeIds(site, person.personId);
+  const make = (
+    slot: string,
+    value: unknown,
+    shape: Pick<StoredEvent, 'type' | 'event' | 'properties' | 'traits'>,
+    numbered: { seq: number; seqs?: Record<string, number> } = { seq: (announced.seqs.get(slot) ?? 0) + 1 },
+  ) => {
+    const { seq, seqs } = numbered;
     const mark: ComputedMark = {
       computed: true,
       slot,
       seq,
+      ...(seqs ? { seqs } : {}),
       personId: person.personId,
       userIds: person.userIds,
       anonymousIds: person.anonymousIds,
@@ -240,7 +276,7 @@ export function changeEvents(
     const event: StoredEvent = {
       ...shape,
       site,
-      messageId: changeId(site, person.personId, slot, value, seq),
+      messageId: idOf(slot, value, seq),
       timestamp: at,
       receivedAt: at,
       context: { [COMPUTED_CONTEXT]: mark },
@@ -250,9 +286,17 @@ export function changeEvents(
     changes.push(event);
   };
 
-  for (const [key, value] of Object.entries(evaluation.traits)) {
-    if (JSON.stringify(value) === JSON.stringify(announced.traits[key] ?? null)) continue;
-    make(`trait:${key}`, value, { type: 'identify', traits: { [key]: value } });
+  // Every changed trait in one identify (receivers merge traits, so they end where one identify
+  // per trait left them); each trait keeps its own seq, so a value that comes back is a new change.
+  const changed = Object.keys(evaluation.traits)
+    .filter((key) => JSON.stringify(evaluation.traits[key]) !== JSON.stringify(announced.traits[key] ?? null))
+    .sort();
+  if (changed.length > 0) {
+    const seqs = Object.fromEntries(changed.map((key) => [key, (announced.seqs.get(`trait:${key}`) ?? 0) + 1]));
+    const traits = Object.fromEntries(changed.map((key) => [key, evaluation.traits[key]]));
+    // Named by its sorted (key, value, seq) triples: the same change reached twice gets one messageId.
+    const named = changed.map((key) => [key, traits[key], seqs[key]]);
+    make(TRAITS_SLOT, named, { type: 'identify', traits }, { seq: Math.max(...Object.values(seqs)), seqs });
   }
   if (evaluation.stage !== announced.stage) {
     make('stage', evaluation.stage, {
@@ -286,11 +330,36 @@ export function changeEvents(
  * A stable messageId: the site, the person, the slot, the new value and the change's number in its slot.
  * SHA-256 computed in place: WebCrypto's digest is a job handed to another thread and back, which cost
  * more CPU than the hash itself (a tenth of the evaluation's, profiled in bench/audiences.ts).
+ * Its first 8 hex digits name only the site and person (see changeIds), so a person's changes sit side by side in the
+ * (site, messageId) key: the changes of one evaluation then dirty one of its pages, not one each,
+ * and most of what audiences added to ingest was writing those pages (bench/RESULTS.md).
  */
 export function changeId(site: string, personId: string, slot: string, value: unknown, seq: number): string {
-  const digest = sha256(new TextEncoder().encode(JSON.stringify([site, personId, slot, value, seq])));
-  return `kith-${[...digest]
-    .slice(0, 16)
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join('')}`;
+  return changeIds(site, personId)(slot, value, seq);
 }
+
+/** `changeId` for one person's changes, the person's part hashed once. */
+export function changeIds(site: string, personId: string): (slot: string, value: unknown, seq: number) => string {
+  const person = fnv1a(JSON.stringify([site, personId]));
+  return (slot, value, seq) =>
+    `kith-${person}${hex(sha256(utf8.encode(JSON.stringify([site, personId, slot, value, seq]))), 12)}`;
+}
+
+/**
+ * The person's part only places a person's changes side by side; the change's own 96 bits of SHA-256,
+ * which include the person, keep IDs apart. So a cheap hash serves: FNV-1a, 32 bits, as 8 hex digits.
+ */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+const utf8 = new TextEncoder();
+/** Each byte's two hex digits: formatting a hash digit by digit cost as much as hashing it (profiled). */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const hex = (bytes: Uint8Array, length: number) => {
+  let text = '';
+  for (let i = 0; i < length; i++) text += HEX[bytes[i]!];
+  return text;
+};
