@@ -12,6 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DEVICE_COOKIE } from '../packages/collector/src/http/device-cookie.ts';
+import { EVENT_COLUMNS, eventFromRow, type EventColumnsRow } from '../packages/collector/src/storage/event-row.ts';
 import type { Storage, StoredEvent, WriteSet } from '../packages/collector/src/storage/storage.ts';
 import {
   SITE,
@@ -113,9 +114,9 @@ async function storedTemplates(parent: string): Promise<Record<Kind, StoredEvent
   if (!response.ok) throw new Error(`the template batch was refused: ${response.status} ${await response.text()}`);
   await storage.close();
   const file = new DatabaseSync(database, { readOnly: true });
-  const rows = file.prepare('select type, body from events').all() as { type: Kind; body: string }[];
+  const rows = file.prepare(`select ${EVENT_COLUMNS} from events`).all() as unknown as EventColumnsRow[];
   file.close();
-  const templates = Object.fromEntries(rows.map((row) => [row.type, JSON.parse(row.body) as StoredEvent]));
+  const templates = Object.fromEntries(rows.map((row) => [row.type, eventFromRow(row)]));
   for (const kind of kinds)
     if (!templates[kind]) throw new Error(`the collector did not store the ${kind} template event`);
   return templates as Record<Kind, StoredEvent>;

@@ -34,6 +34,23 @@ describe('GET /v1/persons/:kind/:id/events', () => {
     expect(body.events).toEqual([expect.objectContaining({ messageId: 'm0', anonymousId: 'anon-1', site: 'shop' })]);
   });
 
+  it('returns every field as it was sent, NULs and unicode included, in the events and the export', async () => {
+    const { admin, post, basic } = await testApp();
+    const sent = trackEvent('m\u0000✓', {
+      anonymousId: 'anon\u0000😀',
+      userId: 'user\u0000ü',
+      event: 'Tasse “☕”\u0000',
+      properties: { note: 'a\u0000b', '\u2400': 'ü' },
+    });
+    expect(await (await post('/v1/batch', { batch: [sent] }, basic(SHOP_KEY))).json()).toMatchObject({ accepted: 1 });
+    const path = `/v1/persons/user/${encodeURIComponent('user\u0000ü')}`;
+    const { events } = (await (await admin(`${path}/events?site=shop`)).json()) as EventPage;
+    const exported = (await (await admin(`${path}/export?site=shop`)).json()) as EventPage;
+    for (const held of [events, exported.events]) {
+      expect(held).toEqual([expect.objectContaining({ ...sent, site: 'shop', timestamp: sent.timestamp })]);
+    }
+  });
+
   it.each([
     ['no token', {}, 401, 'unauthorized'],
     ['a wrong token', { Authorization: 'Bearer not-the-token' }, 401, 'unauthorized'],

@@ -115,8 +115,11 @@ describe('audiences on Workers', () => {
     expect((await admin('/v1/persons/user/w-ada', 'DELETE')).status).toBe(200);
     const db = env as unknown as { DB: D1Database };
     const naming = async () =>
-      (await db.DB.prepare("select count(*) as n from events where body like '%w-ada%'").all<{ n: number }>())
-        .results[0]!.n;
+      (
+        await db.DB.prepare(
+          "select count(*) as n from events where 'w-ada' in (user_id, anonymous_id) or body like '%w-ada%'",
+        ).all<{ n: number }>()
+      ).results[0]!.n;
     // The exits (the audience and the stage) wait in D1 until the webhook has them.
     expect(await naming()).toBe(2);
     const before = (await delivered()).length;

@@ -1,14 +1,7 @@
 // Rows as every SQL adapter reads them back, mapped one way for all.
 import { encodeCursor } from './cursor.ts';
-import type {
-  ConsentRecord,
-  EdgeRecord,
-  ErasureReceipt,
-  EventPage,
-  Person,
-  RejectedEvent,
-  StoredEvent,
-} from './storage.ts';
+import { eventFromRow, type EventColumnsRow } from './event-row.ts';
+import type { ConsentRecord, EdgeRecord, ErasureReceipt, EventPage, Person, RejectedEvent } from './storage.ts';
 
 export interface ConsentRow {
   site: string;
@@ -64,11 +57,8 @@ export function rejectedFromRow(row: RejectedRow): RejectedEvent {
   return rejected;
 }
 
-export interface EventRow {
+export interface EventRow extends EventColumnsRow {
   seq: number | string;
-  timestamp: string;
-  /** JSON text (SQLite, D1) or already parsed (PostgreSQL's json). */
-  body: string | StoredEvent;
 }
 
 /** One page from `limit + 1` rows read newest first: the extra row only says whether more follow. */
@@ -76,7 +66,7 @@ export function eventPage(rows: EventRow[], limit: number): EventPage {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    events: page.map((row) => (typeof row.body === 'string' ? (JSON.parse(row.body) as StoredEvent) : row.body)),
+    events: page.map(eventFromRow),
     next: rows.length > limit && last ? encodeCursor({ timestamp: last.timestamp, seq: Number(last.seq) }) : null,
   };
 }

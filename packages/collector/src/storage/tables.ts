@@ -1,6 +1,7 @@
 // The rows a write set puts into its four tables, mapped from the records once for every adapter:
 // each adapter only decides how to send them (one prepared INSERT per row, multi-row INSERTs, or
 // one array per column).
+import { eventBody } from './event-row.ts';
 import type { ConsentRecord, RejectedEvent, StoredEvent } from './storage.ts';
 
 export type RowValue = string | null;
@@ -48,7 +49,7 @@ export const EVENTS: Table<StoredEvent> = {
     e.anonymousId ?? null,
     e.timestamp,
     e.receivedAt,
-    JSON.stringify(e),
+    eventBody(e),
     ...markersOf(e),
   ],
 };

@@ -3,6 +3,7 @@ import { KithError } from '../../src/errors.ts';
 import { idsOf, type IdKind, type Storage, type WriteSet } from '../../src/storage/storage.ts';
 import { describeConsoleConformance, describeOverviewConformance } from './console.ts';
 import { describeAudiencesConformance } from './audiences.ts';
+import { describeEventRowsConformance } from './event-rows.ts';
 import { describeFiguresConformance } from './figures.ts';
 import { describeForwardStoreConformance } from './forward.ts';
 import { describeIdentityConformance } from './identity.ts';
@@ -63,6 +64,7 @@ export function describeStorageConformance(adapter: string, open: () => Promise<
     describeIdentityConformance(adapter, () => subject);
     describeRetentionConformance(() => subject);
     describeForwardStoreConformance(adapter, () => subject);
+    describeEventRowsConformance(adapter, () => subject);
     describePrivacyConformance(adapter, () => subject);
     describeConsoleConformance(adapter, () => storage);
     describeOverviewConformance(adapter, () => storage);

@@ -17,6 +17,7 @@ import {
   rejectedFromRow,
   type ConsentRow,
   type EdgeRow,
+  type EventRow,
   type RejectedRow,
 } from '../rows.ts';
 import { expireStatements, expiredCounts } from '../expire.ts';
@@ -144,9 +145,7 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async events(query: EventQuery): Promise<EventPage> {
-      const rows = await all<{ seq: number; timestamp: string; body: string }>(
-        q.eventsPage(query, decodeCursor(query.before), query.limit),
-      );
+      const rows = await all<EventRow>(q.eventsPage(query, decodeCursor(query.before), query.limit));
       return eventPage(rows, query.limit);
     },
 

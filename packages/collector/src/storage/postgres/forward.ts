@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { DeadLetter, ForwardStore, OutboxEvent, StoredEvent } from '../storage.ts';
+import { EVENT_COLUMNS, eventFromRow, type EventColumnsRow } from '../event-row.ts';
+import type { DeadLetter, ForwardStore, OutboxEvent } from '../storage.ts';
 
 /**
  * The outbox on PostgreSQL. Several instances insert at once, and a sequence value is taken before
@@ -29,8 +30,8 @@ export function createPostgresForwardStore(pool: pg.Pool): ForwardStore {
     },
 
     async pending(destination, limit) {
-      const { rows } = await pool.query<{ seq: string; tx: string; body: StoredEvent }>(
-        `select seq, tx::text as tx, body from events
+      const { rows } = await pool.query<EventColumnsRow & { seq: string; tx: string }>(
+        `select seq, tx::text as tx, ${EVENT_COLUMNS} from events
          where (tx, seq) > (coalesce((select tx from forward_cursors where destination = $1), '0'),
                             coalesce((select seq from forward_cursors where destination = $1), 0))
            and tx < pg_snapshot_xmin(pg_current_snapshot())
@@ -40,7 +41,7 @@ export function createPostgresForwardStore(pool: pg.Pool): ForwardStore {
       return rows.map((row): OutboxEvent => ({
         seq: Number(row.seq),
         position: `${row.tx}:${row.seq}`,
-        event: row.body,
+        event: eventFromRow(row),
       }));
     },
 

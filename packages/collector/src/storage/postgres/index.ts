@@ -19,6 +19,7 @@ import {
   rejectedFromRow,
   type ConsentRow,
   type EdgeRow,
+  type EventRow,
   type RejectedRow,
 } from '../rows.ts';
 import type {
@@ -34,7 +35,6 @@ import type {
   RejectedEvent,
   StitchCandidate,
   Storage,
-  StoredEvent,
   WriteSet,
 } from '../storage.ts';
 import { expireStatements, expiredCounts } from '../expire.ts';
@@ -217,9 +217,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     },
 
     async events(query: EventQuery): Promise<EventPage> {
-      const rows = await run<{ seq: string; timestamp: string; body: StoredEvent }>(
-        q.eventsPage(query, decodeCursor(query.before), query.limit, text),
-      );
+      const rows = await run<EventRow>(q.eventsPage(query, decodeCursor(query.before), query.limit, text));
       return eventPage(rows, query.limit);
     },
 

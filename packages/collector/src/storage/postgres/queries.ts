@@ -1,5 +1,6 @@
 // Person reads and erasure in PostgreSQL's dialect: the same statements, in the same order, as
 // sqlite-dialect/queries.ts, with ID lists as text[] parameters.
+import { EVENT_COLUMNS } from '../event-row.ts';
 import type { EraseStep } from '../rows.ts';
 import type { NamedStatements, Statement } from '../statement.ts';
 import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
@@ -21,7 +22,7 @@ export const eventsPage = (
   limit: number,
   storable: (id: string) => string,
 ): Statement => ({
-  sql: `select seq, timestamp, body from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
+  sql: `select seq, ${EVENT_COLUMNS} from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
     order by timestamp desc, seq desc limit ?`,
   params: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
 });

@@ -1,5 +1,6 @@
 // The outbox's SQL and rows in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
-import type { DeadLetter, OutboxEvent, StoredEvent } from '../storage.ts';
+import { EVENT_COLUMNS, eventFromRow, type EventColumnsRow } from '../event-row.ts';
+import type { DeadLetter, OutboxEvent } from '../storage.ts';
 
 // Times in the database's clock, so that instances sharing a file agree on when a lease runs out.
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -14,7 +15,7 @@ export const FORWARD_SQL = {
   /** destination, owner */
   release: 'update forward_cursors set owner = null, lease_until = null where destination = ? and owner = ?',
   /** destination, destination, limit */
-  pending: `select coalesce((select epoch from forward_cursors where destination = ?), 0) as epoch, seq, body from events
+  pending: `select coalesce((select epoch from forward_cursors where destination = ?), 0) as epoch, seq, ${EVENT_COLUMNS} from events
     where seq > coalesce((select seq from forward_cursors where destination = ?), 0) order by seq limit ?`,
   /** seq, destination, owner, epoch */
   moveCursor: `update forward_cursors set seq = max(seq, ?), updated_at = ${NOW} where destination = ? and owner = ? and epoch = ?`,
@@ -25,16 +26,15 @@ export const FORWARD_SQL = {
   removeDeadLetter: 'delete from dead_letters where id = ?',
 } as const;
 
-export interface PendingRow {
+export interface PendingRow extends EventColumnsRow {
   epoch: number;
   seq: number;
-  body: string;
 }
 
 export const outboxEventFromRow = (row: PendingRow): OutboxEvent => ({
   seq: row.seq,
   position: `${row.epoch}:${row.seq}`,
-  event: JSON.parse(row.body) as StoredEvent,
+  event: eventFromRow(row),
 });
 
 /** A dead letter as SQLite and D1 keep it: its events as JSON text. */

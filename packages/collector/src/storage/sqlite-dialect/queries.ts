@@ -2,6 +2,7 @@
 // A list of IDs goes in as one JSON array parameter read with json_each, so no statement ever
 // needs more bound parameters than D1 allows, however many IDs a person has.
 import type { NamedStatements, Statement } from '../statement.ts';
+import { EVENT_COLUMNS } from '../event-row.ts';
 import type { EraseStep } from '../rows.ts';
 import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
 
@@ -19,7 +20,7 @@ const BY_IDS = `+site = ? and ((${IN('anonymous_id')} and user_id is null) or ${
 const byIds = (set: IdSet) => [set.site, ids(set.anonymousIds), ids(set.userIds)];
 
 export const eventsPage = (set: IdSet, cursor: { timestamp: string; seq: number }, limit: number): Statement => ({
-  sql: `select seq, timestamp, body from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
+  sql: `select seq, ${EVENT_COLUMNS} from events where ${EVENTS_OF} and (timestamp, seq) < (?, ?)
     order by timestamp desc, seq desc limit ?`,
   params: [...eventsOf(set), cursor.timestamp, String(cursor.seq), String(limit + 1)],
 });
