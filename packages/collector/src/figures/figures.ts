@@ -1,5 +1,4 @@
-import type { Campaign, ConsentChoice, FunnelReach, PersonEvent, SiteVisitors } from '../storage/storage.ts';
-import { ORDER_COMPLETED } from './scores.ts';
+import type { Campaign, ConsentChoice, FigureEvent, FunnelReach, SiteVisitors } from '../storage/storage.ts';
 
 /** A shop's figures for a period, all on persons: a customer on two devices counts once. */
 export interface Figures {
@@ -50,29 +49,24 @@ const monthOf = (timestamp: string) => timestamp.slice(0, 7);
 const monthsBetween = (from: string, to: string) =>
   (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
 
-/**
- * What the storage counted already (storage.siteVisitors, storage.siteFunnel), when `events` holds
- * only the orders and the events that carry a campaign.
- */
+/** What the storage counted already: the persons seen (storage.siteVisitors) and how far each got through the funnel (storage.siteFunnel). */
 export interface Counted {
   visitors: SiteVisitors;
   funnel: readonly FunnelReach[];
 }
 
 /**
- * The figures of [from, to) from the site's events up to `to` (earlier ones tell first orders and
- * the campaigns that brought a person before the period) and the period's consent choices.
+ * The figures of [from, to) from the site's orders and campaign touches up to `to` (earlier ones tell
+ * first orders and the campaigns that brought a person before the period), what the storage counted,
+ * and the period's consent choices.
  */
 export function computeFigures(
-  events: readonly PersonEvent[],
+  events: readonly FigureEvent[],
   consents: readonly ConsentChoice[],
   window: { from: string; to: string },
-  funnelSteps: readonly string[] = [],
-  counted?: Counted,
+  funnelSteps: readonly string[],
+  counted: Counted,
 ): Figures {
-  const inWindow = (e: PersonEvent) => e.timestamp >= window.from && e.timestamp < window.to;
-  const visitors = new Set<string>();
-  const identified = new Set<string>();
   const ordersOf = new Map<string, number>();
   const firstOrderMonth = new Map<string, string>();
   const monthsOrdered = new Map<string, Set<string>>();
@@ -90,17 +84,12 @@ export function computeFigures(
       if (!firstTouch.has(event.personId)) firstTouch.set(event.personId, event.campaign);
       lastTouch.set(event.personId, event.campaign);
     }
-    const isOrder = event.type === 'track' && event.event === ORDER_COMPLETED;
-    if (isOrder) {
-      if (!firstOrderMonth.has(event.personId)) firstOrderMonth.set(event.personId, monthOf(event.timestamp));
-      let months = monthsOrdered.get(event.personId);
-      if (!months) monthsOrdered.set(event.personId, (months = new Set()));
-      months.add(monthOf(event.timestamp));
-    }
-    if (!inWindow(event)) continue;
-    visitors.add(event.personId);
-    if (event.identified) identified.add(event.personId);
-    if (!isOrder) continue;
+    if (!event.order) continue;
+    if (!firstOrderMonth.has(event.personId)) firstOrderMonth.set(event.personId, monthOf(event.timestamp));
+    let months = monthsOrdered.get(event.personId);
+    if (!months) monthsOrdered.set(event.personId, (months = new Set()));
+    months.add(monthOf(event.timestamp));
+    if (event.timestamp < window.from) continue;
     const value = event.value ?? 0;
     orders++;
     revenue += value;
@@ -112,7 +101,7 @@ export function computeFigures(
 
   const customers = ordersOf.size;
   const repeatCustomers = [...ordersOf.values()].filter((n) => n >= 2).length;
-  const seen = counted?.visitors ?? { visitors: visitors.size, identified: identified.size };
+  const seen = counted.visitors;
   return {
     from: window.from,
     to: window.to,
@@ -127,13 +116,7 @@ export function computeFigures(
     repeatCustomers,
     repeatPurchaseRate: share(repeatCustomers, customers),
     cohorts: cohortsOf(firstOrderMonth, monthsOrdered, window),
-    funnel: funnelOf(
-      counted
-        ? new Map(counted.funnel.map((p) => [p.personId, p.reached]))
-        : reachedIn(events.filter(inWindow), funnelSteps),
-      funnelSteps,
-      revenueOf,
-    ),
+    funnel: funnelOf(new Map(counted.funnel.map((p) => [p.personId, p.reached])), funnelSteps, revenueOf),
     attribution: { firstTouch: ranked(attributedFirst), lastTouch: ranked(attributedLast) },
     consent: consentRates(consents),
   };
@@ -175,17 +158,6 @@ function cohortsOf(
     }
   }
   return [...cohorts.values()].sort((p, q) => (p.month < q.month ? -1 : 1));
-}
-
-/** How far each person got: the next step counts only after the previous one was done (what storage.siteFunnel counts in SQL). */
-function reachedIn(events: readonly PersonEvent[], steps: readonly string[]): Map<string, number> {
-  const reached = new Map<string, number>();
-  for (const event of events) {
-    if (event.type !== 'track') continue;
-    const done = reached.get(event.personId) ?? 0;
-    if (done < steps.length && event.event === steps[done]) reached.set(event.personId, done + 1);
-  }
-  return reached;
 }
 
 function funnelOf(

@@ -4,8 +4,9 @@ import { NotEnoughOrders, currentHistories, fitPredictions, scoreCustomer, type 
 import { coPurchases, nextBestChannel, nextBestProducts } from './recommend.ts';
 import { rfmScores } from './rfm.ts';
 import { dayOf, type Order } from './transactions.ts';
+import { ORDER_COMPLETED } from '../storage/figure-facts.ts';
 
-export const ORDER_COMPLETED = 'Order Completed';
+export { ORDER_COMPLETED };
 const TRAITS_PER_WRITE = 200;
 
 /** What one person's events say for the computed traits: their orders, and the channels that brought them back. */

@@ -1,4 +1,5 @@
-import type { Campaign, ConsentChoice, FunnelReach, PersonEvent } from './storage.ts';
+import { ORDER_COMPLETED, campaignOf, numberOf } from './figure-facts.ts';
+import type { ConsentChoice, FigureEvent, FunnelReach, PersonEvent } from './storage.ts';
 
 /** A row of the adapters' siteEvents queries: PostgreSQL names each field (postgres/figures-queries.ts), SQLite extracts them at once. */
 export type PersonEventRow = PersonEventColumns & (ExtractedFields | { extracted: string });
@@ -29,12 +30,6 @@ const fieldsOf = (row: PersonEventRow): ExtractedFields => {
   return { revenue, total, products, source, medium, name };
 };
 
-const numberOf = (value: unknown): number | null => {
-  if (value === null || value === undefined || value === '') return null;
-  const number = Number(value);
-  return Number.isFinite(number) ? number : null;
-};
-
 const productsOf = (value: unknown): Record<string, unknown>[] => {
   let parsed = value;
   if (typeof value === 'string') {
@@ -51,10 +46,6 @@ const productsOf = (value: unknown): Record<string, unknown>[] => {
 
 export function personEventFromRow(row: PersonEventRow): PersonEvent {
   const fields = fieldsOf(row);
-  const campaign: Campaign = {};
-  if (typeof fields.source === 'string' && fields.source) campaign.source = fields.source;
-  if (typeof fields.medium === 'string' && fields.medium) campaign.medium = fields.medium;
-  if (typeof fields.name === 'string' && fields.name) campaign.name = fields.name;
   return {
     personId: row.personId,
     identified: Boolean(row.identified),
@@ -65,9 +56,18 @@ export function personEventFromRow(row: PersonEventRow): PersonEvent {
     timestamp: row.timestamp,
     value: numberOf(fields.revenue) ?? numberOf(fields.total),
     products: productsOf(fields.products),
-    campaign: Object.keys(campaign).length > 0 ? campaign : null,
+    campaign: campaignOf(fields.source, fields.medium, fields.name),
   };
 }
+
+/** An order or campaign touch of siteEvents as the figures count it (the adapters that keep no figure_facts). */
+export const figureEventOf = (e: PersonEvent): FigureEvent => ({
+  personId: e.personId,
+  timestamp: e.timestamp,
+  order: e.type === 'track' && e.event === ORDER_COMPLETED,
+  value: e.value,
+  campaign: e.campaign,
+});
 
 export function consentChoiceFromRow(row: {
   method: string;

@@ -246,8 +246,16 @@ export interface Storage extends ForwardStore {
   writable(): Promise<string | null>;
   /** A site's events in a window, oldest first, each with the person it belongs to now (figures/). */
   siteEvents(query: SiteEventQuery): Promise<PersonEvent[]>;
-  /** How many persons were seen on a site in a window, and how many of them are known by a user ID (figures/). */
+  /**
+   * How many persons were seen on a site in a window of whole UTC days (figures/period.ts), and how many of
+   * them are known by a user ID (figures/).
+   */
   siteVisitors(window: SiteWindow): Promise<SiteVisitors>;
+  /**
+   * The site's orders and the events that carry a campaign before `to`, oldest first (then in storage order),
+   * each with the person it belongs to now, resolved as in siteEvents: what the figures count one by one.
+   */
+  siteOrdersAndTouches(query: { site: string; to: string }): Promise<FigureEvent[]>;
   /** The consent choices made on a site in a window (figures/). */
   siteConsents(window: SiteWindow): Promise<ConsentChoice[]>;
   /** How far each person got through a funnel's steps in a window (figures/): persons who did none are left out. */
@@ -308,6 +316,17 @@ export interface PersonEvent {
   /** `properties.products` (Segment's e-commerce spec); empty when absent. */
   products: Record<string, unknown>[];
   /** `context.campaign`'s source, medium and name (UTM), when any is set. */
+  campaign: Campaign | null;
+}
+
+/** An order or a campaign touch as figures/figures.ts counts it, with the person it belongs to now. */
+export interface FigureEvent {
+  personId: string;
+  timestamp: string;
+  /** An `Order Completed` track event. */
+  order: boolean;
+  /** `properties.revenue`, else `properties.total`: an order's value; null when neither is a number. */
+  value: number | null;
   campaign: Campaign | null;
 }
 

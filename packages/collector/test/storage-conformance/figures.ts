@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
-import type { IdentityLink, Storage } from '../../src/storage/storage.ts';
+import { siteFigures } from '../../src/figures/service.ts';
+import type { IdentityLink, NodeRef, Storage, StoredEvent } from '../../src/storage/storage.ts';
+import { figuresByScan } from '../support/figures-by-scan.ts';
 import { consent, event, set, type StorageUnderTest } from './subject.ts';
 
 const login = (anonymousId: string, userId: string, at: string): IdentityLink => ({
@@ -116,6 +118,126 @@ export function describeFiguresConformance(subject: () => StorageUnderTest): voi
     // An order that carries a campaign is read once.
     const looked = await storage().siteEvents({ ...march, events: ['Order Completed'], campaigns: true });
     expect(looked.map((e) => e.event ?? e.type)).toEqual(['Order Completed']);
+  });
+
+  it('counts the same figures from its rollups as from every event, through merges, erasure, retention and period ends', async () => {
+    // A seeded shop (mulberry32): 12 devices, 4 users, orders and campaign touches around June's ends.
+    let seed = 20;
+    const next = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const devices = Array.from({ length: 12 }, (_, i) => `device-${i}`);
+    const users = ['ada', 'bo', 'cy', 'dee'];
+    // Period ends, exactly and a millisecond either side, and days inside and outside June.
+    const times = [
+      '2026-05-20T08:00:00.000Z',
+      '2026-05-31T23:59:59.999Z',
+      '2026-06-01T00:00:00.000Z',
+      '2026-06-01T00:00:00.000Z',
+      '2026-06-10T12:00:00.000Z',
+      '2026-06-15T09:30:00.000Z',
+      '2026-06-30T23:59:59.999Z',
+      '2026-07-01T00:00:00.000Z',
+      '2026-07-02T10:00:00.000Z',
+    ];
+    const campaigns = [
+      { source: 'insta', medium: 'social', name: 'spring' },
+      { source: 'news', medium: 'email' },
+      { source: '', medium: 'cpc', name: 'brand' },
+      { source: '' },
+    ];
+    const values = [{ revenue: 20 }, { total: '12.5' }, { revenue: 'n/a', total: 7 }, {}, { revenue: [3] }];
+    const randomEvent = (n: number): StoredEvent => {
+      const timestamp = pick(times);
+      const roll = next();
+      const ids = next() < 0.3 ? { anonymousId: pick(devices), userId: pick(users) } : { anonymousId: pick(devices) };
+      const base = { ...ids, timestamp, receivedAt: timestamp, context: {} };
+      if (roll < 0.35)
+        return event(`r${n}`, { ...base, type: 'page', event: undefined, context: { campaign: pick(campaigns) } });
+      if (roll < 0.65) return event(`r${n}`, { ...base, event: 'Order Completed', properties: pick(values) });
+      if (roll < 0.75)
+        return event(`r${n}`, {
+          ...base,
+          event: 'Order Completed',
+          properties: pick(values),
+          context: { campaign: pick(campaigns) },
+        });
+      return event(`r${n}`, { ...base, event: pick(['Product Viewed', 'Product Added']) });
+    };
+    const link = (from: NodeRef, to: NodeRef, source: string): IdentityLink => ({
+      site: 'shop',
+      from,
+      to,
+      how: from.kind === 'anonymous' && to.kind === 'anonymous' ? 'linker' : 'login',
+      source,
+      at: '2026-06-01T00:00:00.000Z',
+    });
+    const anonymous = (id: string): NodeRef => ({ kind: 'anonymous', id });
+    const user = (id: string): NodeRef => ({ kind: 'user', id });
+    for (let round = 0; round < 6; round++) {
+      await storage().write(set({ events: Array.from({ length: 30 }, (_, i) => randomEvent(round * 30 + i)) }));
+    }
+    // A user ID with no node whose events carry a linked device (their person is the device's), and a stranger.
+    await storage().write(set({ links: [link(anonymous('device-11'), anonymous('device-10'), 'join-10')] }));
+    await storage().write(
+      set({
+        events: [
+          event('unlinked-user', {
+            anonymousId: 'device-10',
+            userId: 'eve',
+            timestamp: times[4]!,
+            receivedAt: times[4]!,
+          }),
+          event('stranger', { anonymousId: 'stranger', timestamp: times[5]!, receivedAt: times[5]!, site: 'other' }),
+        ],
+      }),
+    );
+    const funnel = ['Product Viewed', 'Product Added', 'Order Completed'];
+    const june = { from: '2026-06-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' };
+    const periods = [
+      june,
+      { from: '2026-05-01T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z' },
+      { from: june.from, to: '2026-06-02T00:00:00.000Z' },
+    ];
+    const same = async (step: string) => {
+      for (const period of periods) {
+        const figures = await siteFigures(storage(), 'shop', period, funnel);
+        expect(figures, `${step}, ${period.from}`).toEqual(await figuresByScan(storage(), 'shop', period, funnel));
+        expect(figures.orders, 'the random shop has orders').toBeGreaterThan(0);
+      }
+    };
+    await same('as stored');
+
+    // Merges after the fact: devices join users (one refused, a device already taken) and each other.
+    await storage().write(
+      set({
+        links: [
+          link(anonymous('device-0'), user('ada'), 'l0'),
+          link(anonymous('device-1'), user('ada'), 'l1'),
+          link(anonymous('device-2'), user('bo'), 'l2'),
+          link(anonymous('device-2'), user('cy'), 'l2b'),
+          link(anonymous('device-3'), anonymous('device-4'), 'l3'),
+          link(anonymous('device-5'), user('dee'), 'l5'),
+        ],
+      }),
+    );
+    await same('after merges');
+
+    const ada = await storage().person('shop', user('ada'));
+    await storage().erase('shop', ada!, {
+      receiptId: 'r-ada',
+      site: 'shop',
+      erasedAt: june.from,
+      pseudonym: 'erased:r-ada',
+    });
+    await same('after erasure');
+
+    while ((await storage().expire(new Date('2026-06-01T00:00:00.000Z'), 50)).events === 50);
+    await same('after retention');
   });
 
   it('counts how far each person got through a funnel, step after step, across their devices', async () => {

@@ -171,6 +171,12 @@ export function describePrivacyConformance(adapter: string, subject: () => Stora
             event(`e-${round}`, { anonymousId }, { properties: { street, n: round } }),
             event(`i-${round}`, { anonymousId, userId }, { type: 'identify', traits: { email, name } }),
             event(`other-${round}`, { anonymousId: 'someone-else' }),
+            // An order that came by a campaign: the figures' rollups keep it beside the event (migration 10).
+            event(
+              `o-${round}`,
+              { anonymousId, userId },
+              { event: 'Order Completed', properties: { revenue: 5 }, context: { campaign: { name: street } } },
+            ),
           ],
           consents:
             round === 0

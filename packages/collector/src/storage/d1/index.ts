@@ -1,7 +1,13 @@
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
-import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
+import {
+  consentChoiceFromRow,
+  funnelReachFromRow,
+  personEventFromRow,
+  figureEventOf,
+  type PersonEventRow,
+} from '../figures-rows.ts';
 import {
   consentFromRow,
   edgeFromRow,
@@ -38,6 +44,7 @@ import type {
 import * as fq from '../sqlite-dialect/figures-queries.ts';
 import { createD1ForwardStore } from './forward.ts';
 import type { D1Database, D1PreparedStatement } from './binding.ts';
+import { ORDER_COMPLETED } from '../figure-facts.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export type { D1Database, D1PreparedStatement, D1Result } from './binding.ts';
@@ -274,6 +281,13 @@ export function createD1Storage(options: D1Options): Storage {
     async siteVisitors(window) {
       const [row] = await all<{ visitors: number; identified: number }>(fq.siteVisitors(window));
       return { visitors: Number(row!.visitors), identified: Number(row!.identified) };
+    },
+
+    // No rollups here yet: the orders and touches are read from the events (figure-facts.ts).
+    async siteOrdersAndTouches(query) {
+      return (await all<PersonEventRow>(fq.siteEvents({ ...query, events: [ORDER_COMPLETED], campaigns: true }))).map(
+        (row) => figureEventOf(personEventFromRow(row)),
+      );
     },
 
     async siteConsents(window) {

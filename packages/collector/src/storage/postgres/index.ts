@@ -2,7 +2,13 @@ import pg from 'pg';
 import { storageUnavailable } from '../../errors.ts';
 import { decodeCursor } from '../cursor.ts';
 import * as fq from './figures-queries.ts';
-import { consentChoiceFromRow, funnelReachFromRow, personEventFromRow, type PersonEventRow } from '../figures-rows.ts';
+import {
+  consentChoiceFromRow,
+  funnelReachFromRow,
+  personEventFromRow,
+  figureEventOf,
+  type PersonEventRow,
+} from '../figures-rows.ts';
 import { POSTGRES_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
 import {
   consentFromRow,
@@ -51,6 +57,7 @@ import { overviewOf, rankHits } from '../console-rows.ts';
 import { createPostgresForwardStore } from './forward.ts';
 import { createGroupedInsert } from './grouped-insert.ts';
 import { storable } from './storable.ts';
+import { ORDER_COMPLETED } from '../figure-facts.ts';
 import { MIGRATIONS } from './schema.ts';
 
 export interface PostgresOptions {
@@ -388,6 +395,13 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
     async siteVisitors(window) {
       const [row] = await run<{ visitors: number; identified: number }>(fq.siteVisitors(window, text));
       return { visitors: row!.visitors, identified: row!.identified };
+    },
+
+    // No rollups here yet: the orders and touches are read from the events (figure-facts.ts).
+    async siteOrdersAndTouches(query) {
+      return (
+        await run<PersonEventRow>(fq.siteEvents({ ...query, events: [ORDER_COMPLETED], campaigns: true }, text))
+      ).map((row) => figureEventOf(personEventFromRow(row)));
     },
 
     async siteConsents(window) {

@@ -288,7 +288,26 @@ export const MIGRATIONS: readonly string[] = [
   create index events_by_computed_slot on events (site, computed_slot) where computed_slot is not null;
   create index events_erasure_exits on events (seq) where erasure_exit is not null;
   `,
-  // 10: the browser's context kept once per site, owner and text (storage/event-context.ts), each event
+  // 10: the figures' rollups (figures/service.ts). The persons seen in a period are read from the overview's
+  // senders per day (migration 7), each sender found through this index, not from a month of events; the orders
+  // and campaign touches from narrow rows written beside their events (storage/figure-facts.ts; the adapter writes
+  // them as it stores the events, the trigger takes them away with their event: erasure, retention).
+  `
+  create index overview_senders_by_sender on overview_senders (site, sender, day);
+  create table figure_facts (
+    site         text not null,
+    timestamp    text not null,
+    seq          integer not null,
+    user_id      text,
+    anonymous_id text,
+    is_order     integer not null,
+    extracted    text not null,
+    primary key (site, timestamp, seq)
+  ) without rowid;
+  insert into figure_facts select site, timestamp, seq, user_id, anonymous_id, coalesce(type = 'track' and event = 'Order Completed', 0), json_extract(body, '$.properties.revenue', '$.properties.total', '$.context.campaign.source', '$.context.campaign.medium', '$.context.campaign.name') from events where (type = 'track' and event = 'Order Completed') or campaign is not null;
+  create trigger figure_fact_deleted after delete on events when old.campaign is not null or (old.type = 'track' and old.event = 'Order Completed') begin delete from figure_facts where site = old.site and timestamp = old.timestamp and seq = old.seq; end;
+  `,
+  // 11: the browser's context kept once per site, owner and text (storage/event-context.ts), each event
   // naming it by key; rows stored before keep their whole context in their body and read the same.
   // Erasure deletes a person's by owner, retention by the latest receipt of their events.
   `

@@ -38,6 +38,16 @@ import * as q from '../sqlite-dialect/queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import * as consoleQ from '../sqlite-dialect/console-queries.ts';
 import * as fq from '../sqlite-dialect/figures-queries.ts';
+import * as rollupQ from '../sqlite-dialect/rollup-queries.ts';
+import {
+  countVisitors,
+  factEventsOf,
+  figureFactRow,
+  isFigureFact,
+  personResolver,
+  type FactRow,
+  type SiteIdentity,
+} from '../figure-facts.ts';
 import { MIGRATIONS } from '../sqlite-dialect/schema.ts';
 import { countsByName, type NamedStatements, type Statement } from '../statement.ts';
 import { UPSERT_CONTEXT, contextParams, contextRowsOf } from '../event-context.ts';
@@ -72,6 +82,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     insertBannerText: db.prepare(insertOne(BANNER_TEXTS)),
     insertRejected: db.prepare(insertOne(REJECTED)),
     upsertContext: db.prepare(UPSERT_CONTEXT),
+    insertFigureFact: db.prepare(rollupQ.insertFigureFact),
   });
   let statements: ReturnType<typeof prepared> | undefined;
 
@@ -85,6 +96,16 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   // SQLite-dialect SQL binds no lists (see statement.ts).
   const run = ({ sql, params }: Statement) => Number(statement(sql).run(...(params as SQLInputValue[])).changes);
   const all = <Row>({ sql, params }: Statement) => statement(sql).all(...(params as SQLInputValue[])) as Row[];
+  // Rows as arrays: the figures' rollups return a row per sender or order, where objects cost more than the query.
+  const arrays = <Row>({ sql, params }: Statement) => {
+    const prepared = statement(sql);
+    prepared.setReturnArrays(true);
+    try {
+      return prepared.all(...(params as SQLInputValue[])) as unknown as Row[];
+    } finally {
+      prepared.setReturnArrays(false);
+    }
+  };
   const runNamed = <Name extends string>(statements: NamedStatements<Name>) =>
     countsByName(statements, Object.values<Statement>(statements).map(run));
   const newPersonId = () => crypto.randomUUID();
@@ -113,9 +134,11 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     let inserted = 0;
     const counted = new OverviewCounts();
     for (const e of set.events) {
-      if (Number(s.insertEvent.run(...EVENTS.row(e)).changes) === 0) continue;
+      const stored = s.insertEvent.run(...EVENTS.row(e));
+      if (Number(stored.changes) === 0) continue;
       inserted++;
       counted.add(e);
+      if (isFigureFact(e)) s.insertFigureFact.run(...figureFactRow(e, Number(stored.lastInsertRowid)));
     }
     counted.statements().forEach(run);
     for (const row of contextRowsOf(set.events)) s.upsertContext.run(...contextParams(row));
@@ -342,8 +365,20 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async siteVisitors(window) {
-      const [row] = all<{ visitors: number; identified: number }>(fq.siteVisitors(window));
-      return { visitors: Number(row!.visitors), identified: Number(row!.identified) };
+      const from = window.from ?? '0000-01-01T00:00:00.000Z';
+      const to = window.to ?? '9999-12-31T00:00:00.000Z';
+      const senders = arrays<[string]>(rollupQ.sendersSeen(window.site, from.slice(0, 10), to.slice(0, 10)));
+      return countVisitors(
+        senders.map(([sender]) => sender),
+        personResolver(arrays<SiteIdentity>(rollupQ.siteIdentities(window.site))),
+        (userId) =>
+          arrays<[string | null]>(rollupQ.anonymousIdsOfUser(window.site, userId, from, to)).map(([id]) => id),
+      );
+    },
+
+    async siteOrdersAndTouches(query) {
+      const { personOf } = personResolver(arrays<SiteIdentity>(rollupQ.siteIdentities(query.site)));
+      return factEventsOf(arrays<FactRow>(rollupQ.figureFacts(query.site, query.to)), personOf);
     },
 
     async siteConsents(window) {
