@@ -50,8 +50,10 @@ describe('sqlite dialect: the figures’ rollups (migration 10)', () => {
   it('fills the rollups of events stored before it as the adapter writes those of new events', () => {
     const old = new DatabaseSync(':memory:');
     MIGRATIONS.slice(0, 9).forEach((sql) => old.exec(sql));
-    const insertOld = old.prepare(insertOne(EVENTS));
-    for (const e of EVENTS_OF_EACH_KIND) insertOld.run(...EVENTS.row(e));
+    // Without the context key that a later migration (11) adds: none of these events shares a context.
+    const before = { ...EVENTS, columns: EVENTS.columns.filter((column) => column !== 'context_key') };
+    const insertOld = old.prepare(insertOne(before));
+    for (const e of EVENTS_OF_EACH_KIND) insertOld.run(...EVENTS.row(e).slice(0, before.columns.length));
     old.exec(MIGRATIONS[9]!);
 
     const fresh = new DatabaseSync(':memory:');
