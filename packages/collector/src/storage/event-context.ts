@@ -35,7 +35,7 @@ export function sharedContextOf(e: StoredEvent): SharedContext | null {
   return found;
 }
 
-/** The SQL expression of an events row's context owner (alias `e`), the same rule as `ownerOf`. */
+/** The SQL expression of an events row's context owner (alias `e`), the same rule as splitContext's owner. */
 export const OWNER_OF_ROW = `case when e.user_id is not null then 'u:' || e.user_id else 'a:' || e.anonymous_id end`;
 
 /** The owners a person's contexts are kept under, for its IDs (erasure). */
