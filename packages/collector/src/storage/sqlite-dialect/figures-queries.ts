@@ -1,4 +1,5 @@
 // Figures' reads in SQLite's dialect, shared by the sqlite and D1 adapters (D1 is SQLite).
+import { funnelDone, funnelSteps } from '../funnel-steps.ts';
 import type { Statement } from '../statement.ts';
 import type { SiteEventQuery, SiteFunnelQuery, SiteWindow } from '../storage.ts';
 
@@ -74,18 +75,6 @@ export const siteVisitors = (window: SiteWindow): Statement => ({
  */
 export const siteFunnel = (query: SiteFunnelQuery): Statement => {
   if (query.steps.length === 0) return { sql: 'select null as personId, 0 as reached where 0', params: [] };
-  const firstOf = (from: string, after: string) =>
-    `select person_id, timestamp, seq from (select ev.person_id, ev.timestamp, ev.seq,
-        row_number() over (partition by ev.person_id order by ev.timestamp, ev.seq) as n
-      from ${from} where ev.event = ?${after}) where n = 1`;
-  const steps = query.steps.map((_, k) =>
-    k === 0
-      ? `s0 as (${firstOf('ev', '')})`
-      : `s${k} as (${firstOf(
-          `ev join s${k - 1} p on p.person_id = ev.person_id`,
-          ' and (ev.timestamp > p.timestamp or (ev.timestamp = p.timestamp and ev.seq > p.seq))',
-        )})`,
-  );
   return {
     sql: `with ev as materialized (
         select e.seq, e.timestamp, e.event,
@@ -94,10 +83,9 @@ export const siteFunnel = (query: SiteFunnelQuery): Statement => {
         left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
         left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
         where e.site = ? and e.type = 'track' and e.event in (select value from json_each(?)) and e.timestamp >= ? and e.timestamp < ?),
-      ${steps.join(',\n      ')}
-    -- Whoever did step k did every step before it: the rows per person are the steps done.
+      ${funnelSteps(query.steps.length)}
     select person_id as personId, count(*) as reached
-    from (${query.steps.map((_, k) => `select person_id from s${k}`).join(' union all ')})
+    from ${funnelDone(query.steps.length)}
     group by person_id`,
     params: [query.site, JSON.stringify(query.steps), query.from ?? FAR_PAST, query.to ?? FAR_FUTURE, ...query.steps],
   };
