@@ -3,14 +3,15 @@
 // about to run out are evaluated when it does; a rebuild evaluates every person of a site.
 import type { KithConfig } from '../config.ts';
 import { resolvePerson } from '../persons.ts';
-import type { NodeRef, Person, Storage, StoredEvent, WriteSet } from '../storage/storage.ts';
+import type { NodeRef, Person, Storage, StoredEvent, WriteResult, WriteSet } from '../storage/storage.ts';
 import { compileDefinitions } from './definitions.ts';
 import type { Definitions } from './evaluate.ts';
+import { createHistory, readsOf } from './history.ts';
 import { reconcilePersons } from './reconcile.ts';
 
 export interface AudienceEngine {
-  /** Queues the persons a stored set touched; returns at once. */
-  touched(set: WriteSet): void;
+  /** Queues the persons a stored set touched; returns at once. `stored` is what the write answered. */
+  touched(set: WriteSet, stored?: WriteResult): void;
   /** Queues the person of these nodes (a merge, a consent change made elsewhere). */
   touch(site: string, nodes: NodeRef[]): void;
   /** Resolves once every queued person has been evaluated. */
@@ -21,6 +22,8 @@ export interface AudienceEngine {
   rebuild(site: string): Promise<{ persons: number; changes: number }>;
   /** The site's compiled definitions, or undefined when it has none. */
   definitions(site: string): Definitions | undefined;
+  /** Lets go of what is held of an erased person's events (audiences/history.ts). */
+  forget(site: string, personId: string): void;
 }
 
 export interface AudienceEngineOptions {
@@ -63,6 +66,9 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? ((message, error) => console.error(`kith: ${message}`, error));
   const compiled = new Map([...compileDefinitions(options.config.sites)].filter(([, d]) => !isEmpty(d)));
+  // The incremental path holds each person's events between evaluations; the rebuild reads every
+  // person once, so it reads them in full instead.
+  const history = createHistory(storage, new Map([...compiled].map(([site, d]) => [site, readsOf(d)])));
   const pending = new Map<string, { site: string; node: NodeRef }>();
   /** Next change time per person, by `site\npersonId`. */
   const due = new Map<string, { site: string; node: NodeRef; at: number }>();
@@ -71,10 +77,12 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let hurry = () => {};
 
   /** Evaluates the persons (one read for all of them); their changes and next change times, to be stored by `store`. */
-  const evaluateGroup = async (site: string, persons: Person[]): Promise<Outcome> => {
+  const evaluateGroup = async (site: string, persons: Person[], held: boolean): Promise<Outcome> => {
     const outcome: Outcome = { changes: [], schedule: [] };
     if (persons.length === 0) return outcome;
-    const reconciled = await reconcilePersons(storage, compiled.get(site)!, site, persons, clock());
+    const now = clock();
+    const events = held ? await history.read(site, persons, now.getTime()) : null;
+    const reconciled = await reconcilePersons(storage, compiled.get(site)!, site, persons, now, events ?? undefined);
     for (const person of persons) {
       const { evaluation, changes } = reconciled.get(person.personId)!;
       outcome.changes.push(...changes);
@@ -89,7 +97,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   /** Stores the changes in one write (one commit), then keeps the next change times they rest on. */
   const store = async ({ changes, schedule }: Outcome) => {
-    if (changes.length > 0) await storage.write({ events: changes, consents: [], rejected: [] });
+    if (changes.length > 0) {
+      const stored = await storage.write({ events: changes, consents: [], rejected: [] });
+      if (stored.seqs) history.adopt(changes, stored.seqs);
+    }
     for (const [key, entry] of schedule) {
       if (entry) due.set(key, entry);
       else due.delete(key);
@@ -102,7 +113,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
    * many persons instead of one each, which was most of an evaluation's cost. A failure is reported
    * and the persons are tried again on their next event (or the next rebuild).
    */
-  const reconcileAll = async (site: string, persons: Person[]) => store(await evaluateGroup(site, persons));
+  const reconcileAll = async (site: string, persons: Person[]) => store(await evaluateGroup(site, persons, true));
 
   const personOf = async (site: string, node: NodeRef): Promise<Person | null> => {
     if (node.kind === 'device') return storage.person(site, node);
@@ -161,7 +172,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   };
 
   return {
-    touched(set) {
+    touched(set, stored) {
+      if (stored?.seqs) history.adopt(set.events, stored.seqs);
       const nodes = new Map<string, NodeRef[]>();
       const add = (site: string, node: NodeRef) => (nodes.get(site) ?? nodes.set(site, []).get(site)!).push(node);
       for (const item of [...set.events, ...set.consents]) {
@@ -178,6 +190,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     settled,
     async runDue() {
       const now = clock().getTime();
+      history.sweep(now);
       for (const [key, entry] of due) {
         if (entry.at > now) continue;
         due.delete(key);
@@ -202,7 +215,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
         unwritten = { changes: [], schedule: [] };
       };
       const flush = async () => {
-        const outcome = await evaluateGroup(site, group);
+        const outcome = await evaluateGroup(site, group, false);
         group = [];
         unwritten.changes.push(...outcome.changes);
         unwritten.schedule.push(...outcome.schedule);
@@ -223,5 +236,6 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       return { persons, changes };
     },
     definitions: (site) => compiled.get(site),
+    forget: (site, personId) => history.forget(site, personId),
   };
 }

@@ -76,11 +76,11 @@ const idsOfGroup = (site: string, persons: Person[]) => ({
 });
 
 /**
- * Shares a group's events or consents out to its persons by the ID each belongs to, as the storage
+ * Shares a group's events, their entries or consents out to its persons by the ID each belongs to, as the storage
  * reads a person's: its user ID when it has one, else its anonymous ID. Null when one cannot be
  * placed (an ID the storage spells otherwise): the caller then reads person by person.
  */
-function shareOut<T extends { userId?: string | undefined; anonymousId?: string | undefined }>(
+export function shareOut<T extends { userId?: string | null | undefined; anonymousId?: string | null | undefined }>(
   persons: Person[],
   items: T[],
 ): Map<string, T[]> | null {
@@ -216,7 +216,7 @@ export function announcedState(events: StoredEvent[]): AnnouncedState {
 
 /**
  * Evaluates the persons now and returns, for each, the change events that bring their announced
- * standing to it. Their events and consents are read together; the caller stores the changes, so
+ * standing to it. Their events (unless the caller holds them, audiences/history.ts) and consents are read together; the caller stores the changes, so
  * that the changes of many persons share one write (one commit).
  */
 export async function reconcilePersons(
@@ -225,9 +225,10 @@ export async function reconcilePersons(
   site: string,
   persons: Person[],
   now: Date,
+  held?: Map<string, StoredEvent[]>,
 ): Promise<Map<string, Reconciled>> {
   const [events, consents] = await Promise.all([
-    groupEvents(storage, site, persons),
+    held ?? groupEvents(storage, site, persons),
     groupConsents(storage, site, persons),
   ]);
   const reconciled = new Map<string, Reconciled>();

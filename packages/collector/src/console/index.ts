@@ -209,6 +209,7 @@ export function consoleRoutes(deps: ResolvedDeps, sites: Sites, live: LiveFeed, 
     if (!receipt) return nothingHeld(c, node);
     devices.clear();
     live.forget(site, data.person);
+    deps.audiences?.forget(site, data.person.personId);
     return page(c, erasedPage(frame(c), receipt));
   });
 

@@ -49,6 +49,7 @@ export function adminHandlers(deps: ResolvedDeps, sites: Sites, devices: DeviceB
         notFound(key);
       devices.clear();
       live?.forget(site, person);
+      deps.audiences?.forget(site, person.personId);
       return c.json({ ok: true, receipt });
     },
   };

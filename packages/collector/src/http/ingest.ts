@@ -62,7 +62,7 @@ export function ingestHandlers(
         stitching: deps.config.stitching,
       },
     });
-    await deps.storage.write(set);
+    const stored = await deps.storage.write(set);
     c.set('ingested', {
       accepted: set.events.length + set.consents.length,
       refusedReasons: rejected.map((refusal) => refusal.reason),
@@ -76,7 +76,7 @@ export function ingestHandlers(
       items,
     );
     // After the write, off the request path: the answer does not wait for audiences.
-    deps.audiences?.touched(set);
+    deps.audiences?.touched(set, stored);
     applyDeviceCookie(c, device);
     return {
       accepted: set.events.length + set.consents.length,

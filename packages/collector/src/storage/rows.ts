@@ -1,7 +1,15 @@
 // Rows as every SQL adapter reads them back, mapped one way for all.
 import { encodeCursor } from './cursor.ts';
 import { eventFromRow, type EventColumnsRow } from './event-row.ts';
-import type { ConsentRecord, EdgeRecord, ErasureReceipt, EventPage, Person, RejectedEvent } from './storage.ts';
+import type {
+  ConsentRecord,
+  EdgeRecord,
+  ErasureReceipt,
+  EventEntry,
+  EventPage,
+  Person,
+  RejectedEvent,
+} from './storage.ts';
 
 export interface ConsentRow {
   site: string;
@@ -60,6 +68,20 @@ export function rejectedFromRow(row: RejectedRow): RejectedEvent {
 export interface EventRow extends EventColumnsRow {
   seq: number | string;
 }
+
+export interface EventEntryRow {
+  seq: number | string;
+  user_id: string | null;
+  anonymous_id: string | null;
+}
+
+export const eventEntryFromRow = (row: EventEntryRow): EventEntry => ({
+  seq: Number(row.seq),
+  userId: row.user_id,
+  anonymousId: row.anonymous_id,
+});
+
+export const seqEventFromRow = (row: EventRow) => ({ seq: Number(row.seq), event: eventFromRow(row) });
 
 /** One page from `limit + 1` rows read newest first: the extra row only says whether more follow. */
 export function eventPage(rows: EventRow[], limit: number): EventPage {

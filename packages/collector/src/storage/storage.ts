@@ -152,6 +152,11 @@ export interface WriteResult {
   /** Events new to storage; the rest were resent duplicates of stored messageIds. */
   inserted: number;
   duplicates: number;
+  /**
+   * Where the store has it at hand: the seq each of the set's events was stored at, null for a resent
+   * duplicate. A reader that holds events (audiences/history.ts) then need not read back what was just written.
+   */
+  seqs?: (number | null)[];
 }
 
 export type IdKind = 'user' | 'anonymous';
@@ -181,6 +186,13 @@ export interface EventSummary {
   lastSeen: string | null;
 }
 
+/** Where an event is kept: its seq and the IDs it names, without its content. */
+export interface EventEntry {
+  seq: number;
+  userId: string | null;
+  anonymousId: string | null;
+}
+
 export interface EventPage {
   events: StoredEvent[];
   next: string | null;
@@ -200,6 +212,13 @@ export interface Storage extends ForwardStore {
   rejectedOf(ids: IdSet): Promise<RejectedEvent[]>;
   /** How many events the IDs have, and the first and last event's time (null when none). */
   eventSummary(ids: IdSet): Promise<EventSummary>;
+  /**
+   * Every event of the IDs as an entry, without its content, in seq order (an event that names a user ID
+   * is that user's only, as in `events`): a reader that holds some of them reads only the rest (`eventsBySeq`).
+   */
+  eventEntries(ids: IdSet): Promise<EventEntry[]>;
+  /** The site's events of these seqs, each with its seq, in seq order; a seq no longer stored is left out. */
+  eventsBySeq(site: string, seqs: number[]): Promise<{ seq: number; event: StoredEvent }[]>;
   /** The consent log of the IDs, oldest first. */
   consents(ids: IdSet): Promise<ConsentRecord[]>;
   /** Stitching candidates naming any of the anonymous IDs, best first. */

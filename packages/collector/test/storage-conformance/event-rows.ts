@@ -97,6 +97,31 @@ export function describeEventRowsConformance(adapter: string, current: () => Sto
       expect(forwarded).toStrictEqual([first, second, none]);
     });
 
+    it('lists the IDs’ events as entries in seq order, and reads back exactly the ones asked for by seq', async () => {
+      const before = event('e1', { context: browserContext('Chrome/150.0', '/mug') });
+      const loggedIn = event('e2', { userId: 'user-1', context: browserContext('Chrome/150.0', '/cart') });
+      const otherBrowser = event('e3', { anonymousId: 'anon-2' });
+      // Sent on the same browser by someone else logged in: that user's, not the anonymous ID's.
+      const otherUser = event('e4', { userId: 'user-2' });
+      await storage.write(set({ events: [before, loggedIn, otherBrowser, otherUser] }));
+
+      const entries = await storage.eventEntries({ site: 'shop', userIds: ['user-1'], anonymousIds: ['anon-1'] });
+      expect(entries.map(({ userId, anonymousId }) => [userId, anonymousId])).toEqual([
+        [null, 'anon-1'],
+        ['user-1', 'anon-1'],
+      ]);
+      const [first, second] = entries.map((entry) => entry.seq);
+      expect(first).toBeLessThan(second!);
+      expect(await storage.eventEntries({ site: 'other', userIds: ['user-1'], anonymousIds: ['anon-1'] })).toEqual([]);
+
+      const read = await storage.eventsBySeq('shop', [second!, first!, second! + 1000]);
+      expect(read).toStrictEqual([
+        { seq: first, event: before },
+        { seq: second, event: loggedIn },
+      ]);
+      expect(await storage.eventsBySeq('other', [first!])).toEqual([]);
+    });
+
     it('reads a row stored with the whole event in its body, as rows were stored before, as it was', async () => {
       const whole = event('old-1', { userId: 'user-1' });
       const body = JSON.stringify(whole).replaceAll("'", "''");

@@ -12,11 +12,14 @@ import {
   consentFromRow,
   edgeFromRow,
   erasedCounts,
+  eventEntryFromRow,
   eventPage,
   personFromRows,
   rejectedFromRow,
+  seqEventFromRow,
   type ConsentRow,
   type EdgeRow,
+  type EventEntryRow,
   type EventRow,
   type RejectedRow,
 } from '../rows.ts';
@@ -157,6 +160,14 @@ export function createD1Storage(options: D1Options): Storage {
         q.eventSummary(ids),
       );
       return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
+    },
+
+    async eventEntries(ids: IdSet) {
+      return (await all<EventEntryRow>(q.eventEntries(ids))).map(eventEntryFromRow);
+    },
+
+    async eventsBySeq(site: string, seqs: number[]) {
+      return (await all<EventRow>(q.eventsBySeq(site, seqs))).map(seqEventFromRow);
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {

@@ -14,11 +14,14 @@ import {
   consentFromRow,
   edgeFromRow,
   erasedCounts,
+  eventEntryFromRow,
   eventPage,
   personFromRows,
   rejectedFromRow,
+  seqEventFromRow,
   type ConsentRow,
   type EdgeRow,
+  type EventEntryRow,
   type EventRow,
   type RejectedRow,
 } from '../rows.ts';
@@ -237,6 +240,14 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         q.eventSummary(ids, text),
       );
       return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
+    },
+
+    async eventEntries(ids: IdSet) {
+      return (await run<EventEntryRow>(q.eventEntries(ids, text))).map(eventEntryFromRow);
+    },
+
+    async eventsBySeq(site: string, seqs: number[]) {
+      return (await run<EventRow>(q.eventsBySeq(site, seqs))).map(seqEventFromRow);
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {

@@ -28,6 +28,16 @@ export const eventsPage = (
   params: [...byIds(set, storable), storable(cursor.timestamp), cursor.seq, limit + 1],
 });
 
+export const eventEntries = (set: IdSet, storable: (id: string) => string): Statement => ({
+  sql: `select seq, user_id, anonymous_id from events where ${EVENTS_OF} order by seq`,
+  params: byIds(set, storable),
+});
+
+export const eventsBySeq = (site: string, seqs: number[]): Statement => ({
+  sql: `select e.seq, ${EVENT_COLUMNS} from events e where e.site = ? and e.seq = any(?::bigint[]) order by e.seq`,
+  params: [site, seqs.map(String)],
+});
+
 export const eventSummary = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select count(*)::integer as "eventCount", min(timestamp) as "firstSeen", max(timestamp) as "lastSeen" from events where ${EVENTS_OF}`,
   params: byIds(set, storable),

@@ -31,6 +31,16 @@ export const eventSummary = (set: IdSet): Statement => ({
   params: eventsOf(set),
 });
 
+export const eventEntries = (set: IdSet): Statement => ({
+  sql: `select seq, user_id, anonymous_id from events where ${EVENTS_OF} order by seq`,
+  params: eventsOf(set),
+});
+
+export const eventsBySeq = (site: string, seqs: number[]): Statement => ({
+  sql: `select e.seq, ${EVENT_COLUMNS} from events e where e.seq in (select value from json_each(?)) and e.site = ? order by e.seq`,
+  params: [JSON.stringify(seqs), site],
+});
+
 export const recentRejected = (site: string, limit: number): Statement => ({
   sql: 'select site, received_at, reason, message, payload, anonymous_id, user_id from rejected where site = ? order by seq desc limit ?',
   params: [site, limit],

@@ -9,11 +9,15 @@ import {
   consentFromRow,
   edgeFromRow,
   erasedCounts,
+  eventEntryFromRow,
   eventPage,
   personFromRows,
   rejectedFromRow,
+  seqEventFromRow,
   type ConsentRow,
   type EdgeRow,
+  type EventEntryRow,
+  type EventRow,
   type RejectedRow,
 } from '../rows.ts';
 import type {
@@ -132,10 +136,15 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
   const writeSet = (set: WriteSet): WriteResult => {
     const s = statements ?? (statements = prepared());
     let inserted = 0;
+    const seqs: (number | null)[] = [];
     const counted = new OverviewCounts();
     for (const e of set.events) {
       const stored = s.insertEvent.run(...EVENTS.row(e));
-      if (Number(stored.changes) === 0) continue;
+      if (Number(stored.changes) === 0) {
+        seqs.push(null);
+        continue;
+      }
+      seqs.push(Number(stored.lastInsertRowid));
       inserted++;
       counted.add(e);
       if (isFigureFact(e)) s.insertFigureFact.run(...figureFactRow(e, Number(stored.lastInsertRowid)));
@@ -148,7 +157,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     for (const link of set.links ?? []) linkStatements(link, newPersonId).forEach(run);
     for (const update of set.traits ?? []) traitsStatements(update, newPersonId, SQLITE_GRAPH).forEach(run);
     for (const signal of set.stitch ?? []) stitchStatements(signal).forEach(run);
-    return { inserted, duplicates: set.events.length - inserted };
+    return { inserted, duplicates: set.events.length - inserted, seqs };
   };
 
   // Group commit: the write sets of requests that arrive together (within one turn of the event
@@ -231,6 +240,14 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
         q.eventSummary(asStored(ids)),
       );
       return { eventCount: row?.eventCount ?? 0, firstSeen: row?.firstSeen ?? null, lastSeen: row?.lastSeen ?? null };
+    },
+
+    async eventEntries(ids: IdSet) {
+      return all<EventEntryRow>(q.eventEntries(asStored(ids))).map(eventEntryFromRow);
+    },
+
+    async eventsBySeq(site: string, seqs: number[]) {
+      return all<EventRow>(q.eventsBySeq(site, seqs)).map(seqEventFromRow);
     },
 
     async rejected(site: string, limit: number): Promise<RejectedEvent[]> {

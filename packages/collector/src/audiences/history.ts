@@ -1,0 +1,208 @@
+// Each evaluated person's events, held between evaluations: a returning visitor's history was read
+// and parsed again on every visit, the largest part of what audiences added to ingest
+// (bench/RESULTS.md). The store stays the truth: every read lists the persons' events by seq, without
+// their content, and reads only the events not held. So what another collector stored, and what an
+// erasure, retention or a merge changed, is seen exactly as a full read sees it; the held events only
+// save reading the same rows again.
+import type { Person, Storage, StoredEvent } from '../storage/storage.ts';
+import type { Definitions } from './evaluate.ts';
+import type { Condition, FieldRef, Filter, ValueExpr } from './parse.ts';
+import { COMPUTED_CONTEXT, shareOut } from './reconcile.ts';
+
+/** How many events are held in all, the persons used longest ago let go first. */
+const MAX_HELD_EVENTS = 100_000;
+/** How many just-stored events wait for their person's next read; past it the oldest are read back instead. */
+const MAX_ADOPTED = 50_000;
+/**
+ * How long a person's events are held without an evaluation. An erasure made by another process
+ * (`kith person erase`) is seen by the next read; this bounds how long memory keeps what it deleted
+ * when the person is never evaluated again.
+ */
+export const HELD_MS = 10 * 60_000;
+
+/** What of a site's events the definitions read: the events they name, and whether any reads `context(...)`. */
+export interface Reads {
+  names: Set<string>;
+  context: boolean;
+}
+
+interface Held {
+  events: Map<number, StoredEvent>;
+  usedAt: number;
+}
+
+export interface History {
+  /**
+   * Each person's events, oldest first (by timestamp, then seq, as the store orders them), by personId;
+   * only what the definitions read of each. Null when the entries cannot be shared out to the persons
+   * (an ID the store spells otherwise): the caller reads in full.
+   */
+  read(site: string, persons: Person[], now: number): Promise<Map<string, StoredEvent[]> | null>;
+  /**
+   * Events just stored, with the seq each was stored at (null: a resent duplicate, whose stored twin
+   * may differ): held for their person's next read instead of read back. Only what this process wrote
+   * can be taken this way; anything else is read.
+   */
+  adopt(events: StoredEvent[], seqs: (number | null)[]): void;
+  /** Lets go of a person's events (erased). */
+  forget(site: string, personId: string): void;
+  /** Lets go of every person not evaluated for HELD_MS. */
+  sweep(now: number): void;
+}
+
+export function createHistory(storage: Storage, reads: Map<string, Reads>): History {
+  /** By `site\npersonId`, least recently used first. */
+  const held = new Map<string, Held>();
+  let count = 0;
+  /** Just-stored events by seq, until their person's next read. */
+  const adopted = new Map<number, StoredEvent>();
+
+  const letGo = (key: string) => {
+    const entry = held.get(key);
+    if (!entry) return;
+    count -= entry.events.size;
+    held.delete(key);
+  };
+
+  const sweep = (now: number) => {
+    for (const [key, entry] of held) {
+      if (count <= MAX_HELD_EVENTS && entry.usedAt > now - HELD_MS) break;
+      letGo(key);
+    }
+  };
+
+  return {
+    async read(site, persons, now) {
+      const entries = await storage.eventEntries({
+        site,
+        userIds: persons.flatMap((person) => person.userIds),
+        anonymousIds: persons.flatMap((person) => person.anonymousIds),
+      });
+      const shared = shareOut(persons, entries);
+      if (!shared) return null;
+      const slim = slimmer(reads.get(site) ?? { names: new Set(), context: true });
+      const fresh = new Map<string, Map<number, StoredEvent | undefined>>();
+      const missing: number[] = [];
+      const ownerOf = new Map<number, Map<number, StoredEvent | undefined>>();
+      for (const person of persons) {
+        const before = held.get(`${site}\n${person.personId}`)?.events;
+        const events = new Map<number, StoredEvent | undefined>();
+        for (const { seq } of shared.get(person.personId)!) {
+          const known = before?.get(seq);
+          events.set(seq, known);
+          if (!known) {
+            missing.push(seq);
+            ownerOf.set(seq, events);
+          }
+        }
+        fresh.set(person.personId, events);
+      }
+      const unread: number[] = [];
+      for (const seq of missing) {
+        const event = adopted.get(seq);
+        if (event?.site === site) ownerOf.get(seq)!.set(seq, slim(event));
+        else unread.push(seq);
+        adopted.delete(seq);
+      }
+      const found = unread.length > 0 ? await storage.eventsBySeq(site, unread) : [];
+      for (const { seq, event } of found) ownerOf.get(seq)?.set(seq, slim(event));
+
+      const result = new Map<string, StoredEvent[]>();
+      for (const person of persons) {
+        const events = new Map<number, StoredEvent>();
+        // A seq listed but gone by the time it was read was deleted meanwhile (erasure, retention).
+        for (const [seq, event] of fresh.get(person.personId)!) if (event) events.set(seq, event);
+        const key = `${site}\n${person.personId}`;
+        letGo(key);
+        held.set(key, { events, usedAt: now });
+        count += events.size;
+        result.set(person.personId, inStoreOrder(events));
+      }
+      sweep(now);
+      return result;
+    },
+    adopt(events, seqs) {
+      events.forEach((event, i) => {
+        const seq = seqs[i];
+        if (seq !== null && seq !== undefined) adopted.set(seq, event);
+      });
+      for (const seq of adopted.keys()) {
+        if (adopted.size <= MAX_ADOPTED) break;
+        adopted.delete(seq);
+      }
+    },
+    forget: (site, personId) => letGo(`${site}\n${personId}`),
+    sweep,
+  };
+}
+
+/** Oldest first, as the store reads a person's events: by timestamp (ISO text, compared as the store compares it), then seq. */
+function inStoreOrder(events: Map<number, StoredEvent>): StoredEvent[] {
+  return [...events]
+    .sort(([seqA, a], [seqB, b]) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : seqA - seqB))
+    .map(([, event]) => event);
+}
+
+/**
+ * An event cut down to what evaluating it reads, so that holding many persons' events costs little:
+ * the collector's change events keep what announces a person's standing (reconcile.ts); a client's
+ * event its type, name and time, and its properties (and context) only when a definition names the event.
+ */
+function slimmer(reads: Reads): (event: StoredEvent) => StoredEvent {
+  return (event) => {
+    const mark = event.context?.[COMPUTED_CONTEXT];
+    if (mark !== undefined) {
+      const { site, messageId, type, timestamp, receivedAt } = event;
+      return {
+        site,
+        messageId,
+        type,
+        timestamp,
+        receivedAt,
+        ...(event.event !== undefined ? { event: event.event } : {}),
+        ...(event.properties !== undefined ? { properties: event.properties } : {}),
+        ...(event.traits !== undefined ? { traits: event.traits } : {}),
+        context: { [COMPUTED_CONTEXT]: mark },
+      };
+    }
+    const named = event.type === 'track' && typeof event.event === 'string' && reads.names.has(event.event);
+    return {
+      site: event.site,
+      messageId: event.messageId,
+      type: event.type,
+      timestamp: event.timestamp,
+      receivedAt: event.receivedAt,
+      ...(event.event !== undefined ? { event: event.event } : {}),
+      ...(named && event.properties !== undefined ? { properties: event.properties } : {}),
+      ...(named && reads.context && event.context !== undefined ? { context: event.context } : {}),
+    };
+  };
+}
+
+/** What the site's definitions read of events. */
+export function readsOf(definitions: Definitions): Reads {
+  const reads: Reads = { names: new Set(), context: false };
+  const field = (ref: FieldRef | null) => {
+    if (ref?.source === 'context') reads.context = true;
+  };
+  const filter = (f: Filter): void => {
+    if (f.kind === 'compare') field(f.field);
+    else if (f.kind === 'not') filter(f.operand);
+    else [f.left, f.right].forEach(filter);
+  };
+  const value = (expr: ValueExpr) => {
+    if (expr.kind === 'trait') return;
+    reads.names.add(expr.name);
+    expr.filters.forEach(filter);
+    field(expr.reducer.field);
+  };
+  const condition = (c: Condition): void => {
+    if (c.kind === 'compare') value(c.left);
+    else if (c.kind === 'truthy') value(c.value);
+    else if (c.kind === 'not') condition(c.operand);
+    else [c.left, c.right].forEach(condition);
+  };
+  definitions.traits.forEach((trait) => value(trait.value));
+  [...definitions.audiences, ...definitions.stages].forEach((audience) => condition(audience.condition));
+  return reads;
+}
