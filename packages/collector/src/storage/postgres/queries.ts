@@ -29,8 +29,9 @@ export const eventsPage = (
 });
 
 export const eventEntries = (set: IdSet, storable: (id: string) => string): Statement => ({
-  sql: `select seq, user_id, anonymous_id from events where ${EVENTS_OF} order by seq`,
-  params: byIds(set, storable),
+  sql: `select seq, user_id, anonymous_id from events where site = ? and anonymous_id = any(?::text[]) and user_id is null
+    union all select seq, user_id, anonymous_id from events where site = ? and user_id = any(?::text[]) order by seq`,
+  params: [set.site, set.anonymousIds.map(storable), set.site, set.userIds.map(storable)],
 });
 
 export const eventsBySeq = (site: string, seqs: number[]): Statement => ({

@@ -9,14 +9,12 @@ import {
   consentFromRow,
   edgeFromRow,
   erasedCounts,
-  eventEntryFromRow,
   eventPage,
   personFromRows,
   rejectedFromRow,
   seqEventFromRow,
   type ConsentRow,
   type EdgeRow,
-  type EventEntryRow,
   type EventRow,
   type RejectedRow,
 } from '../rows.ts';
@@ -243,7 +241,10 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
     },
 
     async eventEntries(ids: IdSet) {
-      return all<EventEntryRow>(q.eventEntries(asStored(ids))).map(eventEntryFromRow);
+      // As arrays: a row object cost more than the query, per entry (bench/RESULTS.md).
+      return arrays<[number, string | null, string | null]>(q.eventEntries(asStored(ids))).map(
+        ([seq, userId, anonymousId]) => ({ seq, userId, anonymousId }),
+      );
     },
 
     async eventsBySeq(site: string, seqs: number[]) {
