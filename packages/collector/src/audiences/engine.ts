@@ -99,7 +99,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const store = async ({ changes, schedule }: Outcome) => {
     if (changes.length > 0) {
       const stored = await storage.write({ events: changes, consents: [], rejected: [] });
-      if (stored.seqs) history.adopt(changes, stored.seqs);
+      history.adopt(changes, stored.seqs);
     }
     for (const [key, entry] of schedule) {
       if (entry) due.set(key, entry);
@@ -173,7 +173,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   return {
     touched(set, stored) {
-      if (stored?.seqs) history.adopt(set.events, stored.seqs);
+      if (stored) history.adopt(set.events, stored.seqs);
       const nodes = new Map<string, NodeRef[]>();
       const add = (site: string, node: NodeRef) => (nodes.get(site) ?? nodes.set(site, []).get(site)!).push(node);
       for (const item of [...set.events, ...set.consents]) {

@@ -153,10 +153,11 @@ export interface WriteResult {
   inserted: number;
   duplicates: number;
   /**
-   * Where the store has it at hand: the seq each of the set's events was stored at, null for a resent
-   * duplicate. A reader that holds events (audiences/history.ts) then need not read back what was just written.
+   * The seq each of the set's events was stored at; null for a resent duplicate (whose stored twin may
+   * differ), or where the store cannot tell. A reader that holds events (audiences/history.ts) need not
+   * read back what was just written.
    */
-  seqs?: (number | null)[];
+  seqs: (number | null)[];
 }
 
 export type IdKind = 'user' | 'anonymous';

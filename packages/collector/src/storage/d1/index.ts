@@ -1,4 +1,5 @@
 import { storageUnavailable } from '../../errors.ts';
+import { resultOf, storedSeqs, type StoredKey } from '../write-result.ts';
 import { decodeCursor } from '../cursor.ts';
 import { SQLITE_GRAPH, linkStatements, stitchStatements, traitsStatements } from '../graph.ts';
 import {
@@ -68,14 +69,14 @@ export function createD1Storage(options: D1Options): Storage {
   const { db } = options;
 
   /** Multi-row INSERTs of `records`, as few statements as D1's parameter limit allows; seq follows the records' order. */
-  const inserts = <Item>(table: Table<Item>, records: readonly Item[]): D1PreparedStatement[] => {
+  const inserts = <Item>(table: Table<Item>, records: readonly Item[], returning = ''): D1PreparedStatement[] => {
     const { columns } = table;
     const perStatement = Math.floor(MAX_BOUND_PARAMETERS / columns.length);
     const placeholders = `(${columns.map(() => '?').join(', ')})`;
     const statements: D1PreparedStatement[] = [];
     for (let start = 0; start < records.length; start += perStatement) {
       const chunk = records.slice(start, start + perStatement);
-      const sql = `insert into ${table.name} (${columns.join(', ')}) values ${chunk.map(() => placeholders).join(', ')} ${onConflict(table)}`;
+      const sql = `insert into ${table.name} (${columns.join(', ')}) values ${chunk.map(() => placeholders).join(', ')} ${onConflict(table)}${returning}`;
       statements.push(db.prepare(sql).bind(...chunk.flatMap(table.row)));
     }
     return statements;
@@ -131,7 +132,8 @@ export function createD1Storage(options: D1Options): Storage {
     },
 
     async write(set: WriteSet) {
-      const events = inserts(EVENTS, set.events);
+      // Each stored row's key and seq: what the write answers for each event.
+      const events = inserts(EVENTS, set.events, ' returning site, message_id, seq');
       const consents = inserts(CONSENTS, set.consents);
       const bannerTexts = inserts(BANNER_TEXTS, bannerTextsOf(set.consents));
       const rejected = inserts(REJECTED, set.rejected);
@@ -144,10 +146,13 @@ export function createD1Storage(options: D1Options): Storage {
         ...(set.stitch ?? []).flatMap(stitchStatements),
       ].map(bound);
       const statements = [...events, ...contexts, ...consents, ...bannerTexts, ...rejected, ...graph];
-      if (statements.length === 0) return { inserted: 0, duplicates: 0 };
+      if (statements.length === 0) return { inserted: 0, duplicates: 0, seqs: [] };
       const results = await db.batch(statements).catch(unavailable);
-      const inserted = results.slice(0, events.length).reduce((sum, result) => sum + result.meta.changes, 0);
-      return { inserted, duplicates: set.events.length - inserted };
+      const stored = results.slice(0, events.length).flatMap((result) => result.results as unknown as StoredKey[]);
+      // A lone surrogate comes back from D1 as one U+FFFD per byte, which no key matches: such an event's
+      // seq is left unknown (a reader reads it back), and the count is of the rows stored.
+      const inserted = stored.length;
+      return { ...resultOf(set.events, storedSeqs(stored)), inserted, duplicates: set.events.length - inserted };
     },
 
     async events(query: EventQuery): Promise<EventPage> {

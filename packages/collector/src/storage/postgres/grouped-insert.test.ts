@@ -73,7 +73,7 @@ describe('PostgreSQL: batches written at the same time', () => {
     expect((await storedIds()).filter((id) => id.startsWith('outage-'))).toEqual([]);
 
     const retried = await Promise.all(requests.map((events) => storage.write(set({ events }))));
-    expect(retried).toEqual(requests.map(() => ({ inserted: 2, duplicates: 0 })));
+    expect(retried).toMatchObject(requests.map(() => ({ inserted: 2, duplicates: 0 })));
   });
 
   it('refuses only the request whose event PostgreSQL cannot store; the others sent with it are stored', async () => {

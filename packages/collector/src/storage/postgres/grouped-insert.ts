@@ -2,15 +2,16 @@
 // into PostgreSQL in one INSERT, one transaction and one WAL flush, and each request is answered
 // when that commit returns, so a 2xx still means durably stored. Per request, PostgreSQL's fixed
 // cost of a statement and a commit (and the round trip) is paid once per group instead.
-import type { StoredEvent } from '../storage.ts';
+import type { StoredEvent, WriteResult } from '../storage.ts';
+import { resultOf, storedSeqs, type StoredKey } from '../write-result.ts';
 import { storable } from './storable.ts';
 
-/** Runs one INSERT of the events and returns the (site, messageId) of the rows it stored. */
-export type InsertEvents = (events: readonly StoredEvent[]) => Promise<readonly { site: string; message_id: string }[]>;
+/** Runs one INSERT of the events and returns the (site, messageId, seq) of the rows it stored. */
+export type InsertEvents = (events: readonly StoredEvent[]) => Promise<readonly StoredKey[]>;
 
 interface Waiting {
   events: readonly StoredEvent[];
-  resolve: (inserted: number) => void;
+  resolve: (result: WriteResult) => void;
   reject: (error: unknown) => void;
 }
 
@@ -52,7 +53,7 @@ export function createGroupedInsert(
     }
   }
 
-  return (events: readonly StoredEvent[]): Promise<number> =>
+  return (events: readonly StoredEvent[]): Promise<WriteResult> =>
     new Promise((resolve, reject) => {
       waiting.push({ events, resolve, reject });
       next();
@@ -60,13 +61,7 @@ export function createGroupedInsert(
 }
 
 /** Each stored row counts once, for the first request of the group that sent its key. */
-function settle(group: Waiting[], stored: readonly { site: string; message_id: string }[]) {
-  const fresh = new Set(stored.map((row) => `${row.site}\n${row.message_id}`));
-  for (const request of group) {
-    let inserted = 0;
-    // The key's columns hold a NUL as U+2400 (storable.ts), so a returned key is compared that way.
-    for (const event of request.events)
-      if (fresh.delete(`${storable(event.site)}\n${storable(event.messageId)}`)) inserted++;
-    request.resolve(inserted);
-  }
+function settle(group: Waiting[], stored: readonly StoredKey[]) {
+  const fresh = storedSeqs(stored);
+  for (const request of group) request.resolve(resultOf(request.events, fresh, storable));
 }

@@ -59,6 +59,7 @@ import * as consoleQ from './console-queries.ts';
 import { overviewOf, rankHits } from '../console-rows.ts';
 import { createPostgresForwardStore } from './forward.ts';
 import { createGroupedInsert } from './grouped-insert.ts';
+import { resultOf, storedSeqs, type StoredKey } from '../write-result.ts';
 import { storable } from './storable.ts';
 import { ORDER_COMPLETED } from '../figure-facts.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -159,7 +160,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
   const insertGrouped = createGroupedInsert(
     async (events) =>
       (
-        await pool.query<{ site: string; message_id: string }>({
+        await pool.query<StoredKey>({
           ...NAMED_INSERT_EVENTS_RETURNING,
           values: eventsAndContexts(events),
         })
@@ -202,8 +203,7 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         set.consents.length === 0 &&
         set.rejected.length === 0
       ) {
-        const inserted = await insertGrouped(set.events).catch(unavailable);
-        return { inserted, duplicates: set.events.length - inserted };
+        return insertGrouped(set.events).catch(unavailable);
       }
       return transaction(async (client) => {
         const graph = [
@@ -217,16 +217,21 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
             GRAPH_LOCK,
             set.links?.[0]?.site ?? set.traits?.[0]?.site ?? set.stitch?.[0]?.site ?? '',
           ]);
-        let inserted = 0;
-        if (set.events.length > 0)
-          inserted =
-            (await client.query({ ...NAMED_INSERT_EVENTS, values: eventsAndContexts(set.events) })).rowCount ?? 0;
+        const stored =
+          set.events.length > 0
+            ? (
+                await client.query<StoredKey>({
+                  ...NAMED_INSERT_EVENTS_RETURNING,
+                  values: eventsAndContexts(set.events),
+                })
+              ).rows
+            : [];
         if (set.consents.length > 0) await client.query(INSERT_CONSENTS, byColumn(CONSENTS, set.consents));
         const texts = bannerTextsOf(set.consents);
         if (texts.length > 0) await client.query(INSERT_BANNER_TEXTS, byColumn(BANNER_TEXTS, texts));
         if (set.rejected.length > 0) await client.query(INSERT_REJECTED, byColumn(REJECTED, set.rejected));
         for (const statement of graph) await client.query(numbered(statement.sql), statement.params.map(storableValue));
-        return { inserted, duplicates: set.events.length - inserted };
+        return resultOf(set.events, storedSeqs(stored), storable);
       });
     },
 
@@ -484,11 +489,10 @@ const UPSERT_CONTEXTS = `, contexts_stored as (
 
 const INSERT_EVENTS = batchInsert(EVENTS, UPSERT_CONTEXTS);
 // Named, so each connection parses and plans them once instead of on every write (measured in
-// bench/RESULTS.md). The grouped insert returns the stored rows' keys to count each request's own.
-const NAMED_INSERT_EVENTS = { name: 'kith_insert_events', text: INSERT_EVENTS };
+// bench/RESULTS.md). It returns the stored rows' keys and seqs: what each request's events were stored as.
 const NAMED_INSERT_EVENTS_RETURNING = {
   name: 'kith_insert_events_returning',
-  text: `${INSERT_EVENTS} returning site, message_id`,
+  text: `${INSERT_EVENTS} returning site, message_id, seq`,
 };
 const INSERT_CONSENTS = batchInsert(CONSENTS);
 const INSERT_REJECTED = batchInsert(REJECTED);
