@@ -1,0 +1,67 @@
+// Migration 12: the overview's per-day counts of a store written before it had counted the collector's
+// own change events as the shop's; the migration takes them out, and what stays reads as a new store's.
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../storage.ts';
+import { EVENTS, insertOne } from '../tables.ts';
+import { MIGRATIONS } from './schema.ts';
+
+const event = (messageId: string, parts: Partial<StoredEvent>): StoredEvent => ({
+  type: 'track',
+  event: 'Product Viewed',
+  messageId,
+  anonymousId: 'a1',
+  site: 'shop',
+  timestamp: '2026-06-01T12:00:00.000Z',
+  receivedAt: '2026-06-01T12:00:00.000Z',
+  ...parts,
+});
+const change = (messageId: string, parts: Partial<StoredEvent>): StoredEvent =>
+  event(messageId, {
+    event: 'Audience Entered',
+    context: { kith: { computed: true, slot: 'audience:buyers', seq: 1 } },
+    ...parts,
+  });
+
+const STORED = [
+  event('v1', {}),
+  event('v2', { anonymousId: 'a2', timestamp: '2026-06-02T12:00:00.000Z' }),
+  change('c1', {}),
+  change('c2', { userId: 'u3', anonymousId: undefined, timestamp: '2026-06-02T03:00:00.000Z' }),
+  change('c3', { type: 'identify', event: undefined, timestamp: '2026-06-02T12:00:00.000Z', anonymousId: 'a2' }),
+];
+
+const counts = (db: DatabaseSync) => ({
+  events: db.prepare('select day, type, event, count from overview_events order by 1, 2, 3').all(),
+  senders: db.prepare('select day, sender, events from overview_senders order by 1, 2').all(),
+});
+
+describe('sqlite dialect: the collector’s own change events in the overview (migration 12)', () => {
+  it('takes the change events out of the per-day counts a store kept before it, and keeps them out when deleted', () => {
+    const db = new DatabaseSync(':memory:');
+    MIGRATIONS.slice(0, 11).forEach((sql) => db.exec(sql));
+    const insert = db.prepare(insertOne(EVENTS));
+    for (const e of STORED) insert.run(...EVENTS.row(e));
+    // What the adapter counted before: every stored event, as migration 7 fills them.
+    db.exec(`insert into overview_events select site, substr(timestamp, 1, 10), type, coalesce(event, ''), count(*) from events group by 1, 2, 3, 4;
+      insert into overview_senders select site, substr(timestamp, 1, 10), case when user_id is not null then 'u:' || user_id else 'a:' || coalesce(anonymous_id, '') end, count(*) from events group by 1, 2, 3;`);
+
+    db.exec(MIGRATIONS[11]!);
+    const shopsOnly = {
+      events: [
+        { day: '2026-06-01', type: 'track', event: 'Product Viewed', count: 1 },
+        { day: '2026-06-02', type: 'track', event: 'Product Viewed', count: 1 },
+      ],
+      senders: [
+        { day: '2026-06-01', sender: 'a:a1', events: 1 },
+        { day: '2026-06-02', sender: 'a:a2', events: 1 },
+      ],
+    };
+    expect(counts(db)).toEqual(shopsOnly);
+
+    db.exec("delete from events where message_id in ('c1', 'c3')");
+    expect(counts(db)).toEqual(shopsOnly);
+    db.exec("delete from events where message_id = 'v2'");
+    expect(counts(db)).toEqual({ events: [shopsOnly.events[0]], senders: [shopsOnly.senders[0]] });
+  });
+});
