@@ -1,8 +1,20 @@
 // `pnpm bench:audiences`: what audiences cost. (1) Ingest CPU per request with 20 definitions
 // active against none, both collectors in this process on SQLite files, the same batches to each,
 // in alternating rounds; the CPU of the evaluation counts (it is the collector's, off the request
-// path), settled after each request and, as in a live collector, running beside the requests. (2) A rebuild of every person from stored events (1M by default). (3) From
-// a qualifying event's request to the webhook's receipt of `Audience Entered`, at 500 events/s.
+// path), settled after each request and, as in a live collector, running beside the requests. Two
+// loads, each on a fresh pair of collectors, from the same 2,000 returning visitors in 5-event batches
+// of the shop's events (a page or two of a visit; the SDK sends every 2 s or 15 events):
+//   browser: what the Kith SDK sends from the shop's pages, the clients a shop has most of: events
+//     with the full browser context, random v4 messageIds and anonymous IDs, text/plain with the
+//     write key in the body and a browser's headers, and the cookies the collector set on the
+//     browser's first visit (a page view, and a login for the third who are customers, before the
+//     measurement), sent back with each batch; the logged-in third carry their user ID.
+//   server: the pessimistic case, what Segment's and RudderStack's server libraries send: bare
+//     events with random v4 messageIds, JSON with Basic auth, no context and no cookies, so the
+//     request's own work is smallest beside the evaluation's.
+// BENCH_AUDIENCE_LOADS (default `browser,server`) chooses them. (2) A rebuild of every person from
+// stored events (1M by default). (3) From a qualifying event's request to the webhook's receipt of
+// `Audience Entered`, at 500 events/s.
 // Reports, not tests; the machine may be shared, so compare the ratios within one run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -10,10 +22,13 @@ import { join } from 'node:path';
 import { createApp } from '../packages/collector/src/app.ts';
 import { createAudienceEngine, type AudienceEngine } from '../packages/collector/src/audiences/engine.ts';
 import { parseConfig } from '../packages/collector/src/config.ts';
+import { DEVICE_COOKIE } from '../packages/collector/src/http/device-cookie.ts';
 import { startForwarding } from '../packages/collector/src/forward/index.ts';
 import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
 import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { startWebhookReceiver } from '../packages/collector/test/support/webhook-receiver.ts';
+import type { KithEvent } from '../packages/sdk/src/contract.ts';
+import { BROWSER_HEADERS, browserCookieHeader, browserEvent, productProperties } from './traffic.ts';
 
 const ROUNDS = Number(process.env.BENCH_AUDIENCE_ROUNDS ?? 4);
 const BATCHES_PER_ROUND = Number(process.env.BENCH_AUDIENCE_BATCHES ?? 500);
@@ -23,6 +38,8 @@ const EVENTS_PER_SECOND = 500;
 // The webhook forwarder's batch size (forward.batchSize): the config's default, 100, unless told.
 // At this rate the changes are several times the events, and 100 a batch is what falls behind.
 const FORWARD_BATCH = Number(process.env.BENCH_AUDIENCE_FORWARD_BATCH ?? 100);
+const LOADS = parseLoads(process.env.BENCH_AUDIENCE_LOADS ?? 'browser,server');
+const VISITORS = 2000;
 const SITE = 'bench';
 const KEY = 'bench-key';
 const SECRET = 'bench-audiences-webhook-secret-01';
@@ -69,26 +86,74 @@ const NAMES = [
   'Order Completed',
 ];
 
+/** What visitor `visitor` does as their `n`th event: the same for both loads, so the definitions have the same work. */
+function shopAction(visitor: number, n: number): { event: string; properties: Record<string, unknown> } {
+  const event = NAMES[(visitor * 7 + n) % NAMES.length]!;
+  return {
+    event,
+    properties:
+      event === 'Order Completed'
+        ? { revenue: 20 + ((visitor * 13 + n) % 150), currency: 'EUR' }
+        : { category: CATEGORIES[(visitor + n) % CATEGORIES.length] },
+  };
+}
+
+/** A shop's event as a server sends it: no context; a third of the visitors known by user ID only. */
 function shopEvent(visitor: number, n: number, at: string): Record<string, unknown> {
-  const name = NAMES[(visitor * 7 + n) % NAMES.length]!;
   return {
     type: 'track',
     messageId: `m-${visitor}-${n}-${Math.random().toString(36).slice(2)}`,
     ...(visitor % 3 === 0 ? { userId: `u${visitor}` } : { anonymousId: `a${visitor}` }),
-    event: name,
-    properties:
-      name === 'Order Completed'
-        ? { revenue: 20 + ((visitor * 13 + n) % 150), currency: 'EUR' }
-        : { category: CATEGORIES[(visitor + n) % CATEGORIES.length] },
+    ...shopAction(visitor, n),
     timestamp: at,
   };
 }
 
-async function collector(dir: string, name: string, withDefinitions: boolean, forward?: object) {
+/** Each visitor's browser: the SDK's anonymous ID, and for the third who log in, their user ID. */
+const browsers = Array.from({ length: VISITORS }, (_, visitor) => ({
+  anonymousId: crypto.randomUUID(),
+  ...(visitor % 3 === 0 ? { userId: `cus_${crypto.randomUUID().slice(0, 18)}` } : {}),
+}));
+
+/** The same event as the SDK sends it from the shop's page: a product's properties, or an order's with its ID. */
+function shopBrowserEvent(visitor: number, n: number, timestamp: string): KithEvent {
+  const { event, properties } = shopAction(visitor, n);
+  const sku = (visitor * 31 + n) % 400;
+  return browserEvent({
+    type: 'track',
+    messageId: crypto.randomUUID(),
+    ...browsers[visitor]!,
+    event,
+    sku,
+    timestamp,
+    properties:
+      event === 'Order Completed'
+        ? { order_id: crypto.randomUUID(), ...properties }
+        : { ...productProperties(sku), ...properties },
+  });
+}
+
+type Load = 'browser' | 'server';
+
+/** An operator's mistake in BENCH_AUDIENCE_LOADS exits 2 with what to write instead. */
+function parseLoads(value: string): Load[] {
+  const loads = value
+    .split(',')
+    .map((load) => load.trim())
+    .filter((load) => load !== '');
+  const unknown = loads.find((load) => load !== 'browser' && load !== 'server');
+  if (loads.length === 0 || unknown !== undefined) {
+    console.error(`BENCH_AUDIENCE_LOADS=${value}: write browser, server or both, comma-separated.`);
+    process.exit(2);
+  }
+  return loads as Load[];
+}
+
+async function collector(dir: string, name: string, withDefinitions: boolean, forward?: object, fromBrowsers = false) {
   const storage = createSqliteStorage({ path: join(dir, `${name}.db`) });
   await storage.migrate();
   const config = parseConfig({
-    sites: [{ id: SITE, writeKey: KEY, origins: [], ...(withDefinitions ? DEFINITIONS : {}) }],
+    sites: [{ id: SITE, writeKey: KEY, origins: ['https://shop.example'], ...(withDefinitions ? DEFINITIONS : {}) }],
     rateLimit: { perAddress: 0, perSite: 0 },
     ...(forward ? { forward } : {}),
   });
@@ -101,16 +166,78 @@ async function collector(dir: string, name: string, withDefinitions: boolean, fo
     sdkScript: '',
     sdkBanner: '',
     ...(audiences ? { audiences } : {}),
+    // app.request has no socket: the address a runtime would report for a browser comes from here.
+    ...(fromBrowsers ? { clientInfo: () => ({ address: '198.51.100.23' }) } : {}),
   });
-  const send = async (batch: Record<string, unknown>[]) => {
-    const response = await app.request('/v1/batch', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${KEY}:`)}` },
-      body: JSON.stringify({ batch }),
-    });
+  const post = async (request: { headers: Record<string, string>; body: string }) => {
+    const response = await app.request('/v1/batch', { method: 'POST', ...request });
     if (response.status !== 200) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
+    return response;
   };
-  return { storage, config, audiences, send };
+  const send = (batch: Record<string, unknown>[]) => post(serverRequest(batch));
+  return { storage, config, audiences, post, send };
+}
+
+/** A batch as a server library posts it: JSON, the write key as Basic auth. */
+const serverRequest = (batch: Record<string, unknown>[]) => ({
+  headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${KEY}:`)}` },
+  body: JSON.stringify({ batch }),
+});
+
+/** A batch as the SDK posts it: text/plain with the write key in the body, from the shop's page. */
+const browserBody = (batch: KithEvent[], sentAt: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ batch, sentAt: new Date(sentAt).toISOString(), writeKey: KEY, ...extra });
+
+type Collector = Awaited<ReturnType<typeof collector>>;
+
+/**
+ * Each browser's first visit to `target`, before the measurement: a page view (the SDK's first batch asks to
+ * restore its ID), and a login for the customers; returns the Cookie header each browser then sends.
+ */
+async function firstVisits(target: Collector): Promise<string[]> {
+  const cookies: string[] = [];
+  for (const [visitor, { anonymousId, userId }] of browsers.entries()) {
+    const batch = [browserEvent({ type: 'page', messageId: crypto.randomUUID(), anonymousId })];
+    if (userId) batch.push(browserEvent({ type: 'identify', messageId: crypto.randomUUID(), anonymousId, userId }));
+    const response = await target.post({
+      headers: BROWSER_HEADERS,
+      body: browserBody(batch, Date.now(), { restore: anonymousId }),
+    });
+    const setCookies = response.headers.getSetCookie();
+    // Without the device cookie the load would not be what browsers send.
+    if (!setCookies.some((line) => line.startsWith(`${DEVICE_COOKIE}=`)))
+      throw new Error(`a first visit got no ${DEVICE_COOKIE} cookie: ${setCookies.join(', ') || 'none'}`);
+    cookies[visitor] = browserCookieHeader(setCookies, anonymousId);
+  }
+  await target.audiences?.settled();
+  return cookies;
+}
+
+/** Round `round`'s batches of `load`, the same to both collectors; a browser's cookies are each collector's own. */
+function roundBatches(load: Load, round: number) {
+  const batches = Array.from({ length: BATCHES_PER_ROUND }, (_, i) => {
+    const visitor = (round * BATCHES_PER_ROUND + i) % VISITORS;
+    if (load === 'server') {
+      // As Segment's and RudderStack's server libraries send them: a random v4 messageId on each event.
+      const at = new Date().toISOString();
+      const batch = Array.from({ length: 5 }, (_, n) => ({
+        ...shopEvent(visitor, round * 5 + n, at),
+        messageId: crypto.randomUUID(),
+      }));
+      return { visitor, ...serverRequest(batch) };
+    }
+    // A visit's events over the seconds before the SDK sends them.
+    const sentAt = Date.now();
+    const batch = Array.from({ length: 5 }, (_, n) =>
+      shopBrowserEvent(visitor, round * 5 + n, new Date(sentAt - (5 - n) * 1500).toISOString()),
+    );
+    return { visitor, headers: BROWSER_HEADERS, body: browserBody(batch, sentAt) };
+  });
+  return (cookies: string[] | undefined) =>
+    batches.map(({ visitor, headers, body }) => ({
+      headers: cookies ? { ...headers, cookie: cookies[visitor]! } : headers,
+      body,
+    }));
 }
 
 const cpuMs = () => {
@@ -118,49 +245,51 @@ const cpuMs = () => {
   return (user + system) / 1000;
 };
 const round1 = (x: number) => Math.round(x * 10) / 10;
-const load = () =>
+const loadAverage = () =>
   loadavg()
     .map((x) => x.toFixed(1))
     .join(' ');
 
 const dir = mkdtempSync(join(tmpdir(), 'kith-bench-audiences-'));
 try {
-  console.log(`${cpus().length} cores, Node ${process.versions.node}; SQLite; load average ${load()}`);
+  console.log(`${cpus().length} cores, Node ${process.versions.node}; SQLite; load average ${loadAverage()}`);
 
-  // (1) Ingest CPU per request: the same 5-event batches of 2,000 returning visitors to both collectors,
-  // in two shapes. "One at a time": the evaluation settled after each request, as if one visitor
+  // (1) Ingest CPU per request: 5-event batches of 2,000 returning visitors to both collectors, for each
+  // load in two shapes. "One at a time": the evaluation settled after each request, as if one visitor
   // sent at a time (its change events take a commit of their own). "Beside the requests": the requests
   // one after another and the evaluation running beside them as in a live collector, settled at the
   // end of each round (its changes share commits). Either way every CPU millisecond of it counts.
-  const plain = await collector(dir, 'plain', false);
-  const defined = await collector(dir, 'defined', true);
-  for (const shape of ['one at a time', 'beside the requests'] as const) {
-    const cpu = { plain: 0, defined: 0 };
-    for (let round = 0; round < ROUNDS; round++) {
-      const batches = Array.from({ length: BATCHES_PER_ROUND }, (_, i) => {
-        const visitor = (round * BATCHES_PER_ROUND + i) % 2000;
-        const at = new Date().toISOString();
-        return Array.from({ length: 5 }, (_, n) => shopEvent(visitor, round * 5 + n, at));
-      });
-      // Alternating which goes first, so that neither always meets a warmer or a busier machine.
-      const order = round % 2 === 0 ? (['plain', 'defined'] as const) : (['defined', 'plain'] as const);
-      for (const which of order) {
-        const target = which === 'plain' ? plain : defined;
-        const started = cpuMs();
-        for (const batch of batches) {
-          await target.send(batch);
-          if (shape === 'one at a time') await target.audiences?.settled();
+  // The batches are made before the clock starts: a client's work is not the collector's.
+  for (const load of ROUNDS > 0 ? LOADS : []) {
+    const plain = await collector(dir, `${load}-plain`, false, undefined, load === 'browser');
+    const defined = await collector(dir, `${load}-defined`, true, undefined, load === 'browser');
+    const cookies = new Map<Collector, string[]>();
+    if (load === 'browser') for (const target of [plain, defined]) cookies.set(target, await firstVisits(target));
+    for (const shape of ['one at a time', 'beside the requests'] as const) {
+      const cpu = { plain: 0, defined: 0 };
+      for (let round = 0; round < ROUNDS; round++) {
+        const addressed = roundBatches(load, round);
+        // Alternating which goes first, so that neither always meets a warmer or a busier machine.
+        const order = round % 2 === 0 ? (['plain', 'defined'] as const) : (['defined', 'plain'] as const);
+        for (const which of order) {
+          const target = which === 'plain' ? plain : defined;
+          const requests = addressed(cookies.get(target));
+          const started = cpuMs();
+          for (const request of requests) {
+            await target.post(request);
+            if (shape === 'one at a time') await target.audiences?.settled();
+          }
+          await target.audiences?.settled();
+          cpu[which] += cpuMs() - started;
         }
-        await target.audiences?.settled();
-        cpu[which] += cpuMs() - started;
       }
+      const requests = ROUNDS * BATCHES_PER_ROUND;
+      console.log(
+        `ingest CPU per request, ${load} load, evaluation ${shape} (${requests} requests of 5 events each): none ${round1(cpu.plain / requests)} ms, 20 definitions ${round1(cpu.defined / requests)} ms, ratio ${(cpu.defined / cpu.plain).toFixed(2)}x (target at most 1.3x); load average ${loadAverage()}`,
+      );
     }
-    const requests = ROUNDS * BATCHES_PER_ROUND;
-    console.log(
-      `ingest CPU per request, evaluation ${shape} (${requests} requests of 5 events each): none ${round1(cpu.plain / requests)} ms, 20 definitions ${round1(cpu.defined / requests)} ms, ratio ${(cpu.defined / cpu.plain).toFixed(2)}x (target at most 1.3x); load average ${load()}`,
-    );
+    await Promise.all([plain.storage.close(), defined.storage.close()]);
   }
-  await Promise.all([plain.storage.close(), defined.storage.close()]);
 
   // (2) Rebuild: REBUILD_EVENTS events of persons of 10 events each, written in large sets, then every person evaluated.
   const rebuilt = await collector(dir, 'rebuild', true);
@@ -186,7 +315,7 @@ try {
   const result = await rebuilt.audiences!.rebuild(SITE);
   const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
   console.log(
-    `rebuild of ${written} events: ${rebuildSeconds.toFixed(1)} s for ${result.persons} persons and ${result.changes} changes (target within 60 s); writing them took ${writeSeconds.toFixed(1)} s; load average ${load()}`,
+    `rebuild of ${written} events: ${rebuildSeconds.toFixed(1)} s for ${result.persons} persons and ${result.changes} changes (target within 60 s); writing them took ${writeSeconds.toFixed(1)} s; load average ${loadAverage()}`,
   );
   await rebuilt.storage.close();
 
@@ -236,7 +365,7 @@ try {
   const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   const achieved = (ticks * 10) / ((performance.now() - started) / 1000);
   console.log(
-    `qualifying event to webhook receipt at ${EVENTS_PER_SECOND} events/s offered, forwarded ${FORWARD_BATCH} a batch (${Math.round(achieved)} achieved over the run): p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${sorted.at(-1)} ms over ${sorted.length} of ${ticks} entries (target p95 under 1000 ms); load average ${load()}`,
+    `qualifying event to webhook receipt at ${EVENTS_PER_SECOND} events/s offered, forwarded ${FORWARD_BATCH} a batch (${Math.round(achieved)} achieved over the run): p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${sorted.at(-1)} ms over ${sorted.length} of ${ticks} entries (target p95 under 1000 ms); load average ${loadAverage()}`,
   );
   // The evaluations still queued finish before storage closes.
   await live.audiences!.settled();

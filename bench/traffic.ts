@@ -27,6 +27,8 @@ export function browserEvent(fields: {
   event?: string;
   sku?: number;
   timestamp?: string;
+  /** A track event's properties, if not a product's (productProperties). */
+  properties?: Record<string, unknown>;
 }): KithEvent {
   const sku = `sku-${fields.sku ?? 0}`;
   return {
@@ -37,7 +39,7 @@ export function browserEvent(fields: {
     ...(fields.type === 'track'
       ? {
           event: fields.event ?? 'Product Viewed',
-          properties: { sku, name: 'Kith Mug', price: 12.5, currency: 'EUR', category: 'kitchen' },
+          properties: fields.properties ?? productProperties(fields.sku ?? 0),
         }
       : {}),
     ...(fields.type === 'page' ? { properties: { path: `/product/${sku}`, title: 'Kith Mug' } } : {}),
@@ -59,6 +61,21 @@ export function browserEvent(fields: {
       consent: { policyVersion: '1', categories: { necessary: true, analytics: true, marketing: false } },
     },
   };
+}
+
+/** A product event's properties (Segment's e-commerce spec), as the shop's pages send them. */
+export function productProperties(sku: number): Record<string, unknown> {
+  return { sku: `sku-${sku}`, name: 'Kith Mug', price: 12.5, currency: 'EUR', category: 'kitchen' };
+}
+
+/**
+ * The Cookie header a returning browser sends to the collector on the shop's own domain: the cookies
+ * the collector set (`Set-Cookie` lines of its answer to the first visit, the device ID) and the SDK's
+ * own, its anonymous ID and the visitor's consent (analytics granted, marketing not).
+ */
+export function browserCookieHeader(setCookies: string[], anonymousId: string): string {
+  const collectorCookies = setCookies.map((line) => line.split(';')[0]!);
+  return [...collectorCookies, `kith_aid=${anonymousId}`, 'kith_consent=v=1&a=1&m=0&t=1764748800'].join('; ');
 }
 
 /** mulberry32: small, fast and good enough to draw a synthetic shop's traffic. */
