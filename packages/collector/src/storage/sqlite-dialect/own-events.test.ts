@@ -1,9 +1,13 @@
 // Migration 12: the overview's per-day counts of a store written before it had counted the collector's
 // own change events as the shop's; the migration takes them out, and what stays reads as a new store's.
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
+import type { Statement } from '../statement.ts';
 import type { StoredEvent } from '../storage.ts';
 import { EVENTS, insertOne } from '../tables.ts';
+import { overviewScanQueries } from './console-queries.ts';
+import { siteFunnel, siteVisitors } from './figures-queries.ts';
+import { personKeys } from './queries.ts';
 import { MIGRATIONS } from './schema.ts';
 
 const event = (messageId: string, parts: Partial<StoredEvent>): StoredEvent => ({
@@ -39,6 +43,11 @@ const counts = (db: DatabaseSync) => ({
   senders: db.prepare('select day, sender, events from overview_senders order by 1, 2').all(),
 });
 
+const plan = (db: DatabaseSync, { sql, params }: Statement) =>
+  (db.prepare(`explain query plan ${sql}`).all(...(params as SQLInputValue[])) as { detail: string }[])
+    .map((row) => row.detail)
+    .join('\n');
+
 describe('sqlite dialect: the collector’s own change events in the overview (migration 12)', () => {
   it('takes the change events out of the per-day counts a store kept before it, and keeps them out when deleted', () => {
     const db = new DatabaseSync(':memory:');
@@ -66,5 +75,23 @@ describe('sqlite dialect: the collector’s own change events in the overview (m
     expect(counts(db)).toEqual(shopsOnly);
     db.exec("delete from events where message_id = 'v2'");
     expect(counts(db)).toEqual({ events: [shopsOnly.events[0]], senders: [shopsOnly.senders[0]] });
+  });
+
+  it('reads the shop’s events from the partial indexes alone, and every sender through both', () => {
+    const db = new DatabaseSync(':memory:');
+    MIGRATIONS.forEach((sql) => db.exec(sql));
+    const window = { site: 'shop', from: '2026-06-01', to: '2026-07-01' };
+    const [days, , , topEvents] = overviewScanQueries('shop', window.from, window.to);
+    for (const query of [days!, siteVisitors(window)])
+      expect(plan(db, query)).toMatch(
+        /USING COVERING INDEX events_by_site_time \(site=\? AND timestamp>\? AND timestamp<\?\)/,
+      );
+    expect(plan(db, topEvents!)).toMatch(/USING COVERING INDEX events_by_site_event/);
+    expect(plan(db, siteFunnel({ ...window, steps: ['Product Viewed', 'Order Completed'] }))).toMatch(
+      /USING COVERING INDEX events_by_site_event/,
+    );
+    const senders = plan(db, personKeys('shop'));
+    expect(senders).toMatch(/USING COVERING INDEX events_by_site_time \(site=\?\)/);
+    expect(senders).toMatch(/USING INDEX events_by_computed_slot/);
   });
 });
