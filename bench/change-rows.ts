@@ -74,7 +74,6 @@ function clientEvent(visitor: number, n: number, at: string): StoredEvent {
 
 /** About four changes a person, as a returning visitor's request yields them: the traits, the stage, two audiences. */
 function changesOf(visitor: number, round: number, at: Date): StoredEvent[] {
-  const before = round % 2 === 0;
   const entered = [
     AUDIENCES[(visitor + round) % AUDIENCES.length]!,
     AUDIENCES[(visitor + round + 1) % AUDIENCES.length]!,
@@ -84,7 +83,8 @@ function changesOf(visitor: number, round: number, at: Date): StoredEvent[] {
     personOf(visitor),
     {
       traits: { lifetime_revenue: round * 10 },
-      audiences: before ? [] : [],
+      // None announced, so both audiences are entered.
+      audiences: [],
       stage: STAGES[round % STAGES.length]!,
       seqs: new Map([
         ['trait:lifetime_revenue', round],
@@ -98,6 +98,7 @@ function changesOf(visitor: number, round: number, at: Date): StoredEvent[] {
       nextChangeAt: null,
     },
     at,
+    // An audience's entry is change 1 of its slot every round here: the round keeps its messageId new.
   ).map((event) => ({ ...event, messageId: `${event.messageId}-${round}` }));
 }
 
