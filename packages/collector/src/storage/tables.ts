@@ -66,16 +66,27 @@ export const EVENTS: Table<StoredEvent> = {
 function markersOf(e: StoredEvent): [RowValue, RowValue, RowValue] {
   const context = objectOrUndefined(e.context);
   const campaign = context?.['campaign'];
-  // `context.kith`: audiences/reconcile.ts COMPUTED_CONTEXT (a client cannot send one, pipeline/normalize.ts).
-  const mark = objectOrUndefined(context?.['kith']);
-  const computed = mark?.['computed'] === true;
-  const slot = mark?.['slot'];
+  const mark = markOf(context);
   return [
     campaign === undefined || campaign === null ? null : '1',
-    computed && typeof slot === 'string' ? slot : null,
+    computedSlotOf(mark),
     mark?.['erasure'] === true ? '1' : null,
   ];
 }
+
+// `context.kith`: audiences/reconcile.ts COMPUTED_CONTEXT (a client cannot send one, pipeline/normalize.ts).
+const markOf = (context: Record<string, unknown> | undefined) => objectOrUndefined(context?.['kith']);
+
+const computedSlotOf = (mark: Record<string, unknown> | undefined): string | null => {
+  const slot = mark?.['slot'];
+  return mark?.['computed'] === true && typeof slot === 'string' ? slot : null;
+};
+
+/**
+ * The collector's own change event (its row has a `computed_slot`): kept in the outbox like any event,
+ * but not the shop's activity, so the overview and the figures leave it out (`computed_slot is null`).
+ */
+export const isOwnChange = (e: StoredEvent): boolean => computedSlotOf(markOf(objectOrUndefined(e.context))) !== null;
 
 const objectOrUndefined = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

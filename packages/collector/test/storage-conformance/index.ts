@@ -9,6 +9,7 @@ import { describeForwardStoreConformance } from './forward.ts';
 import { describeIdentityConformance } from './identity.ts';
 import { describePrivacyConformance } from './privacy.ts';
 import { describeRetentionConformance } from './retention.ts';
+import { describeOwnEventsConformance } from './own-events.ts';
 import {
   BANNER_A,
   BANNER_B,
@@ -70,6 +71,7 @@ export function describeStorageConformance(adapter: string, open: () => Promise<
     describeOverviewConformance(adapter, () => storage);
     describeAudiencesConformance(() => subject);
     describeFiguresConformance(() => subject);
+    describeOwnEventsConformance(adapter, () => storage);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', {

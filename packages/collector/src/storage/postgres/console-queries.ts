@@ -32,7 +32,7 @@ export const recentNodes = (site: string, limit: number): Statement => ({
 export const overviewQueries = (site: string, from: string, to: string): Statement[] => [
   {
     sql: `select substr(timestamp, 1, 10) as day, count(*)::integer as events, count(distinct coalesce(user_id, anonymous_id))::integer as persons,
-      count(distinct user_id)::integer as identified from events where site = ? and timestamp >= ? and timestamp < ? group by day order by day`,
+      count(distinct user_id)::integer as identified from events where site = ? and timestamp >= ? and timestamp < ? and computed_slot is null group by day order by day`,
     params: [site, from, to],
   },
   {
@@ -46,7 +46,7 @@ export const overviewQueries = (site: string, from: string, to: string): Stateme
     params: [site, from, to],
   },
   {
-    sql: `select event as name, count(*)::integer as count from events where site = ? and type = 'track' and timestamp >= ? and timestamp < ?
+    sql: `select event as name, count(*)::integer as count from events where site = ? and type = 'track' and timestamp >= ? and timestamp < ? and computed_slot is null
       group by event order by count desc, event limit 10`,
     params: [site, from, to],
   },

@@ -10,8 +10,10 @@ const FAR_FUTURE = '9999';
 export const siteEvents = (query: SiteEventQuery, text: (value: string) => string): Statement => {
   const window = [query.site, text(query.from ?? FAR_PAST), text(query.to ?? FAR_FUTURE)];
   const names = (query.events ?? []).map(text);
-  const named = `e.type = 'track' and e.event = any(?::text[])`;
-  // The partial index events_with_campaign's condition.
+  // The shop's events, not the collector's own changes: the condition of migration 11's partial indexes.
+  const shops = 'e.computed_slot is null';
+  const named = `e.type = 'track' and ${shops} and e.event = any(?::text[])`;
+  // The partial index events_with_campaign's condition (a change event's context is its mark alone, never a campaign).
   const withCampaign = 'e.campaign is not null';
   const select = (condition: string) =>
     `select e.seq, e.site, e.user_id, e.anonymous_id, e.type, e.event, e.timestamp, e.body from events e
@@ -26,7 +28,7 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
         ? { sql: select(named), params: [...window, names] }
         : query.campaigns
           ? { sql: select(withCampaign), params: window }
-          : { sql: select('true'), params: window };
+          : { sql: select(shops), params: window };
   return {
     sql: `select p.person_id as "personId",
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
@@ -47,7 +49,7 @@ export const siteEvents = (query: SiteEventQuery, text: (value: string) => strin
 
 /** The persons seen in the window (each resolved as in siteEvents), and those of them known by a user ID. */
 export const siteVisitors = (window: SiteWindow, text: (value: string) => string): Statement => ({
-  sql: `with seen as (select distinct user_id, anonymous_id from events where site = ? and timestamp >= ? and timestamp < ?),
+  sql: `with seen as (select distinct user_id, anonymous_id from events where site = ? and timestamp >= ? and timestamp < ? and computed_slot is null),
     persons as (
       select coalesce(u.person_id, a.person_id, case when s.user_id is not null then 'user:' || s.user_id else 'anonymous:' || s.anonymous_id end) as person_id,
         bool_or(s.user_id is not null) as named
@@ -79,7 +81,7 @@ export const siteFunnel = (query: SiteFunnelQuery, text: (value: string) => stri
         from events e
         left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
         left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
-        where e.site = ? and e.type = 'track' and e.event = any(?::text[]) and e.timestamp >= ? and e.timestamp < ?),
+        where e.site = ? and e.type = 'track' and e.computed_slot is null and e.event = any(?::text[]) and e.timestamp >= ? and e.timestamp < ?),
       ${funnelSteps(query.steps.length)}
     select person_id as "personId", count(*)::int as reached
     from ${funnelDone(query.steps.length)}

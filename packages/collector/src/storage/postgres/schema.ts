@@ -294,4 +294,13 @@ export const MIGRATIONS: readonly string[] = [
   create index contexts_by_received on contexts (received_at);
   alter table events add column context_key text;
   `,
+  // 11: the collector's own change events (computed_slot set) are the forwarders' outbox, not the shop's activity:
+  // the overview and the figures leave them out, so the indexes that only those read hold none of them (see the
+  // sqlite adapter's migration 12; PostgreSQL reads a partial index alone without its condition's column).
+  `
+  drop index events_by_site_time;
+  create index events_by_site_time on events (site, timestamp, user_id, anonymous_id) where computed_slot is null;
+  drop index events_by_site_event;
+  create index events_by_site_event on events (site, event, timestamp, user_id, anonymous_id) where type = 'track' and computed_slot is null;
+  `,
 ];

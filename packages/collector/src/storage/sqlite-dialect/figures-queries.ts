@@ -13,8 +13,11 @@ const FAR_FUTURE = '9999';
  */
 export const siteEvents = (query: SiteEventQuery): Statement => {
   const window = [query.site, query.from ?? FAR_PAST, query.to ?? FAR_FUTURE];
-  const named = `e.type = 'track' and e.event in (select value from json_each(?))`;
-  // The same condition as the partial index events_with_campaign, so that SQLite reads those rows alone.
+  // The shop's events, not the collector's own changes: the condition of migration 12's partial indexes.
+  const shops = 'e.computed_slot is null';
+  const named = `e.type = 'track' and ${shops} and e.event in (select value from json_each(?))`;
+  // The same condition as the partial index events_with_campaign, so that SQLite reads those rows alone
+  // (a change event's context is its mark alone, never a campaign).
   const withCampaign = 'e.campaign is not null';
   const names = JSON.stringify(query.events ?? []);
   // Left to itself, SQLite walks the window by time to spare the sort and reads every row to test its name;
@@ -33,7 +36,7 @@ export const siteEvents = (query: SiteEventQuery): Statement => {
         ? { sql: select(named, byName), params: [...window, names] }
         : query.campaigns
           ? { sql: select(withCampaign), params: window }
-          : { sql: select('1'), params: window };
+          : { sql: select(shops), params: window };
   return {
     sql: `select p.person_id as personId,
       (p.user_id is not null or exists (select 1 from identities i where i.site = p.site and i.person_id = p.person_id and i.kind = 'user')) as identified,
@@ -53,7 +56,7 @@ export const siteEvents = (query: SiteEventQuery): Statement => {
 
 /** The persons seen in the window (each resolved as in siteEvents), and those of them known by a user ID. */
 export const siteVisitors = (window: SiteWindow): Statement => ({
-  sql: `with seen as (select distinct user_id, anonymous_id from events where site = ? and timestamp >= ? and timestamp < ?),
+  sql: `with seen as (select distinct user_id, anonymous_id from events where site = ? and timestamp >= ? and timestamp < ? and computed_slot is null),
     persons as (
       select coalesce(u.person_id, a.person_id, case when s.user_id is not null then 'user:' || s.user_id else 'anonymous:' || s.anonymous_id end) as person_id,
         max(s.user_id is not null) as named
@@ -82,7 +85,7 @@ export const siteFunnel = (query: SiteFunnelQuery): Statement => {
         from events e indexed by events_by_site_event
         left join identities u on u.site = e.site and u.kind = 'user' and u.id = e.user_id
         left join identities a on a.site = e.site and a.kind = 'anonymous' and a.id = e.anonymous_id
-        where e.site = ? and e.type = 'track' and e.event in (select value from json_each(?)) and e.timestamp >= ? and e.timestamp < ?),
+        where e.site = ? and e.type = 'track' and e.computed_slot is null and e.event in (select value from json_each(?)) and e.timestamp >= ? and e.timestamp < ?),
       ${funnelSteps(query.steps.length)}
     select person_id as personId, count(*) as reached
     from ${funnelDone(query.steps.length)}

@@ -26,7 +26,7 @@ export const sendersSeen = (site: string, fromDay: string, toDay: string): State
 
 /** The anonymous IDs a user's events in the window carry: the person of a user ID the graph has not seen is theirs (figure-facts.ts). */
 export const anonymousIdsOfUser = (site: string, userId: string, from: string, to: string): Statement => ({
-  sql: `select distinct anonymous_id from events where user_id = ? and site = ? and timestamp >= ? and timestamp < ?`,
+  sql: `select distinct anonymous_id from events where user_id = ? and site = ? and timestamp >= ? and timestamp < ? and computed_slot is null`,
   params: [userId, site, from, to],
 });
 

@@ -322,4 +322,22 @@ export const MIGRATIONS: readonly string[] = [
   create index contexts_by_received on contexts (received_at);
   alter table events add column context_key text;
   `,
+  // 12: the collector's own change events (computed_slot set, audiences/reconcile.ts) are the forwarders' outbox,
+  // not the shop's activity: the overview and the figures leave them out, so the indexes that only those read
+  // hold none of them (a change event's row then pays for two index entries fewer), the overview's per-day
+  // counts lose what they had counted of them, and the delete trigger takes down only what was counted.
+  // The condition's column ends each index, though always null there: SQLite reads a partial index alone (covering)
+  // only when it holds every column the query names. Each trigger stays on one line (see 7).
+  `
+  drop index events_by_site_time;
+  create index events_by_site_time on events (site, timestamp, user_id, anonymous_id, computed_slot) where computed_slot is null;
+  drop index events_by_site_event;
+  create index events_by_site_event on events (site, event, timestamp, user_id, anonymous_id, computed_slot) where type = 'track' and computed_slot is null;
+  update overview_events set count = count - own.n from (select site, substr(timestamp, 1, 10) as day, type, coalesce(event, '') as event, count(*) as n from events where computed_slot is not null group by 1, 2, 3, 4) own where overview_events.site = own.site and overview_events.day = own.day and overview_events.type = own.type and overview_events.event = own.event;
+  delete from overview_events where count <= 0;
+  update overview_senders set events = events - own.n from (select site, substr(timestamp, 1, 10) as day, case when user_id is not null then 'u:' || user_id else 'a:' || coalesce(anonymous_id, '') end as sender, count(*) as n from events where computed_slot is not null group by 1, 2, 3) own where overview_senders.site = own.site and overview_senders.day = own.day and overview_senders.sender = own.sender;
+  delete from overview_senders where events <= 0;
+  drop trigger overview_event_deleted;
+  create trigger overview_event_deleted after delete on events when old.computed_slot is null begin update overview_events set count = count - 1 where site = old.site and day = substr(old.timestamp, 1, 10) and type = old.type and event = coalesce(old.event, ''); delete from overview_events where site = old.site and day = substr(old.timestamp, 1, 10) and type = old.type and event = coalesce(old.event, '') and count <= 0; update overview_senders set events = events - 1 where site = old.site and day = substr(old.timestamp, 1, 10) and sender = case when old.user_id is not null then 'u:' || old.user_id else 'a:' || coalesce(old.anonymous_id, '') end; delete from overview_senders where site = old.site and day = substr(old.timestamp, 1, 10) and sender = case when old.user_id is not null then 'u:' || old.user_id else 'a:' || coalesce(old.anonymous_id, '') end and events <= 0; end;
+  `,
 ];

@@ -53,7 +53,7 @@ import {
 import { MIGRATIONS } from '../sqlite-dialect/schema.ts';
 import { countsByName, type NamedStatements, type Statement } from '../statement.ts';
 import { UPSERT_CONTEXT, contextParams, contextRowsOf } from '../event-context.ts';
-import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, insertOne } from '../tables.ts';
+import { BANNER_TEXTS, CONSENTS, EVENTS, REJECTED, bannerTextsOf, insertOne, isOwnChange } from '../tables.ts';
 import { createSqliteForwardStore } from './forward.ts';
 
 export interface SqliteOptions {
@@ -144,7 +144,7 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       }
       seqs.push(Number(stored.lastInsertRowid));
       inserted++;
-      counted.add(e);
+      if (!isOwnChange(e)) counted.add(e);
       if (isFigureFact(e)) s.insertFigureFact.run(...figureFactRow(e, Number(stored.lastInsertRowid)));
     }
     counted.statements().forEach(run);
@@ -459,7 +459,8 @@ function fileProblem(path: string, opened: FileIdentity): string | null {
 }
 
 /**
- * The overview's per-day counts of a write set's stored events (a resent one is not counted), summed
+ * The overview's per-day counts of a write set's stored events (a resent one is not counted, nor the
+ * collector's own change events: tables.ts isOwnChange), summed
  * before they are written: one upsert per day and name and per day and sender instead of two per event.
  * Keys are the values as stored (node:sqlite stores a lone surrogate as U+FFFD), so the delete trigger,
  * which reads the stored row, finds the same rows.
