@@ -30,6 +30,8 @@ export interface AudienceEngineOptions {
   storage: Storage;
   config: KithConfig;
   clock?: () => Date;
+  /** How many events the engine holds between evaluations (audiences/history.ts), at most. */
+  heldEvents?: number;
   /** Where a failed evaluation is reported; the person is tried again on their next event. */
   log?: (message: string, error: unknown) => void;
 }
@@ -68,7 +70,11 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const compiled = new Map([...compileDefinitions(options.config.sites)].filter(([, d]) => !isEmpty(d)));
   // The incremental path holds each person's events between evaluations; the rebuild reads every
   // person once, so it reads them in full instead.
-  const history = createHistory(storage, new Map([...compiled].map(([site, d]) => [site, readsOf(d)])));
+  const history = createHistory(
+    storage,
+    new Map([...compiled].map(([site, d]) => [site, readsOf(d)])),
+    options.heldEvents,
+  );
   const pending = new Map<string, { site: string; node: NodeRef }>();
   /** Next change time per person, by `site\npersonId`. */
   const due = new Map<string, { site: string; node: NodeRef; at: number }>();
