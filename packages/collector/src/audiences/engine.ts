@@ -101,11 +101,14 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     return outcome;
   };
 
-  /** Stores the changes in one write (one commit), then keeps the next change times they rest on. */
-  const store = async ({ changes, schedule }: Outcome) => {
+  /**
+   * Stores the changes in one write (one commit), then keeps the next change times they rest on. The
+   * changes are held for their persons' next evaluation, unless a rebuild wrote them (it reads in full).
+   */
+  const store = async ({ changes, schedule }: Outcome, hold = true) => {
     if (changes.length > 0) {
       const stored = await storage.write({ events: changes, consents: [], rejected: [] });
-      history.adopt(changes, stored.seqs);
+      if (hold) history.adopt(changes, stored.seqs);
     }
     for (const [key, entry] of schedule) {
       if (entry) due.set(key, entry);
@@ -217,7 +220,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       // rebuild's time went to those random pages and the commits (bench/RESULTS.md).
       const write = async () => {
         unwritten.changes.sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
-        changes += await store(unwritten);
+        changes += await store(unwritten, false);
         unwritten = { changes: [], schedule: [] };
       };
       const flush = async () => {

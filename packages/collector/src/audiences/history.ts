@@ -41,7 +41,7 @@ export interface History {
   /**
    * Events just stored, with the seq each was stored at (null: a resent duplicate, whose stored twin
    * may differ): held for their person's next read instead of read back. Only what this process wrote
-   * can be taken this way; anything else is read.
+   * can be taken this way; anything else is read. Events of a site without definitions are not held.
    */
   adopt(events: StoredEvent[], seqs: (number | null)[]): void;
   /** Lets go of a person's events (erased). */
@@ -80,7 +80,7 @@ export function createHistory(storage: Storage, reads: Map<string, Reads>, maxEv
       });
       const shared = shareOut(persons, entries);
       if (!shared) return null;
-      const slim = slimmer(reads.get(site) ?? { names: new Set(), context: true });
+      const reading = reads.get(site) ?? { names: new Set<string>(), context: true };
       const fresh = new Map<string, Map<number, StoredEvent | undefined>>();
       const missing: number[] = [];
       const ownerOf = new Map<number, Map<number, StoredEvent | undefined>>();
@@ -100,12 +100,12 @@ export function createHistory(storage: Storage, reads: Map<string, Reads>, maxEv
       const unread: number[] = [];
       for (const seq of missing) {
         const event = adopted.get(seq);
-        if (event?.site === site) ownerOf.get(seq)!.set(seq, slim(event));
+        if (event?.site === site) ownerOf.get(seq)!.set(seq, event);
         else unread.push(seq);
         adopted.delete(seq);
       }
       const found = unread.length > 0 ? await storage.eventsBySeq(site, unread) : [];
-      for (const { seq, event } of found) ownerOf.get(seq)?.set(seq, slim(event));
+      for (const { seq, event } of found) ownerOf.get(seq)?.set(seq, slim(event, reading));
 
       const result = new Map<string, StoredEvent[]>();
       for (const person of persons) {
@@ -124,7 +124,9 @@ export function createHistory(storage: Storage, reads: Map<string, Reads>, maxEv
     adopt(events, seqs) {
       events.forEach((event, i) => {
         const seq = seqs[i];
-        if (seq !== null && seq !== undefined) adopted.set(seq, event);
+        // Cut down at once: a request's events are not kept whole until their person is evaluated.
+        const reading = reads.get(event.site);
+        if (seq !== null && seq !== undefined && reading) adopted.set(seq, slim(event, reading));
       });
       for (const seq of adopted.keys()) {
         if (adopted.size <= MAX_ADOPTED) break;
@@ -150,29 +152,27 @@ function inStoreOrder(events: Map<number, StoredEvent>): StoredEvent[] {
  * events also keep their messageId, properties, traits and the slot and seq of their mark, which
  * say what the person was announced to be (reconcile.ts). Fields nothing reads are left empty.
  */
-function slimmer(reads: Reads): (event: StoredEvent) => StoredEvent {
+function slim(event: StoredEvent, reads: Reads): StoredEvent {
   // Fields assigned one by one, not spread: this runs for every event a request stores.
-  return (event) => {
-    const mark = event.context?.[COMPUTED_CONTEXT] as ComputedMark | undefined;
-    const named =
-      mark !== undefined || (event.type === 'track' && typeof event.event === 'string' && reads.names.has(event.event));
-    const slim: StoredEvent = {
-      site: event.site,
-      messageId: mark !== undefined ? event.messageId : '',
-      type: event.type,
-      timestamp: event.timestamp,
-      receivedAt: '',
-    };
-    if (event.event !== undefined) slim.event = event.event;
-    if (named && event.properties !== undefined) slim.properties = event.properties;
-    if (mark !== undefined) {
-      if (event.traits !== undefined) slim.traits = event.traits;
-      const { computed, slot, seq, seqs, erasure } = mark;
-      const kept = { computed, slot, seq, ...(seqs ? { seqs } : {}), ...(erasure ? { erasure } : {}) };
-      slim.context = { [COMPUTED_CONTEXT]: kept };
-    } else if (named && reads.context && event.context !== undefined) slim.context = event.context;
-    return slim;
+  const mark = event.context?.[COMPUTED_CONTEXT] as ComputedMark | undefined;
+  const named =
+    mark !== undefined || (event.type === 'track' && typeof event.event === 'string' && reads.names.has(event.event));
+  const cut: StoredEvent = {
+    site: event.site,
+    messageId: mark !== undefined ? event.messageId : '',
+    type: event.type,
+    timestamp: event.timestamp,
+    receivedAt: '',
   };
+  if (event.event !== undefined) cut.event = event.event;
+  if (named && event.properties !== undefined) cut.properties = event.properties;
+  if (mark !== undefined) {
+    if (event.traits !== undefined) cut.traits = event.traits;
+    const { computed, slot, seq, seqs, erasure } = mark;
+    const kept = { computed, slot, seq, ...(seqs ? { seqs } : {}), ...(erasure ? { erasure } : {}) };
+    cut.context = { [COMPUTED_CONTEXT]: kept };
+  } else if (named && reads.context && event.context !== undefined) cut.context = event.context;
+  return cut;
 }
 
 /** What the site's definitions read of events. */
