@@ -7,6 +7,7 @@ import type {
   ErasureReceipt,
   EventEntry,
   EventPage,
+  NodeRef,
   Person,
   RejectedEvent,
 } from './storage.ts';
@@ -141,6 +142,42 @@ export function personFromRows(
     deviceIds: of('device'),
     traits: mergedTraits(traits.map((row) => (typeof row.traits === 'string' ? JSON.parse(row.traits) : row.traits))),
   };
+}
+
+/** A row of personsNodes: one of the persons' nodes (`asked` null), or an asked node's place in the list and its person. */
+export interface PersonsNodeRow {
+  asked: number | string | null;
+  personId: string;
+  kind: string | null;
+  id: string | null;
+}
+
+/**
+ * The rows of personsNodes and personsTraits to the person of each asked node the graph knows, keyed
+ * by `kind\nid` as asked: each person built once, as personFromRows builds it, and shared by its nodes.
+ */
+export function personsFromRows(
+  asked: readonly NodeRef[],
+  nodeRows: PersonsNodeRow[],
+  traitRows: { personId: string; traits: string | Record<string, unknown> }[],
+): Map<string, Person> {
+  const nodes = new Map<string, NodeRow[]>();
+  const traits = new Map<string, { traits: string | Record<string, unknown> }[]>();
+  for (const row of nodeRows) {
+    if (row.asked !== null) continue;
+    (nodes.get(row.personId) ?? nodes.set(row.personId, []).get(row.personId)!).push(row as NodeRow);
+  }
+  for (const row of traitRows) (traits.get(row.personId) ?? traits.set(row.personId, []).get(row.personId)!).push(row);
+  const persons = new Map<string, Person>();
+  for (const [personId, rows] of nodes) persons.set(personId, personFromRows(rows, traits.get(personId) ?? [])!);
+  const found = new Map<string, Person>();
+  for (const row of nodeRows) {
+    if (row.asked === null) continue;
+    const node = asked[Number(row.asked)];
+    const person = persons.get(row.personId);
+    if (node && person) found.set(`${node.kind}\n${node.id}`, person);
+  }
+  return found;
 }
 
 /**

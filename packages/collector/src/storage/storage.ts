@@ -226,6 +226,12 @@ export interface Storage extends ForwardStore {
   stitchCandidates(ids: IdSet): Promise<StitchCandidate[]>;
   /** The person a node belongs to; null when the graph has never seen the node. */
   person(site: string, node: NodeRef): Promise<Person | null>;
+  /**
+   * The persons of many nodes of a site in one read (two queries, whatever their count), keyed by
+   * `kind\nid` as asked; a node the graph has never seen is left out. Each is the Person `person()`
+   * answers, and the nodes of one person share one object.
+   */
+  persons(site: string, nodes: NodeRef[]): Promise<Map<string, Person>>;
   /** The edges touching any of the person's nodes, oldest first (export, and how a person came to be). */
   edges(site: string, personId: string): Promise<EdgeRecord[]>;
   /** The anonymous ID a device cookie was first given with: the one to restore when the script cookie is gone. */

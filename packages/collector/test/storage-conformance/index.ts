@@ -10,6 +10,7 @@ import { describeIdentityConformance } from './identity.ts';
 import { describePrivacyConformance } from './privacy.ts';
 import { describeRetentionConformance } from './retention.ts';
 import { describeOwnEventsConformance } from './own-events.ts';
+import { describePersonsConformance } from './persons.ts';
 import {
   BANNER_A,
   BANNER_B,
@@ -72,6 +73,7 @@ export function describeStorageConformance(adapter: string, open: () => Promise<
     describeAudiencesConformance(() => subject);
     describeFiguresConformance(() => subject);
     describeOwnEventsConformance(adapter, () => storage);
+    describePersonsConformance(adapter, () => storage);
 
     it('stores a write set: its events exactly as given, its consents, banner texts and quarantined events', async () => {
       const first = event('m1', {

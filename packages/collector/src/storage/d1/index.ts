@@ -16,6 +16,7 @@ import {
   eventEntryFromRow,
   eventPage,
   personFromRows,
+  personsFromRows,
   rejectedFromRow,
   seqEventFromRow,
   type ConsentRow,
@@ -38,6 +39,7 @@ import type {
   EventQuery,
   IdSet,
   NodeRef,
+  Person,
   PersonHit,
   PersonKey,
   RejectedEvent,
@@ -196,6 +198,14 @@ export function createD1Storage(options: D1Options): Storage {
         db.batch([bound(q.personNodes(site, node.kind, node.id)), bound(q.personTraits(site, node.kind, node.id))]),
       );
       return personFromRows(nodes!.results as never, traits!.results as never);
+    },
+
+    async persons(site: string, nodes: NodeRef[]) {
+      if (nodes.length === 0) return new Map<string, Person>();
+      const [found, traits] = await read(() =>
+        db.batch([bound(q.personsNodes(site, nodes)), bound(q.personsTraits(site, nodes))]),
+      );
+      return personsFromRows(nodes, found!.results as never, traits!.results as never);
     },
 
     async edges(site: string, personId: string) {

@@ -17,6 +17,8 @@ import {
   eventEntryFromRow,
   eventPage,
   personFromRows,
+  personsFromRows,
+  type PersonsNodeRow,
   rejectedFromRow,
   seqEventFromRow,
   type ConsentRow,
@@ -33,6 +35,7 @@ import type {
   IdSet,
   MigrationStep,
   NodeRef,
+  Person,
   PersonHit,
   PersonKey,
   RejectedEvent,
@@ -281,6 +284,15 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
         run<{ traits: Record<string, unknown> }>(q.personTraits(site, node.kind, text(node.id))),
       ]);
       return personFromRows(nodes, traits);
+    },
+
+    async persons(site: string, nodes: NodeRef[]) {
+      if (nodes.length === 0) return new Map<string, Person>();
+      const [found, traits] = await Promise.all([
+        run<PersonsNodeRow>(q.personsNodes(site, nodes, text)),
+        run<{ personId: string; traits: Record<string, unknown> }>(q.personsTraits(site, nodes, text)),
+      ]);
+      return personsFromRows(nodes, found, traits);
     },
 
     async edges(site: string, personId: string) {

@@ -4,7 +4,7 @@ import { ownersOf } from '../event-context.ts';
 import { EVENT_COLUMNS } from '../event-row.ts';
 import type { EraseStep } from '../rows.ts';
 import type { NamedStatements, Statement } from '../statement.ts';
-import type { ErasureReceipt, IdSet, Person } from '../storage.ts';
+import type { ErasureReceipt, IdSet, NodeRef, Person } from '../storage.ts';
 
 // An event that names a user ID is that user's only (see sqlite-dialect/queries.ts).
 const BY_IDS = 'site = ? and ((anonymous_id = any(?::text[]) and user_id is null) or user_id = any(?::text[]))';
@@ -88,6 +88,31 @@ export const personTraits = (site: string, kind: string, id: string): Statement 
   sql: `select t.traits from identity_traits t join identities i on i.site = t.site and i.kind = t.kind and i.id = t.id
     where i.site = ? and i.person_id = ${PERSON_OF} order by t.updated_at`,
   params: [site, site, kind, id],
+});
+
+// The asked nodes (two text[], kinds and IDs, as stored) with their places in the list, and the person
+// each belongs to, as in sqlite-dialect/queries.ts (places from 0, as json_each's).
+const FOUND = `with asked as (select kind, id, n - 1 as n from unnest(?::text[], ?::text[]) with ordinality as a(kind, id, n)),
+  found as materialized (select a.n, p.person_id from asked a join identities p on p.site = ? and p.kind = a.kind and p.id = a.id)`;
+const asked = (nodes: NodeRef[], storable: (id: string) => string) => [
+  nodes.map((node) => node.kind),
+  nodes.map((node) => storable(node.id)),
+];
+
+export const personsNodes = (site: string, nodes: NodeRef[], storable: (id: string) => string): Statement => ({
+  sql: `${FOUND}
+    select null::bigint as asked, i.person_id as "personId", i.kind, i.id, i.first_seen from identities i
+      where i.site = ? and i.person_id in (select person_id from found)
+    union all select n, person_id, null, null, null from found
+    order by first_seen, kind, id`,
+  params: [...asked(nodes, storable), site, site],
+});
+
+export const personsTraits = (site: string, nodes: NodeRef[], storable: (id: string) => string): Statement => ({
+  sql: `${FOUND}
+    select i.person_id as "personId", t.traits from identity_traits t join identities i on i.site = t.site and i.kind = t.kind and i.id = t.id
+      where i.site = ? and i.person_id in (select person_id from found) order by t.updated_at`,
+  params: [...asked(nodes, storable), site, site],
 });
 
 const EDGE_COLUMNS = 'e.seq, e.site, e.from_kind, e.from_id, e.to_kind, e.to_id, e.how, e.source, e.at, e.outcome';

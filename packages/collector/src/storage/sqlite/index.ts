@@ -11,6 +11,7 @@ import {
   erasedCounts,
   eventPage,
   personFromRows,
+  personsFromRows,
   rejectedFromRow,
   seqEventFromRow,
   type ConsentRow,
@@ -26,6 +27,7 @@ import type {
   IdSet,
   MigrationStep,
   NodeRef,
+  Person,
   PersonHit,
   PersonKey,
   RejectedEvent,
@@ -272,6 +274,12 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
         all(q.personNodes(site, node.kind, node.id)),
         all(q.personTraits(site, node.kind, node.id)),
       );
+    },
+
+    async persons(site: string, nodes: NodeRef[]) {
+      if (nodes.length === 0) return new Map<string, Person>();
+      const stored = nodes.map((node) => ({ kind: node.kind, id: node.id.toWellFormed() }));
+      return personsFromRows(nodes, all(q.personsNodes(site, stored)), all(q.personsTraits(site, stored)));
     },
 
     async edges(site: string, personId: string) {
