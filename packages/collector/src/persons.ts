@@ -18,8 +18,11 @@ const EXPORT_PAGE = 1000;
 
 /** The person of an ID: its graph component, or the ID alone when the graph never saw it (server-side events). */
 export async function resolvePerson(storage: Storage, site: string, key: PersonKey): Promise<Person> {
-  const person = await storage.person(site, key);
-  if (person) return person;
+  return (await storage.person(site, key)) ?? unseenPerson(site, key);
+}
+
+/** The person of an ID the graph never saw: the ID alone. */
+export function unseenPerson(site: string, key: PersonKey): Person {
   const ids = idsOf(site, key);
   return {
     personId: `${key.kind}:${key.id}`,

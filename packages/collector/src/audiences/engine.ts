@@ -2,7 +2,7 @@
 // coalesced (a person touched ten times while waiting is evaluated once); persons with a window
 // about to run out are evaluated when it does; a rebuild evaluates every person of a site.
 import type { KithConfig } from '../config.ts';
-import { resolvePerson } from '../persons.ts';
+import { unseenPerson } from '../persons.ts';
 import type { NodeRef, Person, Storage, StoredEvent, WriteResult, WriteSet } from '../storage/storage.ts';
 import { compileDefinitions } from './definitions.ts';
 import type { Definitions } from './evaluate.ts';
@@ -124,9 +124,21 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
    */
   const reconcileAll = async (site: string, persons: Person[]) => store(await evaluateGroup(site, persons, true));
 
-  const personOf = async (site: string, node: NodeRef): Promise<Person | null> => {
-    if (node.kind === 'device') return storage.person(site, node);
-    return resolvePerson(storage, site, { kind: node.kind, id: node.id });
+  /**
+   * The persons of a site's nodes, once each, in one read (one lookup per node cost about as much as
+   * evaluating them, bench/RESULTS.md). A user or anonymous ID the graph never saw is a person of its
+   * own (persons.ts); a device the graph never saw has none.
+   */
+  const personsOf = async (site: string, nodes: NodeRef[]): Promise<Person[]> => {
+    const known = await storage.persons(site, nodes);
+    const persons = new Map<string, Person>();
+    for (const node of nodes) {
+      const person =
+        known.get(`${node.kind}\n${node.id}`) ??
+        (node.kind === 'device' ? undefined : unseenPerson(site, { kind: node.kind, id: node.id }));
+      if (person) persons.set(person.personId, person);
+    }
+    return [...persons.values()];
   };
 
   const drain = async () => {
@@ -141,22 +153,18 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
         };
       });
       hurry = () => {};
-      const batch = [...pending.values()];
-      pending.clear();
       // Every person touched while the last group was evaluated, once each, per site.
-      const persons = new Map<string, Map<string, Person>>();
-      for (const { site, node } of batch) {
+      const nodes = new Map<string, NodeRef[]>();
+      for (const { site, node } of pending.values()) (nodes.get(site) ?? nodes.set(site, []).get(site)!).push(node);
+      pending.clear();
+      for (const [site, ofSite] of nodes) {
+        let list: Person[];
         try {
-          const person = await personOf(site, node);
-          if (!person) continue;
-          const ofSite = persons.get(site) ?? persons.set(site, new Map()).get(site)!;
-          ofSite.set(person.personId, person);
+          list = await personsOf(site, ofSite);
         } catch (error) {
-          log(`evaluating audiences of ${node.kind} ${node.id} on site ${site} failed`, error);
+          log(`evaluating the audiences of ${ofSite.length} IDs on site ${site} failed`, error);
+          continue;
         }
-      }
-      for (const [site, ofSite] of persons) {
-        const list = [...ofSite.values()];
         for (let i = 0; i < list.length; i += GROUP) {
           const group = list.slice(i, i + GROUP);
           await reconcileAll(site, group).catch((error: unknown) =>
@@ -230,15 +238,21 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
         unwritten.schedule.push(...outcome.schedule);
         if (unwritten.changes.length >= REBUILD_WRITE) await write();
       };
-      for (const key of await storage.personKeys(site)) {
-        if (covered.has(`${key.kind}\n${key.id}`)) continue;
-        const person = await resolvePerson(storage, site, key);
-        for (const id of person.userIds) covered.add(`user\n${id}`);
-        for (const id of person.anonymousIds) covered.add(`anonymous\n${id}`);
-        covered.add(`${key.kind}\n${key.id}`);
-        persons++;
-        group.push(person);
-        if (group.length >= GROUP) await flush();
+      const keys = await storage.personKeys(site);
+      for (let i = 0; i < keys.length; i += GROUP) {
+        // The keys not yet covered, resolved in one read; then taken in order, as one by one.
+        const chunk = keys.slice(i, i + GROUP).filter((key) => !covered.has(`${key.kind}\n${key.id}`));
+        const known = await storage.persons(site, chunk);
+        for (const key of chunk) {
+          if (covered.has(`${key.kind}\n${key.id}`)) continue;
+          const person = known.get(`${key.kind}\n${key.id}`) ?? unseenPerson(site, key);
+          for (const id of person.userIds) covered.add(`user\n${id}`);
+          for (const id of person.anonymousIds) covered.add(`anonymous\n${id}`);
+          covered.add(`${key.kind}\n${key.id}`);
+          persons++;
+          group.push(person);
+          if (group.length >= GROUP) await flush();
+        }
       }
       await flush();
       await write();
