@@ -81,42 +81,55 @@ export function createHistory(storage: Storage, reads: Map<string, Reads>, maxEv
       const shared = shareOut(persons, entries);
       if (!shared) return null;
       const reading = reads.get(site) ?? { names: new Set<string>(), context: true };
-      const fresh = new Map<string, Map<number, StoredEvent | undefined>>();
-      const missing: number[] = [];
-      const ownerOf = new Map<number, Map<number, StoredEvent | undefined>>();
+      // Each person's events in seq order, a gap (undefined) where one must still be read; `gaps` says whose.
+      const lists = new Map<string, { seqs: number[]; events: (StoredEvent | undefined)[] }>();
+      const gaps = new Map<number, { events: (StoredEvent | undefined)[]; at: number }>();
+      const unread: number[] = [];
       for (const person of persons) {
         const before = held.get(`${site}\n${person.personId}`)?.events;
-        const events = new Map<number, StoredEvent | undefined>();
-        for (const { seq } of shared.get(person.personId)!) {
-          const known = before?.get(seq);
-          events.set(seq, known);
-          if (!known) {
-            missing.push(seq);
-            ownerOf.set(seq, events);
+        const entries = shared.get(person.personId)!;
+        const list = {
+          seqs: new Array<number>(entries.length),
+          events: new Array<StoredEvent | undefined>(entries.length),
+        };
+        entries.forEach(({ seq }, at) => {
+          list.seqs[at] = seq;
+          let event = before?.get(seq);
+          if (!event) {
+            event = adopted.get(seq);
+            adopted.delete(seq);
+            if (event?.site !== site) {
+              event = undefined;
+              unread.push(seq);
+              gaps.set(seq, { events: list.events, at });
+            }
           }
-        }
-        fresh.set(person.personId, events);
-      }
-      const unread: number[] = [];
-      for (const seq of missing) {
-        const event = adopted.get(seq);
-        if (event?.site === site) ownerOf.get(seq)!.set(seq, event);
-        else unread.push(seq);
-        adopted.delete(seq);
+          list.events[at] = event;
+        });
+        lists.set(person.personId, list);
       }
       const found = unread.length > 0 ? await storage.eventsBySeq(site, unread) : [];
-      for (const { seq, event } of found) ownerOf.get(seq)?.set(seq, slim(event, reading));
+      for (const { seq, event } of found) {
+        const gap = gaps.get(seq)!;
+        gap.events[gap.at] = slim(event, reading);
+      }
 
       const result = new Map<string, StoredEvent[]>();
       for (const person of persons) {
-        const events = new Map<number, StoredEvent>();
+        const { seqs, events } = lists.get(person.personId)!;
+        const kept = new Map<number, StoredEvent>();
+        const ordered: StoredEvent[] = [];
         // A seq listed but gone by the time it was read was deleted meanwhile (erasure, retention).
-        for (const [seq, event] of fresh.get(person.personId)!) if (event) events.set(seq, event);
+        events.forEach((event, at) => {
+          if (!event) return;
+          kept.set(seqs[at]!, event);
+          ordered.push(event);
+        });
         const key = `${site}\n${person.personId}`;
         letGo(key);
-        held.set(key, { events, usedAt: now });
-        count += events.size;
-        result.set(person.personId, inStoreOrder(events));
+        held.set(key, { events: kept, usedAt: now });
+        count += kept.size;
+        result.set(person.personId, inStoreOrder(ordered));
       }
       sweep(now);
       return result;
@@ -138,11 +151,12 @@ export function createHistory(storage: Storage, reads: Map<string, Reads>, maxEv
   };
 }
 
-/** Oldest first, as the store reads a person's events: by timestamp (ISO text, compared as the store compares it), then seq. */
-function inStoreOrder(events: Map<number, StoredEvent>): StoredEvent[] {
-  return [...events]
-    .sort(([seqA, a], [seqB, b]) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : seqA - seqB))
-    .map(([, event]) => event);
+/**
+ * Oldest first, as the store reads a person's events: by timestamp (ISO text, compared as the store
+ * compares it), then seq. The events come in seq order and the sort is stable, so ties keep it.
+ */
+function inStoreOrder(events: StoredEvent[]): StoredEvent[] {
+  return events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
 }
 
 /**
