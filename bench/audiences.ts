@@ -244,7 +244,6 @@ const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
-const round1 = (x: number) => Math.round(x * 10) / 10;
 const loadAverage = () =>
   loadavg()
     .map((x) => x.toFixed(1))
@@ -285,7 +284,7 @@ try {
       }
       const requests = ROUNDS * BATCHES_PER_ROUND;
       console.log(
-        `ingest CPU per request, ${load} load, evaluation ${shape} (${requests} requests of 5 events each): none ${round1(cpu.plain / requests)} ms, 20 definitions ${round1(cpu.defined / requests)} ms, ratio ${(cpu.defined / cpu.plain).toFixed(2)}x (target at most 1.3x); load average ${loadAverage()}`,
+        `ingest CPU per request, ${load} load, evaluation ${shape} (${requests} requests of 5 events each): none ${(cpu.plain / requests).toFixed(3)} ms, 20 definitions ${(cpu.defined / requests).toFixed(3)} ms, ratio ${(cpu.defined / cpu.plain).toFixed(2)}x (target at most 1.3x); load average ${loadAverage()}`,
       );
     }
     await Promise.all([plain.storage.close(), defined.storage.close()]);
