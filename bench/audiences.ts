@@ -17,8 +17,9 @@
 // `Audience Entered`, at 500 events/s.
 // Reports, not tests; the machine may be shared, so compare the ratios within one run.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuMs, loadAverage } from './process-cpu.ts';
 import { createApp } from '../packages/collector/src/app.ts';
 import { createAudienceEngine, type AudienceEngine } from '../packages/collector/src/audiences/engine.ts';
 import { parseConfig } from '../packages/collector/src/config.ts';
@@ -239,15 +240,6 @@ function roundBatches(load: Load, round: number) {
       body,
     }));
 }
-
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-const loadAverage = () =>
-  loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
 
 const dir = mkdtempSync(join(tmpdir(), 'kith-bench-audiences-'));
 try {

@@ -10,8 +10,9 @@
 // Usage: node bench/change-rows.ts   (BENCH_ROWS_ROUNDS, BENCH_ROWS_GROUP persons a change write,
 // BENCH_ROWS_VARIANTS=base,clients-only to run some of the stores)
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuMs, loadAverage } from './process-cpu.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { changeEvents } from '../packages/collector/src/audiences/reconcile.ts';
 import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
@@ -102,18 +103,11 @@ function changesOf(visitor: number, round: number, at: Date): StoredEvent[] {
   ).map((event) => ({ ...event, messageId: `${event.messageId}-${round}` }));
 }
 
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
-
 const dir = mkdtempSync(join(tmpdir(), 'kith-bench-rows-'));
 try {
-  console.log(`change rows on SQLite, ${ROUNDS} rounds, ${GROUP} persons a change write; load average ${load()}`);
+  console.log(
+    `change rows on SQLite, ${ROUNDS} rounds, ${GROUP} persons a change write; load average ${loadAverage()}`,
+  );
   const stores = new Map<string, Storage>();
   for (const name of names) {
     const path = join(dir, `${name}.db`);
@@ -184,7 +178,7 @@ try {
     console.log(
       `read back, every person's events: ${((1000 * withChanges.ms) / withChanges.rows).toFixed(1)} µs a row with change events, ${((1000 * without.ms) / without.rows).toFixed(1)} µs without; each change row adds ${((1000 * (withChanges.ms - without.ms)) / (withChanges.rows - without.rows)).toFixed(1)} µs to every read of its person (${((withChanges.rows - without.rows) / 4 / VISITORS).toFixed(1)} change rows and ${(without.rows / 4 / VISITORS).toFixed(1)} client rows a person)`,
     );
-  console.log(`load average ${load()}`);
+  console.log(`load average ${loadAverage()}`);
   for (const storage of stores.values()) await storage.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

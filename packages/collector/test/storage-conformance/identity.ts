@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { IdentityLink, LinkHow, NodeRef, Storage, StoredEvent, WriteSet } from '../../src/storage/storage.ts';
-import { set, type StorageUnderTest } from './subject.ts';
+import type { IdentityLink, NodeRef, Storage, StoredEvent, WriteSet } from '../../src/storage/storage.ts';
+import { anon, at, device, link, set, user, type StorageUnderTest } from './subject.ts';
 
 // The identity graph part of the storage contract (see index.ts, which runs it for every adapter).
 
 const SITE = 'shop';
-const anon = (id: string): NodeRef => ({ kind: 'anonymous', id });
-const user = (id: string): NodeRef => ({ kind: 'user', id });
-const device = (id: string): NodeRef => ({ kind: 'device', id });
 
-let clock = 0;
-const at = () => new Date(Date.UTC(2026, 5, 1, 12, 0, clock++)).toISOString();
-const link = (from: NodeRef, to: NodeRef, how: LinkHow = 'login', site = SITE): IdentityLink => ({
-  site,
-  from,
-  to,
-  how,
-  source: `msg-${clock}`,
-  at: at(),
-});
 const write = (storage: Storage, parts: Partial<WriteSet>) => storage.write(set(parts));
 const linkAll = (storage: Storage, ...links: IdentityLink[]) => write(storage, { links });
 

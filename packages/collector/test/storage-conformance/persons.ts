@@ -1,25 +1,12 @@
 // `persons`: the persons of many nodes in one read (the audience engine resolves a group's touched
 // nodes with it). Each answer must be what `person` answers for that node, node lists and traits alike.
 import { describe, expect, it } from 'vitest';
-import type { IdentityLink, LinkHow, NodeRef, Storage, TraitsUpdate } from '../../src/storage/storage.ts';
-import { set } from './subject.ts';
+import type { NodeRef, Storage, TraitsUpdate } from '../../src/storage/storage.ts';
+import { anon, at, device, link, set, user } from './subject.ts';
 
 const SITE = 'shop';
-const anon = (id: string): NodeRef => ({ kind: 'anonymous', id });
-const user = (id: string): NodeRef => ({ kind: 'user', id });
-const device = (id: string): NodeRef => ({ kind: 'device', id });
 const keyOf = (node: NodeRef) => `${node.kind}\n${node.id}`;
 
-let clock = 0;
-const at = () => new Date(Date.UTC(2026, 5, 1, 12, 0, clock++)).toISOString();
-const link = (from: NodeRef, to: NodeRef, how: LinkHow = 'login', site = SITE): IdentityLink => ({
-  site,
-  from,
-  to,
-  how,
-  source: `msg-${clock}`,
-  at: at(),
-});
 const traits = (node: NodeRef, values: Record<string, unknown>, site = SITE): TraitsUpdate => ({
   site,
   node,

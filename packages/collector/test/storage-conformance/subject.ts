@@ -2,6 +2,9 @@ import { expect } from 'vitest';
 import {
   idsOf,
   type ConsentRecord,
+  type IdentityLink,
+  type LinkHow,
+  type NodeRef,
   type PersonKey,
   type RejectedEvent,
   type Storage,
@@ -38,6 +41,24 @@ export const BANNER_A = { title: 'Wir verwenden Cookies', accept: 'Alle akzeptie
 export const BANNER_B = { title: 'We use cookies', accept: 'Accept all', reject: 'Reject all' };
 
 export const set = (parts: Partial<WriteSet>): WriteSet => ({ events: [], consents: [], rejected: [], ...parts });
+
+/** Nodes of the identity graph. */
+export const anon = (id: string): NodeRef => ({ kind: 'anonymous', id });
+export const user = (id: string): NodeRef => ({ kind: 'user', id });
+export const device = (id: string): NodeRef => ({ kind: 'device', id });
+
+let clock = 0;
+/** A time a second after the last one asked for, so the graph's writes keep their order. */
+export const at = () => new Date(Date.UTC(2026, 5, 1, 12, 0, clock++)).toISOString();
+/** A link between two nodes, as the pipeline learns it (a login by default). */
+export const link = (from: NodeRef, to: NodeRef, how: LinkHow = 'login', site = 'shop'): IdentityLink => ({
+  site,
+  from,
+  to,
+  how,
+  source: `msg-${clock}`,
+  at: at(),
+});
 
 export function event(messageId: string, overrides: Partial<StoredEvent> = {}): StoredEvent {
   return {
