@@ -48,9 +48,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   pageServer?.close();
-  if (collector && collector.exitCode === null) {
+  if (collector?.pid !== undefined && collector.exitCode === null) {
     const exited = new Promise((resolve) => collector!.once('exit', resolve));
-    collector.kill('SIGTERM');
+    // The whole group: npx runs kith serve as a child of its own and does not pass SIGTERM on, so
+    // stopping npx alone left the collector running after the tests.
+    process.kill(-collector.pid, 'SIGTERM');
     await exited;
   }
   rmSync(folder, { recursive: true, force: true });
@@ -103,6 +105,8 @@ describe('the packages, installed with npm in a folder of their own', () => {
       {
         cwd: shop,
         env: { ...cleanEnv(), KITH_ADMIN_TOKEN: 'adopt-admin-token-0123' },
+        // A process group of its own, so that afterAll stops npx and the collector it started.
+        detached: true,
       },
     );
     const url = await new Promise<string>((resolve, reject) => {
