@@ -29,7 +29,7 @@ import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/in
 import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { startWebhookReceiver } from '../packages/collector/test/support/webhook-receiver.ts';
 import type { KithEvent } from '../packages/sdk/src/contract.ts';
-import { BROWSER_HEADERS, browserCookieHeader, browserEvent, productProperties } from './traffic.ts';
+import { BROWSER_HEADERS, BUYING_VISIT, browserCookieHeader, browserEvent, productProperties } from './traffic.ts';
 
 const ROUNDS = Number(process.env.BENCH_AUDIENCE_ROUNDS ?? 4);
 const BATCHES_PER_ROUND = Number(process.env.BENCH_AUDIENCE_BATCHES ?? 500);
@@ -78,18 +78,10 @@ const DEFINITIONS = {
 };
 
 const CATEGORIES = ['shoes', 'shirts', 'bags', 'hats'];
-const NAMES = [
-  'Product Viewed',
-  'Product Viewed',
-  'Product Viewed',
-  'Product Added',
-  'Checkout Started',
-  'Order Completed',
-];
 
 /** What visitor `visitor` does as their `n`th event: the same for both loads, so the definitions have the same work. */
 function shopAction(visitor: number, n: number): { event: string; properties: Record<string, unknown> } {
-  const event = NAMES[(visitor * 7 + n) % NAMES.length]!;
+  const event = BUYING_VISIT[(visitor * 7 + n) % BUYING_VISIT.length]!;
   return {
     event,
     properties:

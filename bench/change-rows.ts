@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMs, loadAverage } from './process-cpu.ts';
+import { BUYING_VISIT } from './traffic.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { changeEvents } from '../packages/collector/src/audiences/reconcile.ts';
 import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/index.ts';
@@ -22,14 +23,6 @@ const ROUNDS = Number(process.env.BENCH_ROWS_ROUNDS ?? 6);
 const GROUP = Number(process.env.BENCH_ROWS_GROUP ?? 125);
 const VISITORS = 2000;
 const SITE = 'bench';
-const NAMES = [
-  'Product Viewed',
-  'Product Viewed',
-  'Product Viewed',
-  'Product Added',
-  'Checkout Started',
-  'Order Completed',
-];
 const AUDIENCES = ['repeat_buyers', 'big_spenders', 'browsers', 'cart_abandoners', 'shoes_fans', 'checkout_starters'];
 const STAGES = ['visitor', 'engaged', 'identified', 'first_time_buyer', 'repeat_buyer'];
 
@@ -53,7 +46,7 @@ const personOf = (visitor: number): Person => ({
 
 /** A browser's event as the pipeline stores it (its context shared, see storage/event-context.ts). */
 function clientEvent(visitor: number, n: number, at: string): StoredEvent {
-  const name = NAMES[(visitor * 7 + n) % NAMES.length]!;
+  const name = BUYING_VISIT[(visitor * 7 + n) % BUYING_VISIT.length]!;
   return {
     type: 'track',
     messageId: crypto.randomUUID(),
