@@ -12,13 +12,19 @@
 //   server: the pessimistic case, what Segment's and RudderStack's server libraries send: bare
 //     events with random v4 messageIds, JSON with Basic auth, no context and no cookies, so the
 //     request's own work is smallest beside the evaluation's.
-// BENCH_AUDIENCE_LOADS (default `browser,server`) chooses them. (2) A rebuild of every person from
+// Both send a buying visit in nearly every batch (BUYING_VISIT), so nearly every request changes
+// what the definitions say: the costly case. A third load is a shop's traffic as it comes:
+//   shop: the browser load's clients, cookies and context, but visits as a shop has them: mostly
+//     product views; a batch adds to the cart one time in ten, starts a checkout one time in 25 and
+//     holds an order one time in 40 (seeded), the funnel of a shop converting 2.5% of visits.
+// BENCH_AUDIENCE_LOADS (default `browser,server,shop`) chooses them. (2) A rebuild of every person from
 // stored events (1M by default). (3) From a qualifying event's request to the webhook's receipt of
 // `Audience Entered`, at 500 events/s.
 // Reports, not tests; the machine may be shared, so compare the ratios within one run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { cpuMs, loadAverage } from './process-cpu.ts';
 import { createApp } from '../packages/collector/src/app.ts';
 import { createAudienceEngine, type AudienceEngine } from '../packages/collector/src/audiences/engine.ts';
@@ -29,7 +35,14 @@ import { createSqliteStorage } from '../packages/collector/src/storage/sqlite/in
 import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { startWebhookReceiver } from '../packages/collector/test/support/webhook-receiver.ts';
 import type { KithEvent } from '../packages/sdk/src/contract.ts';
-import { BROWSER_HEADERS, BUYING_VISIT, browserCookieHeader, browserEvent, productProperties } from './traffic.ts';
+import {
+  BROWSER_HEADERS,
+  BUYING_VISIT,
+  browserCookieHeader,
+  browserEvent,
+  productProperties,
+  seededRandom,
+} from './traffic.ts';
 
 const ROUNDS = Number(process.env.BENCH_AUDIENCE_ROUNDS ?? 4);
 const BATCHES_PER_ROUND = Number(process.env.BENCH_AUDIENCE_BATCHES ?? 500);
@@ -39,7 +52,7 @@ const EVENTS_PER_SECOND = 500;
 // The webhook forwarder's batch size (forward.batchSize): the config's default, 100, unless told.
 // At this rate the changes are several times the events, and 100 a batch is what falls behind.
 const FORWARD_BATCH = Number(process.env.BENCH_AUDIENCE_FORWARD_BATCH ?? 100);
-const LOADS = parseLoads(process.env.BENCH_AUDIENCE_LOADS ?? 'browser,server');
+const LOADS = parseLoads(process.env.BENCH_AUDIENCE_LOADS ?? 'browser,server,shop');
 const VISITORS = 2000;
 const SITE = 'bench';
 const KEY = 'bench-key';
@@ -79,9 +92,15 @@ const DEFINITIONS = {
 
 const CATEGORIES = ['shoes', 'shirts', 'bags', 'hats'];
 
-/** What visitor `visitor` does as their `n`th event: the same for both loads, so the definitions have the same work. */
-function shopAction(visitor: number, n: number): { event: string; properties: Record<string, unknown> } {
-  const event = BUYING_VISIT[(visitor * 7 + n) % BUYING_VISIT.length]!;
+/**
+ * What visitor `visitor` does as their `n`th event: the same for the browser and server loads, so the
+ * definitions have the same work; the shop load names the event itself (`shopVisit`).
+ */
+function shopAction(
+  visitor: number,
+  n: number,
+  event = BUYING_VISIT[(visitor * 7 + n) % BUYING_VISIT.length]!,
+): { event: string; properties: Record<string, unknown> } {
   return {
     event,
     properties:
@@ -108,9 +127,26 @@ const browsers = Array.from({ length: VISITORS }, (_, visitor) => ({
   ...(visitor % 3 === 0 ? { userId: `cus_${crypto.randomUUID().slice(0, 18)}` } : {}),
 }));
 
+/**
+ * A visit's five events as a shop has them: product views, and at the end, one batch in ten adds to the
+ * cart, one in 25 also starts a checkout, one in 40 also completes the order.
+ */
+function shopVisit(random: () => number): string[] {
+  const draw = random();
+  const funnel =
+    draw < 1 / 40
+      ? ['Product Added', 'Checkout Started', 'Order Completed']
+      : draw < 1 / 25
+        ? ['Product Added', 'Checkout Started']
+        : draw < 1 / 10
+          ? ['Product Added']
+          : [];
+  return [...Array<string>(5 - funnel.length).fill('Product Viewed'), ...funnel];
+}
+
 /** The same event as the SDK sends it from the shop's page: a product's properties, or an order's with its ID. */
-function shopBrowserEvent(visitor: number, n: number, timestamp: string): KithEvent {
-  const { event, properties } = shopAction(visitor, n);
+function shopBrowserEvent(visitor: number, n: number, timestamp: string, name?: string): KithEvent {
+  const { event, properties } = shopAction(visitor, n, name);
   const sku = (visitor * 31 + n) % 400;
   return browserEvent({
     type: 'track',
@@ -126,7 +162,7 @@ function shopBrowserEvent(visitor: number, n: number, timestamp: string): KithEv
   });
 }
 
-type Load = 'browser' | 'server';
+type Load = 'browser' | 'server' | 'shop';
 
 /** An operator's mistake in BENCH_AUDIENCE_LOADS exits 2 with what to write instead. */
 function parseLoads(value: string): Load[] {
@@ -134,9 +170,9 @@ function parseLoads(value: string): Load[] {
     .split(',')
     .map((load) => load.trim())
     .filter((load) => load !== '');
-  const unknown = loads.find((load) => load !== 'browser' && load !== 'server');
+  const unknown = loads.find((load) => load !== 'browser' && load !== 'server' && load !== 'shop');
   if (loads.length === 0 || unknown !== undefined) {
-    console.error(`BENCH_AUDIENCE_LOADS=${value}: write browser, server or both, comma-separated.`);
+    console.error(`BENCH_AUDIENCE_LOADS=${value}: write browser, server, shop or several, comma-separated.`);
     process.exit(2);
   }
   return loads as Load[];
@@ -208,6 +244,7 @@ async function firstVisits(target: Collector): Promise<string[]> {
 
 /** Round `round`'s batches of `load`, the same to both collectors; a browser's cookies are each collector's own. */
 function roundBatches(load: Load, round: number) {
+  const random = seededRandom(round + 1);
   const batches = Array.from({ length: BATCHES_PER_ROUND }, (_, i) => {
     const visitor = (round * BATCHES_PER_ROUND + i) % VISITORS;
     if (load === 'server') {
@@ -221,8 +258,9 @@ function roundBatches(load: Load, round: number) {
     }
     // A visit's events over the seconds before the SDK sends them.
     const sentAt = Date.now();
+    const names = load === 'shop' ? shopVisit(random) : [];
     const batch = Array.from({ length: 5 }, (_, n) =>
-      shopBrowserEvent(visitor, round * 5 + n, new Date(sentAt - (5 - n) * 1500).toISOString()),
+      shopBrowserEvent(visitor, round * 5 + n, new Date(sentAt - (5 - n) * 1500).toISOString(), names[n]),
     );
     return { visitor, headers: BROWSER_HEADERS, body: browserBody(batch, sentAt) };
   });
@@ -244,12 +282,24 @@ try {
   // end of each round (its changes share commits). Either way every CPU millisecond of it counts.
   // The batches are made before the clock starts: a client's work is not the collector's.
   for (const load of ROUNDS > 0 ? LOADS : []) {
-    const plain = await collector(dir, `${load}-plain`, false, undefined, load === 'browser');
-    const defined = await collector(dir, `${load}-defined`, true, undefined, load === 'browser');
+    const fromBrowsers = load !== 'server';
+    const plain = await collector(dir, `${load}-plain`, false, undefined, fromBrowsers);
+    const defined = await collector(dir, `${load}-defined`, true, undefined, fromBrowsers);
     const cookies = new Map<Collector, string[]>();
-    if (load === 'browser') for (const target of [plain, defined]) cookies.set(target, await firstVisits(target));
+    if (fromBrowsers) for (const target of [plain, defined]) cookies.set(target, await firstVisits(target));
+    // How many change events the definitions' collector stored: what a load asks of the evaluation.
+    const changeEvents = () => {
+      const db = new DatabaseSync(join(dir, `${load}-defined.db`), { readOnly: true });
+      try {
+        return (db.prepare('select count(*) as n from events where computed_slot is not null').get() as { n: number })
+          .n;
+      } finally {
+        db.close();
+      }
+    };
     for (const shape of ['one at a time', 'beside the requests'] as const) {
       const cpu = { plain: 0, defined: 0 };
+      const changesBefore = changeEvents();
       for (let round = 0; round < ROUNDS; round++) {
         const addressed = roundBatches(load, round);
         // Alternating which goes first, so that neither always meets a warmer or a busier machine.
@@ -268,7 +318,7 @@ try {
       }
       const requests = ROUNDS * BATCHES_PER_ROUND;
       console.log(
-        `ingest CPU per request, ${load} load, evaluation ${shape} (${requests} requests of 5 events each): none ${(cpu.plain / requests).toFixed(3)} ms, 20 definitions ${(cpu.defined / requests).toFixed(3)} ms, ratio ${(cpu.defined / cpu.plain).toFixed(2)}x (target at most 1.3x); load average ${loadAverage()}`,
+        `ingest CPU per request, ${load} load, evaluation ${shape} (${requests} requests of 5 events each): none ${(cpu.plain / requests).toFixed(3)} ms, 20 definitions ${(cpu.defined / requests).toFixed(3)} ms, ratio ${(cpu.defined / cpu.plain).toFixed(2)}x (target at most 1.3x), ${((changeEvents() - changesBefore) / requests).toFixed(2)} change events a request; load average ${loadAverage()}`,
       );
     }
     await Promise.all([plain.storage.close(), defined.storage.close()]);
