@@ -60,6 +60,13 @@ describe('evaluation in groups', { timeout: 60_000 }, () => {
       headers: { Authorization: 'Bearer admin' },
     });
     expect(await repeat.json()).toMatchObject({ count: Math.ceil(persons / 3) });
+    // The counts read every candidate of every audience and stage once, in groups too.
+    const counts = (await (
+      await t.app.request('/v1/audiences', { headers: { Authorization: 'Bearer admin' } })
+    ).json()) as { audiences: unknown[]; stages: unknown[] };
+    expect(counts.audiences).toContainEqual({ key: 'repeat_buyers', count: Math.ceil(persons / 3) });
+    expect(counts.stages).toContainEqual({ key: 'repeat_buyer', count: Math.ceil(persons / 3) });
+    expect(counts.stages).toContainEqual({ key: 'first_time_buyer', count: persons - Math.ceil(persons / 3) });
     for (const p of [0, 499, 500, 501, 1_099]) {
       const key =
         p % 2 === 0 ? ({ kind: 'user', id: `u${p}` } as const) : ({ kind: 'anonymous', id: `a${p}` } as const);
