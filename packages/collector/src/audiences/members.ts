@@ -1,8 +1,8 @@
 // Who is in an audience, read from the change events stored on each person (the same record the
 // forwarders send), so the list agrees with what the shop's tools were told.
 import { unseenPerson } from '../persons.ts';
-import type { Person, PersonKey, Storage } from '../storage/storage.ts';
-import { announcedState, groupEvents } from './reconcile.ts';
+import type { Person, PersonKey, Storage, StoredEvent } from '../storage/storage.ts';
+import { announcedState } from './reconcile.ts';
 
 export interface AudienceMember {
   personId: string;
@@ -20,45 +20,54 @@ export interface MembersPage {
   next: string | null;
 }
 
-/** How many candidates are resolved and read together: one graph read and one events read for all. */
+/** How many candidates are resolved together: one graph read for all. */
 const GROUP = 500;
 
 /**
- * The persons who were ever announced in one of the slots (`audience:<key>`, `stage`), found through the
- * members index (Storage.personKeys with a slot), with what their change events announce now,
- * ordered by personId. Each candidate is resolved through the graph, so a merge is seen. Candidates
- * are resolved and read 500 at a time: one by one, an audience of 5,000 took 0.8–1.5 s a page and the
- * counts of two audiences and the stages over 10,000 persons 5.2–7.1 s; in groups, 0.5–0.7 s and 1.0–1.6 s
- * (`bench/audience-members.ts`).
+ * The persons who were ever announced in one of the slots (`audience:<key>`, `stage`), with what their
+ * change events in those slots announce now, ordered by personId. Only those change events are read,
+ * through the members index (Storage.slotEvents); each ID they name is resolved through the graph,
+ * 500 at a time, so a merge is seen and a person's changes under several IDs count once. Reading each
+ * candidate's whole history instead took 0.5–0.7 s for a page of an audience of 5,000, and one by
+ * one 0.8–1.5 s (`bench/audience-members.ts`, bench/RESULTS.md).
  */
 export async function announcedStandings(storage: Storage, site: string, slots: string[]) {
-  const byPerson = new Map<string, AudienceMember & ReturnType<typeof announcedState>>();
-  const seen = new Set<string>();
-  const keys: PersonKey[] = [];
+  const byKey = new Map<string, { key: PersonKey; events: StoredEvent[] }>();
   for (const slot of slots)
-    for (const key of await storage.personKeys(site, slot)) {
+    for (const event of await storage.slotEvents(site, slot)) {
+      const key: PersonKey | null =
+        event.userId !== undefined
+          ? { kind: 'user', id: event.userId }
+          : event.anonymousId !== undefined
+            ? { kind: 'anonymous', id: event.anonymousId }
+            : null;
+      if (!key) continue;
       const id = `${key.kind}\n${key.id}`;
-      if (!seen.has(id)) keys.push(key);
-      seen.add(id);
+      (byKey.get(id) ?? byKey.set(id, { key, events: [] }).get(id)!).events.push(event);
     }
-  for (let i = 0; i < keys.length; i += GROUP) {
-    const chunk = keys.slice(i, i + GROUP);
-    const known = await storage.persons(site, chunk);
-    const persons = new Map<string, Person>();
-    for (const key of chunk) {
+  const byPerson = new Map<string, { person: Person; events: StoredEvent[] }>();
+  const candidates = [...byKey.values()];
+  for (let i = 0; i < candidates.length; i += GROUP) {
+    const chunk = candidates.slice(i, i + GROUP);
+    const known = await storage.persons(
+      site,
+      chunk.map(({ key }) => key),
+    );
+    for (const { key, events } of chunk) {
       const person = known.get(`${key.kind}\n${key.id}`) ?? unseenPerson(site, key);
-      if (!byPerson.has(person.personId)) persons.set(person.personId, person);
+      const entry =
+        byPerson.get(person.personId) ?? byPerson.set(person.personId, { person, events: [] }).get(person.personId)!;
+      entry.events.push(...events);
     }
-    const events = await groupEvents(storage, site, [...persons.values()]);
-    for (const person of persons.values())
-      byPerson.set(person.personId, {
-        personId: person.personId,
-        userIds: person.userIds,
-        anonymousIds: person.anonymousIds,
-        ...announcedState(events.get(person.personId)!),
-      });
   }
-  return [...byPerson.values()].sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
+  return [...byPerson.values()]
+    .map(({ person, events }) => ({
+      personId: person.personId,
+      userIds: person.userIds,
+      anonymousIds: person.anonymousIds,
+      ...announcedState(events),
+    }))
+    .sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
 }
 
 type Standing = Awaited<ReturnType<typeof announcedStandings>>[number];

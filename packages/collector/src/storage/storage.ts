@@ -255,12 +255,13 @@ export interface Storage extends ForwardStore {
   recentPersons(site: string, limit: number): Promise<PersonHit[]>;
   /** The console's overview of a site for the whole UTC days from `from` (inclusive) to `to` (exclusive), ISO times at midnight. */
   overview(site: string, from: string, to: string): Promise<SiteOverview>;
+  /** One ID per sender of the site's events (the user ID, else the anonymous ID): where a rebuild of audiences starts. */
+  personKeys(site: string): Promise<PersonKey[]>;
   /**
-   * One ID per sender of the site's events (the user ID, else the anonymous ID): where a rebuild of
-   * audiences starts. With a slot (`audience:<key>`, `stage`), only of the collector's change events
-   * in it, through an index: everyone who was ever in an audience, without reading anyone else.
+   * The collector's change events in a slot (`audience:<key>`, `stage`), through an index: what was ever
+   * announced of an audience or the stage, without reading anyone's other events (audiences/members.ts).
    */
-  personKeys(site: string, slot?: string): Promise<PersonKey[]>;
+  slotEvents(site: string, slot: string): Promise<StoredEvent[]>;
   /** Banner texts by their hash, for the hashes given. */
   bannerTexts(hashes: string[]): Promise<Record<string, Record<string, string>>>;
   /**

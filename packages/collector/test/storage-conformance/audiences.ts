@@ -52,9 +52,10 @@ export function describeAudiencesConformance(subject: () => StorageUnderTest): v
     expect(keys.map((k) => `${k.kind}:${k.id}`).sort()).toEqual(['anonymous:a1', 'user:u1']);
   });
 
-  it('lists, for a slot, only the senders of the collector’s change events in it (the members index)', async () => {
+  it('reads, for a slot, only the collector’s change events in it, whole (the members index)', async () => {
     const change = (messageId: string, who: { userId?: string; anonymousId?: string }, slot: string): StoredEvent => ({
       ...track(messageId, who, AUDIENCE_ENTERED),
+      properties: { audience_key: slot.slice('audience:'.length) },
       context: { kith: { computed: true, slot, seq: 1 } },
     });
     await storage.write({
@@ -68,9 +69,12 @@ export function describeAudiencesConformance(subject: () => StorageUnderTest): v
       consents: [],
       rejected: [],
     });
-    const keys = await storage.personKeys('shop', 'audience:buyers');
-    expect(keys.map((k) => `${k.kind}:${k.id}`).sort()).toEqual(['anonymous:a-in', 'user:u-in']);
-    expect(await storage.personKeys('shop', 'stage')).toEqual([]);
+    const inSlot = await storage.slotEvents('shop', 'audience:buyers');
+    expect(inSlot.sort((a, b) => (a.messageId < b.messageId ? -1 : 1))).toEqual([
+      change('c1', { userId: 'u-in' }, 'audience:buyers'),
+      change('c2', { anonymousId: 'a-in' }, 'audience:buyers'),
+    ]);
+    expect(await storage.slotEvents('shop', 'stage')).toEqual([]);
   });
 
   it('keeps erasure exits until every destination has passed them (delivered or dead-lettered), then deletes them everywhere', async () => {

@@ -185,8 +185,12 @@ export function createD1Storage(options: D1Options): Storage {
       return (await all<RejectedRow>(q.rejectedOf(ids))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string, slot?: string) {
-      return all<PersonKey>(q.personKeys(site, slot));
+    async personKeys(site: string) {
+      return all<PersonKey>(q.personKeys(site));
+    },
+
+    async slotEvents(site: string, slot: string) {
+      return (await all<EventRow>(q.slotEvents(site, slot))).map((row) => seqEventFromRow(row).event);
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

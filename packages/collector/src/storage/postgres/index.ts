@@ -270,8 +270,12 @@ export function createPostgresStorage(options: PostgresOptions): Storage {
       return (await run<RejectedRow>(q.rejectedOf(ids, text))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string, slot?: string) {
-      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site, slot));
+    async personKeys(site: string) {
+      return run<{ kind: PersonKey['kind']; id: string }>(q.personKeys(site));
+    },
+
+    async slotEvents(site: string, slot: string) {
+      return (await run<EventRow>(q.slotEvents(site, slot))).map((row) => seqEventFromRow(row).event);
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {

@@ -54,22 +54,20 @@ export const rejectedOf = (set: IdSet, storable: (id: string) => string): Statem
   params: byIds(set, storable),
 });
 
-export const personKeys = (site: string, slot?: string): Statement =>
-  slot === undefined
-    ? {
-        // The shop's events and the collector's own changes each through their partial index (migration 11).
-        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
+export const personKeys = (site: string): Statement => ({
+  // The shop's events and the collector's own changes each through their partial index (migration 11).
+  sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
     from (select user_id, anonymous_id from events where site = ? and computed_slot is null
       union all select user_id, anonymous_id from events where computed_slot is not null and site = ?) senders
     where coalesce(user_id, anonymous_id) is not null`,
-        params: [site, site],
-      }
-    : {
-        // The members index (events_by_computed_slot): only the collector's change events of the slot are read.
-        sql: `select distinct case when user_id is not null then 'user' else 'anonymous' end as kind, coalesce(user_id, anonymous_id) as id
-    from events where computed_slot is not null and site = ? and computed_slot = ? and coalesce(user_id, anonymous_id) is not null`,
-        params: [site, slot],
-      };
+  params: [site, site],
+});
+
+/** The members index (events_by_computed_slot): only the collector's change events of the slot are read. */
+export const slotEvents = (site: string, slot: string): Statement => ({
+  sql: `select e.seq, ${EVENT_COLUMNS} from events e where computed_slot is not null and site = ? and computed_slot = ?`,
+  params: [site, slot],
+});
 
 export const consentsOf = (set: IdSet, storable: (id: string) => string): Statement => ({
   sql: `select * from consent_log where ${BY_IDS} order by seq`,

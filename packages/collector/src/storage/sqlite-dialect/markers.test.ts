@@ -7,7 +7,7 @@ import type { Statement } from '../statement.ts';
 import type { StoredEvent } from '../storage.ts';
 import { EVENTS, insertOne } from '../tables.ts';
 import { siteEvents } from './figures-queries.ts';
-import { personKeys, purgeErasureExitsStatements } from './queries.ts';
+import { purgeErasureExitsStatements, slotEvents } from './queries.ts';
 import { MIGRATIONS } from './schema.ts';
 
 const event = (messageId: string, context?: Record<string, unknown>): StoredEvent => ({
@@ -72,7 +72,7 @@ describe('sqlite dialect: the events markers (migration 9)', () => {
   it('reads an audience’s members, the erasure exits and the events with a campaign through their indexes', () => {
     const db = new DatabaseSync(':memory:');
     MIGRATIONS.forEach((sql) => db.exec(sql));
-    expect(plan(db, personKeys('shop', 'audience:vip'))).toMatch(
+    expect(plan(db, slotEvents('shop', 'audience:vip'))).toMatch(
       /USING INDEX events_by_computed_slot \(site=\? AND computed_slot=\?\)/,
     );
     const [purge, , waiting] = purgeErasureExitsStatements(['hook']);

@@ -261,8 +261,12 @@ export function createSqliteStorage(options: SqliteOptions): Storage {
       return all<RejectedRow>(q.rejectedOf(asStored(ids))).map(rejectedFromRow);
     },
 
-    async personKeys(site: string, slot?: string) {
-      return all<PersonKey>(q.personKeys(site, slot));
+    async personKeys(site: string) {
+      return all<PersonKey>(q.personKeys(site));
+    },
+
+    async slotEvents(site: string, slot: string) {
+      return all<EventRow>(q.slotEvents(site, slot)).map((row) => seqEventFromRow(row).event);
     },
 
     async consents(ids: IdSet): Promise<ConsentRecord[]> {
