@@ -27,6 +27,9 @@ const split = new WeakMap<StoredEvent, SharedContext | null>();
 
 /** The event's context split into its shared part and its own; null when it keeps its whole context. */
 export function sharedContextOf(e: StoredEvent): SharedContext | null {
+  // An event that keeps its whole context whatever its IDs (none, or the collector's own change event,
+  // written by the thousand) is told without the cache, whose entry cost more than this check.
+  if (!splittable(e.context)) return null;
   let found = split.get(e);
   if (found === undefined) {
     found = splitContext(e);
@@ -44,9 +47,12 @@ export const ownersOf = (userIds: readonly string[], anonymousIds: readonly stri
   ...anonymousIds.map((id) => `a:${id}`),
 ];
 
+/** A context that may have a shared part: an object, and not the collector's own mark (`kith`). */
+const splittable = (context: unknown): context is Record<string, unknown> =>
+  typeof context === 'object' && context !== null && !Array.isArray(context) && !Object.hasOwn(context, 'kith');
+
 function splitContext(e: StoredEvent): SharedContext | null {
-  const context = e.context as unknown;
-  if (typeof context !== 'object' || context === null || Array.isArray(context)) return null;
+  const context = e.context as Record<string, unknown>;
   // The owner must be what OWNER_OF_ROW makes of the row's columns: a string ID, the user's when it is set.
   const owner =
     typeof e.userId === 'string'
@@ -55,9 +61,8 @@ function splitContext(e: StoredEvent): SharedContext | null {
         ? `a:${e.anonymousId}`
         : null;
   if (owner === null) return null;
-  if (Object.hasOwn(context, 'kith')) return null;
   // Rest properties are defined, not assigned: a client's `__proto__` key stays an ordinary field.
-  const { page, campaign, ...shared } = context as Record<string, unknown>;
+  const { page, campaign, ...shared } = context;
   const text = JSON.stringify(shared);
   if (text.length < SHARED_AT_LEAST) return null;
   const own = Object.hasOwn(context, 'page') || Object.hasOwn(context, 'campaign') ? { page, campaign } : undefined;
