@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/storage.ts';
 import { audienceApp, track } from '../../test/support/audiences.ts';
 import { announcedState, personEvents } from './reconcile.ts';
-import { resolvePerson } from '../persons.ts';
+import { resolvePerson, unseenPerson } from '../persons.ts';
+import { createSqliteStorage } from '../storage/sqlite/index.ts';
+import { createHistory } from './history.ts';
 
 const DAY = 86_400_000;
 
@@ -54,5 +56,32 @@ describe('the events held between evaluations', () => {
 
     expect((await standing(t, 'u1')).traits['lifetime_revenue']).toBe(40);
     expect(await t.audiences.rebuild('shop')).toMatchObject({ changes: 0 });
+  });
+
+  it('are read back from the store once more were stored than wait for a read', async () => {
+    const storage = createSqliteStorage({ path: ':memory:' });
+    await storage.migrate();
+    const reads = new Map([['shop', { names: new Set(['Order Completed']), context: false }]]);
+    const history = createHistory(storage, reads);
+    const at = '2026-06-01T12:00:00.000Z';
+    const orders = ['o1', 'o2'].map((id) =>
+      stored(track(id, { userId: 'u1' }, 'Order Completed', { revenue: 30 }, at), at),
+    );
+    history.adopt(orders, (await storage.write({ events: orders, consents: [], rejected: [] })).seqs);
+    // Another 50,000 events stored by this process (for the test, not in the store) push the first two out.
+    const others = Array.from({ length: 50_000 }, (_, i) =>
+      stored(track(`v${i}`, { userId: 'u2' }, 'Product Viewed', {}, at), at),
+    );
+    history.adopt(
+      others,
+      others.map((_, i) => 1_000_000 + i),
+    );
+
+    const person = unseenPerson('shop', { kind: 'user', id: 'u1' });
+    const events = (await history.read('shop', [person], Date.parse(at)))!.get(person.personId)!;
+    expect(events.map((event) => [event.event, event.properties])).toEqual([
+      ['Order Completed', { revenue: 30 }],
+      ['Order Completed', { revenue: 30 }],
+    ]);
   });
 });

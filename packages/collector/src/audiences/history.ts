@@ -11,7 +11,7 @@ import { COMPUTED_CONTEXT, shareOut, type ComputedMark } from './reconcile.ts';
 
 /** How many events are held in all by default (about 30 MB), the persons used longest ago let go first. */
 export const HELD_EVENTS = 100_000;
-/** How many just-stored events wait for their person's next read; past it the oldest are read back instead. */
+/** How many just-stored events wait for their person's next read; past it they are read back instead. */
 const MAX_ADOPTED = 50_000;
 /**
  * How long a person's events are held without an evaluation. An erasure made by another process
@@ -141,10 +141,11 @@ export function createHistory(storage: Storage, reads: Map<string, Reads>, maxEv
         const reading = reads.get(event.site);
         if (seq !== null && seq !== undefined && reading) adopted.set(seq, slim(event, reading));
       });
-      for (const seq of adopted.keys()) {
-        if (adopted.size <= MAX_ADOPTED) break;
-        adopted.delete(seq);
-      }
+      // Past the cap all are let go at once, not the oldest one by one: walking a Map from its front
+      // steps over every hole its deleted entries left (V8 keeps them until it rehashes), and the loop
+      // that did so at each adoption cost more than the adoption (5 events: 9 µs -> 3-4 µs at the cap,
+      // 17 -> 13 µs below it, where the walk was started anyway). They are read back from the store.
+      if (adopted.size > MAX_ADOPTED) adopted.clear();
     },
     forget: (site, personId) => letGo(`${site}\n${personId}`),
     sweep,
