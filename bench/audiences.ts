@@ -37,6 +37,7 @@ import type { StoredEvent } from '../packages/collector/src/storage/storage.ts';
 import { startWebhookReceiver } from '../packages/collector/test/support/webhook-receiver.ts';
 import type { KithEvent } from '../packages/sdk/src/contract.ts';
 import {
+  AUDIENCE_DEFINITIONS,
   BROWSER_HEADERS,
   BUYING_VISIT,
   browserCookieHeader,
@@ -58,38 +59,6 @@ const VISITORS = 2000;
 const SITE = 'bench';
 const KEY = 'bench-key';
 const SECRET = 'bench-audiences-webhook-secret-01';
-
-/** Twenty definitions a shop might keep: 3 computed traits, 10 audiences, the 7 default stages. */
-const DEFINITIONS = {
-  traits: [
-    { key: 'lifetime_revenue', definition: "event('Order Completed').sum(property('revenue'))" },
-    { key: 'favourite_category', definition: "event('Product Viewed').within(30 days).mode(property('category'), 1)" },
-    { key: 'orders_last_year', definition: "event('Order Completed').within(365 days).count()" },
-  ],
-  audiences: [
-    { key: 'repeat_buyers', definition: "event('Order Completed').within(365 days).count() >= 2" },
-    { key: 'big_spenders', definition: "trait('lifetime_revenue') > 100" },
-    {
-      key: 'big_orders',
-      definition: "event('Order Completed').where( property('revenue') > 100 ).within(30 days).count() >= 1",
-    },
-    { key: 'browsers', definition: "event('Product Viewed').within(7 days).count() >= 3" },
-    {
-      key: 'cart_abandoners',
-      definition:
-        "event('Product Added').within(7 days).count() >= 1 AND event('Order Completed').within(7 days).count() = 0",
-    },
-    { key: 'shoes_fans', definition: "event('Product Viewed').where( property('category') = 'shoes' ).count() >= 2" },
-    {
-      key: 'lapsed_customers',
-      definition: "event('Order Completed').count() >= 1 AND event('Order Completed').within(60 days).count() = 0",
-    },
-    { key: 'new_visitors', definition: "event('Product Viewed').between(0 days, 2 days).count() >= 1" },
-    { key: 'checkout_starters', definition: "event('Checkout Started').within(30 days).count() >= 1" },
-    { key: 'pro_plan', definition: "trait('plan') = 'pro'" },
-  ],
-  stages: 'default' as const,
-};
 
 const CATEGORIES = ['shoes', 'shirts', 'bags', 'hats'];
 
@@ -183,7 +152,9 @@ async function collector(dir: string, name: string, withDefinitions: boolean, fo
   const storage = createSqliteStorage({ path: join(dir, `${name}.db`) });
   await storage.migrate();
   const config = parseConfig({
-    sites: [{ id: SITE, writeKey: KEY, origins: ['https://shop.example'], ...(withDefinitions ? DEFINITIONS : {}) }],
+    sites: [
+      { id: SITE, writeKey: KEY, origins: ['https://shop.example'], ...(withDefinitions ? AUDIENCE_DEFINITIONS : {}) },
+    ],
     rateLimit: { perAddress: 0, perSite: 0 },
     ...(forward ? { forward } : {}),
   });

@@ -31,6 +31,38 @@ export const BUYING_VISIT = [
   'Order Completed',
 ];
 
+/** The audience benches' twenty definitions a shop might keep: 3 computed traits, 10 audiences, the 7 default stages. */
+export const AUDIENCE_DEFINITIONS = {
+  traits: [
+    { key: 'lifetime_revenue', definition: "event('Order Completed').sum(property('revenue'))" },
+    { key: 'favourite_category', definition: "event('Product Viewed').within(30 days).mode(property('category'), 1)" },
+    { key: 'orders_last_year', definition: "event('Order Completed').within(365 days).count()" },
+  ],
+  audiences: [
+    { key: 'repeat_buyers', definition: "event('Order Completed').within(365 days).count() >= 2" },
+    { key: 'big_spenders', definition: "trait('lifetime_revenue') > 100" },
+    {
+      key: 'big_orders',
+      definition: "event('Order Completed').where( property('revenue') > 100 ).within(30 days).count() >= 1",
+    },
+    { key: 'browsers', definition: "event('Product Viewed').within(7 days).count() >= 3" },
+    {
+      key: 'cart_abandoners',
+      definition:
+        "event('Product Added').within(7 days).count() >= 1 AND event('Order Completed').within(7 days).count() = 0",
+    },
+    { key: 'shoes_fans', definition: "event('Product Viewed').where( property('category') = 'shoes' ).count() >= 2" },
+    {
+      key: 'lapsed_customers',
+      definition: "event('Order Completed').count() >= 1 AND event('Order Completed').within(60 days).count() = 0",
+    },
+    { key: 'new_visitors', definition: "event('Product Viewed').between(0 days, 2 days).count() >= 1" },
+    { key: 'checkout_starters', definition: "event('Checkout Started').within(30 days).count() >= 1" },
+    { key: 'pro_plan', definition: "trait('plan') = 'pro'" },
+  ],
+  stages: 'default' as const,
+};
+
 /** One event as the SDK sends it from a product page, with its full browser context. */
 export function browserEvent(fields: {
   type: 'page' | 'track' | 'identify';
