@@ -137,6 +137,61 @@ describe('the evaluator', () => {
     expect(evaluatePerson(plain, orders, NOW).nextChangeAt).toBeNull();
   });
 
+  it('reads the events oldest first whichever order they come in, ties in the order given', () => {
+    const definitions: Definitions = {
+      traits: [
+        { key: 'first', value: parseValue("event('Order Completed').first(property('category'))") },
+        { key: 'last', value: parseValue("event('Order Completed').last(property('revenue'))") },
+        { key: 'mode', value: parseValue("event('Order Completed').mode(property('category'))") },
+        { key: 'sum', value: parseValue("event('Order Completed').within(365 days).sum(property('revenue'))") },
+      ],
+      audiences: [
+        {
+          key: 'viewer',
+          condition: parseCondition("event('Product Viewed').within(30 days).count() >= 1"),
+          marketing: false,
+        },
+      ],
+      stages: [],
+    };
+    const inOrder = evaluatePerson(definitions, orders, NOW);
+    expect(inOrder).toEqual({
+      traits: { first: 'tea', last: 'n/a', mode: 'tea', sum: 100.5 },
+      audiences: ['viewer'],
+      stage: null,
+      nextChangeAt: NOW + 29 * DAY,
+    });
+    expect(evaluatePerson(definitions, { ...orders, events: [...orders.events].reverse() }, NOW)).toEqual(inOrder);
+    const tied = [ev('Order Completed', 3, { category: 'mugs' }), ev('Order Completed', 3, { category: 'tea' })];
+    expect(evaluatePerson(definitions, facts(tied), NOW).traits).toMatchObject({ first: 'mugs', mode: 'tea' });
+    expect(evaluatePerson(definitions, facts([ev('X', 0), ...tied.toReversed()]), NOW).traits).toMatchObject({
+      first: 'tea',
+      mode: 'mugs',
+    });
+  });
+
+  it('gives a query held by several definitions the same value in each, its window counted once', () => {
+    const query = "event('Order Completed').within(30 days).count()";
+    const definitions: Definitions = {
+      traits: [{ key: 'recent_orders', value: parseValue(query) }],
+      stages: [{ key: 'recent_buyer', condition: parseCondition(`${query} >= 2`), marketing: false }],
+      audiences: [
+        { key: 'one_recent_order', condition: parseCondition(`${query} = 1`), marketing: false },
+        {
+          key: 'recent_buyers',
+          condition: parseCondition(`${query} >= 1 AND trait('recent_orders') = 2`),
+          marketing: false,
+        },
+      ],
+    };
+    expect(evaluatePerson(definitions, orders, NOW)).toEqual({
+      traits: { recent_orders: 2 },
+      audiences: ['recent_buyers'],
+      stage: 'recent_buyer',
+      nextChangeAt: NOW + 20 * DAY,
+    });
+  });
+
   it('holds nobody without analytics consent, and in a marketing audience only with marketing consent', () => {
     const definition = "event('Order Completed').count() >= 1";
     expect(holds(definition, { ...orders, consent: { analytics: false, marketing: true } })).toBe(false);
