@@ -192,6 +192,20 @@ describe('the evaluator', () => {
     });
   });
 
+  it('evaluates a definition added after the definitions were first evaluated', () => {
+    const definitions: Definitions = { traits: [], audiences: [], stages: [] };
+    expect(evaluatePerson(definitions, orders, NOW).audiences).toEqual([]);
+    definitions.audiences.push({
+      key: 'viewers',
+      condition: parseCondition("event('Product Viewed').within(7 days).count() >= 1"),
+      marketing: false,
+    });
+    expect(evaluatePerson(definitions, orders, NOW)).toMatchObject({
+      audiences: ['viewers'],
+      nextChangeAt: NOW + 6 * DAY,
+    });
+  });
+
   it('holds nobody without analytics consent, and in a marketing audience only with marketing consent', () => {
     const definition = "event('Order Completed').count() >= 1";
     expect(holds(definition, { ...orders, consent: { analytics: false, marketing: true } })).toBe(false);

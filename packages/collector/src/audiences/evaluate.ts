@@ -115,7 +115,7 @@ type Slots = Map<EventQuery, number>;
 
 const UNREAD = Symbol('unread');
 
-/** The slots of each site's definitions, made at their first evaluation; definitions are compiled once and not changed. */
+/** The slots of each site's definitions, numbered at their first evaluation (a site's are compiled once, at start). */
 const slotsByDefinitions = new WeakMap<Definitions, Slots>();
 
 function slotsOf(definitions: Definitions): Slots {
@@ -207,7 +207,9 @@ function holds(condition: Condition, ctx: Context): boolean {
 
 function valueOf(expr: ValueExpr, ctx: Context): unknown {
   if (expr.kind === 'trait') return ctx.traits[expr.name];
-  const slot = ctx.slots.get(expr)!;
+  const slot = ctx.slots.get(expr);
+  // A query added to the definitions after their slots were numbered is read each time it is met.
+  if (slot === undefined) return answer(expr, ctx);
   let result = ctx.results[slot];
   if (result === UNREAD) {
     result = answer(expr, ctx);
