@@ -21,6 +21,12 @@ export async function resolvePerson(storage: Storage, site: string, key: PersonK
   return (await storage.person(site, key)) ?? unseenPerson(site, key);
 }
 
+/** The person of each ID, in the order given, resolved in one read (`resolvePerson` for many). */
+export async function resolvePersons(storage: Storage, site: string, keys: PersonKey[]): Promise<Person[]> {
+  const known = await storage.persons(site, keys);
+  return keys.map((key) => known.get(`${key.kind}\n${key.id}`) ?? unseenPerson(site, key));
+}
+
 /** The person of an ID the graph never saw: the ID alone. */
 export function unseenPerson(site: string, key: PersonKey): Person {
   const ids = idsOf(site, key);

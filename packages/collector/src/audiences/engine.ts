@@ -2,7 +2,7 @@
 // coalesced (a person touched ten times while waiting is evaluated once); persons with a window
 // about to run out are evaluated when it does; a rebuild evaluates every person of a site.
 import type { KithConfig } from '../config.ts';
-import { unseenPerson } from '../persons.ts';
+import { resolvePersons, unseenPerson } from '../persons.ts';
 import type { NodeRef, Person, Storage, StoredEvent, WriteResult, WriteSet } from '../storage/storage.ts';
 import { compileDefinitions } from './definitions.ts';
 import type { Definitions } from './evaluate.ts';
@@ -242,10 +242,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       for (let i = 0; i < keys.length; i += GROUP) {
         // The keys not yet covered, resolved in one read; then taken in order, as one by one.
         const chunk = keys.slice(i, i + GROUP).filter((key) => !covered.has(`${key.kind}\n${key.id}`));
-        const known = await storage.persons(site, chunk);
-        for (const key of chunk) {
+        const resolved = await resolvePersons(storage, site, chunk);
+        for (const [at, key] of chunk.entries()) {
           if (covered.has(`${key.kind}\n${key.id}`)) continue;
-          const person = known.get(`${key.kind}\n${key.id}`) ?? unseenPerson(site, key);
+          const person = resolved[at]!;
           for (const id of person.userIds) covered.add(`user\n${id}`);
           for (const id of person.anonymousIds) covered.add(`anonymous\n${id}`);
           covered.add(`${key.kind}\n${key.id}`);

@@ -130,11 +130,19 @@ function slotsOf(definitions: Definitions): Slots {
 function numberQueries(definitions: Definitions): Slots {
   const slots: Slots = new Map();
   const byText = new Map<string, number>();
-  const value = (expr: ValueExpr) => {
-    if (expr.kind === 'trait') return;
-    const text = JSON.stringify(expr);
+  for (const query of eventQueries(definitions)) {
+    const text = JSON.stringify(query);
     if (!byText.has(text)) byText.set(text, byText.size);
-    slots.set(expr, byText.get(text)!);
+    slots.set(query, byText.get(text)!);
+  }
+  return slots;
+}
+
+/** Every event query the definitions hold: of the traits, then of the audiences' and stages' conditions. */
+export function eventQueries(definitions: Definitions): EventQuery[] {
+  const queries: EventQuery[] = [];
+  const value = (expr: ValueExpr) => {
+    if (expr.kind !== 'trait') queries.push(expr);
   };
   const condition = (node: Condition): void => {
     switch (node.kind) {
@@ -153,7 +161,7 @@ function numberQueries(definitions: Definitions): Slots {
   };
   definitions.traits.forEach((trait) => value(trait.value));
   [...definitions.audiences, ...definitions.stages].forEach((audience) => condition(audience.condition));
-  return slots;
+  return queries;
 }
 
 /**

@@ -5,8 +5,8 @@
 // erasure, retention or a merge changed, is seen exactly as a full read sees it; the held events only
 // save reading the same rows again.
 import type { Person, Storage, StoredEvent } from '../storage/storage.ts';
-import type { Definitions } from './evaluate.ts';
-import type { Condition, FieldRef, Filter, ValueExpr } from './parse.ts';
+import { eventQueries, type Definitions } from './evaluate.ts';
+import type { FieldRef, Filter } from './parse.ts';
 import { COMPUTED_CONTEXT, shareOut, type ComputedMark } from './reconcile.ts';
 
 /** How many events are held in all by default (about 30 MB), the persons used longest ago let go first. */
@@ -232,19 +232,10 @@ export function readsOf(definitions: Definitions): Reads {
     else if (f.kind === 'not') filter(f.operand);
     else [f.left, f.right].forEach(filter);
   };
-  const value = (expr: ValueExpr) => {
-    if (expr.kind === 'trait') return;
-    reads.names.add(expr.name);
-    expr.filters.forEach(filter);
-    field(expr.reducer.field);
-  };
-  const condition = (c: Condition): void => {
-    if (c.kind === 'compare') value(c.left);
-    else if (c.kind === 'truthy') value(c.value);
-    else if (c.kind === 'not') condition(c.operand);
-    else [c.left, c.right].forEach(condition);
-  };
-  definitions.traits.forEach((trait) => value(trait.value));
-  [...definitions.audiences, ...definitions.stages].forEach((audience) => condition(audience.condition));
+  for (const query of eventQueries(definitions)) {
+    reads.names.add(query.name);
+    query.filters.forEach(filter);
+    field(query.reducer.field);
+  }
   return reads;
 }

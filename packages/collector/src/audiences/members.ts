@@ -1,6 +1,6 @@
 // Who is in an audience, read from the change events stored on each person (the same record the
 // forwarders send), so the list agrees with what the shop's tools were told.
-import { unseenPerson } from '../persons.ts';
+import { resolvePersons } from '../persons.ts';
 import type { Person, PersonKey, Storage, StoredEvent } from '../storage/storage.ts';
 import { announcedState } from './reconcile.ts';
 
@@ -49,12 +49,13 @@ export async function announcedStandings(storage: Storage, site: string, slots: 
   const candidates = [...byKey.values()];
   for (let i = 0; i < candidates.length; i += GROUP) {
     const chunk = candidates.slice(i, i + GROUP);
-    const known = await storage.persons(
+    const persons = await resolvePersons(
+      storage,
       site,
       chunk.map(({ key }) => key),
     );
-    for (const { key, events } of chunk) {
-      const person = known.get(`${key.kind}\n${key.id}`) ?? unseenPerson(site, key);
+    for (const [at, { events }] of chunk.entries()) {
+      const person = persons[at]!;
       const entry =
         byPerson.get(person.personId) ?? byPerson.set(person.personId, { person, events: [] }).get(person.personId)!;
       entry.events.push(...events);
